@@ -1,0 +1,57 @@
+//! The native command line: the same core as the page, for the book's own build to check outputs.
+//!
+//! Exit codes: 0 success, 2 bad input (an argument outside its domain, a malformed file), 1 other
+//! failures (I/O).
+
+use clap::{Parser, Subcommand};
+
+/// mlops-loop: the book chapter's MLOps loop, bit-exact to its Python.
+#[derive(Debug, Parser)]
+#[command(name = "mlops-loop", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the crate version and build id.
+    Info,
+}
+
+/// A CLI failure: its message and the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    /// Process exit code (2 = bad input).
+    pub code: i32,
+    /// What went wrong, for stderr.
+    pub message: String,
+}
+
+impl From<crate::Error> for Failure {
+    fn from(e: crate::Error) -> Self {
+        Failure {
+            code: 2,
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Run one parsed command, writing its output to `out`.
+///
+/// # Errors
+/// A [`Failure`] whose code is 2 for bad input and 1 for I/O errors.
+pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
+    let io = |e: std::io::Error| Failure {
+        code: 1,
+        message: e.to_string(),
+    };
+    match cli.command {
+        Command::Info => {
+            writeln!(out, "mlops-loop {}", crate::build_id()).map_err(io)?;
+        }
+    }
+    Ok(())
+}

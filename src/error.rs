@@ -1,0 +1,41 @@
+//! One crate error wrapping one enum per module; every message names the field and the value.
+
+/// Errors raised by input validation anywhere in the crate.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// An argument was outside its domain. `field` names it, `value` shows what was given.
+    #[error("invalid {field} = {value}: {reason}")]
+    Invalid {
+        /// The argument's name as the user wrote it (`rows`, `drift`, ...).
+        field: &'static str,
+        /// The offending value, as text.
+        value: String,
+        /// Why it is rejected, and what would be accepted.
+        reason: String,
+    },
+    /// A path of the reference algorithm that this crate does not implement.
+    #[error("not supported: {0}")]
+    Unsupported(String),
+    /// Malformed or hostile serialized input (a model, a registry export).
+    #[error("malformed {what}: {reason}")]
+    Malformed {
+        /// What was being read.
+        what: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// Shorthand for [`Error::Invalid`].
+    pub fn invalid(field: &'static str, value: impl ToString, reason: impl Into<String>) -> Self {
+        Error::Invalid {
+            field,
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,1 @@
+//! fingerprint (to be written).

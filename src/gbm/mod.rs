@@ -1,0 +1,1 @@
+//! Gradient boosting (to be written).

@@ -1,0 +1,1 @@
+//! split (to be written).

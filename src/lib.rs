@@ -38,6 +38,7 @@ pub mod gbm;
 pub mod libm;
 pub mod metrics;
 pub mod numpy;
+pub mod registry;
 pub mod split;
 pub mod stats;
 

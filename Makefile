@@ -1,0 +1,101 @@
+# mlops-loop — every task is a target; `make help` lists them.
+# The two you need: `make serve` (build and serve the page) and `make test` (every test).
+# Both install what is missing first, so they work on a fresh Debian machine with rustup and Node.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+HOST ?= 127.0.0.1
+CRATE := mlops_loop
+WASM_TARGET := wasm32-unknown-unknown
+WASM_PROFILE := wasm-release
+WASM_RAW := target/$(WASM_TARGET)/$(WASM_PROFILE)/$(CRATE).wasm
+PKG := www/pkg
+PKG_WASM := $(PKG)/$(CRATE)_bg.wasm
+# The wasm-bindgen CLI must match the crate's version in Cargo.lock exactly.
+WBG_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version = "\(.*\)"/\1/p;}' Cargo.lock)
+CARGO_BIN := $(HOME)/.cargo/bin
+export PATH := $(CARGO_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock build.rs
+WWW_SRC := $(shell find www -type f -not -path 'www/pkg/*') vite.config.js package.json
+
+.PHONY: help serve test build wasm size bench fixtures setup setup-rust setup-node setup-browser \
+        fmt lint test-native test-wasm test-e2e clean
+
+help: ## List every target
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------- set-up (idempotent, fast when done)
+setup: setup-rust setup-node setup-browser ## Install everything the build and tests need
+
+setup-rust: ## wasm32 target + wasm-bindgen-cli pinned to Cargo.lock
+	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+	@if ! wasm-bindgen --version 2>/dev/null | grep -qF "$(WBG_VERSION)"; then \
+	  echo "installing wasm-bindgen-cli $(WBG_VERSION) (a few minutes, once)"; \
+	  cargo install wasm-bindgen-cli --version "$(WBG_VERSION)"; fi
+
+setup-node: node_modules/.installed ## npm packages (Vite, Playwright, binaryen, axe)
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+setup-browser: ## Debian's chromium + chromium-driver (no browser downloads)
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; fi
+
+# ---------------------------------------------------------------- build
+wasm: setup-rust setup-node $(PKG_WASM) ## Build the WASM (release, wasm-opt -Oz) into www/pkg
+
+$(PKG_WASM): $(RUST_SRC)
+	cargo build --lib --target $(WASM_TARGET) --profile $(WASM_PROFILE)
+	wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
+	  --out-dir $(PKG) $(WASM_RAW)
+	wasm-opt -Oz --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
+	  --enable-sign-ext --enable-multivalue --enable-mutable-globals $(PKG_WASM) -o $(PKG_WASM)
+
+build: dist/index.html ## Production build of the page into dist/
+dist/index.html: $(PKG_WASM) $(WWW_SRC) node_modules/.installed
+	vite build --logLevel warn
+
+serve: setup-rust setup-node build ## Build and serve the page on http://127.0.0.1:8000 (PORT=...)
+	@echo "mlops-loop is at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	vite preview --host $(HOST) --port $(PORT) --strictPort
+
+size: build ## Print the transferred page weight (gzip -9 of wasm + JS + CSS)
+	@node scripts/size.mjs dist
+
+# ---------------------------------------------------------------- tests
+test: setup fmt lint test-native test-wasm test-e2e ## Every test: fmt, clippy, native, WASM in Chromium, Playwright
+
+fmt: ## cargo fmt --check
+	cargo fmt --all -- --check
+
+lint: ## cargo clippy, warnings are errors
+	cargo clippy --all-targets -- -D warnings
+
+test-native: ## Native cargo test (fixtures, CLI, doc tests)
+	cargo test
+
+test-wasm: setup-rust setup-browser ## wasm-bindgen-test in headless Chromium
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner WASM_BINDGEN_TEST_TIMEOUT=120 \
+	  CHROMEDRIVER=$$(command -v chromedriver) cargo test --target $(WASM_TARGET) --tests
+
+test-e2e: build setup-browser ## Playwright end-to-end tests of the page (Debian's chromium)
+	playwright test
+
+# ---------------------------------------------------------------- measurements and data
+bench: build ## Benchmarks: native (criterion) and in headless Chromium
+	cargo bench --bench core
+	node scripts/bench-browser.mjs
+
+fixtures: ## Regenerate tests/fixtures from the pinned Python stack (needs Python 3; not run by CI)
+	@[ -x .venv/bin/python ] || python3 -m venv .venv
+	.venv/bin/pip install -q -r tests/oracle/requirements.txt
+	for s in tests/oracle/gen*.py; do echo "== $$s"; .venv/bin/python $$s; done
+
+clean: ## Remove build outputs
+	cargo clean
+	rm -rf dist $(PKG) test-results

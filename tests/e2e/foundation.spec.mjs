@@ -1,0 +1,36 @@
+// The foundation: the page loads the WASM, shows the version and a value computed in WASM, and an
+// IndexedDB record survives a reload.
+import { test, expect } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+
+const crateVersion = readFileSync('Cargo.toml', 'utf8').match(/^version = "(.+)"$/m)[1];
+
+test('the wasm is served as application/wasm', async ({ request }) => {
+  const html = await (await request.get('/index.html')).text();
+  const js = html.match(/src="\.\/(assets\/[^"]+\.js)"/)[1];
+  const glue = await (await request.get(`/${js}`)).text();
+  const wasm = glue.match(/assets\/[\w-]+\.wasm/) ?? glue.match(/[\w-]+\.wasm/);
+  expect(wasm).not.toBeNull();
+});
+
+test('shows the version and the data fingerprint computed in WASM', async ({ page }) => {
+  await page.goto('/index.html');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', '1');
+  await expect(page.locator('#version')).toHaveText(new RegExp(`^${crateVersion.replace(/\./g, '\\.')}`));
+  // The book's fingerprint for seed 1, drift 0.0 (pandas hash_pandas_object + sha256).
+  await expect(page.locator('#wasm-value')).toHaveText('cf0f14ace53e');
+});
+
+test('an IndexedDB record survives a reload', async ({ page }) => {
+  await page.goto('/index.html');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', '1');
+  await expect(page.locator('#saved')).toHaveText('(none)');
+  const note = `persist-me-${Date.now()}`;
+  await page.fill('#note', note);
+  await page.click('#save');
+  await expect(page.locator('#saved')).toHaveText(note);
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-ready', '1');
+  await expect(page.locator('#saved')).toHaveText(note);
+  await page.screenshot({ path: 'docs/screenshot.png', fullPage: true });
+});

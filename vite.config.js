@@ -1,0 +1,16 @@
+// Vite builds the page from www/ into dist/ (relative URLs, so the book site can host it anywhere).
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  root: 'www',
+  base: './',
+  publicDir: 'public',
+  build: {
+    outDir: '../dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    assetsInlineLimit: 0,
+  },
+  server: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1' },
+});

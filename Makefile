@@ -56,7 +56,7 @@ $(PKG_WASM): $(RUST_SRC)
 	wasm-opt -Oz --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
 	  --enable-sign-ext --enable-multivalue --enable-mutable-globals $(PKG_WASM) -o $(PKG_WASM)
 
-build: dist/index.html ## Production build of the page into dist/
+build: setup-rust setup-node dist/index.html ## Production build of the page into dist/
 dist/index.html: $(PKG_WASM) $(WWW_SRC) node_modules/.installed
 	vite build --logLevel warn
 

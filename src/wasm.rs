@@ -7,7 +7,38 @@
 
 use wasm_bindgen::prelude::*;
 
+use crate::data::{make_data, Drift};
+use crate::fingerprint::fingerprint;
 use crate::registry::idb::IdbStore;
+
+/// Parse a seed given as decimal text (JS numbers lose precision beyond 2^53; seeds may exceed 2^64).
+fn parse_seed(text: &str) -> Result<u128, JsError> {
+    let t = text.trim();
+    if t.is_empty() || t.len() > 39 || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(JsError::new(&format!(
+            "invalid seed = {text:?}: expected a non-negative decimal integer below 2^128"
+        )));
+    }
+    t.parse::<u128>().map_err(|_| {
+        JsError::new(&format!(
+            "invalid seed = {text:?}: expected a non-negative decimal integer below 2^128"
+        ))
+    })
+}
+
+fn js_err(e: crate::Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// The 12-hex data fingerprint (`sha256(hash_pandas_object(df))[:12]`) of `make_data(seed, drift, rows)`.
+/// `drift` is a Python literal: `"10"` keeps days int64, `"10.0"` makes them float64.
+#[wasm_bindgen(js_name = dataFingerprint)]
+pub fn data_fingerprint(seed: &str, drift: &str, rows: u32) -> Result<String, JsError> {
+    let seed = parse_seed(seed)?;
+    let drift = Drift::parse(drift).map_err(js_err)?;
+    let df = make_data(seed, drift, rows as usize).map_err(js_err)?;
+    Ok(fingerprint(&df).short)
+}
 
 /// The crate version and build id, e.g. `0.1.0`.
 #[wasm_bindgen]

@@ -9,8 +9,11 @@ test('the wasm is served as application/wasm', async ({ request }) => {
   const html = await (await request.get('/index.html')).text();
   const js = html.match(/src="\.\/(assets\/[^"]+\.js)"/)[1];
   const glue = await (await request.get(`/${js}`)).text();
-  const wasm = glue.match(/assets\/[\w-]+\.wasm/) ?? glue.match(/[\w-]+\.wasm/);
+  const wasm = glue.match(/mlops_loop_bg-[\w-]+\.wasm/);
   expect(wasm).not.toBeNull();
+  const res = await request.get(`/assets/${wasm[0]}`);
+  expect(res.status()).toBe(200);
+  expect(res.headers()['content-type']).toBe('application/wasm');
 });
 
 test('shows the version and the data fingerprint computed in WASM', async ({ page }) => {
@@ -25,7 +28,7 @@ test('an IndexedDB record survives a reload', async ({ page }) => {
   await page.goto('/index.html');
   await expect(page.locator('body')).toHaveAttribute('data-ready', '1');
   await expect(page.locator('#saved')).toHaveText('(none)');
-  const note = `persist-me-${Date.now()}`;
+  const note = "persist-me";
   await page.fill('#note', note);
   await page.click('#save');
   await expect(page.locator('#saved')).toHaveText(note);

@@ -6,7 +6,7 @@ const $ = (id) => document.getElementById(id);
 async function main() {
   await init();
   $('version').textContent = version();
-  $('wasm-value').textContent = dataFingerprint(1n, '0.0', 3000);
+  $('wasm-value').textContent = dataFingerprint('1', '0.0', 3000);
   const kv = await KvStore.open('mlops-loop');
   const show = async () => { $('saved').textContent = (await kv.getText('note')) ?? '(none)'; };
   $('note-form').addEventListener('submit', async (ev) => {

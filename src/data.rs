@@ -223,11 +223,7 @@ pub fn py_repr(x: f64) -> String {
     if x.is_infinite() {
         return if x > 0.0 { "inf".into() } else { "-inf".into() };
     }
-    // Rust's `{:e}` gives the shortest round-trip digits: "d.ddde<exp>".
-    let s = format!("{:e}", x.abs());
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
+    let (digits, exp) = shortest_digits(x.abs());
     let sign = if x.is_sign_negative() { "-" } else { "" };
     let nd = digits.len() as i32;
     if x == 0.0 {
@@ -255,6 +251,74 @@ pub fn py_repr(x: f64) -> String {
         let (a, b) = digits.split_at(int_len as usize);
         format!("{sign}{a}.{b}")
     }
+}
+
+/// Split `{:e}` output ("d.ddde<exp>") into its digits and decimal exponent.
+fn split_sci(s: &str) -> (String, i32) {
+    let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
+    let digits = mant.chars().filter(|c| *c != '.').collect();
+    (digits, exp.parse().unwrap_or(0))
+}
+
+/// Shortest round-trip digits of a finite `ax >= 0` and the exponent of the first digit, as
+/// Python's `repr` (David Gay's dtoa, mode 0) chooses them.
+///
+/// Rust's `{:e}` also gives a shortest round-trip string, but when two candidates of that
+/// length are exactly equally near `ax` it rounds the tie up, where dtoa rounds half to even
+/// (e.g. −174760675044167.125 → Python `…167.12`, Rust `…167.13`). Such a tie needs the exact
+/// binary value to have at most 18 significant decimal digits, so `ax = m·2^e` (m odd) with
+/// e ≥ −25; only then is the exact expansion examined.
+fn shortest_digits(ax: f64) -> (String, i32) {
+    let (digits, exp) = split_sci(&format!("{ax:e}"));
+    let n = digits.len();
+    let trailing = ax.to_bits().trailing_zeros() as i32;
+    let biased = ((ax.to_bits() >> 52) & 0x7ff) as i32;
+    // Exponent of the lowest set bit: ax = m * 2^low with m odd.
+    let low = if biased == 0 {
+        -1074 + trailing
+    } else {
+        biased - 1075 + trailing.min(52)
+    };
+    if n < 16 || low < -25 {
+        return (digits, exp);
+    }
+    // Exact decimal expansion (a double has at most 767 significant digits).
+    let (exact, ex) = split_sci(&format!("{ax:.800e}"));
+    if ex != exp || exact.len() <= n {
+        return (digits, exp);
+    }
+    let (head, rest) = exact.split_at(n);
+    let tie = rest.starts_with('5') && rest[1..].bytes().all(|b| b == b'0');
+    if !tie {
+        return (digits, exp);
+    }
+    // Candidates: the truncation `head` and `head + 1` (last digit); dtoa takes the even one.
+    let even = if head.bytes().last().is_some_and(|b| (b - b'0') % 2 == 0) {
+        Some(head.to_string())
+    } else {
+        increment_digits(head)
+    };
+    if let Some(even) = even {
+        let candidate = format!("{}.{}e{}", &even[..1], &even[1..], exp);
+        if candidate.parse::<f64>().ok() == Some(ax) {
+            return (even, exp);
+        }
+    }
+    (digits, exp)
+}
+
+/// `digits + 1` in the last place, `None` on a carry out of the first digit.
+fn increment_digits(digits: &str) -> Option<String> {
+    let mut b = digits.as_bytes().to_vec();
+    for d in b.iter_mut().rev() {
+        if *d == b'9' {
+            *d = b'0';
+        } else {
+            *d += 1;
+            return String::from_utf8(b).ok();
+        }
+    }
+    None
 }
 
 /// `days_since_login`, whose dtype follows the drift's Python type.
@@ -574,6 +638,7 @@ mod tests {
             (1e100, "1e+100"),
             (5e-324, "5e-324"),
             (f64::MAX, "1.7976931348623157e+308"),
+            (-174760675044167.125, "-174760675044167.12"),
         ] {
             assert_eq!(py_repr(x), s);
         }

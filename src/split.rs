@@ -19,9 +19,9 @@ use crate::{Error, Result};
 /// ```
 ///
 /// # Errors
-/// [`Error::Invalid`] naming `test_size` if it is NaN or outside (0, 1) (sklearn: "test_size=…
-/// should be either positive and smaller than the number of samples … or a float in the (0, 1)
-/// range"), or naming `n_samples` if the train set would be empty (sklearn: "With n_samples=…,
+/// [`Error::Invalid`] naming `test_size` if it is NaN or outside (0, 1) (sklearn's parameter
+/// validation: "The 'test_size' parameter of train_test_split must be a float in the range
+/// (0.0, 1.0), ..."), or naming `n_samples` if the train set would be empty (sklearn: "With n_samples=…,
 /// test_size=… and train_size=None, the resulting train set will be empty").
 pub fn train_test_split(
     n: usize,
@@ -45,10 +45,7 @@ pub fn validate_shuffle_split(n: usize, test_size: f64) -> Result<(usize, usize)
         return Err(Error::invalid(
             "test_size",
             crate::data::py_repr(test_size),
-            format!(
-                "should be either positive and smaller than the number of samples {n} or a \
-                 float in the (0, 1) range"
-            ),
+            "must be a float in the range (0.0, 1.0), as scikit-learn requires",
         ));
     }
     // Python: ceil(test_size * n_samples), the int converted to float first.

@@ -1,1 +1,87 @@
-//! Gradient boosting (to be written).
+//! Training: scikit-learn's `GradientBoostingClassifier`, bit for bit.
+//!
+//! In the loop, this is the step after the split: `GradientBoostingClassifier(random_state=42)
+//! .fit(X_train, y_train)` on the columns `spend_per_active_day, is_recent, days_since_login`.
+//! The fitted [`GbmModel`] scores rows ([`GbmModel::predict_proba`]) for the AUC and the
+//! promotion gate, and is saved, loaded and hashed for the registry.
+//!
+//! Exactness (sklearn 1.9.1): features are cast to float32; the prior's logit, the half-binomial
+//! gradient, the depth-first tree growth with its `rand_r` feature order and unstable introsort,
+//! the MSE proxy, the float32 `FEATURE_THRESHOLD`, the Newton leaf step with numpy's pairwise
+//! sums and the update `raw += learning_rate · value` all follow the reference order of
+//! operations; see `tree` and `boost`.
+//!
+//! Speed notes: buffers are allocated once per fit and reused by every tree, sort keys pack the
+//! float32 value with the sample index into one `u64`, leaf membership comes from the builder's
+//! sample ranges instead of re-applying the tree. What exactness forbids: a stable or radix sort
+//! (it would change the tie order and so the summation order), presorting once per feature
+//! (sklearn re-sorts each node from the order the previous feature left), histogram binning, and
+//! vectorised or reassociated sums.
+
+mod boost;
+mod model;
+mod params;
+mod sort;
+mod tree;
+
+pub use boost::{MAX_FEATURES, MAX_ROWS};
+pub use model::{
+    GbmModel, FORMAT_NAME, FORMAT_VERSION, MAX_JSON_BYTES, MAX_NODES_PER_TREE, MAX_TOTAL_NODES,
+};
+pub use params::{GbmParams, GbmValidParams, MAX_DEPTH, MAX_ESTIMATORS};
+pub use tree::{Tree, TREE_LEAF, TREE_UNDEFINED};
+
+use crate::Result;
+
+impl GbmValidParams {
+    /// Fit on rows of features (any row type that is a slice of `f64`, e.g. `[f64; 3]`) and
+    /// their labels (two distinct values; the larger is the positive class).
+    ///
+    /// ```
+    /// use mlops_loop::gbm::GbmParams;
+    /// let x: Vec<[f64; 1]> = (0..20).map(|i| [i as f64]).collect();
+    /// let y: Vec<i64> = (0..20).map(|i| i64::from(i >= 10)).collect();
+    /// let model = GbmParams::new().n_estimators(5).check()?.fit(&x, &y)?;
+    /// let p = model.predict_proba(&[[2.0], [17.0]])?;
+    /// assert!(p[0] < 0.5 && p[1] > 0.5);
+    /// # Ok::<(), mlops_loop::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::Invalid`] for empty data, rows of unequal length, a label count that
+    /// differs from the row count, NaN / infinite / float32-overflowing features, or one class
+    /// only; [`crate::Error::Unsupported`] for more than two classes.
+    pub fn fit<R: AsRef<[f64]>>(&self, x: &[R], y: &[i64]) -> Result<GbmModel> {
+        let n_features = x.first().map_or(0, |r| r.as_ref().len());
+        if x.len() != y.len() {
+            return Err(crate::Error::invalid(
+                "y",
+                format!("{} labels", y.len()),
+                format!("x has {} rows; need one label per row", x.len()),
+            ));
+        }
+        let mut flat = Vec::with_capacity(x.len() * n_features);
+        for (i, r) in x.iter().enumerate() {
+            let r = r.as_ref();
+            if r.len() != n_features {
+                return Err(crate::Error::invalid(
+                    "x",
+                    format!("row {i} with {} values", r.len()),
+                    format!("row 0 has {n_features}; all rows need the same length"),
+                ));
+            }
+            flat.extend_from_slice(r);
+        }
+        self.fit_matrix(&flat, n_features.max(1), y)
+    }
+
+    /// Fit on a row-major matrix `x` of `y.len()` rows × `n_features` columns.
+    ///
+    /// # Errors
+    /// As [`GbmValidParams::fit`], plus `n_features` outside `[1, MAX_FEATURES]` and `x.len()`
+    /// not equal to `y.len() · n_features`.
+    pub fn fit_matrix(&self, x: &[f64], n_features: usize, y: &[i64]) -> Result<GbmModel> {
+        let data = boost::TrainData::new(x, n_features, y)?;
+        boost::fit(self, &data)
+    }
+}

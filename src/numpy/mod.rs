@@ -6,6 +6,7 @@
 //! masked `randint`). Each function cites the numpy C/Cython function whose order of operations
 //! it copies.
 
+pub mod reduce;
 
 pub mod generator;
 pub mod mt19937;

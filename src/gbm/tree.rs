@@ -1,0 +1,517 @@
+//! One regression tree: its flat-array form ([`Tree`]) and the depth-first builder that grows
+//! it on the negative gradients exactly as scikit-learn 1.9's
+//! `DecisionTreeRegressor(criterion="squared_error", splitter="best")` does.
+//!
+//! Mirrors `tree/_tree.pyx` `DepthFirstTreeBuilder.build`, `tree/_splitter.pyx`
+//! `node_split_best`, `tree/_partitioner.pyx` `DensePartitioner`
+//! (`sort_samples_and_feature_values`, `next_p`, `partition_samples_final`), and
+//! `tree/_criterion.pyx` `RegressionCriterion` / `MSE` (`init`, `reset`, `reverse_reset`,
+//! `update`, `proxy_impurity_improvement`, `children_impurity`, `impurity_improvement`),
+//! `tree/_utils.pyx` `rand_int` and `utils/_random.pxd` `our_rand_r`.
+//! Sums are sequential in the current sample order, as in the Cython; the order of samples is
+//! the one the (unstable) sort and the partition leave behind.
+
+use super::sort::{from_ordered_bits, ordered_bits, simultaneous_sort};
+
+/// Node index marking "no child" (sklearn `_TREE_LEAF`).
+pub const TREE_LEAF: i32 = -1;
+/// Feature index of a leaf (sklearn `_TREE_UNDEFINED`); its threshold is `-2.0`.
+pub const TREE_UNDEFINED: i32 = -2;
+
+/// sklearn's `FEATURE_THRESHOLD`, a float32 constant: values closer than this are one value.
+const FEATURE_THRESHOLD: f32 = 1e-7;
+/// `np.finfo(np.float64).eps`, sklearn's `EPSILON` in the tree builder.
+const EPSILON: f64 = f64::EPSILON;
+/// sklearn's `RAND_R_MAX` (2^31 − 1).
+pub(crate) const RAND_R_MAX: u32 = 0x7fff_ffff;
+
+/// A fitted regression tree in sklearn's flat layout (`tree_.children_left`, ...). Node 0 is the
+/// root; children always have larger indices than their parent (preorder).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tree {
+    pub(crate) children_left: Vec<i32>,
+    pub(crate) children_right: Vec<i32>,
+    pub(crate) feature: Vec<i32>,
+    pub(crate) threshold: Vec<f64>,
+    pub(crate) value: Vec<f64>,
+}
+
+impl Tree {
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.value.len()
+    }
+    /// `tree_.children_left`: left child per node, `-1` for a leaf.
+    pub fn children_left(&self) -> &[i32] {
+        &self.children_left
+    }
+    /// `tree_.children_right`: right child per node, `-1` for a leaf.
+    pub fn children_right(&self) -> &[i32] {
+        &self.children_right
+    }
+    /// `tree_.feature`: split feature per node, `-2` for a leaf.
+    pub fn feature(&self) -> &[i32] {
+        &self.feature
+    }
+    /// `tree_.threshold`: go left when `x <= threshold`; `-2.0` for a leaf.
+    pub fn threshold(&self) -> &[f64] {
+        &self.threshold
+    }
+    /// `tree_.value[:, 0, 0]`: node means while growing; leaves hold the Newton step.
+    pub fn value(&self) -> &[f64] {
+        &self.value
+    }
+
+    /// Leaf index reached by a float32 row (sklearn `Tree.apply`: `X[i, f] <= threshold`, the
+    /// float32 compared as a double). The tree must be well formed (built here or validated by
+    /// [`crate::gbm::GbmModel::from_json`]).
+    #[inline]
+    pub(crate) fn apply(&self, row: &[f32]) -> usize {
+        let mut node = 0usize;
+        loop {
+            let l = self.children_left[node];
+            if l == TREE_LEAF {
+                return node;
+            }
+            let f = self.feature[node] as usize;
+            node = if f64::from(row[f]) <= self.threshold[node] {
+                l as usize
+            } else {
+                self.children_right[node] as usize
+            };
+        }
+    }
+
+    fn clear(&mut self) {
+        self.children_left.clear();
+        self.children_right.clear();
+        self.feature.clear();
+        self.threshold.clear();
+        self.value.clear();
+    }
+
+    /// sklearn `Tree._add_node`.
+    fn add_node(&mut self, parent: Option<(usize, bool)>, split: Option<(usize, f64)>) -> usize {
+        let id = self.value.len();
+        self.children_left.push(TREE_LEAF);
+        self.children_right.push(TREE_LEAF);
+        match split {
+            Some((f, t)) => {
+                self.feature.push(f as i32);
+                self.threshold.push(t);
+            }
+            None => {
+                self.feature.push(TREE_UNDEFINED);
+                self.threshold.push(f64::from(TREE_UNDEFINED));
+            }
+        }
+        self.value.push(0.0);
+        if let Some((p, is_left)) = parent {
+            if is_left {
+                self.children_left[p] = id as i32;
+            } else {
+                self.children_right[p] = id as i32;
+            }
+        }
+        id
+    }
+}
+
+/// Growth limits of one tree.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TreeConfig {
+    pub max_depth: usize,
+    pub min_samples_split: usize,
+    pub min_samples_leaf: usize,
+}
+
+/// sklearn `our_rand_r`: xorshift32, seed 0 replaced by 1, result modulo 2^31.
+#[inline]
+fn our_rand_r(state: &mut u32) -> u32 {
+    if *state == 0 {
+        *state = 1;
+    }
+    *state ^= *state << 13;
+    *state ^= *state >> 17;
+    *state ^= *state << 5;
+    *state % (RAND_R_MAX + 1)
+}
+
+/// sklearn `rand_int(low, high)`: `low + our_rand_r() % (high − low)`.
+#[inline]
+fn rand_int(low: usize, high: usize, state: &mut u32) -> usize {
+    low + (our_rand_r(state) as usize) % (high - low)
+}
+
+struct StackRecord {
+    start: usize,
+    end: usize,
+    depth: usize,
+    parent: Option<(usize, bool)>,
+    impurity: f64,
+    n_constant: usize,
+}
+
+struct Split {
+    pos: usize,
+    feature: usize,
+    threshold: f64,
+    improvement: f64,
+    impurity_left: f64,
+    impurity_right: f64,
+}
+
+/// Buffers reused by every tree of one fit: the data as sort keys, the sample order, scratch.
+pub(crate) struct Workspace {
+    n: usize,
+    n_features: usize,
+    /// Column-major `ordered_bits(float32 feature value)`.
+    xkey: Vec<u32>,
+    samples: Vec<u32>,
+    keys: Vec<u64>,
+    /// `y` gathered in the current sorted order of the node.
+    ys: Vec<f64>,
+    /// `rchain[q] = sum_total − ys[end−1] − … − ys[start+q]` (the `reverse_reset` chain).
+    rchain: Vec<f64>,
+    features: Vec<usize>,
+    constant_features: Vec<usize>,
+    stack: Vec<StackRecord>,
+    /// (leaf node id, start, end) of each leaf in `samples`, filled by [`Workspace::build`].
+    pub(crate) leaves: Vec<(usize, usize, usize)>,
+}
+
+impl Workspace {
+    /// Prepare for `n` rows of `n_features` float32 columns (column-major `xcols`).
+    pub(crate) fn new(xcols: &[f32], n: usize, n_features: usize) -> Self {
+        Workspace {
+            n,
+            n_features,
+            xkey: xcols.iter().map(|&v| ordered_bits(v)).collect(),
+            samples: Vec::with_capacity(n),
+            keys: vec![0; n],
+            ys: vec![0.0; n],
+            rchain: vec![0.0; n + 1],
+            features: Vec::with_capacity(n_features),
+            constant_features: vec![0; n_features],
+            stack: Vec::with_capacity(64),
+            leaves: Vec::with_capacity(64),
+        }
+    }
+
+    /// The sample order left by the last [`Workspace::build`] (leaves are ranges of it).
+    pub(crate) fn samples(&self) -> &[u32] {
+        &self.samples
+    }
+
+    #[inline]
+    fn x(&self, sample: u32, feature: usize) -> f32 {
+        from_ordered_bits(self.xkey[feature * self.n + sample as usize])
+    }
+
+    /// Grow one tree on targets `y` with the tree's `rand_r` seed, into `tree` (cleared first).
+    pub(crate) fn build(&mut self, y: &[f64], seed: u32, cfg: TreeConfig, tree: &mut Tree) {
+        tree.clear();
+        self.leaves.clear();
+        self.samples.clear();
+        self.samples.extend(0..self.n as u32);
+        self.features.clear();
+        self.features.extend(0..self.n_features);
+        self.constant_features.iter_mut().for_each(|c| *c = 0);
+        let mut rstate = seed;
+        let w_total = self.n as f64;
+        self.stack.push(StackRecord {
+            start: 0,
+            end: self.n,
+            depth: 0,
+            parent: None,
+            impurity: f64::INFINITY,
+            n_constant: 0,
+        });
+        let mut first = true;
+        while let Some(rec) = self.stack.pop() {
+            let (start, end) = (rec.start, rec.end);
+            let n_node = end - start;
+            // RegressionCriterion.init: sequential sums in the current sample order.
+            let mut sum_total = 0.0;
+            let mut sq_total = 0.0;
+            for &s in &self.samples[start..end] {
+                let yi = y[s as usize];
+                sum_total += yi;
+                sq_total += yi * yi;
+            }
+            let w_node = n_node as f64;
+            let mut is_leaf = rec.depth >= cfg.max_depth
+                || n_node < cfg.min_samples_split
+                || n_node < 2 * cfg.min_samples_leaf;
+            let mut impurity = rec.impurity;
+            if first {
+                // MSE.node_impurity; Cython's `**2.0` compiles to x*x.
+                let mean = sum_total / w_node;
+                impurity = sq_total / w_node - mean * mean;
+                first = false;
+            }
+            is_leaf = is_leaf || impurity <= EPSILON;
+            let mut split = None;
+            let mut n_constant = rec.n_constant;
+            if !is_leaf {
+                let s = self.node_split_best(
+                    y,
+                    &mut rstate,
+                    cfg.min_samples_leaf,
+                    start,
+                    end,
+                    sum_total,
+                    sq_total,
+                    w_total,
+                    impurity,
+                    &mut n_constant,
+                );
+                is_leaf = s.pos >= end || s.improvement + EPSILON < 0.0;
+                split = Some(s);
+            }
+            let node_split = match (&split, is_leaf) {
+                (Some(s), false) => Some((s.feature, s.threshold)),
+                _ => None,
+            };
+            let id = tree.add_node(rec.parent, node_split);
+            tree.value[id] = sum_total / w_node;
+            match (split, is_leaf) {
+                (Some(s), false) => {
+                    self.stack.push(StackRecord {
+                        start: s.pos,
+                        end,
+                        depth: rec.depth + 1,
+                        parent: Some((id, false)),
+                        impurity: s.impurity_right,
+                        n_constant,
+                    });
+                    self.stack.push(StackRecord {
+                        start,
+                        end: s.pos,
+                        depth: rec.depth + 1,
+                        parent: Some((id, true)),
+                        impurity: s.impurity_left,
+                        n_constant,
+                    });
+                }
+                _ => self.leaves.push((id, start, end)),
+            }
+        }
+    }
+
+    /// sklearn `node_split_best` for dense float32 data without missing values, the MSE
+    /// criterion, `max_features = n_features` and no monotonic constraints.
+    #[allow(clippy::too_many_arguments)]
+    fn node_split_best(
+        &mut self,
+        y: &[f64],
+        rstate: &mut u32,
+        min_samples_leaf: usize,
+        start: usize,
+        end: usize,
+        sum_total: f64,
+        sq_total: f64,
+        w_total: f64,
+        impurity: f64,
+        n_constant: &mut usize,
+    ) -> Split {
+        let n_features = self.n_features;
+        let w_node = (end - start) as f64;
+        let n_known_constants = *n_constant;
+        let mut n_total_constants = n_known_constants;
+        let mut f_i = n_features;
+        let (mut n_visited, mut n_found_constants, mut n_drawn_constants) =
+            (0usize, 0usize, 0usize);
+        let mut best_proxy = f64::NEG_INFINITY;
+        let mut best = Split {
+            pos: end,
+            feature: 0,
+            threshold: 0.0,
+            improvement: f64::NEG_INFINITY,
+            impurity_left: f64::INFINITY,
+            impurity_right: f64::INFINITY,
+        };
+        while f_i > n_total_constants
+            && (n_visited < n_features || n_visited <= n_found_constants + n_drawn_constants)
+        {
+            n_visited += 1;
+            let mut f_j = rand_int(n_drawn_constants, f_i - n_found_constants, rstate);
+            if f_j < n_known_constants {
+                self.features.swap(n_drawn_constants, f_j);
+                n_drawn_constants += 1;
+                continue;
+            }
+            f_j += n_found_constants;
+            let feature = self.features[f_j];
+
+            // sort_samples_and_feature_values
+            let col = &self.xkey[feature * self.n..(feature + 1) * self.n];
+            let keys = &mut self.keys[start..end];
+            for (k, &s) in keys.iter_mut().zip(&self.samples[start..end]) {
+                *k = (u64::from(col[s as usize]) << 32) | u64::from(s);
+            }
+            simultaneous_sort(keys);
+            for (s, &k) in self.samples[start..end].iter_mut().zip(keys.iter()) {
+                *s = k as u32;
+            }
+            let fv = |p: usize, keys: &[u64]| from_ordered_bits((keys[p - start] >> 32) as u32);
+            let keys = &self.keys[start..end];
+            if fv(end - 1, keys) <= fv(start, keys) + FEATURE_THRESHOLD {
+                self.features.swap(f_j, n_total_constants);
+                n_found_constants += 1;
+                n_total_constants += 1;
+                continue;
+            }
+            f_i -= 1;
+            self.features.swap(f_i, f_j);
+
+            // y in this order, and the reverse_reset chain from sum_total.
+            let ys = &mut self.ys[..end - start];
+            for (o, &k) in ys.iter_mut().zip(keys.iter()) {
+                *o = y[(k as u32) as usize];
+            }
+            let rchain = &mut self.rchain[..end - start + 1];
+            let mut acc = sum_total;
+            rchain[end - start] = acc;
+            for q in (0..end - start).rev() {
+                acc -= ys[q];
+                rchain[q] = acc;
+            }
+
+            // criterion.reset(), then scan the split positions (next_p).
+            let mut pos = start;
+            let mut sum_left = 0.0;
+            let mut p = start;
+            let mut prev_v = fv(start, keys);
+            while p < end {
+                p += 1;
+                let mut cur_v = 0.0f32;
+                while p < end {
+                    cur_v = fv(p, keys);
+                    if cur_v <= prev_v + FEATURE_THRESHOLD {
+                        prev_v = cur_v;
+                        p += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if p == end {
+                    continue;
+                }
+                let p_prev_v = prev_v;
+                prev_v = cur_v;
+                if p - start < min_samples_leaf || end - p < min_samples_leaf {
+                    continue;
+                }
+                // criterion.update(p)
+                if p - pos <= end - p {
+                    for &v in &ys[pos - start..p - start] {
+                        sum_left += v;
+                    }
+                } else {
+                    sum_left = rchain[p - start];
+                }
+                pos = p;
+                let w_left = (p - start) as f64;
+                let w_right = w_node - w_left;
+                let sum_right = sum_total - sum_left;
+                let proxy = sum_left * sum_left / w_left + sum_right * sum_right / w_right;
+                if proxy > best_proxy {
+                    best_proxy = proxy;
+                    best.pos = p;
+                    best.feature = feature;
+                    best.threshold = f64::from(p_prev_v) / 2.0 + f64::from(cur_v) / 2.0;
+                }
+            }
+        }
+
+        if best.pos < end {
+            // partition_samples_final
+            let (feature, thr) = (best.feature, best.threshold);
+            let (mut ps, mut pe) = (start, end);
+            while ps < pe {
+                if f64::from(self.x(self.samples[ps], feature)) <= thr {
+                    ps += 1;
+                } else {
+                    pe -= 1;
+                    self.samples.swap(ps, pe);
+                }
+            }
+            // criterion.reset(); criterion.update(best.pos) on the partitioned order.
+            let bpos = best.pos;
+            let mut sl;
+            if bpos - start <= end - bpos {
+                sl = 0.0;
+                for &s in &self.samples[start..bpos] {
+                    sl += y[s as usize];
+                }
+            } else {
+                sl = sum_total;
+                for &s in self.samples[bpos..end].iter().rev() {
+                    sl -= y[s as usize];
+                }
+            }
+            let w_left = (bpos - start) as f64;
+            let w_right = w_node - w_left;
+            let sr = sum_total - sl;
+            // children_impurity
+            let mut sq_left = 0.0;
+            for &s in &self.samples[start..bpos] {
+                let yi = y[s as usize];
+                sq_left += yi * yi;
+            }
+            let sq_right = sq_total - sq_left;
+            let (ml, mr) = (sl / w_left, sr / w_right);
+            best.impurity_left = sq_left / w_left - ml * ml;
+            best.impurity_right = sq_right / w_right - mr * mr;
+            best.improvement = (w_node / w_total)
+                * ((impurity - (w_right / w_node * best.impurity_right))
+                    - (w_left / w_node * best.impurity_left));
+        }
+
+        // Constant-feature bookkeeping: keep the known constants' order for the children.
+        self.features[..n_known_constants]
+            .copy_from_slice(&self.constant_features[..n_known_constants]);
+        self.constant_features[n_known_constants..n_known_constants + n_found_constants]
+            .copy_from_slice(
+                &self.features[n_known_constants..n_known_constants + n_found_constants],
+            );
+        *n_constant = n_total_constants;
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rand_r_matches_xorshift() {
+        let mut s = 0u32;
+        // seed 0 -> 1; 1 ^ 1<<13 = 8193; ^ >>17 = 8193; ^ <<5 = 8193 ^ 262176 = 270369
+        assert_eq!(our_rand_r(&mut s), 270_369);
+        assert_eq!(s, 270_369);
+    }
+
+    #[test]
+    fn splits_a_step_function() {
+        // y jumps at x = 5: the root splits there, threshold 4.5 + 0.5 halves.
+        let n = 10;
+        let x: Vec<f32> = (0..n).map(|i| i as f32).collect();
+        let y: Vec<f64> = (0..n).map(|i| if i < 5 { -1.0 } else { 1.0 }).collect();
+        let mut ws = Workspace::new(&x, n, 1);
+        let mut tree = Tree::default();
+        let cfg = TreeConfig {
+            max_depth: 3,
+            min_samples_split: 2,
+            min_samples_leaf: 1,
+        };
+        ws.build(&y, 7, cfg, &mut tree);
+        assert_eq!(tree.feature[0], 0);
+        assert_eq!(tree.threshold[0], 4.5);
+        assert_eq!(tree.node_count(), 3);
+        assert_eq!(tree.value, vec![0.0, -1.0, 1.0]);
+        assert_eq!(tree.apply(&[4.0]), 1);
+        assert_eq!(tree.apply(&[6.0]), 2);
+    }
+}

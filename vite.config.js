@@ -11,6 +11,8 @@ export default defineConfig({
     target: 'es2022',
     assetsInlineLimit: 0,
   },
-  server: { host: '127.0.0.1' },
+  // The engine worker imports the wasm-bindgen glue, an ES module.
+  worker: { format: 'es' },
+  server: { host: '127.0.0.1', fs: { allow: ['..'] } },
   preview: { host: '127.0.0.1' },
 });

@@ -8,7 +8,11 @@ const crateVersion = readFileSync('Cargo.toml', 'utf8').match(/^version = "(.+)"
 test('the wasm is served as application/wasm', async ({ request }) => {
   const html = await (await request.get('/index.html')).text();
   const js = html.match(/src="\.\/(assets\/[^"]+\.js)"/)[1];
-  const glue = await (await request.get(`/${js}`)).text();
+  const entry = await (await request.get(`/${js}`)).text();
+  // The WASM is loaded by the engine's Web Worker, which the entry names.
+  const worker = entry.match(/worker-[\w-]+\.js/);
+  expect(worker).not.toBeNull();
+  const glue = await (await request.get(`/assets/${worker[0]}`)).text();
   const wasm = glue.match(/mlops_loop_bg-[\w-]+\.wasm/);
   expect(wasm).not.toBeNull();
   const res = await request.get(`/assets/${wasm[0]}`);

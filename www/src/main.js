@@ -1,31 +1,110 @@
-// The page's glue: loads the WASM core, shows what it computes, keeps a note in IndexedDB.
-import init, { version, dataFingerprint, KvStore } from '../pkg/mlops_loop.js';
+// The page (index.html) and its iframe form (embed.html): router over the panel records, state in the
+// URL hash, the engine in a Web Worker, a note kept in IndexedDB, and the offline service worker.
+import { engine } from './engine.js';
+import { readHash, writeHash } from './state.js';
+import { mountPanel, withIndex } from './app.js';
+import { PANELS } from './panels/index.js';
+import { h } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
+const panels = withIndex(PANELS);
+const FALLBACK = panels[0].id;
+const embedded = document.documentElement.dataset.embed === '1';
 
-async function main() {
-  await init();
-  $('version').textContent = version();
-  $('wasm-value').textContent = dataFingerprint('1', '0.0', 3000);
-  const kv = await KvStore.open('mlops-loop');
-  const show = async () => { $('saved').textContent = (await kv.getText('note')) ?? '(none)'; };
-  $('note-form').addEventListener('submit', async (ev) => {
+let unmount = null;
+let current = null;
+
+/** Show the hash's problems as plain text (values from the URL are never inserted as HTML). */
+function showMessages(messages) {
+  const box = $('messages');
+  box.replaceChildren(...messages.map((m) => h('li', { text: m })));
+  box.parentElement.hidden = messages.length === 0;
+}
+
+function renderNav(activeId) {
+  const nav = $('panel-nav');
+  if (!nav) return;
+  nav.replaceChildren(h('ul', {}, panels.map((p) => h('li', {},
+    h('a', { href: `#panel=${p.id}`, 'aria-current': p.id === activeId ? 'page' : null, text: p.title })))));
+}
+
+function route(eng) {
+  // The iframe form may name its panel in the query (embed.html?panel=...); the hash wins.
+  let hash = location.hash;
+  const q = new URLSearchParams(location.search);
+  if (!/(^#|&)panel=/.test(hash) && q.get('panel')) {
+    const rest = new URLSearchParams(hash.slice(1));
+    for (const [k, v] of q) if (k !== 'theme') rest.set(k, v);
+    hash = `#${rest}`;
+  }
+  const { panel, values, hidden, messages } = readHash(hash, panels, FALLBACK);
+  showMessages(messages);
+  renderNav(panel.id);
+  unmount?.();
+  const root = $('panel');
+  current = panel;
+  document.title = embedded ? `${panel.title} — mlops-loop` : `${panel.title} — mlops-loop`;
+  unmount = mountPanel(root, panel, {
+    values,
+    hidden,
+    engine: eng,
+    onState: (state) => {
+      const next = writeHash(current, state, hidden);
+      history.replaceState(null, '', next);
+    },
+  });
+}
+
+async function engineCheck(eng) {
+  const v = $('version');
+  if (v) v.textContent = eng.version;
+  const w = $('wasm-value');
+  if (w) w.textContent = await eng.call('dataFingerprint', ['1', '0.0', 3000]);
+  const form = $('note-form');
+  if (!form) return;
+  const show = async () => { $('saved').textContent = (await eng.call('kvGet', ['note'])) ?? '(none)'; };
+  form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
-      await kv.putText('note', $('note').value);
+      await eng.call('kvPut', ['note', $('note').value]);
       await show();
     } catch (e) {
       $('saved').textContent = `not saved: ${e.message ?? e}`;
     }
   });
   await show();
+}
+
+/** The iframe form tells its parent how tall it is, and follows the theme the parent posts. */
+function embedBridge() {
+  const theme = new URLSearchParams(location.search).get('theme');
+  if (theme === 'dark' || theme === 'light') document.documentElement.dataset.theme = theme;
+  if (window.parent === window) return;
+  const post = () => window.parent.postMessage({ type: 'mlops-loop:height', height: Math.ceil(document.documentElement.scrollHeight) }, '*');
+  new ResizeObserver(post).observe(document.body);
+  window.addEventListener('message', (ev) => {
+    if (ev.source !== window.parent || ev.data?.type !== 'mlops-loop:theme') return;
+    if (ev.data.theme === 'dark' || ev.data.theme === 'light') document.documentElement.dataset.theme = ev.data.theme;
+  });
+}
+
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator) || import.meta.env.DEV) return;
+  navigator.serviceWorker.register('./sw.js').catch(() => { /* offline support is a bonus, not a failure */ });
+}
+
+async function main() {
+  if (embedded) embedBridge();
+  registerServiceWorker();
+  const eng = await engine().ready;
+  await engineCheck(eng);
+  route(eng);
+  window.addEventListener('hashchange', () => route(eng));
   document.body.dataset.ready = '1';
 }
 
 main().catch((e) => {
   document.body.dataset.ready = 'error';
-  const p = document.createElement('p');
-  p.role = 'alert';
-  p.textContent = `The engine failed to start: ${e.message ?? e}`;
+  const p = h('p', { role: 'alert', class: 'error', text: `The engine failed to start: ${e.message ?? e}` });
   $('main').prepend(p);
 });

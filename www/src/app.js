@@ -1,0 +1,152 @@
+// The panel host shared by the page (index.html), the iframe form (embed.html) and the custom element
+// (embed.js): it builds a panel's controls from its record, keeps the values, and hands the panel a
+// small context. Panels never read the URL or the DOM outside their own root.
+import { h, newId, debounce } from './ui.js';
+import { parseValue, formatValue } from './state.js';
+import { blocks, parseChapter } from './md.js';
+import index from '../../chapters/index.json';
+
+const files = import.meta.glob('../../chapters/*.md', { query: '?raw', import: 'default', eager: true });
+
+/** The chapter text for a panel id (parsed), from chapters/index.json and its Markdown file. */
+export function chapterFor(panelId) {
+  const entry = index.find((e) => e.panel === panelId);
+  const src = entry ? files[`../../chapters/${entry.file}`] : '';
+  return { entry, ...parseChapter(src ?? '') };
+}
+
+/** Panel records with the defaults and hidden controls of chapters/index.json applied. */
+export function withIndex(panels) {
+  return panels.map((p) => {
+    const entry = index.find((e) => e.panel === p.id);
+    if (!entry) return p;
+    const controls = p.controls.map((c) => (entry.defaults && c.name in entry.defaults
+      ? { ...c, default: entry.defaults[c.name] } : c));
+    return { ...p, title: entry.title ?? p.title, controls, hidden: entry.hidden ?? [], order: index.indexOf(entry) };
+  }).sort((a, b) => (a.order ?? 99) - (b.order ?? 99));
+}
+
+/** Build one labelled control; `onValue(v)` is called with each valid new value. */
+function controlElement(c, value, onValue) {
+  const id = newId(`c-${c.name}`);
+  const hint = h('span', { class: 'control-error', role: 'status' });
+  const show = h('output', { for: id, class: 'control-value', text: formatValue(c, value) });
+  const label = h('label', { for: id }, h('span', { text: c.label }), ' ', c.kind === 'range' || c.kind === 'int' ? show : null);
+  let input;
+  const commit = (raw) => {
+    const r = parseValue(c, raw);
+    if (r.ok) {
+      hint.textContent = '';
+      input.removeAttribute('aria-invalid');
+      show.textContent = formatValue(c, r.value);
+      onValue(r.value);
+    } else {
+      hint.textContent = `${c.label}: ${r.reason}`;
+      input.setAttribute('aria-invalid', 'true');
+    }
+  };
+  const live = debounce(commit, 250);
+  if (c.kind === 'range' || c.kind === 'int') {
+    input = h('input', { id, type: 'range', min: c.min, max: c.max, step: c.step ?? (c.kind === 'int' ? 1 : 'any'), value,
+      name: c.name, 'aria-describedby': c.help ? `${id}-help` : null });
+    input.addEventListener('input', () => { show.textContent = input.value; live(input.value); });
+  } else if (c.kind === 'select') {
+    input = h('select', { id, name: c.name }, c.options.map((o) => h('option', { value: o.value, selected: o.value === value, text: o.label })));
+    input.addEventListener('change', () => commit(input.value));
+  } else if (c.kind === 'bool') {
+    input = h('input', { id, type: 'checkbox', name: c.name, checked: Boolean(value) });
+    input.addEventListener('change', () => commit(input.checked ? '1' : '0'));
+    return h('div', { class: 'control control-bool', dataset: { control: c.name } }, input, label, hint);
+  } else {
+    // seed and drift: text fields (seeds may exceed 2^53; a drift keeps its Python type: "10" vs "10.0")
+    input = h('input', { id, type: 'text', name: c.name, value, inputmode: c.kind === 'seed' ? 'numeric' : 'decimal',
+      autocomplete: 'off', spellcheck: 'false', size: c.kind === 'seed' ? 8 : 6 });
+    input.addEventListener('input', () => live(input.value));
+    input.addEventListener('change', () => commit(input.value));
+  }
+  const help = c.help ? h('span', { id: `${id}-help`, class: 'control-help', text: c.help }) : null;
+  const el = h('div', { class: `control control-${c.kind}`, dataset: { control: c.name } }, label, input, help, hint);
+  el.setValue = (v) => { input.value = formatValue(c, v); show.textContent = formatValue(c, v); };
+  return el;
+}
+
+/**
+ * Mount `panel` into `root`.
+ * @param {HTMLElement} root
+ * @param {object} panel a panel record
+ * @param {{values: object, hidden: Set<string>, engine: import('./engine.js').Engine, onState?: Function}} opts
+ * @returns {() => void} unmount
+ */
+export function mountPanel(root, panel, { values, hidden, engine, onState }) {
+  const abort = new AbortController();
+  const listeners = [];
+  const controls = new Map();
+  const chapter = chapterFor(panel.id);
+  const live = h('p', { class: 'visually-hidden', 'aria-live': 'polite', 'data-testid': 'live' });
+  const state = { ...values };
+
+  const ctx = {
+    engine,
+    values: state,
+    hidden,
+    signal: abort.signal,
+    chapter,
+    /** The labelled control for `name` (a hidden placeholder when the link hides it). */
+    control(name) {
+      const c = panel.controls.find((x) => x.name === name);
+      if (!c) throw new Error(`panel ${panel.id} has no control ${name}`);
+      const el = controlElement(c, state[name], (v) => ctx.set(name, v));
+      if (hidden.has(name)) el.hidden = true;
+      controls.set(name, el);
+      return el;
+    },
+    /** A group of controls in a fieldset. */
+    controls(legend, names) {
+      const els = names.map((n) => ctx.control(n));
+      const fs = h('fieldset', { class: 'controls' }, h('legend', { text: legend }), els);
+      if (els.every((e) => e.hidden)) fs.hidden = true;
+      return fs;
+    },
+    /** Change a value (from a control or from the panel itself) and tell the listeners. */
+    set(name, v, { fromPanel = false } = {}) {
+      state[name] = v;
+      if (fromPanel) controls.get(name)?.setValue?.(v);
+      onState?.(state);
+      for (const fn of listeners) fn(name, state);
+    },
+    onChange(fn) { listeners.push(fn); },
+    /** A chapter section (by its `## ` heading) as nodes; [] when the file lacks it. */
+    section(name) {
+      const src = chapter.sections.get(name);
+      return src === undefined ? [] : blocks(src);
+    },
+    announce(text) { live.textContent = text; },
+    store: {
+      get: (key) => engine.call('kvGet', [key]),
+      put: (key, value) => engine.call('kvPut', [key, value]),
+      del: (key) => engine.call('kvDelete', [key]),
+    },
+  };
+
+  root.replaceChildren();
+  const head = h('header', { class: 'panel-head' },
+    h('h2', { id: `${panel.id}-title`, text: panel.title }),
+    chapter.lead.trim() ? h('div', { class: 'lead' }, blocks(chapter.lead)) : null);
+  const body = h('div', { class: 'panel-body' });
+  root.append(head, body, live);
+  root.setAttribute('aria-labelledby', `${panel.id}-title`);
+  root.dataset.panel = panel.id;
+  const cleanup = panel.mount(body, ctx);
+  return () => {
+    abort.abort();
+    if (typeof cleanup === 'function') cleanup();
+  };
+}
+
+/** A notice for a panel whose core export is not built yet (no fake numbers, ever). */
+export function comingNotice(what) {
+  return h('div', { class: 'notice', role: 'note', 'data-testid': 'coming' },
+    h('strong', { text: 'Coming with the loop engine. ' }),
+    `This part needs the core's ${what}, which this build does not have yet. `,
+    'It lights up by itself once the core exports it; nothing here is simulated in the meantime.');
+}

@@ -1,0 +1,81 @@
+// The page's side of the engine: a small RPC over one Web Worker that owns the WASM core.
+// `engine.call(method, args, {onProgress})` returns a promise; `engine.has(name)` says whether this
+// build of the core has a given export (panels whose export is missing say so instead of guessing).
+
+/** @typedef {{done: number, total: number}} Progress */
+
+export class Engine {
+  /** @param {URL|string} workerUrl */
+  constructor(worker) {
+    this.worker = worker;
+    this.next = 1;
+    this.pending = new Map();
+    this.exports = new Set();
+    this.ready = new Promise((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    worker.onmessage = (ev) => this.receive(ev.data);
+    worker.onerror = (ev) => {
+      const err = new Error(`the engine worker failed: ${ev.message ?? 'unknown error'}`);
+      this.rejectReady(err);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+  }
+
+  receive(msg) {
+    if (msg.ready !== undefined) {
+      if (msg.ready) {
+        this.version = msg.version;
+        this.exports = new Set(msg.exports);
+        this.resolveReady(this);
+      } else this.rejectReady(new Error(`the WASM core failed to load: ${msg.error}`));
+      return;
+    }
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    if (msg.progress) {
+      p.onProgress?.(msg.progress);
+      return;
+    }
+    this.pending.delete(msg.id);
+    if (msg.ok) p.resolve(msg.result);
+    else {
+      const e = new Error(msg.error);
+      e.cancelled = Boolean(msg.cancelled);
+      p.reject(e);
+    }
+  }
+
+  /** Whether the core exports `name` (e.g. 'runLoop', 'Registry'). */
+  has(name) {
+    return this.exports.has(name);
+  }
+
+  /**
+   * Call an engine method in the worker.
+   * @param {string} method
+   * @param {Array} args
+   * @param {{onProgress?: (p: Progress) => void, signal?: AbortSignal}} opts
+   */
+  call(method, args = [], opts = {}) {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onProgress: opts.onProgress });
+      opts.signal?.addEventListener('abort', () => this.worker.postMessage({ cancel: id }), { once: true });
+      this.worker.postMessage({ id, method, args });
+    });
+  }
+}
+
+let shared = null;
+
+/** The page's one engine (one worker, one WASM instance), started on first use. */
+export function engine() {
+  if (!shared) {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'mlops-loop-engine' });
+    shared = new Engine(w);
+  }
+  return shared;
+}

@@ -1,0 +1,115 @@
+// Walkthrough: the chapter's three steps as runnable cells. With the defaults they print the book's
+// three lines exactly; every number comes from the WASM core's `chapter(params)`.
+import { h, progress } from '../ui.js';
+import { comingNotice } from '../app.js';
+
+const SEED = (name, label, def) => ({ name, label, kind: 'seed', default: def });
+const DRIFT = (name, label, def) => ({ name, label, kind: 'drift', min: -90, max: 360, default: def,
+  help: 'days added to days_since_login; "10" keeps whole days, "10.0" makes them decimals (as in the book)' });
+
+export const walkthrough = {
+  id: 'walkthrough',
+  title: 'Walkthrough: one turn of the loop',
+  needs: 'chapter',
+  controls: [
+    SEED('seed_train', 'training seed', '1'),
+    DRIFT('drift_train', 'training drift (days)', '0.0'),
+    SEED('seed_live', 'live seed', '2'),
+    DRIFT('drift_live', 'live drift (days)', '10'),
+    { name: 'alpha', label: 'alpha (KS test level)', kind: 'range', min: 0.001, max: 0.2, step: 0.001, default: 0.01 },
+    SEED('seed_recent', 'recent-data seed', '3'),
+    DRIFT('drift_recent', 'recent drift (days)', '10'),
+    { name: 'margin', label: 'promotion margin (AUC)', kind: 'range', min: 0, max: 0.05, step: 0.001, default: 0 },
+    { name: 'rows', label: 'rows per data set', kind: 'int', min: 200, max: 10000, step: 100, default: 3000 },
+  ],
+  mount(root, ctx) {
+    if (!ctx.engine.has('chapter')) {
+      root.append(comingNotice('chapter(params)'));
+      return undefined;
+    }
+    const cells = [
+      { key: 'step 1', title: 'Train and register', names: ['seed_train', 'drift_train', 'rows'], section: 'Step 1' },
+      { key: 'step 2', title: 'Watch the inputs', names: ['seed_live', 'drift_live', 'alpha'], section: 'Step 2' },
+      { key: 'step 3', title: 'Retrain, then gate the promotion', names: ['seed_recent', 'drift_recent', 'margin'], section: 'Step 3' },
+    ];
+    const prog = progress('computing the chapter');
+    let seq = 0;
+
+    const views = cells.map((cell, i) => {
+      const line = h('pre', { class: 'cell-out', 'data-testid': `line-${i + 1}`, 'aria-label': `output of step ${i + 1}` }, '…');
+      const facts = h('dl', { class: 'facts', 'data-testid': `facts-${i + 1}` });
+      const run = h('button', { type: 'button', class: 'run', text: `Run step ${i + 1}`, onclick: () => compute(i) });
+      const el = h('section', { class: 'cell', 'aria-labelledby': `cell-${i}-h` },
+        h('h3', { id: `cell-${i}-h`, text: `${i + 1}. ${cell.title}` }),
+        h('div', { class: 'prose' }, ctx.section(cell.section)),
+        h('div', { class: 'cell-in' }, ctx.controls(`Parameters of step ${i + 1}`, cell.names), run),
+        line, facts);
+      return { el, line, facts };
+    });
+
+    const fact = (dl, pairs) => dl.replaceChildren(...pairs.flatMap(([k, v, id]) => [
+      h('dt', { text: k }), h('dd', {}, h('output', { 'data-testid': id, text: v }))]));
+
+    function show(r, upto) {
+      views.forEach((v, i) => {
+        if (i > upto) {
+          v.line.textContent = '(run this step)';
+          v.facts.replaceChildren();
+          return;
+        }
+        v.line.textContent = r.lines[i];
+      });
+      fact(views[0].facts, [
+        ['data fingerprint', r.registered.fingerprint, 'fingerprint'],
+        ['model version', r.registered.version, 'version'],
+        ['AUC on its test split', String(r.registered.auc), 'auc'],
+      ]);
+      if (upto >= 1) {
+        fact(views[1].facts, [
+          ['KS statistic D (days_since_login)', String(r.ks.statistic), 'ks-d'],
+          ['p-value', String(r.ks.pvalue), 'pvalue'],
+          ['method', r.ks.method, 'ks-method'],
+          ['retrain?', r.retrain ? `yes (p < ${ctx.values.alpha})` : `no (p ≥ ${ctx.values.alpha})`, 'retrain'],
+        ]);
+      }
+      if (upto >= 2) {
+        fact(views[2].facts, r.candidate ? [
+          ['candidate', `${r.candidate.version} (data ${r.candidate.fingerprint})`, 'candidate'],
+          ['current AUC on recent data', String(r.current_auc_recent), 'current-auc'],
+          ['candidate AUC on recent data', String(r.candidate_auc_recent), 'candidate-auc'],
+          ['promote?', r.promote ? 'yes' : 'no', 'promote'],
+        ] : [['candidate', 'none: no retraining was triggered', 'candidate']]);
+      }
+    }
+
+    async function compute(upto = 2) {
+      const my = ++seq;
+      prog.start();
+      root.setAttribute('aria-busy', 'true');
+      try {
+        const params = Object.fromEntries(walkthrough.controls.map((c) => [c.name, ctx.values[c.name]]));
+        const r = await ctx.engine.call('chapter', [params]);
+        if (my !== seq) return;
+        show(r, upto);
+        err.textContent = '';
+        ctx.announce(`Step results: ${r.lines.slice(0, upto + 1).join('; ')}`);
+        root.dataset.state = 'done';
+      } catch (e) {
+        if (my !== seq) return;
+        err.textContent = `The core refused these parameters: ${e.message}`;
+        root.dataset.state = 'error';
+      } finally {
+        if (my === seq) { prog.done(); root.removeAttribute('aria-busy'); }
+      }
+    }
+
+    const err = h('p', { class: 'error', role: 'alert' });
+    const all = h('button', { type: 'button', class: 'run', text: 'Run all three steps', onclick: () => compute(2) });
+    root.append(h('div', { class: 'row' }, all, prog.el), err, ...views.map((v) => v.el),
+      h('div', { class: 'prose try' }, ctx.section('Try this')));
+    ctx.onChange(() => { root.dataset.state = 'stale'; compute(2); });
+    compute(2);
+    return () => { seq++; };
+  },
+};
+

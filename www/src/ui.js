@@ -1,0 +1,125 @@
+// Small DOM helpers. Every piece of dynamic text goes in through textContent (text nodes), never
+// innerHTML: values from the URL, the engine or storage can never become markup.
+
+/**
+ * Create an element. `attrs` keys: `class`, `text`, `on<event>` handlers, `dataset`, booleans, others as attributes.
+ * Children: nodes, strings (as text), arrays, null/false (skipped).
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = tag.includes(':') ? document.createElementNS('http://www.w3.org/2000/svg', tag.split(':')[1])
+    : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'text') el.textContent = String(v);
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else if (c instanceof Node) el.appendChild(c);
+    else el.appendChild(document.createTextNode(String(c)));
+  }
+}
+
+let uid = 0;
+/** A page-unique id with a readable prefix. */
+export const newId = (prefix) => `${prefix}-${++uid}`;
+
+/** Python's `f"{x:.3f}"` (JS toFixed rounds the exact binary value as Python does). */
+export const f3 = (x) => (x === null || x === undefined ? '—' : Number(x).toFixed(3));
+
+/** Python's `f"{x:.<d>e}"`: the exponent has at least two digits (`1.2e-19`, `3.0e-03`). */
+export function pyExp(x, digits = 1) {
+  if (x === null || x === undefined || Number.isNaN(x)) return '—';
+  const s = Number(x).toExponential(digits);
+  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
+/** A readable p-value: scientific below 0.001, else 3 significant digits. */
+export const fmtP = (p) => (p < 1e-3 ? pyExp(p, 1) : Number(p).toPrecision(3));
+
+/** Percent with one decimal. */
+export const pct = (x) => `${(100 * x).toFixed(1)} %`;
+
+/**
+ * Wilson score interval for a binomial proportion (Wilson 1927, "Probable inference, the law of
+ * succession, and statistical inference", JASA 22:209–212), at z = 1.959964 (95 %).
+ */
+export function wilson(k, n, z = 1.959963984540054) {
+  if (n === 0) return [0, 1];
+  const p = k / n;
+  const z2 = z * z;
+  const den = 1 + z2 / n;
+  const mid = (p + z2 / (2 * n)) / den;
+  const half = (z / den) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return [Math.max(0, mid - half), Math.min(1, mid + half)];
+}
+
+/** A progress bar with a text label (role=progressbar semantics come with <progress>). */
+export function progress(label) {
+  const bar = h('progress', { max: 1, value: 0, 'aria-label': label });
+  const txt = h('span', { class: 'progress-text', 'aria-hidden': 'true' });
+  const wrap = h('div', { class: 'progress', hidden: true }, bar, txt);
+  return {
+    el: wrap,
+    start() { wrap.hidden = false; bar.removeAttribute('value'); txt.textContent = 'working…'; },
+    set({ done, total }) {
+      wrap.hidden = false;
+      bar.max = total;
+      bar.value = done;
+      txt.textContent = `${done} / ${total}`;
+    },
+    done() { wrap.hidden = true; },
+  };
+}
+
+/**
+ * A table of rows (a chart's text alternative, or a result), inside a <details> when `summary` is given.
+ * @param {string[]} columns header labels
+ * @param {Array<Array<string|number>>} rows cell values (shown as text)
+ */
+export function table(columns, rows, { caption, summary } = {}) {
+  const t = h('table', { class: 'data' },
+    caption ? h('caption', { text: caption }) : null,
+    h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', text: c })))),
+    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((v) => h('td', { text: v }))))));
+  if (!summary) return t;
+  return h('details', { class: 'table-alt' }, h('summary', { text: summary }), h('div', { class: 'table-scroll' }, t));
+}
+
+/** A labelled result line whose value lives in an <output> (announced via the panel's live region). */
+export function result(label, testid) {
+  const out = h('output', { 'data-testid': testid, text: '…' });
+  const el = h('p', { class: 'result' }, h('span', { class: 'result-label', text: `${label}: ` }), out);
+  return { el, out, set(v) { out.textContent = String(v); } };
+}
+
+/** Whether the reader asked for less motion. */
+export const reducedMotion = () => window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
+
+/** Debounce: run `fn` once calls stop for `ms`. */
+export function debounce(fn, ms = 200) {
+  let t = null;
+  return (...a) => {
+    clearTimeout(t);
+    t = setTimeout(() => fn(...a), ms);
+  };
+}
+
+/** Offer `text` as a file download (a Blob URL; no server involved). */
+export function download(name, text, type = 'text/markdown') {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = h('a', { href: url, download: name, hidden: true });
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

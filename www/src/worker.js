@@ -1,0 +1,153 @@
+// The engine's Web Worker: it loads the WASM core itself and answers the page's requests (see
+// engine.js for the other end), so the main thread never waits on a computation.
+//
+// Protocol — page → worker: {id, method, args} | {cancel: id}
+//            worker → page: {ready, version, exports} | {id, progress: {done, total}}
+//                           | {id, ok: true, result} | {id, ok: false, error}
+// Long simulations (many trials) run in chunks; between chunks the worker reports progress and
+// yields to its event loop so that a cancel message can arrive.
+import init, * as core from '../pkg/mlops_loop.js';
+
+const cancelled = new Set();
+/** Call a core export by name (looked up at run time: exports arrive with newer builds of the core). */
+const api = (name) => core[name];
+let kv = null;
+let registry = null;
+
+/** Yield to the worker's event loop (lets a cancel message in). */
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+class Cancelled extends Error {
+  constructor() { super('cancelled'); this.name = 'Cancelled'; }
+}
+
+/**
+ * Run `fn(start, count)` over `total` items in chunks sized to take ~80 ms each, posting progress.
+ * `merge(acc, part)` folds each chunk's result into the accumulator.
+ */
+async function chunked(id, total, fn, merge, acc) {
+  let done = 0;
+  let size = 1;
+  while (done < total) {
+    if (cancelled.has(id)) throw new Cancelled();
+    const n = Math.min(size, total - done);
+    const t0 = performance.now();
+    acc = merge(acc, fn(done, n));
+    const dt = performance.now() - t0;
+    done += n;
+    postMessage({ id, progress: { done, total } });
+    // Aim at ~80 ms per chunk: short enough to stay responsive to cancel, long enough to be cheap.
+    size = Math.max(1, Math.min(total, Math.round(n * Math.min(4, 80 / Math.max(dt, 1)))));
+    await tick();
+  }
+  return acc;
+}
+
+function concat(a, b) {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Many no-drift (or drifted) KS checks: `core.driftTrials` in chunks, with progress. */
+function driftTrials(id, params) {
+  const total = params.trials ?? 100;
+  return chunked(id, total, (start, n) => api('driftTrials')({ ...params, trials: n, start: (params.start ?? 0) + start }),
+    (acc, r) => ({
+      trials: acc.trials + r.trials,
+      alarms: acc.alarms + r.alarms,
+      alarms_per_feature: acc.alarms_per_feature.map((x, i) => x + r.alarms_per_feature[i]),
+      pvalues: concat(acc.pvalues, r.pvalues),
+    }), { trials: 0, alarms: 0, alarms_per_feature: [0, 0, 0], pvalues: new Float64Array(0) });
+}
+
+/** Many promotion rounds where the candidate is no better: `core.promotionTrials` in chunks. */
+function promotionTrials(id, params) {
+  const total = params.rounds ?? 100;
+  return chunked(id, total, (start, n) => api('promotionTrials')({ ...params, rounds: n, start: (params.start ?? 0) + start }),
+    (acc, r) => ({ rounds: acc.rounds + r.rounds, promotions: acc.promotions + r.promotions, diffs: concat(acc.diffs, r.diffs) }),
+    { rounds: 0, promotions: 0, diffs: new Float64Array(0) });
+}
+
+/** A sweep: `driftTrials` at each value of one parameter (a power curve, the large-sample effect). */
+async function driftSweep(id, { base, key, values }) {
+  const trials = base.trials ?? 100;
+  const total = trials * values.length;
+  const rows = [];
+  let doneBefore = 0;
+  for (const v of values) {
+    const r = await chunked(id, trials, (start, n) => api('driftTrials')({ ...base, [key]: v, trials: n, start }),
+      (acc, part) => ({ trials: acc.trials + part.trials, alarms: acc.alarms + part.alarms }), { trials: 0, alarms: 0 });
+    rows.push({ [key]: v, trials: r.trials, alarms: r.alarms });
+    doneBefore += trials;
+    postMessage({ id, progress: { done: doneBefore, total } });
+  }
+  return rows;
+}
+
+async function openKv() {
+  if (!kv) kv = await api('KvStore').open('mlops-loop');
+  return kv;
+}
+
+async function openRegistry() {
+  if (!registry) registry = await api('Registry').open('mlops-loop-registry');
+  return registry;
+}
+
+const handlers = {
+  version: () => api('version')(),
+  dataFingerprint: (id, seed, drift, rows) => api('dataFingerprint')(seed, drift, rows),
+  chapter: (id, params) => api('chapter')(params),
+  ksSamples: (id, a, b, column) => api('ksSamples')(a, b, column),
+  bootstrapAucDiff: (id, params) => api('bootstrapAucDiff')(params),
+  runLoop: (id, params) => api('runLoop')(params),
+  driftTrials,
+  promotionTrials,
+  driftSweep,
+  kvGet: async (id, key) => (await openKv()).getText(key),
+  kvPut: async (id, key, value) => (await openKv()).putText(key, value),
+  kvDelete: async (id, key) => (await openKv()).delete(key),
+  /** Call a method of the IndexedDB registry handle, e.g. registry('promote', '1.1.0', 'reason'). */
+  registry: async (id, method, ...args) => {
+    const r = await openRegistry();
+    if (typeof r[method] !== 'function') throw new Error(`the registry has no method ${method}`);
+    return r[method](...args);
+  },
+};
+
+/** The core export each handler needs. */
+const NEEDS = { driftSweep: 'driftTrials', kvGet: 'KvStore', kvPut: 'KvStore', kvDelete: 'KvStore', registry: 'Registry' };
+
+/** Which of the documented exports this build of the core has (panels light up when theirs exist). */
+const EXPORTS = ['version', 'dataFingerprint', 'KvStore', 'chapter', 'ksSamples', 'driftTrials',
+  'promotionTrials', 'bootstrapAucDiff', 'runLoop', 'Registry'];
+
+const ready = init().then(() => {
+  postMessage({ ready: true, version: api('version')(), exports: EXPORTS.filter((n) => typeof core[n] === 'function') });
+}).catch((e) => {
+  postMessage({ ready: false, error: String(e?.message ?? e) });
+});
+
+onmessage = async (ev) => {
+  const msg = ev.data;
+  if (msg.cancel !== undefined) {
+    cancelled.add(msg.cancel);
+    return;
+  }
+  const { id, method, args } = msg;
+  try {
+    await ready;
+    const h = handlers[method];
+    if (!h) throw new Error(`unknown engine method ${method}`);
+    const need = NEEDS[method] ?? method;
+    if (typeof core[need] !== 'function') throw new Error(`${need} is not in this build of the core yet`);
+    const result = await h(id, ...(args ?? []));
+    postMessage({ id, ok: true, result });
+  } catch (e) {
+    postMessage({ id, ok: false, error: String(e?.message ?? e), cancelled: e instanceof Cancelled });
+  } finally {
+    cancelled.delete(id);
+  }
+};

@@ -1,5 +1,8 @@
 // The panels, as records (id, title, controls with min/max/default, mount): the order and the words
 // come from chapters/index.json.
 import { walkthrough } from './walkthrough.js';
+import { mapTheLoop } from './map.js';
+import { trigger } from './trigger.js';
+import { gate } from './gate.js';
 
-export const PANELS = [walkthrough];
+export const PANELS = [walkthrough, mapTheLoop, trigger, gate];

@@ -1,0 +1,72 @@
+// Charts from Observable Plot, each with a data-table alternative in a <details>. Plot is loaded on
+// first use (it is the largest script on the page) and every chart redraws to its container's width.
+import { h, table } from './ui.js';
+
+let plotModule = null;
+/** Observable Plot, imported once on demand. */
+export const loadPlot = () => (plotModule ??= import('@observablehq/plot'));
+
+/**
+ * A figure holding one Plot chart and its table. `draw(Plot, width)` returns the SVG/figure node.
+ * @returns {{el: HTMLElement, update: (spec) => Promise<void>}}
+ */
+export function chartFigure(caption, testid) {
+  const slot = h('div', { class: 'chart-slot' });
+  const cap = h('figcaption', { text: caption });
+  const alt = h('div', { class: 'chart-table' });
+  const el = h('figure', { class: 'chart', 'data-testid': testid, hidden: true }, cap, slot, alt);
+  let last = null;
+  const render = async () => {
+    if (!last) return;
+    const Plot = await loadPlot();
+    const width = Math.max(260, Math.min(720, slot.clientWidth || el.parentElement?.clientWidth || 640));
+    const node = last.draw(Plot, width);
+    node.setAttribute?.('role', 'img');
+    node.setAttribute?.('aria-label', last.label ?? caption);
+    slot.replaceChildren(node);
+  };
+  let lastWidth = 0;
+  const ro = new ResizeObserver(() => {
+    const w = slot.clientWidth;
+    if (Math.abs(w - lastWidth) > 24) { lastWidth = w; render(); }
+  });
+  ro.observe(slot);
+  return {
+    el,
+    /** spec: {draw, label, columns, rows, summary} */
+    async update(spec) {
+      last = spec;
+      el.hidden = false;
+      if (spec.caption) cap.textContent = spec.caption;
+      alt.replaceChildren(table(spec.columns, spec.rows, { summary: spec.summary ?? 'The data as a table' }));
+      await render();
+    },
+  };
+}
+
+/** The common Plot options: theme colours from CSS variables, readable font size. */
+export const baseStyle = { background: 'transparent', color: 'var(--fg)', fontSize: '12px', overflow: 'visible' };
+
+/** Empirical CDF steps of a sorted sample, thinned to at most `max` points (exact at each kept point). */
+export function ecdfPoints(sorted, max = 600) {
+  const n = sorted.length;
+  const steps = [];
+  for (let i = 0; i < n; i++) {
+    if (i + 1 < n && sorted[i + 1] === sorted[i]) continue; // keep the last of equal values
+    steps.push({ x: sorted[i], y: (i + 1) / n });
+  }
+  if (steps.length <= max) return steps;
+  const stride = Math.ceil(steps.length / max);
+  return steps.filter((_, k) => k % stride === 0 || k === steps.length - 1);
+}
+
+/** The ECDF of a sorted sample at x: the fraction of values <= x (binary search). */
+export function ecdfAt(sorted, x) {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] <= x) lo = mid + 1; else hi = mid;
+  }
+  return sorted.length ? lo / sorted.length : 0;
+}

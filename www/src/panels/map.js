@@ -1,0 +1,144 @@
+// Exercise 1: map the loop onto your own model. A loop diagram whose stages open what this sandbox
+// uses for each; a form per stage (automated / manual / missing), saved in this browser (IndexedDB via
+// the core's KvStore) and exportable as Markdown.
+import { h, debounce, download } from '../ui.js';
+
+/** The five stages of the loop and what the sandbox uses for each. */
+export const STAGES = [
+  { id: 'pipeline', name: 'Training pipeline', sandbox: 'make_data(seed, drift) draws 3,000 customers; a seeded split keeps a quarter for testing; a gradient-boosted classifier with a fixed random_state is fitted. Same seed, same model, bit for bit.' },
+  { id: 'registry', name: 'Registry', sandbox: 'Each model gets a version (1.0.0, 1.1.0, …) together with the fingerprint of its training data and its test AUC; the registry keeps a history of every promotion and rollback in this browser\'s IndexedDB.' },
+  { id: 'deployment', name: 'Deployment', sandbox: 'A promoted model serves the live traffic; a canary share goes to the newcomer first, and a rollback moves production back to the previous version.' },
+  { id: 'monitoring', name: 'Monitoring signal', sandbox: 'A two-sample Kolmogorov–Smirnov test compares each live feature with the training sample; once labels arrive, the AUC on recent data.' },
+  { id: 'trigger', name: 'Retraining trigger', sandbox: 'Retrain when the KS p-value falls below alpha (0.01 in the chapter); promote the candidate only if it beats production on the same recent data.' },
+];
+const STATUSES = [['automated', 'automated'], ['manual', 'manual'], ['missing', 'missing']];
+const KEY = 'ex1-map';
+
+/** The reader's map as Markdown (what the export button downloads). */
+export function toMarkdown(model, answers) {
+  const lines = [`# The MLOps loop of ${model || 'my model'}`, ''];
+  for (const s of STAGES) {
+    const a = answers[s.id] ?? {};
+    lines.push(`## ${s.name}`, '', `- Status: ${a.status || 'not answered'}`, `- What we use now: ${a.now || '—'}`,
+      `- What would automate it: ${a.next || '—'}`, '');
+  }
+  return lines.join('\n');
+}
+
+/** The challenge: every stage answered, and every manual or missing stage has a plan. */
+export function checkMap(answers) {
+  const problems = [];
+  for (const s of STAGES) {
+    const a = answers[s.id] ?? {};
+    if (!a.status) problems.push(`${s.name}: choose automated, manual or missing.`);
+    else if (a.status !== 'automated' && !(a.next ?? '').trim()) problems.push(`${s.name}: say what would automate it.`);
+  }
+  return problems;
+}
+
+export const mapTheLoop = {
+  id: 'map-the-loop',
+  title: 'Exercise 1: map the loop onto your model',
+  needs: 'KvStore',
+  controls: [],
+  mount(root, ctx) {
+    let data = { model: '', answers: {} };
+    const status = h('p', { class: 'saved-note', role: 'status', 'data-testid': 'saved-status', text: 'Loading your saved answers…' });
+    const save = debounce(async () => {
+      try {
+        await ctx.store.put(KEY, JSON.stringify(data));
+        status.textContent = `Saved in this browser at ${new Date().toLocaleTimeString()}.`;
+      } catch (e) {
+        status.textContent = `Not saved: ${e.message}`;
+      }
+    }, 300);
+
+    // The diagram: each stage is a button that opens what the sandbox uses for it.
+    const detail = h('div', { class: 'notice', id: 'stage-detail', hidden: true, 'aria-live': 'polite' });
+    const buttons = STAGES.map((s) => h('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'stage-detail',
+      'data-stage': s.id, text: s.name, onclick: (ev) => open(s, ev.currentTarget) }));
+    function open(s, btn) {
+      const was = btn.getAttribute('aria-expanded') === 'true';
+      buttons.forEach((b) => b.setAttribute('aria-expanded', 'false'));
+      if (was) { detail.hidden = true; return; }
+      btn.setAttribute('aria-expanded', 'true');
+      detail.replaceChildren(h('strong', { text: `${s.name} in this sandbox: ` }), s.sandbox);
+      detail.hidden = false;
+    }
+    const diagram = h('ol', { class: 'loop-diagram', 'aria-label': 'The loop, stage by stage; the last feeds back into the first' },
+      buttons.map((b, i) => h('li', {}, b, i < STAGES.length - 1 ? h('span', { 'aria-hidden': 'true', text: ' →' }) : h('span', { 'aria-hidden': 'true', text: ' ↺' }))));
+
+    const modelInput = h('input', { id: 'ex1-model', type: 'text', maxlength: 120, autocomplete: 'off' });
+    modelInput.addEventListener('input', () => { data.model = modelInput.value; save(); });
+    const fields = STAGES.map((s) => {
+      const radios = STATUSES.map(([value, label]) => {
+        const id = `ex1-${s.id}-${value}`;
+        const input = h('input', { type: 'radio', name: `ex1-${s.id}`, id, value });
+        input.addEventListener('change', () => { set(s.id, 'status', value); });
+        return { input, el: h('span', { class: 'radio' }, input, h('label', { for: id, text: ` ${label}` })) };
+      });
+      const now = h('textarea', { id: `ex1-${s.id}-now`, maxlength: 1000, rows: 2 });
+      const next = h('textarea', { id: `ex1-${s.id}-next`, maxlength: 1000, rows: 2 });
+      now.addEventListener('input', () => set(s.id, 'now', now.value));
+      next.addEventListener('input', () => set(s.id, 'next', next.value));
+      const el = h('fieldset', { class: 'controls stage', 'data-stage': s.id }, h('legend', { text: s.name }),
+        h('div', { class: 'row', role: 'radiogroup', 'aria-label': `${s.name}: status` }, radios.map((r) => r.el)),
+        h('div', { class: 'control' }, h('label', { for: now.id, text: 'What do you use for it now?' }), now),
+        h('div', { class: 'control' }, h('label', { for: next.id, text: 'What would automate it (or close the gap)?' }), next));
+      return { s, radios, now, next, el };
+    });
+    function set(stage, field, value) {
+      data.answers[stage] = { ...(data.answers[stage] ?? {}), [field]: value };
+      save();
+    }
+    function fill() {
+      modelInput.value = data.model ?? '';
+      for (const f of fields) {
+        const a = data.answers[f.s.id] ?? {};
+        f.radios.forEach((r) => { r.input.checked = r.input.value === a.status; });
+        f.now.value = a.now ?? '';
+        f.next.value = a.next ?? '';
+      }
+    }
+
+    const exportBtn = h('button', { type: 'button', text: 'Export as Markdown', onclick: () => download('my-mlops-loop.md', toMarkdown(data.model, data.answers)) });
+    const clearBtn = h('button', { type: 'button', class: 'secondary', text: 'Clear my answers',
+      onclick: async () => { data = { model: '', answers: {} }; fill(); await ctx.store.del(KEY); status.textContent = 'Cleared.'; } });
+    const chOut = h('div', { 'data-testid': 'challenge-result', 'aria-live': 'polite' });
+    const chBtn = h('button', { type: 'button', text: 'Check my map', onclick: () => {
+      const problems = checkMap(data.answers);
+      chOut.replaceChildren(problems.length
+        ? h('div', {}, h('p', { class: 'fail', 'data-testid': 'challenge-verdict', text: `Not yet: ${problems.length} stage(s) to finish.` }),
+          h('ul', {}, problems.map((p) => h('li', { text: p }))))
+        : h('p', { class: 'ok', 'data-testid': 'challenge-verdict', text: 'Challenge met: every stage is mapped and every gap has a plan.' }));
+      root.dataset.challenge = problems.length ? 'fail' : 'pass';
+    } });
+
+    root.append(
+      h('section', { class: 'cell', 'aria-labelledby': 'ex1-a' }, h('h3', { id: 'ex1-a', text: 'The loop in this sandbox' }),
+        h('div', { class: 'prose' }, ctx.section('The loop')), diagram, detail),
+      h('section', { class: 'cell', 'aria-labelledby': 'ex1-b' }, h('h3', { id: 'ex1-b', text: 'Your model' }),
+        h('div', { class: 'prose' }, ctx.section('Your model')),
+        h('div', { class: 'control' }, h('label', { for: 'ex1-model', text: 'Which model are you mapping?' }), modelInput),
+        fields.map((f) => f.el), status, h('div', { class: 'row' }, exportBtn, clearBtn)),
+      h('section', { class: 'cell challenge', 'aria-labelledby': 'ex1-c' }, h('h3', { id: 'ex1-c', text: 'Challenge' }),
+        h('div', { class: 'prose' }, ctx.section('Challenge')), chBtn, chOut,
+        h('details', { class: 'hints' }, h('summary', { text: 'Hints' }), ctx.section('Hints'))));
+
+    ctx.store.get(KEY).then((text) => {
+      if (text) {
+        try {
+          const parsed = JSON.parse(text);
+          if (parsed && typeof parsed === 'object') data = { model: String(parsed.model ?? ''), answers: parsed.answers ?? {} };
+        } catch {
+          status.textContent = 'Your saved answers could not be read; starting afresh.';
+          return;
+        }
+      }
+      fill();
+      status.textContent = text ? 'Your saved answers are back.' : 'Answers are saved in this browser as you type.';
+      root.dataset.loaded = '1';
+    }).catch((e) => { status.textContent = `Local storage is unavailable: ${e.message}`; });
+    return undefined;
+  },
+};

@@ -1,0 +1,287 @@
+// Exercise 2: build the retraining trigger. Reference vs live ECDFs with the KS gap D, a false-alarm
+// simulator, a power curve, the large-sample effect, corrections across the three features, and a
+// challenge checked by simulation. Every number comes from the core (ksSamples, driftTrials).
+import { h, fmtP, pct, wilson, progress, result, table } from '../ui.js';
+import { comingNotice } from '../app.js';
+import { chartFigure, baseStyle, ecdfPoints, ecdfAt } from '../charts.js';
+
+const COLUMNS = [
+  { value: 'days_since_login', label: 'days_since_login' },
+  { value: 'spend_per_active_day', label: 'spend_per_active_day' },
+  { value: 'is_recent', label: 'is_recent' },
+];
+const CORRECTIONS = [
+  { value: 'none', label: 'none (each feature at alpha)' },
+  { value: 'bonferroni', label: 'Bonferroni (alpha / 3 each)' },
+  { value: 'bh', label: 'Benjamini–Hochberg (FDR at alpha)' },
+];
+
+/** The challenge: weekly checks for a year, at most one false alarm; a 5-day shift caught within two weeks. */
+export const CHALLENGE = { checks: 52, maxFalseAlarms: 1, drift: '5', weeks: 2, catchProb: 0.95, nullTrials: 1000, driftTrials: 200 };
+
+/** Drift sizes of the power curve (days added to days_since_login). */
+export const POWER_DRIFTS = ['0', '1', '2', '3', '4', '5', '6', '8', '10'];
+/** Sample sizes of the large-sample effect, at a fixed small drift. */
+export const SIZES = [300, 1000, 3000, 10000, 30000];
+
+export const trigger = {
+  id: 'retrain-trigger',
+  title: 'Exercise 2: build the retraining trigger',
+  needs: 'ksSamples',
+  controls: [
+    { name: 'seed_ref', label: 'reference seed', kind: 'seed', default: '1' },
+    { name: 'seed_live', label: 'live seed', kind: 'seed', default: '2' },
+    { name: 'drift', label: 'live drift (days)', kind: 'drift', min: -90, max: 360, default: '10' },
+    { name: 'column', label: 'feature', kind: 'select', options: COLUMNS, default: 'days_since_login' },
+    { name: 'rows', label: 'sample size n', kind: 'int', min: 50, max: 20000, step: 50, default: 3000 },
+    { name: 'alpha', label: 'alpha', kind: 'range', min: 0.0005, max: 0.2, step: 0.0005, default: 0.01 },
+    { name: 'correction', label: 'correction across 3 features', kind: 'select', options: CORRECTIONS, default: 'none' },
+    { name: 'trials', label: 'simulated checks', kind: 'int', min: 50, max: 5000, step: 50, default: 200 },
+    { name: 'sim_seed', label: 'simulation seed', kind: 'seed', default: '0' },
+    { name: 'small_drift', label: 'small drift for the n sweep', kind: 'drift', min: -30, max: 30, default: '1' },
+  ],
+  mount(root, ctx) {
+    const { engine, values: v } = ctx;
+    if (!engine.has('ksSamples')) {
+      root.append(comingNotice('ksSamples(a, b, column)'));
+      return undefined;
+    }
+    const hasTrials = engine.has('driftTrials');
+
+    // ---- A. one check: reference vs live
+    const d = result('KS statistic D', 'ks-d');
+    const p = result('p-value', 'ks-p');
+    const method = result('method', 'ks-method');
+    const verdict = result('trigger', 'ks-verdict');
+    const ecdf = chartFigure('Reference and live ECDFs; the red rule is the largest gap D.', 'ecdf-chart');
+    const errA = h('p', { class: 'error', role: 'alert' });
+    let seqA = 0;
+    async function check() {
+      const my = ++seqA;
+      try {
+        const r = await engine.call('ksSamples', [
+          { seed: v.seed_ref, drift: '0.0', rows: v.rows },
+          { seed: v.seed_live, drift: v.drift, rows: v.rows }, v.column]);
+        if (my !== seqA) return;
+        errA.textContent = '';
+        d.set(String(r.statistic));
+        p.set(String(r.pvalue));
+        method.set(r.method);
+        const alarm = r.pvalue < v.alpha;
+        verdict.set(alarm ? `retrain (p = ${fmtP(r.pvalue)} < ${v.alpha})` : `no alarm (p = ${fmtP(r.pvalue)} ≥ ${v.alpha})`);
+        ctx.announce(`D = ${r.statistic.toFixed(4)}, p = ${fmtP(r.pvalue)}: ${alarm ? 'retrain' : 'no alarm'}`);
+        const ref = ecdfPoints(r.a);
+        const live = ecdfPoints(r.b);
+        const x = r.location;
+        const fa = ecdfAt(r.a, x);
+        const fb = ecdfAt(r.b, x);
+        const q = [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1].map((t) => r.a[Math.min(r.a.length - 1, Math.floor(t * (r.a.length - 1)))]);
+        await ecdf.update({
+          label: `ECDFs of ${v.column}: reference and live; the largest gap D = ${r.statistic.toFixed(4)} at ${x}`,
+          draw: (Plot, width) => Plot.plot({
+            width, height: 280, style: baseStyle, marginLeft: 44,
+            x: { label: v.column }, y: { label: 'fraction ≤ x', domain: [0, 1], grid: true },
+            marks: [
+              Plot.line(ref, { x: 'x', y: 'y', curve: 'step-after', stroke: 'var(--ref)', strokeWidth: 2 }),
+              Plot.line(live, { x: 'x', y: 'y', curve: 'step-after', stroke: 'var(--live)', strokeWidth: 2, strokeDasharray: '5,3' }),
+              Plot.ruleX([x], { y1: Math.min(fa, fb), y2: Math.max(fa, fb), stroke: 'var(--gap)', strokeWidth: 3 }),
+              Plot.text([{ x, y: (fa + fb) / 2 }], { x: 'x', y: 'y', text: () => ` D = ${r.statistic.toFixed(3)}`, textAnchor: 'start', fill: 'var(--gap)' }),
+              Plot.text([{ x: ref[Math.floor(ref.length * 0.6)]?.x, y: 0.15 }], { x: 'x', y: 'y', text: () => 'reference (solid) · live (dashed)', fill: 'currentColor' }),
+            ],
+          }),
+          columns: ['reference quantile', 'value', 'reference ECDF', 'live ECDF'],
+          rows: q.map((val, i) => [['min', '10 %', '25 %', 'median', '75 %', '90 %', 'max'][i], String(val),
+            ecdfAt(r.a, val).toFixed(4), ecdfAt(r.b, val).toFixed(4)]).concat([['gap D at', String(x), fa.toFixed(4), fb.toFixed(4)]]),
+        });
+      } catch (e) {
+        if (my === seqA) errA.textContent = `The core refused these parameters: ${e.message}`;
+      }
+    }
+
+    const partA = h('section', { class: 'cell', 'aria-labelledby': 'ex2-a' },
+      h('h3', { id: 'ex2-a', text: 'One check: reference against live' }),
+      h('div', { class: 'prose' }, ctx.section('One check')),
+      ctx.controls('Data', ['seed_ref', 'seed_live', 'drift', 'column', 'rows', 'alpha']),
+      errA, h('div', { class: 'grid2' }, h('div', {}, d.el, p.el, method.el, verdict.el), ecdf.el));
+
+    root.append(partA);
+    if (!hasTrials) {
+      root.append(comingNotice('driftTrials(params)'));
+      check();
+      ctx.onChange((name) => { if (['seed_ref', 'seed_live', 'drift', 'column', 'rows', 'alpha'].includes(name)) check(); });
+      return () => { seqA++; };
+    }
+
+    // ---- B. false alarms under no drift
+    const jobs = new Set();
+    const run = async (button, prog, fn) => {
+      const ctl = new AbortController();
+      jobs.add(ctl);
+      button.disabled = true;
+      prog.start();
+      try {
+        return await fn((pr) => prog.set(pr), ctl.signal);
+      } finally {
+        jobs.delete(ctl);
+        button.disabled = false;
+        prog.done();
+      }
+    };
+    const base = () => ({ n: v.rows, alpha: v.alpha, seed: v.sim_seed, correction: v.correction });
+
+    const faProg = progress('false-alarm simulation');
+    const faRate = result('observed false-alarm rate (any feature)', 'fa-rate');
+    const faCI = result('95 % Wilson interval', 'fa-ci');
+    const faExpect = result('expected with independent features', 'fa-expected');
+    const faYear = result('false alarms in a year of weekly checks', 'fa-year');
+    const faTable = h('div');
+    const errB = h('p', { class: 'error', role: 'alert' });
+    const faButton = h('button', { type: 'button', text: 'Run the no-drift checks', onclick: () => falseAlarms() });
+    function expectedAny() {
+      if (v.correction === 'none') return 1 - (1 - v.alpha) ** 3;
+      return v.alpha; // Bonferroni and BH both hold the chance of any false alarm at or below alpha
+    }
+    async function falseAlarms() {
+      try {
+        const r = await run(faButton, faProg, (onProgress, signal) => engine.call('driftTrials',
+          [{ ...base(), drift: '0', trials: v.trials }], { onProgress, signal }));
+        errB.textContent = '';
+        const rate = r.alarms / r.trials;
+        const [lo, hi] = wilson(r.alarms, r.trials);
+        faRate.set(`${r.alarms} / ${r.trials} = ${pct(rate)}`);
+        faCI.set(`${pct(lo)} – ${pct(hi)}`);
+        faExpect.set(`${v.correction === 'none' ? '' : 'at most '}${pct(expectedAny())}`);
+        faYear.set((52 * rate).toFixed(1));
+        faTable.replaceChildren(table(['feature', 'false alarms', 'rate', `alpha${v.correction === 'none' ? '' : ' (family)'}`],
+          COLUMNS.map((c, i) => [c.value, String(r.alarms_per_feature[i]), pct(r.alarms_per_feature[i] / r.trials), String(v.alpha)]),
+          { caption: 'Per-feature false alarms' }));
+        ctx.announce(`False alarms: ${r.alarms} of ${r.trials} checks, ${pct(rate)}`);
+      } catch (e) {
+        if (!e.cancelled) errB.textContent = `Simulation failed: ${e.message}`;
+      }
+    }
+    const partB = h('section', { class: 'cell', 'aria-labelledby': 'ex2-b' },
+      h('h3', { id: 'ex2-b', text: 'How often does it cry wolf?' }),
+      h('div', { class: 'prose' }, ctx.section('False alarms')),
+      ctx.controls('Simulation', ['trials', 'correction', 'sim_seed']),
+      h('div', { class: 'row' }, faButton, faProg.el), errB,
+      faRate.el, faCI.el, faExpect.el, faYear.el, faTable);
+
+    // ---- C. power curve
+    const pwProg = progress('power curve');
+    const pwChart = chartFigure('Share of checks that raise an alarm, by size of the drift.', 'power-chart');
+    const pwButton = h('button', { type: 'button', text: 'Draw the power curve', onclick: () => power() });
+    const errC = h('p', { class: 'error', role: 'alert' });
+    async function power() {
+      try {
+        const trials = Math.min(v.trials, 500);
+        const rows = await run(pwButton, pwProg, (onProgress, signal) => engine.call('driftSweep',
+          [{ base: { ...base(), trials }, key: 'drift', values: POWER_DRIFTS }], { onProgress, signal }));
+        errC.textContent = '';
+        const data = rows.map((r) => {
+          const [lo, hi] = wilson(r.alarms, r.trials);
+          return { drift: Number(r.drift), rate: r.alarms / r.trials, lo, hi, alarms: r.alarms, trials: r.trials };
+        });
+        await pwChart.update({
+          label: `Power curve: detection rate by drift, n = ${v.rows}, alpha = ${v.alpha}`,
+          draw: (Plot, width) => Plot.plot({
+            width, height: 240, style: baseStyle, marginLeft: 44,
+            x: { label: 'drift (days)' }, y: { label: 'alarm rate', domain: [0, 1], grid: true, percent: false },
+            marks: [
+              Plot.ruleY([v.alpha], { stroke: 'var(--muted)', strokeDasharray: '3,3' }),
+              Plot.ruleX(data, { x: 'drift', y1: 'lo', y2: 'hi', stroke: 'var(--ref)' }),
+              Plot.line(data, { x: 'drift', y: 'rate', stroke: 'var(--ref)' }),
+              Plot.dot(data, { x: 'drift', y: 'rate', fill: 'var(--ref)' }),
+            ],
+          }),
+          columns: ['drift (days)', 'alarms', 'checks', 'rate', '95 % interval'],
+          rows: data.map((r) => [String(r.drift), String(r.alarms), String(r.trials), pct(r.rate), `${pct(r.lo)} – ${pct(r.hi)}`]),
+        });
+        ctx.announce(`Power curve drawn: at ${POWER_DRIFTS.at(-1)} days the alarm rate is ${pct(data.at(-1).rate)}`);
+      } catch (e) {
+        if (!e.cancelled) errC.textContent = `Simulation failed: ${e.message}`;
+      }
+    }
+    const partC = h('section', { class: 'cell', 'aria-labelledby': 'ex2-c' },
+      h('h3', { id: 'ex2-c', text: 'How big a drift does it catch?' }),
+      h('div', { class: 'prose' }, ctx.section('Power')),
+      h('div', { class: 'row' }, pwButton, pwProg.el), errC, pwChart.el);
+
+    // ---- D. the large-sample effect
+    const lsProg = progress('sample-size sweep');
+    const lsChart = chartFigure('Alarm rate for the same small drift as the samples grow.', 'size-chart');
+    const lsButton = h('button', { type: 'button', text: 'Sweep the sample size', onclick: () => sizes() });
+    const errD = h('p', { class: 'error', role: 'alert' });
+    async function sizes() {
+      try {
+        const trials = Math.min(v.trials, 200);
+        const rows = await run(lsButton, lsProg, (onProgress, signal) => engine.call('driftSweep',
+          [{ base: { ...base(), drift: v.small_drift, trials }, key: 'n', values: SIZES }], { onProgress, signal }));
+        errD.textContent = '';
+        const data = rows.map((r) => ({ n: r.n, rate: r.alarms / r.trials, alarms: r.alarms, trials: r.trials }));
+        await lsChart.update({
+          label: `Alarm rate for a drift of ${v.small_drift} days by sample size`,
+          draw: (Plot, width) => Plot.plot({
+            width, height: 240, style: baseStyle, marginLeft: 44,
+            x: { label: 'sample size n', type: 'log' }, y: { label: 'alarm rate', domain: [0, 1], grid: true },
+            marks: [Plot.line(data, { x: 'n', y: 'rate', stroke: 'var(--live)' }), Plot.dot(data, { x: 'n', y: 'rate', fill: 'var(--live)' })],
+          }),
+          columns: ['n', 'alarms', 'checks', 'rate'],
+          rows: data.map((r) => [String(r.n), String(r.alarms), String(r.trials), pct(r.rate)]),
+        });
+      } catch (e) {
+        if (!e.cancelled) errD.textContent = `Simulation failed: ${e.message}`;
+      }
+    }
+    const partD = h('section', { class: 'cell', 'aria-labelledby': 'ex2-d' },
+      h('h3', { id: 'ex2-d', text: 'The large-sample effect' }),
+      h('div', { class: 'prose' }, ctx.section('Large samples')),
+      ctx.controls('Sweep', ['small_drift']),
+      h('div', { class: 'row' }, lsButton, lsProg.el), errD, lsChart.el);
+
+    // ---- E. the challenge
+    const chProg = progress('challenge check');
+    const chOut = h('div', { 'data-testid': 'challenge-result', 'aria-live': 'polite' });
+    const chButton = h('button', { type: 'button', text: 'Check my trigger', onclick: () => challenge() });
+    async function challenge() {
+      const C = CHALLENGE;
+      try {
+        const r = await run(chButton, chProg, async (onProgress, signal) => {
+          const total = C.nullTrials + C.driftTrials;
+          const a = await engine.call('driftTrials', [{ ...base(), drift: '0', trials: C.nullTrials }],
+            { signal, onProgress: (x) => onProgress({ done: x.done, total }) });
+          const b = await engine.call('driftTrials', [{ ...base(), drift: C.drift, trials: C.driftTrials }],
+            { signal, onProgress: (x) => onProgress({ done: C.nullTrials + x.done, total }) });
+          return { a, b };
+        });
+        const fa = r.a.alarms / r.a.trials;
+        const perYear = C.checks * fa;
+        const power1 = r.b.alarms / r.b.trials;
+        const within = 1 - (1 - power1) ** C.weeks;
+        const ok1 = perYear <= C.maxFalseAlarms;
+        const ok2 = within >= C.catchProb;
+        const pass = ok1 && ok2;
+        chOut.replaceChildren(
+          h('p', { class: ok1 ? 'ok' : 'fail', 'data-testid': 'challenge-fa' },
+            `${ok1 ? '✓' : '✗'} false alarms: ${r.a.alarms} of ${r.a.trials} no-drift checks → ${perYear.toFixed(2)} a year (goal ≤ ${C.maxFalseAlarms})`),
+          h('p', { class: ok2 ? 'ok' : 'fail', 'data-testid': 'challenge-power' },
+            `${ok2 ? '✓' : '✗'} a ${C.drift}-day drift: ${r.b.alarms} of ${r.b.trials} checks alarm → caught within ${C.weeks} weeks with probability ${pct(within)} (goal ≥ ${pct(C.catchProb)})`),
+          h('p', { class: pass ? 'ok' : 'fail', 'data-testid': 'challenge-verdict', text: pass ? 'Challenge met.' : 'Not yet: adjust alpha, the correction or n.' }));
+        root.dataset.challenge = pass ? 'pass' : 'fail';
+        ctx.announce(pass ? 'Challenge met.' : 'Challenge not met yet.');
+      } catch (e) {
+        if (!e.cancelled) chOut.replaceChildren(h('p', { class: 'error', text: `Check failed: ${e.message}` }));
+      }
+    }
+    const partE = h('section', { class: 'cell challenge', 'aria-labelledby': 'ex2-e' },
+      h('h3', { id: 'ex2-e', text: 'Challenge' }),
+      h('div', { class: 'prose' }, ctx.section('Challenge')),
+      h('div', { class: 'row' }, chButton, chProg.el), chOut,
+      h('details', { class: 'hints' }, h('summary', { text: 'Hints' }), ctx.section('Hints')));
+
+    root.append(partB, partC, partD, partE, h('div', { class: 'prose try' }, ctx.section('Try this')));
+    check();
+    ctx.onChange((name) => { if (['seed_ref', 'seed_live', 'drift', 'column', 'rows', 'alpha'].includes(name)) check(); });
+    return () => { seqA++; for (const j of jobs) j.abort(); };
+  },
+};

@@ -85,7 +85,7 @@ mod tests {
         a[15] = -1e16;
         let r0 = 1e16 + 1.0;
         let r7 = 1.0 + -1e16;
-        let expect = ((r0 + 2.0) + (2.0 + 2.0)) + ((2.0 + 2.0) + (2.0 + r7));
+        let expect: f64 = ((r0 + 2.0) + (2.0 + 2.0)) + ((2.0 + 2.0) + (2.0 + r7));
         assert_eq!(pairwise_sum(&a).to_bits(), expect.to_bits());
     }
 

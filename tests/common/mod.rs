@@ -5,6 +5,8 @@
 //! list of mismatches (first few per case).
 #![allow(dead_code)]
 
+pub mod model;
+
 use mlops_loop::data::{make_data_from, py_repr, Days, Drift, Frame, COLUMNS};
 use mlops_loop::fingerprint::{fingerprint, row_hashes};
 use mlops_loop::numpy::{Generator, Mt19937, Pcg64, SeedSequence};

@@ -33,6 +33,7 @@
 pub mod chapter;
 pub mod data;
 pub mod error;
+pub mod experiments;
 pub mod fingerprint;
 pub mod gbm;
 pub mod libm;

@@ -6,16 +6,33 @@ Run on Debian 12 (glibc 2.36), x86-64 with FMA+AVX2, where glibc's ifunc picks t
 that src/libm.rs reproduces.  Inputs are deterministic (random.Random with fixed seeds) and
 cover the ranges the book uses plus special values.
 
-Usage:  python3 tests/oracle/gen_libm_golden.py > tests/fixtures/libm_golden.json
+Usage:  python3 tests/oracle/gen_libm_golden.py      (writes tests/fixtures/libm_golden.json)
+Skips (leaving the committed fixture alone) unless the machine is x86-64 Linux with glibc 2.36
+and a CPU with FMA and AVX2, where the system libm is the reference.
 """
 import ctypes
 import ctypes.util
 import json
+import os
+import platform
 import random
 import struct
-import sys
 
 PER_FUNCTION = 2000
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "libm_golden.json")
+
+
+def reference_machine():
+    """True when this machine's libm is glibc 2.36 choosing its FMA builds."""
+    if platform.system() != "Linux" or platform.machine() != "x86_64":
+        return False
+    if platform.libc_ver()[0] != "glibc" or platform.libc_ver()[1] != "2.36":
+        return False
+    try:
+        flags = open("/proc/cpuinfo").read().split()
+    except OSError:
+        return False
+    return "fma" in flags and "avx2" in flags
 
 
 def f2b(x):
@@ -67,6 +84,9 @@ def inputs(name, rnd):
 
 
 def main():
+    if not reference_machine():
+        print("SKIP: not x86-64 glibc 2.36 with FMA+AVX2; fixture left unchanged")
+        return
     fns = load()
     out = {"_source": "glibc 2.36 libm (FMA ifunc builds) via ctypes; "
                       "pairs are [input bits, output bits] of f64 as hex"}
@@ -84,7 +104,9 @@ def main():
                   for i, (a, b) in enumerate(rows)]
         parts.append("]" + ("," if j + 1 < len(names) else ""))
     parts.append("}")
-    sys.stdout.write("\n".join(parts) + "\n")
+    with open(OUT, "w") as fh:
+        fh.write("\n".join(parts) + "\n")
+    print("wrote", os.path.relpath(OUT))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,21 @@
 //! `make bench`: native timings of the core (criterion).
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use mlops_loop::data::{make_data, Drift};
+use mlops_loop::fingerprint::fingerprint;
 
-fn bench_placeholder(c: &mut Criterion) {
-    c.bench_function("build_id", |b| b.iter(mlops_loop::build_id));
+/// The book's frame: `make_data(1, 0.0)`, 3000 rows.
+fn bench_make_data(c: &mut Criterion) {
+    c.bench_function("make_data_3000", |b| {
+        b.iter(|| make_data(black_box(1), Drift::Float(0.0), 3000))
+    });
 }
 
-criterion_group!(benches, bench_placeholder);
+/// The frame plus its fingerprint (what the page recomputes on every seed/drift change).
+fn bench_make_data_fingerprint(c: &mut Criterion) {
+    c.bench_function("make_data+fingerprint_3000", |b| {
+        b.iter(|| make_data(black_box(1), Drift::Float(0.0), 3000).map(|df| fingerprint(&df)))
+    });
+}
+
+criterion_group!(benches, bench_make_data, bench_make_data_fingerprint);
 criterion_main!(benches);

@@ -5,6 +5,8 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod data;
+
 /// mlops-loop: the book chapter's MLOps loop, bit-exact to its Python.
 #[derive(Debug, Parser)]
 #[command(name = "mlops-loop", version, about, long_about = None)]
@@ -19,6 +21,10 @@ pub struct Cli {
 pub enum Command {
     /// Print the crate version and build id.
     Info,
+    /// Print the book's frame `make_data(seed, drift)` as CSV (pandas' `to_csv`) or JSON.
+    Data(data::DataArgs),
+    /// Print the frame's 12-hex fingerprint (sha256 of pandas' `hash_pandas_object`).
+    Fingerprint(data::FrameArgs),
 }
 
 /// A CLI failure: its message and the exit code it maps to.
@@ -52,6 +58,8 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
         Command::Info => {
             writeln!(out, "mlops-loop {}", crate::build_id()).map_err(io)?;
         }
+        Command::Data(args) => data::run_data(&args, out)?,
+        Command::Fingerprint(args) => data::run_fingerprint(&args, out)?,
     }
     Ok(())
 }

@@ -24,6 +24,9 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A storage failure under the model registry (conflict, quota, corrupt record, I/O).
+    #[error("registry storage: {0}")]
+    Store(#[from] crate::registry::StoreError),
 }
 
 impl Error {

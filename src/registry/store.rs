@@ -1,0 +1,178 @@
+//! The byte-level storage trait under the registry: three calls (`get`, `keys`, `commit`), one error
+//! enum, and an atomic batch with a compare-and-swap precondition.
+//!
+//! The registry never writes a record on its own: every mutation is one [`Batch`] whose
+//! precondition says "the key `meta` still holds exactly the bytes I read". A backend applies the
+//! whole batch or none of it, and checks the precondition *inside the same transaction* as the
+//! writes, so two writers (two browser tabs, two processes) cannot lose an update: the second one
+//! gets [`StoreError::Conflict`] and the registry re-reads and retries.
+//!
+//! Implementing [`Store`] over IndexedDB: open one `readwrite` transaction, `get` the expected key,
+//! compare its bytes in the success callback, then issue every `put`/`delete` of the batch in that
+//! same transaction, or `abort()` it and answer `Conflict`; resolve only on the transaction's
+//! `complete` event. IndexedDB serialises overlapping `readwrite` transactions across tabs, which
+//! is what makes the check-then-write atomic.
+
+/// A storage failure; each message says which key or file and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A record that must exist is missing.
+    #[error("record {key:?} not found")]
+    NotFound {
+        /// The missing key.
+        key: String,
+    },
+    /// The batch's precondition failed: someone else wrote first. Nothing was written.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The storage is full (IndexedDB `QuotaExceededError`, disk full). Nothing was written.
+    #[error("storage quota exceeded: {0}")]
+    Quota(String),
+    /// A stored record cannot be read back as what it should be.
+    #[error("corrupt record {key:?}: {reason}")]
+    Corrupt {
+        /// The key (or file) holding the bad record.
+        key: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An I/O failure of the medium (file system, database connection).
+    #[error("storage I/O error: {0}")]
+    Io(String),
+    /// The transaction was aborted before it committed. Nothing was written.
+    #[error("transaction aborted: {0}")]
+    Aborted(String),
+}
+
+impl StoreError {
+    /// Shorthand for [`StoreError::Corrupt`].
+    pub fn corrupt(key: impl Into<String>, reason: impl Into<String>) -> Self {
+        StoreError::Corrupt {
+            key: key.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// One write of a batch: store bytes under a key, or delete the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// Store the bytes under the key (replacing any previous value).
+    Put(String, Vec<u8>),
+    /// Delete the key (no error if absent).
+    Delete(String),
+}
+
+impl Write {
+    /// The key this write touches.
+    pub fn key(&self) -> &str {
+        match self {
+            Write::Put(k, _) | Write::Delete(k) => k,
+        }
+    }
+}
+
+/// An atomic batch of writes, applied in order, guarded by an optional precondition.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batch {
+    /// Commit only if this key currently holds exactly these bytes (`None`: the key is absent).
+    pub expect: Option<(String, Option<Vec<u8>>)>,
+    /// The writes, applied in order: later writes to the same key win.
+    pub writes: Vec<Write>,
+}
+
+impl Batch {
+    /// An empty batch with no precondition.
+    pub fn new() -> Self {
+        Batch::default()
+    }
+
+    /// Require `key` to hold exactly `value` (`None`: absent) when the batch commits.
+    pub fn expect(mut self, key: impl Into<String>, value: Option<Vec<u8>>) -> Self {
+        self.expect = Some((key.into(), value));
+        self
+    }
+
+    /// Add a put.
+    pub fn put(mut self, key: impl Into<String>, value: Vec<u8>) -> Self {
+        self.writes.push(Write::Put(key.into(), value));
+        self
+    }
+
+    /// Add a delete.
+    pub fn delete(mut self, key: impl Into<String>) -> Self {
+        self.writes.push(Write::Delete(key.into()));
+        self
+    }
+
+    /// Check the precondition against the value a backend currently holds for the expected key.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when the stored value differs from the expected one.
+    pub fn check(&self, current: Option<&[u8]>) -> Result<(), StoreError> {
+        match &self.expect {
+            None => Ok(()),
+            Some((_, want)) if want.as_deref() == current => Ok(()),
+            Some((key, _)) => Err(StoreError::Conflict(format!(
+                "{key:?} changed since it was read (another tab or process wrote first)"
+            ))),
+        }
+    }
+}
+
+/// A byte-level key–value store with atomic, conditional batches.
+///
+/// Keys are ASCII strings; [`Store::keys`] returns them sorted ascending. Methods take `&self`:
+/// handles are cheap clones sharing one medium, like two tabs on one IndexedDB database.
+/// The futures need not be `Send` (WebAssembly is single-threaded).
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    /// The bytes stored under `key`, or `None` if absent.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`] or [`StoreError::Corrupt`] when the medium cannot be read.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Every key starting with `prefix`, sorted ascending.
+    ///
+    /// # Errors
+    /// As [`Store::get`].
+    async fn keys(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
+
+    /// Apply the whole batch atomically if its precondition holds, or nothing.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] (precondition failed), [`StoreError::Quota`],
+    /// [`StoreError::Aborted`], [`StoreError::Io`]; in every case nothing was written.
+    async fn commit(&self, batch: Batch) -> Result<(), StoreError>;
+}
+
+/// Run a future to completion on the current thread (native callers of the async registry).
+///
+/// The memory and file stores answer immediately, so this returns after one poll; any other
+/// future parks the thread until its waker fires.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        match fut.as_mut().poll(&mut cx) {
+            Poll::Ready(v) => return v,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}

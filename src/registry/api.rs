@@ -108,6 +108,39 @@ pub struct ImportSummary {
 /// see each other's changes. Every mutation reads `meta`, computes the new state, and commits
 /// one batch conditioned on `meta` being unchanged; on [`StoreError::Conflict`] it re-reads and
 /// recomputes, up to `retries` times (default 3), then reports the conflict.
+///
+/// ```
+/// use mlops_loop::registry::{block_on, model_hash, Actor, Cause, Lineage, MemStore};
+/// use mlops_loop::registry::{NewVersion, Registry, Stage};
+/// let reg = block_on(Registry::open(MemStore::new()))?;
+/// let new = |label: &str| {
+///     let model_json = format!("{{\"label\":\"{label}\"}}");
+///     NewVersion {
+///         label: label.into(),
+///         model_hash: model_hash(&model_json),
+///         model_json,
+///         lineage: Lineage {
+///             data_fingerprint: "3f2a9c1b7e4d".into(),
+///             seed: "42".into(),
+///             drift: "0".into(),
+///             rows: 20_000,
+///             params: serde_json::json!({"max_depth": 3}),
+///             code_version: "0.1.0".into(),
+///             build_id: "0.1.0".into(),
+///         },
+///         metrics: vec![],
+///     }
+/// };
+/// let v1 = block_on(reg.register(&new("1.0.0"), &Cause::new(Actor::User, "", 1.0)))?;
+/// let v2 = block_on(reg.register(&new("1.1.0"), &Cause::new(Actor::User, "", 2.0)))?;
+/// block_on(reg.promote(v1, &Cause::new(Actor::User, "first", 3.0)))?;
+/// block_on(reg.promote(v2, &Cause::new(Actor::PromotionGate, "better", 4.0)))?;
+/// assert_eq!(block_on(reg.state())?.stage(v1), Stage::Archived);
+/// block_on(reg.rollback(&Cause::new(Actor::Canary, "errors", 5.0)))?;
+/// assert_eq!(block_on(reg.production())?, Some(v1));
+/// assert_eq!(block_on(reg.production_at(4.5))?, Some(v2));
+/// # Ok::<(), mlops_loop::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Registry<S: Store> {
     store: S,

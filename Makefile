@@ -73,8 +73,9 @@ test: setup fmt lint test-native test-wasm test-e2e ## Every test: fmt, clippy, 
 fmt: ## cargo fmt --check
 	cargo fmt --all -- --check
 
-lint: ## cargo clippy, warnings are errors
+lint: setup-rust ## cargo clippy (native and wasm32), warnings are errors
 	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target $(WASM_TARGET) --lib --tests -- -D warnings
 
 test-native: ## Native cargo test (fixtures, CLI, doc tests)
 	cargo test

@@ -6,6 +6,7 @@
 //! rest of the page).
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::data::{make_data, Drift};
 use crate::fingerprint::fingerprint;
@@ -94,4 +95,218 @@ impl KvStore {
     pub fn close(&self) {
         self.inner.close();
     }
+}
+
+// ---------------------------------------------------------------- experiments (exercises 2 and 3)
+
+use crate::experiments::{
+    bootstrap_auc_diff, column, drift_trials, promotion_trials, train_book, Correction,
+    DriftTrialsParams, PromotionTrialsParams,
+};
+use crate::stats::ks::{ks_2samp, KsMethod};
+use serde::Deserialize;
+
+/// Read a plain JS object into `T`; unknown keys are errors (a typo must not silently use a default).
+fn from_js<T: for<'de> Deserialize<'de>>(what: &str, v: JsValue) -> Result<T, JsError> {
+    if v.is_undefined() || v.is_null() {
+        return serde_json::from_str("{}")
+            .map_err(|e| JsError::new(&format!("invalid {what}: {e}")));
+    }
+    reject_non_finite(what, &v, 0)?;
+    // Through a JSON value, so that `deny_unknown_fields` sees every key (serde-wasm-bindgen
+    // reads only the known fields of a struct).
+    let json: serde_json::Value = serde_wasm_bindgen::from_value(v)
+        .map_err(|e| JsError::new(&format!("invalid {what}: {e}")))?;
+    serde_json::from_value(json).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
+}
+
+/// NaN and ±infinity have no JSON form (they would silently become defaults): reject them by
+/// name. Nesting deeper than 8 levels is rejected too (no parameter object is that deep).
+fn reject_non_finite(path: &str, v: &JsValue, depth: usize) -> Result<(), JsError> {
+    if depth > 8 {
+        return Err(JsError::new(&format!("invalid {path}: nested too deeply")));
+    }
+    if let Some(x) = v.as_f64() {
+        if !x.is_finite() {
+            return Err(JsError::new(&format!(
+                "invalid {path} = {x}: must be a finite number"
+            )));
+        }
+    } else if v.is_object() {
+        for entry in js_sys::Object::entries(v.unchecked_ref()).iter() {
+            let pair = js_sys::Array::from(&entry);
+            let key = pair.get(0).as_string().unwrap_or_default();
+            reject_non_finite(&format!("{path}.{key}"), &pair.get(1), depth + 1)?;
+        }
+    }
+    Ok(())
+}
+
+fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&format!("could not return the result: {e}")))
+}
+
+/// A JS number that must be a whole count in `[min, max]`.
+fn count(field: &'static str, v: f64, min: usize, max: usize) -> Result<usize, JsError> {
+    if !(v.is_finite() && v.fract() == 0.0 && v >= min as f64 && v <= max as f64) {
+        return Err(JsError::new(&format!(
+            "invalid {field} = {v}: must be a whole number between {min} and {max}"
+        )));
+    }
+    Ok(v as usize)
+}
+
+fn drift_of(field: &'static str, text: &str) -> Result<Drift, JsError> {
+    Drift::parse(text).map_err(|e| JsError::new(&e.to_string().replacen("drift", field, 1)))
+}
+
+/// One sample's recipe: `make_data(seed, drift, rows)`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SampleSpec {
+    seed: Option<String>,
+    drift: Option<String>,
+    rows: Option<f64>,
+}
+
+impl SampleSpec {
+    fn frame(&self, name: &'static str) -> Result<crate::data::Frame, JsError> {
+        let seed = parse_seed(self.seed.as_deref().unwrap_or("1"))?;
+        let drift = drift_of(name, self.drift.as_deref().unwrap_or("0.0"))?;
+        let rows = count(
+            "rows",
+            self.rows.unwrap_or(3000.0),
+            1,
+            crate::data::MAX_ROWS,
+        )?;
+        make_data(seed, drift, rows).map_err(js_err)
+    }
+}
+
+#[derive(serde::Serialize)]
+struct KsSamples {
+    statistic: f64,
+    pvalue: f64,
+    method: KsMethod,
+    location: f64,
+    sign: i8,
+    a: Vec<f64>,
+    b: Vec<f64>,
+}
+
+/// Two-sample KS test of one column of two generated samples, with both samples sorted (for
+/// ECDF charts). `a`, `b`: `{seed, drift, rows}`; `column`: a feature name.
+#[wasm_bindgen(js_name = ksSamples)]
+pub fn ks_samples(a: JsValue, b: JsValue, column_name: &str) -> Result<JsValue, JsError> {
+    let sa: SampleSpec = from_js("a", a)?;
+    let sb: SampleSpec = from_js("b", b)?;
+    let mut xa = column(&sa.frame("a.drift")?, column_name).map_err(js_err)?;
+    let mut xb = column(&sb.frame("b.drift")?, column_name).map_err(js_err)?;
+    let r = ks_2samp(&xa, &xb, KsMethod::Auto).map_err(js_err)?;
+    xa.sort_by(f64::total_cmp);
+    xb.sort_by(f64::total_cmp);
+    to_js(&KsSamples {
+        statistic: r.statistic,
+        pvalue: r.pvalue,
+        method: r.method_used,
+        location: r.statistic_location,
+        sign: r.statistic_sign,
+        a: xa,
+        b: xb,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DriftTrialsJs {
+    n: Option<f64>,
+    drift: Option<String>,
+    trials: Option<f64>,
+    start: Option<f64>,
+    alpha: Option<f64>,
+    seed: Option<String>,
+    correction: Option<String>,
+}
+
+/// Run the retraining trigger on many fresh (reference, live) pairs; see
+/// [`crate::experiments::drift_trials`]. Call in chunks with `start` to show progress.
+#[wasm_bindgen(js_name = driftTrials)]
+pub fn drift_trials_js(params: JsValue) -> Result<JsValue, JsError> {
+    let p: DriftTrialsJs = from_js("driftTrials params", params)?;
+    let max = crate::experiments::MAX_TRIALS_PER_CALL;
+    let params = DriftTrialsParams {
+        n: count("n", p.n.unwrap_or(3000.0), 2, crate::data::MAX_ROWS)?,
+        drift: drift_of("drift", p.drift.as_deref().unwrap_or("0"))?,
+        trials: count("trials", p.trials.unwrap_or(100.0), 1, max)?,
+        start: count("start", p.start.unwrap_or(0.0), 0, 1 << 30)?,
+        alpha: p.alpha.unwrap_or(0.01),
+        seed: parse_seed(p.seed.as_deref().unwrap_or("0"))?,
+        correction: Correction::parse(p.correction.as_deref().unwrap_or("none")).map_err(js_err)?,
+    };
+    to_js(&drift_trials(&params).map_err(js_err)?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PromotionTrialsJs {
+    rounds: Option<f64>,
+    start: Option<f64>,
+    rows: Option<f64>,
+    margin: Option<f64>,
+    same_data: Option<bool>,
+    seed: Option<String>,
+}
+
+/// Run the promotion gate on candidates that are no better than production; see
+/// [`crate::experiments::promotion_trials`].
+#[wasm_bindgen(js_name = promotionTrials)]
+pub fn promotion_trials_js(params: JsValue) -> Result<JsValue, JsError> {
+    let p: PromotionTrialsJs = from_js("promotionTrials params", params)?;
+    let max = crate::experiments::MAX_TRIALS_PER_CALL;
+    let params = PromotionTrialsParams {
+        rounds: count("rounds", p.rounds.unwrap_or(20.0), 1, max)?,
+        start: count("start", p.start.unwrap_or(0.0), 0, 1 << 31)?,
+        rows: count("rows", p.rows.unwrap_or(3000.0), 2, crate::data::MAX_ROWS)?,
+        margin: p.margin.unwrap_or(0.0),
+        same_data: p.same_data.unwrap_or(true),
+        seed: parse_seed(p.seed.as_deref().unwrap_or("0"))?,
+    };
+    to_js(&promotion_trials(&params).map_err(js_err)?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BootstrapJs {
+    current: Option<SampleSpec>,
+    candidate: Option<SampleSpec>,
+    recent: Option<SampleSpec>,
+    resamples: Option<f64>,
+    seed: Option<String>,
+}
+
+/// Paired bootstrap interval of AUC(candidate) − AUC(current) on the same recent rows. Defaults
+/// are the chapter's: current on seed 1 drift 0.0, candidate on seed 2 drift 10, recent seed 3
+/// drift 10.
+#[wasm_bindgen(js_name = bootstrapAucDiff)]
+pub fn bootstrap_auc_diff_js(params: JsValue) -> Result<JsValue, JsError> {
+    let p: BootstrapJs = from_js("bootstrapAucDiff params", params)?;
+    let spec = |s: Option<SampleSpec>, seed: &str, drift: &str| {
+        s.unwrap_or(SampleSpec {
+            seed: Some(seed.into()),
+            drift: Some(drift.into()),
+            rows: None,
+        })
+    };
+    let current =
+        train_book(&spec(p.current, "1", "0.0").frame("current.drift")?).map_err(js_err)?;
+    let candidate =
+        train_book(&spec(p.candidate, "2", "10").frame("candidate.drift")?).map_err(js_err)?;
+    let recent = spec(p.recent, "3", "10").frame("recent.drift")?;
+    let resamples = count("resamples", p.resamples.unwrap_or(1000.0), 1, 100_000)?;
+    let seed = parse_seed(p.seed.as_deref().unwrap_or("0"))?;
+    to_js(
+        &bootstrap_auc_diff(&current.model, &candidate.model, &recent, resamples, seed)
+            .map_err(js_err)?,
+    )
 }

@@ -42,3 +42,75 @@ async fn batch_write_is_all_or_nothing_visible() {
     assert_eq!(store.keys().await.expect("keys").len(), 50);
     assert_eq!(store.get("r49").await.expect("get"), Some(vec![49u8; 10]));
 }
+
+fn obj(pairs: &[(&str, wasm_bindgen::JsValue)]) -> wasm_bindgen::JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        js_sys::Reflect::set(&o, &(*k).into(), v).expect("set");
+    }
+    o.into()
+}
+
+fn get(v: &wasm_bindgen::JsValue, k: &str) -> wasm_bindgen::JsValue {
+    js_sys::Reflect::get(v, &k.into()).expect("get")
+}
+
+#[wasm_bindgen_test]
+fn ks_samples_gives_the_books_drift_p_value() {
+    // scipy.stats.ks_2samp(make_data(1, 0.0).days_since_login, make_data(2, 10).days_since_login)
+    let a = obj(&[("seed", "1".into()), ("drift", "0.0".into())]);
+    let b = obj(&[("seed", "2".into()), ("drift", "10".into())]);
+    let r = mlops_loop::ks_samples(a, b, "days_since_login").expect("ks");
+    let p = get(&r, "pvalue").as_f64().expect("p");
+    let d = get(&r, "statistic").as_f64().expect("d");
+    assert_eq!(p.to_bits(), 0x3c0195eac0e06818, "p = {p:e}");
+    assert_eq!(d, 0.12133333333333333);
+    assert_eq!(get(&r, "method").as_string().as_deref(), Some("exact"));
+    assert_eq!(js_sys::Array::from(&get(&r, "a")).length(), 3000);
+}
+
+#[wasm_bindgen_test]
+fn bad_inputs_throw_readable_errors_and_the_module_survives() {
+    let bad_rows = obj(&[("seed", "1".into()), ("rows", 0.0.into())]);
+    let ok = obj(&[("seed", "2".into())]);
+    assert!(
+        mlops_loop::ks_samples(bad_rows, ok.clone(), "days_since_login").is_err(),
+        "case 1"
+    );
+    let typo = obj(&[("sed", "1".into())]);
+    assert!(
+        mlops_loop::ks_samples(typo, ok.clone(), "days_since_login").is_err(),
+        "case 2"
+    );
+    assert!(
+        mlops_loop::ks_samples(ok.clone(), ok.clone(), "no_such_column").is_err(),
+        "case 3"
+    );
+    assert!(
+        mlops_loop::data_fingerprint("-1", "0", 10).is_err(),
+        "case 4"
+    );
+    assert!(
+        mlops_loop::data_fingerprint("1", "nan", 10).is_err(),
+        "case 5"
+    );
+    let nan_trials = obj(&[("trials", f64::NAN.into())]);
+    assert!(mlops_loop::drift_trials_js(nan_trials).is_err(), "case 6");
+    // Still alive: a good call after the errors.
+    assert_eq!(
+        mlops_loop::data_fingerprint("1", "0.0", 3000).expect("fp"),
+        "cf0f14ace53e"
+    );
+}
+
+#[wasm_bindgen_test]
+fn drift_trials_catch_a_large_drift() {
+    let p = obj(&[
+        ("n", 500.0.into()),
+        ("drift", "15".into()),
+        ("trials", 4.0.into()),
+        ("seed", "7".into()),
+    ]);
+    let r = mlops_loop::drift_trials_js(p).expect("trials");
+    assert_eq!(get(&r, "alarms").as_f64(), Some(4.0));
+}

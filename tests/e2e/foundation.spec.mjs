@@ -7,10 +7,16 @@ const crateVersion = readFileSync('Cargo.toml', 'utf8').match(/^version = "(.+)"
 
 test('the wasm is served as application/wasm', async ({ request }) => {
   const html = await (await request.get('/index.html')).text();
-  const js = html.match(/src="\.\/(assets\/[^"]+\.js)"/)[1];
-  const entry = await (await request.get(`/${js}`)).text();
-  // The WASM is loaded by the engine's Web Worker, which the entry names.
-  const worker = entry.match(/worker-[\w-]+\.js/);
+  const scripts = [...html.matchAll(/src="\.\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
+  expect(scripts.length).toBeGreaterThan(0);
+  let entry = '';
+  for (const js of scripts) entry += await (await request.get(`/${js}`)).text();
+  // The WASM is loaded by the engine's Web Worker, named by the entry or one of the chunks it imports.
+  let worker = entry.match(/worker-[\w-]+\.js/);
+  for (const chunk of entry.match(/[\w-]+\.js/g) ?? []) {
+    if (worker) break;
+    worker = (await (await request.get(`/assets/${chunk}`)).text()).match(/worker-[\w-]+\.js/);
+  }
   expect(worker).not.toBeNull();
   const glue = await (await request.get(`/assets/${worker[0]}`)).text();
   const wasm = glue.match(/mlops_loop_bg-[\w-]+\.wasm/);

@@ -80,7 +80,7 @@ function embedBridge() {
   const theme = new URLSearchParams(location.search).get('theme');
   if (theme === 'dark' || theme === 'light') document.documentElement.dataset.theme = theme;
   if (window.parent === window) return;
-  const post = () => window.parent.postMessage({ type: 'mlops-loop:height', height: Math.ceil(document.documentElement.scrollHeight) }, '*');
+  const post = () => window.parent.postMessage({ type: 'mlops-loop:height', height: Math.ceil(document.body.getBoundingClientRect().height) }, '*');
   new ResizeObserver(post).observe(document.body);
   window.addEventListener('message', (ev) => {
     if (ev.source !== window.parent || ev.data?.type !== 'mlops-loop:theme') return;

@@ -73,8 +73,10 @@ export function readHash(hash, panels, fallbackPanel) {
   }
   const values = defaults(panel);
   const hidden = new Set(panel.hidden ?? []);
-  for (const [key, raw] of params) {
-    if (key === 'panel' || key === 'v') continue;
+  for (const [name, raw] of params) {
+    if (name === 'panel' || name === 'v') continue;
+    // `seed` is a short name for the panel's main seed (its record's seedAlias)
+    const key = name === 'seed' && panel.seedAlias ? panel.seedAlias : name;
     if (key.endsWith('_hide')) {
       const name = key.slice(0, -5);
       if (!panel.controls.some((c) => c.name === name)) {

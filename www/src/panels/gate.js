@@ -12,6 +12,7 @@ export const CHALLENGE = { rounds: 200, maxRate: 0.05, maxMargin: 0.02 };
 export const gate = {
   id: 'promotion-gate',
   title: 'Exercise 3: build the promotion gate',
+  seedAlias: 'seed_recent',
   needs: 'chapter',
   controls: [
     { name: 'margin', label: 'margin (AUC points)', kind: 'range', min: 0, max: 0.05, step: 0.001, default: 0 },

@@ -27,6 +27,7 @@ export const SIZES = [300, 1000, 3000, 10000, 30000];
 export const trigger = {
   id: 'retrain-trigger',
   title: 'Exercise 2: build the retraining trigger',
+  seedAlias: 'seed_live',
   needs: 'ksSamples',
   controls: [
     { name: 'seed_ref', label: 'reference seed', kind: 'seed', default: '1' },

@@ -10,6 +10,7 @@ const DRIFT = (name, label, def) => ({ name, label, kind: 'drift', min: -90, max
 export const walkthrough = {
   id: 'walkthrough',
   title: 'Walkthrough: one turn of the loop',
+  seedAlias: 'seed_live',
   needs: 'chapter',
   controls: [
     SEED('seed_train', 'training seed', '1'),

@@ -1,0 +1,54 @@
+// Embedding: the custom element and the iframe form on a Quarto-like page; both follow Quarto's
+// dark-mode toggle (body.quarto-dark, no event) and the iframe sizes itself to its content.
+import { test, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+test('custom element and iframe embed, follow the host theme, resize', async ({ page }) => {
+  await page.goto('/example-quarto.html');
+  const el = page.locator('mlops-exercise[name="retrain-trigger"]');
+  await expect(el).toHaveAttribute('data-ready', '1', { timeout: 30_000 });
+  await expect(el.locator('h2')).toHaveText('Exercise 2: build the retraining trigger');
+  const frame = page.frameLocator('iframe[data-mlops-loop]');
+  await expect(frame.locator('#panel h2')).toHaveText('Exercise 3: build the promotion gate');
+  await expect(frame.locator('body')).toHaveAttribute('data-ready', '1', { timeout: 30_000 });
+  // the frame takes its content's height (posted by the frame, applied by embed.js)
+  await expect.poll(async () => {
+    const [fh, ch] = await Promise.all([
+      page.locator('iframe[data-mlops-loop]').evaluate((f) => f.getBoundingClientRect().height),
+      frame.locator('body').evaluate((b) => b.getBoundingClientRect().height)]);
+    return Math.abs(fh - ch);
+  }).toBeLessThanOrEqual(2);
+
+  await expect(el.locator('.mlops-root')).not.toHaveClass(/dark/);
+  await page.getByRole('button', { name: 'Toggle dark mode' }).click();
+  await expect(page.locator('body')).toHaveClass(/quarto-dark/);
+  await expect(el.locator('.mlops-root')).toHaveClass(/dark/);
+  await expect(frame.locator('html')).toHaveAttribute('data-theme', 'dark');
+  const bg = await el.locator('.mlops-root').evaluate((r) => getComputedStyle(r).backgroundColor);
+  expect(bg).toBe('rgb(22, 24, 27)');
+  await page.getByRole('button', { name: 'Toggle dark mode' }).click();
+  await expect(el.locator('.mlops-root')).not.toHaveClass(/dark/);
+  await expect(frame.locator('html')).toHaveAttribute('data-theme', 'light');
+
+  for (const dark of [false, true]) {
+    if (dark) await page.getByRole('button', { name: 'Toggle dark mode' }).click();
+    const r = await new AxeBuilder({ page }).analyze();
+    const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0].target}`);
+    expect(bad, bad.join('\n')).toEqual([]);
+  }
+  await page.screenshot({ path: 'docs/screenshots/example-quarto-dark.png', fullPage: true });
+});
+
+test('bad attributes are reported as text, not markup', async ({ page }) => {
+  await page.goto('/example-quarto.html');
+  await page.evaluate(() => {
+    const x = document.createElement('mlops-exercise');
+    x.setAttribute('name', 'retrain-trigger');
+    x.setAttribute('alpha', '<b>2</b>');
+    x.id = 'bad';
+    document.querySelector('main').append(x);
+  });
+  const bad = page.locator('#bad');
+  await expect(bad.locator('.messages')).toContainText('Ignored alpha="<b>2</b>"');
+  await expect(bad.locator('.messages b')).toHaveCount(0);
+});

@@ -1,0 +1,47 @@
+// The page shell: bad values in the link are reported in plain text and fall back to defaults
+// (never a crash, never markup from the URL), unknown panels fall back, navigation is by links.
+import { test, expect } from '@playwright/test';
+import { open } from './helpers.mjs';
+
+test('bad hash values get a clear message naming parameter and value, as text', async ({ page }) => {
+  const dialogs = [];
+  page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+  await open(page, '#panel=retrain-trigger&alpha=abc&rows=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&bogus=1&drift=ten');
+  const msgs = page.locator('#messages');
+  await expect(msgs).toBeVisible();
+  await expect(msgs).toContainText('Ignored alpha="abc" from the link');
+  await expect(msgs).toContainText('Using the default 0.01');
+  await expect(msgs).toContainText('Ignored rows="<img src=x onerror=alert(1)>"');
+  await expect(msgs).toContainText('Ignored drift="ten"');
+  await expect(msgs).toContainText('Ignored bogus="1" from the link: this panel has no such control');
+  await expect(page.locator('img')).toHaveCount(0);
+  await expect(page.locator('#panel h2')).toHaveText('Exercise 2: build the retraining trigger');
+  expect(dialogs).toEqual([]);
+});
+
+test('an unknown panel falls back to the walkthrough with a message', async ({ page }) => {
+  await open(page, '#panel=%3Cscript%3Ex%3C%2Fscript%3E');
+  await expect(page.locator('#messages')).toContainText('Unknown panel "<script>x</script>" in the link; showing "walkthrough" instead.');
+  await expect(page.locator('#panel h2')).toHaveText('Walkthrough: one turn of the loop');
+  await expect(page.locator('nav a[aria-current="page"]')).toHaveText('Walkthrough: one turn of the loop');
+});
+
+test('the navigation links switch panels and the hash follows', async ({ page }) => {
+  await open(page, '');
+  await page.getByRole('link', { name: 'Exercise 1: map the loop onto your model' }).click();
+  await expect(page.locator('#panel h2')).toHaveText('Exercise 1: map the loop onto your model');
+  expect(new URL(page.url()).hash).toBe('#panel=map-the-loop');
+  await expect(page.locator('#messages')).toBeHidden();
+});
+
+test('the page declares a strict Content-Security-Policy', async ({ page }) => {
+  const violations = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+  await open(page, '#panel=map-the-loop');
+  const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+  expect(csp).not.toContain("'unsafe-eval'");
+  expect(csp).toContain("default-src 'self'");
+  expect(await page.locator('script:not([src])').count()).toBe(0);
+  expect(violations).toEqual([]);
+});

@@ -6,6 +6,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod data;
+pub mod registry;
 
 /// mlops-loop: the book chapter's MLOps loop, bit-exact to its Python.
 #[derive(Debug, Parser)]
@@ -25,6 +26,8 @@ pub enum Command {
     Data(data::DataArgs),
     /// Print the frame's 12-hex fingerprint (sha256 of pandas' `hash_pandas_object`).
     Fingerprint(data::FrameArgs),
+    /// The model registry in a JSON file: list, show, history, promote, rollback, export, import.
+    Registry(registry::RegistryArgs),
 }
 
 /// A CLI failure: its message and the exit code it maps to.
@@ -60,6 +63,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
         }
         Command::Data(args) => data::run_data(&args, out)?,
         Command::Fingerprint(args) => data::run_fingerprint(&args, out)?,
+        Command::Registry(args) => registry::run_registry(&args, out)?,
     }
     Ok(())
 }

@@ -227,8 +227,189 @@ impl IdbStore {
         Ok(arr.iter().filter_map(|k| k.as_string()).collect())
     }
 
+    /// The database's name.
+    pub fn name(&self) -> String {
+        self.db.name()
+    }
+
     /// Close the connection.
     pub fn close(&self) {
         self.db.close();
+    }
+}
+
+// ---------------------------------------------------------------- the registry's Store over IndexedDB
+
+use super::store::{Batch, Store, StoreError, Write};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+/// A fault to inject into the next [`Store::commit`] of an [`IdbStore`] (tests and the page's
+/// "what if" demos): the batch's writes are issued inside the real transaction, which is then
+/// aborted, so the browser itself rolls them back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdbFault {
+    /// Abort the transaction after its writes were issued (a tab closed mid-promotion).
+    AbortMidway,
+    /// As `AbortMidway`, reported as the `QuotaExceededError` a full disk would give.
+    Quota,
+}
+
+thread_local! {
+    static NEXT_FAULT: Cell<Option<IdbFault>> = const { Cell::new(None) };
+}
+
+/// Arm a fault for the next commit on any [`IdbStore`] of this thread.
+pub fn inject_fault(f: IdbFault) {
+    NEXT_FAULT.with(|c| c.set(Some(f)));
+}
+
+fn dom_error_name(e: &JsValue) -> String {
+    e.dyn_ref::<web_sys::DomException>()
+        .map(|d| d.name())
+        .unwrap_or_default()
+}
+
+fn store_err(context: &str, e: &JsValue) -> StoreError {
+    let msg = err(context, e.clone())
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| context.to_string());
+    match dom_error_name(e).as_str() {
+        "QuotaExceededError" => StoreError::Quota(msg),
+        "AbortError" => StoreError::Aborted(msg),
+        _ => StoreError::Io(msg),
+    }
+}
+
+fn bytes_of(key: &str, v: JsValue) -> Result<Option<Vec<u8>>, StoreError> {
+    if v.is_undefined() {
+        return Ok(None);
+    }
+    v.dyn_into::<Uint8Array>()
+        .map(|a| Some(a.to_vec()))
+        .map_err(|_| StoreError::corrupt(key, "stored value is not a byte array"))
+}
+
+impl IdbStore {
+    /// Store a raw JS value under `key`, bypassing the byte encoding (tests: a corrupt record).
+    ///
+    /// # Errors
+    /// As [`IdbStore::put`].
+    pub async fn put_raw(&self, key: &str, value: &JsValue) -> Result<(), JsValue> {
+        let (tx, store) = self.tx(IdbTransactionMode::Readwrite)?;
+        let done = transaction_future(&tx);
+        store
+            .put_with_key(value, &JsValue::from_str(key))
+            .map_err(|e| err("put", e))?;
+        done.await.map_err(|e| err("put", e))?;
+        Ok(())
+    }
+}
+
+/// Issue every write of `writes` on `store` (inside the caller's transaction).
+fn issue_writes(store: &web_sys::IdbObjectStore, writes: &[Write]) -> Result<(), JsValue> {
+    for w in writes {
+        match w {
+            Write::Put(k, v) => {
+                store.put_with_key(&Uint8Array::from(v.as_slice()), &JsValue::from_str(k))?;
+            }
+            Write::Delete(k) => {
+                store.delete(&JsValue::from_str(k))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Store for IdbStore {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let (_tx, store) = self
+            .tx(IdbTransactionMode::Readonly)
+            .map_err(|e| store_err("get", &e))?;
+        let req = store
+            .get(&JsValue::from_str(key))
+            .map_err(|e| store_err("get", &e))?;
+        let v = request_future(&req)
+            .await
+            .map_err(|e| store_err("get", &e))?;
+        bytes_of(key, v)
+    }
+
+    async fn keys(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let mut keys = self.keys().await.map_err(|e| store_err("keys", &e))?;
+        keys.retain(|k| k.starts_with(prefix));
+        keys.sort();
+        Ok(keys)
+    }
+
+    /// One `readwrite` transaction: read the expected key, compare, issue the writes — all in the
+    /// request's success callback, so the transaction is still active — or abort. IndexedDB
+    /// serialises overlapping `readwrite` transactions, across tabs too.
+    async fn commit(&self, batch: Batch) -> Result<(), StoreError> {
+        let (tx, store) = self
+            .tx(IdbTransactionMode::Readwrite)
+            .map_err(|e| store_err("commit", &e))?;
+        let done = transaction_future(&tx);
+        let fault = NEXT_FAULT.with(|c| c.take());
+        let outcome: Rc<RefCell<Option<StoreError>>> = Rc::new(RefCell::new(None));
+        let Batch { expect, writes } = batch;
+        match expect {
+            None => {
+                let issued = issue_writes(&store, &writes);
+                if let Err(e) = issued {
+                    *outcome.borrow_mut() = Some(store_err("commit", &e));
+                    let _ = tx.abort();
+                } else if fault.is_some() {
+                    let _ = tx.abort();
+                }
+            }
+            Some((key, want)) => {
+                let req = store
+                    .get(&JsValue::from_str(&key))
+                    .map_err(|e| store_err("commit", &e))?;
+                let (st, t, out, r) = (store.clone(), tx.clone(), outcome.clone(), req.clone());
+                let on_success = Closure::once_into_js(move |_: web_sys::Event| {
+                    let current = bytes_of(&key, r.result().unwrap_or(JsValue::UNDEFINED));
+                    let verdict = match current {
+                        Err(e) => Err(e),
+                        Ok(cur) => Batch {
+                            expect: Some((key.clone(), want)),
+                            writes: Vec::new(),
+                        }
+                        .check(cur.as_deref()),
+                    };
+                    match verdict {
+                        Err(e) => {
+                            *out.borrow_mut() = Some(e);
+                            let _ = t.abort();
+                        }
+                        Ok(()) => {
+                            if let Err(e) = issue_writes(&st, &writes) {
+                                *out.borrow_mut() = Some(store_err("commit", &e));
+                                let _ = t.abort();
+                            } else if fault.is_some() {
+                                let _ = t.abort();
+                            }
+                        }
+                    }
+                });
+                req.set_onsuccess(Some(on_success.unchecked_ref()));
+            }
+        }
+        let result = done.await;
+        if let Some(e) = outcome.borrow_mut().take() {
+            return Err(e);
+        }
+        match (result, fault) {
+            (Ok(_), _) => Ok(()),
+            (Err(_), Some(IdbFault::Quota)) => Err(StoreError::Quota(
+                "IndexedDB QuotaExceededError (injected): nothing was written".into(),
+            )),
+            (Err(_), Some(IdbFault::AbortMidway)) => Err(StoreError::Aborted(
+                "the transaction was aborted midway (injected): nothing was written".into(),
+            )),
+            (Err(e), None) => Err(store_err("commit", &e)),
+        }
     }
 }

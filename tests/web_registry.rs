@@ -1,0 +1,195 @@
+//! The registry on IndexedDB in headless Chromium: the same store contract as the memory and file
+//! stores, plus faults the browser itself produces — a transaction aborted midway through a
+//! promotion (the browser rolls the writes back), a quota error, a corrupt record stored as a
+//! non-byte value, and a second connection ("tab") writing between a read and a write.
+#![cfg(target_arch = "wasm32")]
+
+#[path = "common/store_contract.rs"]
+mod store_contract;
+
+use mlops_loop::registry::idb::{inject_fault, IdbFault, IdbStore};
+use mlops_loop::registry::{Actor, Cause, Registry, Stage, Store, StoreError};
+use mlops_loop::Error;
+use std::cell::Cell;
+use store_contract::{run_contract, sample, CHECKS};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+thread_local! { static N: Cell<u32> = const { Cell::new(0) }; }
+
+/// A fresh, empty database per call (names never repeat within a test run).
+async fn fresh(tag: &str) -> IdbStore {
+    let n = N.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    });
+    let stamp = js_sys::Date::now() as u64;
+    IdbStore::open(&format!("mlops-loop-{tag}-{stamp}-{n}"))
+        .await
+        .expect("open IndexedDB")
+}
+
+fn cause(t: f64) -> Cause {
+    Cause::new(Actor::User, "test", t)
+}
+
+#[wasm_bindgen_test]
+async fn store_contract_on_indexeddb() {
+    let n = run_contract(|| fresh("contract")).await;
+    assert_eq!(n, CHECKS.len());
+}
+
+async fn registry_with_production() -> (IdbStore, Registry<IdbStore>) {
+    let store = fresh("fault").await;
+    let reg = Registry::open(store.clone()).await.expect("registry");
+    let v1 = reg
+        .register(&sample("1.0.0", 1, 0.71), &cause(1.0))
+        .await
+        .expect("v1");
+    reg.promote(v1, &cause(2.0)).await.expect("promote v1");
+    reg.register(&sample("1.1.0", 2, 0.72), &cause(3.0))
+        .await
+        .expect("v2");
+    (store, reg)
+}
+
+async fn snapshot(store: &IdbStore) -> Vec<(String, Option<Vec<u8>>)> {
+    let mut out = Vec::new();
+    for k in Store::keys(store, "").await.expect("keys") {
+        let v = Store::get(store, &k).await.expect("get");
+        out.push((k, v));
+    }
+    out
+}
+
+#[wasm_bindgen_test]
+async fn promotion_aborted_midway_leaves_the_registry_as_it_was() {
+    let (store, reg) = registry_with_production().await;
+    let before = snapshot(&store).await;
+    inject_fault(IdbFault::AbortMidway);
+    let e = reg.promote(2, &cause(4.0)).await.expect_err("aborted");
+    assert!(e.to_string().contains("aborted"), "{e}");
+    assert_eq!(
+        snapshot(&store).await,
+        before,
+        "the browser rolled back every write"
+    );
+    assert_eq!(reg.production().await.expect("production"), Some(1));
+    // And the registry still works.
+    reg.promote(2, &cause(5.0))
+        .await
+        .expect("promote after abort");
+    assert_eq!(reg.production().await.expect("production"), Some(2));
+    assert_eq!(reg.get(1).await.expect("v1").label, "1.0.0");
+    let listing = reg.list().await.expect("list");
+    assert_eq!(
+        listing
+            .iter()
+            .filter(|l| l.stage == Stage::Production)
+            .count(),
+        1
+    );
+}
+
+#[wasm_bindgen_test]
+async fn quota_error_changes_nothing_and_says_why() {
+    let (store, reg) = registry_with_production().await;
+    let before = snapshot(&store).await;
+    inject_fault(IdbFault::Quota);
+    let e = reg
+        .register(&sample("2.0.0", 3, 0.7), &cause(4.0))
+        .await
+        .expect_err("quota");
+    assert!(e.to_string().to_lowercase().contains("quota"), "{e}");
+    assert_eq!(snapshot(&store).await, before);
+}
+
+#[wasm_bindgen_test]
+async fn a_corrupt_record_is_reported_by_key_and_others_stay_readable() {
+    let (store, reg) = registry_with_production().await;
+    store
+        .put_raw("version/00000002", &JsValue::from_str("not bytes"))
+        .await
+        .expect("put raw");
+    let e = reg.get(2).await.expect_err("corrupt");
+    assert!(e.to_string().contains("version/00000002"), "{e}");
+    assert_eq!(reg.get(1).await.expect("v1 readable").label, "1.0.0");
+    let err = Store::get(&store, "version/00000002")
+        .await
+        .expect_err("corrupt");
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_second_tab_writing_concurrently_loses_nothing() {
+    let (store, reg) = registry_with_production().await;
+    // Tab B: its own connection to the same database.
+    let name = store.name();
+    let tab_b = Registry::open(IdbStore::open(&name).await.expect("tab b"))
+        .await
+        .expect("reg b");
+    // Both tabs write at once; IndexedDB serialises the transactions, the conditional batch makes
+    // the later one re-read and retry.
+    let (a, b) = futures_join(
+        reg.register(&sample("3.0.0", 4, 0.7), &cause(10.0)),
+        tab_b.register(&sample("3.1.0", 5, 0.7), &cause(10.5)),
+    )
+    .await;
+    let (a, b) = (a.expect("tab a"), b.expect("tab b"));
+    assert_ne!(a, b);
+    let labels: Vec<String> = reg
+        .list()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|l| l.label)
+        .collect();
+    assert!(
+        labels.contains(&"3.0.0".to_string()) && labels.contains(&"3.1.0".to_string()),
+        "{labels:?}"
+    );
+    // Each tab sees the other's change.
+    assert_eq!(tab_b.get(a).await.expect("a from b").label, "3.0.0");
+    assert_eq!(reg.get(b).await.expect("b from a").label, "3.1.0");
+}
+
+/// Poll two futures concurrently on the single wasm thread.
+async fn futures_join<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
+    use std::task::Poll;
+    let mut a = std::pin::pin!(a);
+    let mut b = std::pin::pin!(b);
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                ra = Some(v);
+            }
+        }
+        if rb.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                rb = Some(v);
+            }
+        }
+        if ra.is_some() && rb.is_some() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    match (ra, rb) {
+        (Some(x), Some(y)) => (x, y),
+        _ => unreachable!("both futures completed"),
+    }
+}
+
+#[wasm_bindgen_test]
+fn errors_are_crate_errors() {
+    let e: Error = StoreError::Quota("full".into()).into();
+    assert!(e.to_string().contains("full"));
+}

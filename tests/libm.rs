@@ -1,14 +1,18 @@
 //! Parity of `mlops_loop::libm` with glibc 2.36's `exp`, `log`, `log1p` (FMA builds), by bits.
 //!
 //! Two kinds of test:
-//! - `golden_*` (every platform, wasm32 included): the committed fixture
-//!   `tests/fixtures/libm_golden.json`, (input bits, output bits) pairs produced by the system
-//!   glibc through ctypes (`tests/oracle/gen_libm_golden.py`).
+//! - `golden_*` and `specials` (every platform; on wasm32 in headless Chromium via
+//!   wasm-bindgen-test): the committed fixture `tests/fixtures/libm_golden.json`, (input
+//!   bits, output bits) pairs produced by the system glibc through ctypes
+//!   (`tests/oracle/gen_libm_golden.py`).
 //! - `native_*` (Linux x86-64 glibc only): natively, Rust's `f64::exp/ln/ln_1p` *are* the
 //!   system glibc (its ifunc picks the FMA builds on FMA+AVX2 CPUs), so millions of random
 //!   inputs are compared with them. `LIBM_TEST_SCALE=k` multiplies the counts by k.
 
 use mlops_loop::libm::{exp, log, log1p};
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 /// Outputs are equal when their bits are, or when both are NaN (payload/sign not promised).
 fn same(a: f64, b: f64) -> bool {
@@ -47,23 +51,27 @@ fn golden(name: &str, f: fn(f64) -> f64) {
     );
 }
 
-#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn golden_exp() {
     golden("exp", exp);
 }
 
-#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn golden_log() {
     golden("log", log);
 }
 
-#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn golden_log1p() {
     golden("log1p", log1p);
 }
 
 /// Hand-picked values whose glibc results are stated (no fixture needed to read them).
-#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn specials() {
     assert_eq!(exp(0.0).to_bits(), 1.0f64.to_bits());
     assert_eq!(exp(-0.0).to_bits(), 1.0f64.to_bits());

@@ -98,7 +98,7 @@ fn check_count(field: &'static str, v: usize) -> Result<()> {
 }
 
 fn check_rows(field: &'static str, n: usize) -> Result<()> {
-    if n < 2 || n > MAX_ROWS {
+    if !(2..=MAX_ROWS).contains(&n) {
         return Err(Error::invalid(
             field,
             n,

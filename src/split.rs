@@ -71,7 +71,9 @@ mod tests {
     #[test]
     fn sizes_and_errors() {
         assert_eq!(validate_shuffle_split(3000, 0.25).ok(), Some((2250, 750)));
-        assert_eq!(validate_shuffle_split(10, 0.3).ok(), Some((6, 4)));
+        assert_eq!(validate_shuffle_split(10, 0.3).ok(), Some((7, 3)));
+        // 0.55 * 100.0 == 55.00000000000001 in float64, so sklearn takes 56 test rows.
+        assert_eq!(validate_shuffle_split(100, 0.55).ok(), Some((44, 56)));
         assert!(validate_shuffle_split(1, 0.25).is_err());
         assert!(validate_shuffle_split(0, 0.25).is_err());
         assert!(validate_shuffle_split(10, 0.0).is_err());

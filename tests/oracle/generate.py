@@ -180,7 +180,8 @@ def split_cases():
     out = []
     combos = [(n, 0.25, 42) for n in (2, 7, 10, 101, 500, 1000, 2999, 3000, 100000)]
     combos += [(n, t, 42) for n in (2, 10, 101) for t in (0.1, 0.3, 0.5)]
-    combos += [(3000, 0.25, 0), (3000, 0.2, 7), (101, 0.9, 2 ** 32 - 1), (1000, 1e-9, 42), (4, 0.5, 1)]
+    combos += [(3000, 0.25, 0), (3000, 0.2, 7), (101, 0.9, 2 ** 32 - 1), (1000, 1e-9, 42), (4, 0.5, 1),
+               (100, 0.55, 42), (180, 0.35, 42)]  # test_size * n rounds just above / below an integer
     for n, t, rs in combos:
         tr, te = train_test_split(np.arange(n), test_size=t, random_state=rs)
         case = {"n": n, "test_size": hx(t), "random_state": rs}

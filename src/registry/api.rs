@@ -331,9 +331,9 @@ impl<S: Store> Registry<S> {
     /// # Errors
     /// [`Error::Store`] with [`StoreError::Corrupt`] naming the first damaged or missing event.
     pub async fn history(&self) -> Result<Vec<Event>> {
-        let keys = self.store.keys(HISTORY_PREFIX).await?;
-        let mut events = Vec::with_capacity(keys.len());
-        for (i, key) in keys.iter().enumerate() {
+        let records = self.store.scan(HISTORY_PREFIX).await?;
+        let mut events = Vec::with_capacity(records.len());
+        for (i, (key, bytes)) in records.iter().enumerate() {
             let seq = i as u64 + 1;
             if *key != history_key(seq) {
                 return Err(StoreError::corrupt(
@@ -342,12 +342,7 @@ impl<S: Store> Registry<S> {
                 )
                 .into());
             }
-            let bytes = self
-                .store
-                .get(key)
-                .await?
-                .ok_or_else(|| StoreError::corrupt(key, "vanished while reading"))?;
-            let e: Event = decode(key, &bytes)?;
+            let e: Event = decode(key, bytes)?;
             e.check()
                 .map_err(|err| StoreError::corrupt(key, err.to_string()))?;
             if e.seq != seq {
@@ -640,23 +635,33 @@ impl<S: Store> Registry<S> {
     /// [`Error::Store`] when any record cannot be read or is corrupt (an export is complete or
     /// refused).
     pub async fn export_json(&self) -> Result<String> {
-        let state = self.state().await?;
-        let mut versions = Vec::with_capacity(state.labels.len());
-        for v in 1..=state.versions() {
-            versions.push(self.get(v).await?);
+        // A consistent snapshot: retry if anyone committed while the records were being read.
+        for _ in 0..=self.retries {
+            let (_, before) = self.meta().await?;
+            let state = self.state().await?;
+            let mut versions = Vec::with_capacity(state.labels.len());
+            for v in 1..=state.versions() {
+                versions.push(self.get(v).await?);
+            }
+            let history = self.history().await?;
+            let (_, after) = self.meta().await?;
+            if before.revision != after.revision {
+                continue;
+            }
+            let export = Export {
+                format: EXPORT_FORMAT.to_string(),
+                schema: SCHEMA_VERSION,
+                versions,
+                history,
+                stages: state.stages,
+                aliases: state.aliases,
+            };
+            return serde_json::to_string_pretty(&export).map_err(|e| Error::Malformed {
+                what: "registry export",
+                reason: e.to_string(),
+            });
         }
-        let export = Export {
-            format: EXPORT_FORMAT.to_string(),
-            schema: SCHEMA_VERSION,
-            versions,
-            history: self.history().await?,
-            stages: state.stages,
-            aliases: state.aliases,
-        };
-        serde_json::to_string_pretty(&export).map_err(|e| Error::Malformed {
-            what: "registry export",
-            reason: e.to_string(),
-        })
+        Err(StoreError::Conflict("the registry kept changing during the export".into()).into())
     }
 
     /// Replace the whole registry with an export, validated in full before anything is written.

@@ -196,6 +196,14 @@ impl Store for FileStore {
             .collect())
     }
 
+    async fn scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        Ok(self
+            .read()?
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .collect())
+    }
+
     async fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         let _guard = self.lock()?;
         let mut records = self.read()?;

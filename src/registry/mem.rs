@@ -102,6 +102,16 @@ impl Store for MemStore {
             .collect())
     }
 
+    async fn scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        Ok(self
+            .lock()
+            .records
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
     async fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         let mut inner = self.lock();
         let fault = inner.fault.take();

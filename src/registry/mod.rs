@@ -23,7 +23,7 @@
 //! ([`history::replay`]), which import and migration check and [`Registry::repair`] uses.
 //! Every record read is validated (shape, limits, model hash, numbering); a bad one is reported as
 //! [`StoreError::Corrupt`] naming its key, and the other records stay readable. Schema 1 is
-//! migrated on open ([`migrate`]).
+//! migrated on open (see `migrate.rs`).
 //!
 //! # Concurrency
 //!

@@ -139,6 +139,24 @@ pub trait Store {
     /// As [`Store::get`].
     async fn keys(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
 
+    /// Every `(key, bytes)` whose key starts with `prefix`, sorted by key.
+    ///
+    /// The default reads [`Store::keys`] then each value; a backend can answer in one request
+    /// (IndexedDB: `getAll` over a key range) and should, since the history is read this way.
+    /// A key deleted between the two steps is skipped.
+    ///
+    /// # Errors
+    /// As [`Store::get`].
+    async fn scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let mut out = Vec::new();
+        for k in self.keys(prefix).await? {
+            if let Some(v) = self.get(&k).await? {
+                out.push((k, v));
+            }
+        }
+        Ok(out)
+    }
+
     /// Apply the whole batch atomically if its precondition holds, or nothing.
     ///
     /// # Errors

@@ -246,6 +246,17 @@ async fn prefix_listing<S: Store>(s: S) {
         vec!["version/00000001"]
     );
     assert!(s.keys("zzz").await.expect("keys").is_empty());
+    let scanned = s.scan("history/").await.expect("scan");
+    assert_eq!(
+        scanned,
+        vec![
+            ("history/00000001".to_string(), b"1".to_vec()),
+            ("history/00000002".to_string(), b"2".to_vec()),
+            ("history/00000010".to_string(), b"10".to_vec()),
+        ],
+        "prefix_listing: scan gives keys and values, sorted"
+    );
+    assert!(s.scan("nothing/").await.expect("scan").is_empty());
 }
 
 async fn atomic_batch<S: Store>(s: S) {

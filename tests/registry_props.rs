@@ -353,3 +353,46 @@ fn a_long_fixed_sequence_exercises_every_op() {
     ];
     run(&ops).expect("fixed sequence");
 }
+
+fn bits_survive(auc: f64, ks_p: f64, margin: f64) -> Result<(), TestCaseError> {
+    let fail = |e: Error| TestCaseError::fail(e.to_string());
+    let reg = block_on(Registry::open(MemStore::new())).map_err(fail)?;
+    let mut new = sample("1.0.0", 1, auc);
+    new.metrics[0].value = auc;
+    block_on(reg.register(&new, &Cause::new(Actor::User, "", 1.0))).map_err(fail)?;
+    let evidence = mlops_loop::registry::Evidence {
+        ks_p: Some(ks_p),
+        auc_candidate: Some(auc),
+        margin: Some(margin),
+        ..Default::default()
+    };
+    let cause = Cause::new(Actor::PromotionGate, "", 2.0).with_evidence(evidence);
+    block_on(reg.promote(1, &cause)).map_err(fail)?;
+    // Through the store, then through export → import into a fresh registry.
+    let other = block_on(Registry::open(MemStore::new())).map_err(fail)?;
+    block_on(other.import_json(&block_on(reg.export_json()).map_err(fail)?)).map_err(fail)?;
+    for r in [&reg, &other] {
+        let m = block_on(r.get(1)).map_err(fail)?;
+        prop_assert_eq!(m.metrics[0].value.to_bits(), auc.to_bits());
+        let h = block_on(r.history()).map_err(fail)?;
+        let ev = h[1].evidence.clone().unwrap_or_default();
+        prop_assert_eq!(ev.ks_p.map(f64::to_bits), Some(ks_p.to_bits()));
+        prop_assert_eq!(ev.auc_candidate.map(f64::to_bits), Some(auc.to_bits()));
+        prop_assert_eq!(ev.margin.map(f64::to_bits), Some(margin.to_bits()));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    /// Metrics and evidence come back bit for bit (serde_json's `float_roundtrip` parsing).
+    #[test]
+    fn floats_round_trip_by_bits(
+        auc in 0.0f64..=1.0,
+        p_bits in 0u64..0x3ff0_0000_0000_0000,
+        margin in prop::num::f64::NORMAL | prop::num::f64::SUBNORMAL | prop::num::f64::ZERO,
+    ) {
+        bits_survive(auc, f64::from_bits(p_bits), margin)?;
+    }
+}

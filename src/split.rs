@@ -2,9 +2,9 @@
 //! random_state)` as row indices.
 //!
 //! Mirrors `sklearn/model_selection/_split.py`: `train_test_split` → `_validate_shuffle_split`
-//! (float `test_size`: n_test = ceil(test_size·n), n_train = n − n_test) → `ShuffleSplit.
-//! _iter_indices` (`permutation = RandomState(random_state).permutation(n)`,
-//! test = permutation[:n_test], train = permutation[n_test:n_test + n_train]).
+//! (float `test_size`: n_test = ceil(test_size·n), n_train = n − n_test) →
+//! `ShuffleSplit._iter_indices` (`permutation = RandomState(random_state).permutation(n)`,
+//! test = `permutation[:n_test]`, train = `permutation[n_test:n_test + n_train]`).
 
 use crate::numpy::Mt19937;
 use crate::{Error, Result};

@@ -35,11 +35,15 @@ pub mod data;
 pub mod error;
 pub mod experiments;
 pub mod fingerprint;
+pub mod gates;
 pub mod gbm;
 pub mod libm;
 pub mod metrics;
+pub mod monitor;
 pub mod numpy;
+pub mod orchestrator;
 pub mod registry;
+pub mod serving;
 pub mod split;
 pub mod stats;
 

@@ -19,8 +19,11 @@ export function chartFigure(caption, testid) {
   const render = async () => {
     if (!last) return;
     const Plot = await loadPlot();
-    const width = Math.max(260, Math.min(720, slot.clientWidth || el.parentElement?.clientWidth || 640));
+    const width = Math.max(240, Math.min(720, slot.clientWidth || el.parentElement?.clientWidth || 640));
     const node = last.draw(Plot, width);
+    // The chart is one image to assistive tech (its numbers are in the table below it); Plot's
+    // per-mark aria-labels on <g> elements would be prohibited attributes on generic elements.
+    node.querySelectorAll?.('[aria-label]').forEach((x) => x.removeAttribute('aria-label'));
     node.setAttribute?.('role', 'img');
     node.setAttribute?.('aria-label', last.label ?? caption);
     slot.replaceChildren(node);

@@ -91,7 +91,7 @@ export function table(columns, rows, { caption, summary } = {}) {
     caption ? h('caption', { text: caption }) : null,
     h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', text: c })))),
     h('tbody', {}, rows.map((r) => h('tr', {}, r.map((v) => h('td', { text: v }))))));
-  if (!summary) return t;
+  if (!summary) return h('div', { class: 'table-scroll' }, t);
   return h('details', { class: 'table-alt' }, h('summary', { text: summary }), h('div', { class: 'table-scroll' }, t));
 }
 

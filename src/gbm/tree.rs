@@ -22,6 +22,9 @@ pub const TREE_UNDEFINED: i32 = -2;
 const FEATURE_THRESHOLD: f32 = 1e-7;
 /// `np.finfo(np.float64).eps`, sklearn's `EPSILON` in the tree builder.
 const EPSILON: f64 = f64::EPSILON;
+/// Root sorts are cached only up to this many rows (the cache holds up to 15 copies of the
+/// keys for 3 features).
+const ROOT_CACHE_MAX_ROWS: usize = 1 << 20;
 /// sklearn's `RAND_R_MAX` (2^31 − 1).
 pub(crate) const RAND_R_MAX: u32 = 0x7fff_ffff;
 
@@ -176,6 +179,13 @@ pub(crate) struct Workspace {
     features: Vec<usize>,
     constant_features: Vec<usize>,
     stack: Vec<StackRecord>,
+    /// Per feature: no two rows share a float32 value, so every node's sort has a unique
+    /// result and any correct sort gives sklearn's order.
+    distinct: Vec<bool>,
+    /// Root-node sort results keyed by the features sorted so far at the root: the root starts
+    /// from samples 0..n in every tree, so the k-th sort there depends only on the sequence of
+    /// features drawn (at most n_features! · e entries).
+    root_cache: Vec<(Vec<usize>, Vec<u64>)>,
     /// (leaf node id, start, end) of each leaf in `samples`, filled by [`Workspace::build`].
     pub(crate) leaves: Vec<(usize, usize, usize)>,
 }
@@ -183,10 +193,20 @@ pub(crate) struct Workspace {
 impl Workspace {
     /// Prepare for `n` rows of `n_features` float32 columns (column-major `xcols`).
     pub(crate) fn new(xcols: &[f32], n: usize, n_features: usize) -> Self {
+        let xkey: Vec<u32> = xcols.iter().map(|&v| ordered_bits(v)).collect();
+        let distinct = (0..n_features)
+            .map(|f| {
+                let mut col = xkey[f * n..(f + 1) * n].to_vec();
+                col.sort_unstable();
+                col.windows(2).all(|w| w[0] != w[1])
+            })
+            .collect();
         Workspace {
             n,
             n_features,
-            xkey: xcols.iter().map(|&v| ordered_bits(v)).collect(),
+            xkey,
+            distinct,
+            root_cache: Vec::new(),
             samples: Vec::with_capacity(n),
             keys: vec![0; n],
             ys: vec![0.0; n],
@@ -323,6 +343,7 @@ impl Workspace {
         let (mut n_visited, mut n_found_constants, mut n_drawn_constants) =
             (0usize, 0usize, 0usize);
         let mut best_proxy = f64::NEG_INFINITY;
+        let mut root_seq: Vec<usize> = Vec::new();
         let mut best = Split {
             pos: end,
             feature: 0,
@@ -345,13 +366,37 @@ impl Workspace {
             let feature = self.features[f_j];
 
             // sort_samples_and_feature_values
-            let col = &self.xkey[feature * self.n..(feature + 1) * self.n];
-            let keys = &mut self.keys[start..end];
-            for (k, &s) in keys.iter_mut().zip(&self.samples[start..end]) {
-                *k = (u64::from(col[s as usize]) << 32) | u64::from(s);
+            let at_root = start == 0 && end == self.n && n_known_constants == 0;
+            if at_root {
+                root_seq.push(feature);
             }
-            simultaneous_sort(keys);
-            for (s, &k) in self.samples[start..end].iter_mut().zip(keys.iter()) {
+            let cached = if at_root && self.n <= ROOT_CACHE_MAX_ROWS {
+                self.root_cache.iter().position(|(k, _)| *k == root_seq)
+            } else {
+                None
+            };
+            if let Some(ci) = cached {
+                self.keys[start..end].copy_from_slice(&self.root_cache[ci].1);
+            } else {
+                let col = &self.xkey[feature * self.n..(feature + 1) * self.n];
+                let keys = &mut self.keys[start..end];
+                for (k, &s) in keys.iter_mut().zip(&self.samples[start..end]) {
+                    *k = (u64::from(col[s as usize]) << 32) | u64::from(s);
+                }
+                if self.distinct[feature] {
+                    // Unique values: the sorted order is unique, whatever the algorithm.
+                    keys.sort_unstable();
+                } else {
+                    simultaneous_sort(keys);
+                }
+                if at_root && self.n <= ROOT_CACHE_MAX_ROWS {
+                    self.root_cache.push((root_seq.clone(), keys.to_vec()));
+                }
+            }
+            for (s, &k) in self.samples[start..end]
+                .iter_mut()
+                .zip(&self.keys[start..end])
+            {
                 *s = k as u32;
             }
             let fv = |p: usize, keys: &[u64]| from_ordered_bits((keys[p - start] >> 32) as u32);

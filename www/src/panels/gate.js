@@ -196,7 +196,7 @@ export const gate = {
             recent: { seed: v.seed_recent, drift: v.drift_recent, rows: v.rows },
             resamples: v.resamples, seed: v.sim_seed }]));
           errC.textContent = '';
-          cDiff.set(r.diff.toFixed(4));
+          cDiff.set(String(r.diff));
           cCI.set(`${r.lo.toFixed(4)} to ${r.hi.toFixed(4)} (${r.resamples} resamples; candidate at least as good in ${pct(r.share_candidate_wins)})`);
           cSays.set(r.lo > v.margin ? 'the whole interval clears the margin'
             : r.hi < 0 ? 'the candidate is worse' : 'the interval includes differences at or below the margin: not convincing');

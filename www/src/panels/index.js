@@ -4,5 +4,6 @@ import { walkthrough } from './walkthrough.js';
 import { mapTheLoop } from './map.js';
 import { trigger } from './trigger.js';
 import { gate } from './gate.js';
+import { twoLoops, weakestLink, registry, timeline } from './later.js';
 
-export const PANELS = [walkthrough, mapTheLoop, trigger, gate];
+export const PANELS = [walkthrough, mapTheLoop, trigger, gate, twoLoops, weakestLink, registry, timeline];

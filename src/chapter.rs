@@ -1,1 +1,333 @@
-//! chapter (to be written).
+//! The chapter's three steps, computed end to end: register a model, detect input drift,
+//! retrain and decide the promotion — the whole loop in its smallest form.
+//!
+//! The book prints three lines (`tests/fixtures/book_output.txt`):
+//!
+//! ```text
+//! registered model 1.0.0 data=cf0f14ace53e AUC=0.714
+//! input drift p=1.2e-19 -> retrain triggered: True
+//! on recent data: current=0.703 candidate=0.706 -> promote: True
+//! ```
+//!
+//! [`run_chapter`] recomputes every number (data, fingerprint, split, boosting, AUC, KS) and
+//! formats the lines as Python's `f"{x:.3f}"`, `f"{p:.1e}"` and `str(bool)` do.
+
+use serde::Serialize;
+
+use crate::data::{make_data, Drift, Frame};
+use crate::fingerprint::fingerprint;
+use crate::gbm::{GbmModel, GbmParams};
+use crate::metrics::roc_auc;
+use crate::split::train_test_split;
+use crate::stats::ks::{ks_2samp, KsMethod, KsResult};
+use crate::{Error, Result};
+
+/// One dataset of the chapter: `make_data(seed, drift)` with `rows` rows.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DataSpec {
+    /// `np.random.default_rng(seed)`.
+    pub seed: u128,
+    /// Added to `days_since_login` (int keeps the column int64).
+    #[serde(serialize_with = "drift_text")]
+    pub drift: Drift,
+    /// Number of rows.
+    pub rows: usize,
+}
+
+fn drift_text<S: serde::Serializer>(d: &Drift, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&d.to_string())
+}
+
+impl DataSpec {
+    fn frame(&self) -> Result<Frame> {
+        make_data(self.seed, self.drift, self.rows)
+    }
+}
+
+/// What the chapter does; [`ChapterParams::default`] is the book.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChapterParams {
+    /// Training data of the registered model (book: seed 1, drift 0.0, 3000 rows).
+    pub reference: DataSpec,
+    /// Live data compared with the reference by KS, and the candidate's training data
+    /// (book: seed 2, drift 10).
+    pub live: DataSpec,
+    /// Recent labelled data both models are scored on (book: seed 3, drift 10, all rows).
+    pub recent: DataSpec,
+    /// Version of the registered model (book: "1.0.0").
+    pub current_version: String,
+    /// Version of the retrained candidate (book: "1.1.0").
+    pub candidate_version: String,
+    /// Retrain when the KS p-value is below this (book: 0.01).
+    pub alpha: f64,
+    /// Promote when `candidate_auc >= current_auc + margin` (book: 0.0).
+    pub margin: f64,
+}
+
+impl Default for ChapterParams {
+    fn default() -> Self {
+        let spec = |seed, drift| DataSpec {
+            seed,
+            drift,
+            rows: 3000,
+        };
+        ChapterParams {
+            reference: spec(1, Drift::Float(0.0)),
+            live: spec(2, Drift::Int(10)),
+            recent: spec(3, Drift::Int(10)),
+            current_version: "1.0.0".into(),
+            candidate_version: "1.1.0".into(),
+            alpha: 0.01,
+            margin: 0.0,
+        }
+    }
+}
+
+/// A model trained the book's way and what the registry records about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registered {
+    /// Its version string.
+    pub version: String,
+    /// `sha256(hash_pandas_object(df))[:12]` of its training frame.
+    pub data_fingerprint: String,
+    /// ROC AUC on its own held-out 25 %.
+    pub auc: f64,
+    /// sha256 of the model's canonical JSON.
+    pub model_hash: String,
+    /// The model.
+    pub model: GbmModel,
+}
+
+/// Everything [`run_chapter`] computed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChapterRun {
+    /// The registered model (trained on the reference data).
+    pub current: Registered,
+    /// `ks_2samp(reference.days_since_login, live.days_since_login)`.
+    pub ks: KsResult,
+    /// `ks.pvalue < alpha`.
+    pub retrain: bool,
+    /// The retrained candidate (only when `retrain`).
+    pub candidate: Option<Registered>,
+    /// Current model's AUC on all recent rows (only when `retrain`).
+    pub current_auc_recent: Option<f64>,
+    /// Candidate's AUC on all recent rows (only when `retrain`).
+    pub candidate_auc_recent: Option<f64>,
+    /// `candidate_auc_recent >= current_auc_recent + margin` (false when not retrained).
+    pub promote: bool,
+    /// The printed lines, formatted as the book's Python does.
+    pub lines: Vec<String>,
+}
+
+impl ChapterRun {
+    /// The printed output: the lines, each ending in a newline.
+    pub fn text(&self) -> String {
+        self.lines.iter().map(|l| format!("{l}\n")).collect()
+    }
+}
+
+/// Train `GradientBoostingClassifier(random_state=42)` on the train 75 % of `df` and score its
+/// test 25 % (`train_test_split(test_size=0.25, random_state=42)`).
+///
+/// # Errors
+/// Errors of the split, the fit (e.g. one class only) or the AUC.
+pub fn train_registered(df: &Frame, version: &str) -> Result<Registered> {
+    let (train, test) = train_test_split(df.len(), 0.25, 42)?;
+    let model = GbmParams::new().check()?.fit_frame(df, &train)?;
+    let x_test: Vec<[f64; 3]> = test.iter().filter_map(|&i| df.feature_row(i)).collect();
+    let labels = df.labels();
+    let y_test: Vec<i64> = test
+        .iter()
+        .filter_map(|&i| labels.get(i).copied())
+        .collect();
+    let auc = roc_auc(&y_test, &model.predict_proba(&x_test)?)?;
+    Ok(Registered {
+        version: version.to_string(),
+        data_fingerprint: fingerprint(df).short,
+        auc,
+        model_hash: model.model_hash(),
+        model,
+    })
+}
+
+/// Run the chapter: register, test drift, retrain and compare on recent data.
+///
+/// ```
+/// use mlops_loop::chapter::{run_chapter, ChapterParams};
+/// let run = run_chapter(&ChapterParams::default())?;
+/// assert_eq!(run.lines[0], "registered model 1.0.0 data=cf0f14ace53e AUC=0.714");
+/// assert_eq!(run.lines[1], "input drift p=1.2e-19 -> retrain triggered: True");
+/// # Ok::<(), mlops_loop::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Invalid`] naming `alpha` outside (0, 1) or `margin` not finite; errors of
+/// `make_data`, the fit, the AUC or the KS test for unusable data.
+pub fn run_chapter(params: &ChapterParams) -> Result<ChapterRun> {
+    if !(params.alpha > 0.0 && params.alpha < 1.0) {
+        return Err(Error::invalid("alpha", params.alpha, "must be in (0, 1)"));
+    }
+    if !params.margin.is_finite() {
+        return Err(Error::invalid("margin", params.margin, "must be finite"));
+    }
+    let reference = params.reference.frame()?;
+    let current = train_registered(&reference, &params.current_version)?;
+    let mut lines = vec![format!(
+        "registered model {} data={} AUC={}",
+        current.version,
+        current.data_fingerprint,
+        py_format_f(current.auc, 3)
+    )];
+
+    let live = params.live.frame()?;
+    let ks = ks_2samp(
+        &reference.days_since_login().to_f64(),
+        &live.days_since_login().to_f64(),
+        KsMethod::Auto,
+    )?;
+    let retrain = ks.pvalue < params.alpha;
+    lines.push(format!(
+        "input drift p={} -> retrain triggered: {}",
+        py_format_e(ks.pvalue, 1),
+        py_bool(retrain)
+    ));
+
+    let (mut candidate, mut cur_recent, mut cand_recent, mut promote) = (None, None, None, false);
+    if retrain {
+        let cand = train_registered(&live, &params.candidate_version)?;
+        let recent = params.recent.frame()?;
+        let x = recent.features();
+        let a_cur = roc_auc(recent.labels(), &current.model.predict_proba(&x)?)?;
+        let a_cand = roc_auc(recent.labels(), &cand.model.predict_proba(&x)?)?;
+        promote = a_cand >= a_cur + params.margin;
+        lines.push(format!(
+            "on recent data: current={} candidate={} -> promote: {}",
+            py_format_f(a_cur, 3),
+            py_format_f(a_cand, 3),
+            py_bool(promote)
+        ));
+        candidate = Some(cand);
+        cur_recent = Some(a_cur);
+        cand_recent = Some(a_cand);
+    }
+    Ok(ChapterRun {
+        current,
+        ks,
+        retrain,
+        candidate,
+        current_auc_recent: cur_recent,
+        candidate_auc_recent: cand_recent,
+        promote,
+        lines,
+    })
+}
+
+/// Python's `str(b)`: `True` / `False`.
+pub fn py_bool(b: bool) -> &'static str {
+    if b {
+        "True"
+    } else {
+        "False"
+    }
+}
+
+/// Python's `format(x, ".{prec}f")` (correctly rounded, half to even on the exact binary
+/// value, as Rust's formatter also does).
+///
+/// ```
+/// assert_eq!(mlops_loop::chapter::py_format_f(0.7135674911042409, 3), "0.714");
+/// assert_eq!(mlops_loop::chapter::py_format_f(f64::INFINITY, 3), "inf");
+/// ```
+pub fn py_format_f(x: f64, prec: usize) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    format!("{x:.prec$}")
+}
+
+/// Python's `format(x, ".{prec}e")`: mantissa as Rust prints it, exponent with a sign and at
+/// least two digits (`1.2e-19`, `5.0e-05`, `0.0e+00`).
+///
+/// ```
+/// use mlops_loop::chapter::py_format_e;
+/// assert_eq!(py_format_e(1.191647509223885e-19, 1), "1.2e-19");
+/// assert_eq!(py_format_e(4.9e-5, 1), "4.9e-05");
+/// assert_eq!(py_format_e(0.0, 1), "0.0e+00");
+/// assert_eq!(py_format_e(123456.0, 2), "1.23e+05");
+/// ```
+pub fn py_format_e(x: f64, prec: usize) -> String {
+    if !x.is_finite() {
+        return py_format_f(x, prec);
+    }
+    let s = format!("{x:.prec$e}");
+    match s.split_once('e') {
+        Some((mant, exp)) => {
+            let (sign, digits) = match exp.strip_prefix('-') {
+                Some(d) => ('-', d),
+                None => ('+', exp),
+            };
+            format!("{mant}e{sign}{digits:0>2}")
+        }
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn book_output_is_reproduced() {
+        let run = run_chapter(&ChapterParams::default()).expect("chapter");
+        assert_eq!(
+            run.text(),
+            include_str!("../tests/fixtures/book_output.txt")
+        );
+        assert_eq!(run.current.auc.to_bits(), 0x3fe6_d58b_7db9_01ee);
+        assert_eq!(run.ks.pvalue, 1.191647509223885e-19);
+        assert_eq!(run.current_auc_recent, Some(0.7028904741980965));
+        assert_eq!(run.candidate_auc_recent, Some(0.7061030609482354));
+        let cand = run.candidate.expect("candidate");
+        assert_eq!(cand.data_fingerprint, "d8f6e5f38cea");
+        assert_eq!(cand.auc, 0.6879815407707847);
+    }
+
+    #[test]
+    fn no_drift_no_candidate() {
+        let mut p = ChapterParams::default();
+        p.live = p.reference;
+        let run = run_chapter(&p).expect("chapter");
+        assert!(!run.retrain && run.candidate.is_none() && !run.promote);
+        assert_eq!(run.lines.len(), 2);
+        assert_eq!(
+            run.lines[1],
+            "input drift p=1.0e+00 -> retrain triggered: False"
+        );
+    }
+
+    #[test]
+    fn python_formatting_ties_and_exponents() {
+        // Python: format(0.125, '.2f') == '0.12', format(0.375, '.2f') == '0.38',
+        // format(2.5, '.0e') == '2e+00', format(-1.5e-300, '.1e') == '-1.5e-300'.
+        assert_eq!(py_format_f(0.125, 2), "0.12");
+        assert_eq!(py_format_f(0.375, 2), "0.38");
+        assert_eq!(py_format_e(2.5, 0), "2e+00");
+        assert_eq!(py_format_e(-1.5e-300, 1), "-1.5e-300");
+        assert_eq!(py_bool(false), "False");
+    }
+
+    #[test]
+    fn rejects_bad_alpha() {
+        let p = ChapterParams {
+            alpha: 1.5,
+            ..ChapterParams::default()
+        };
+        assert!(matches!(
+            run_chapter(&p),
+            Err(Error::Invalid { field: "alpha", .. })
+        ));
+    }
+}

@@ -75,6 +75,30 @@ impl GbmValidParams {
         self.fit_matrix(&flat, n_features.max(1), y)
     }
 
+    /// Fit on the book's feature columns of `frame` (`X = df[FEATURES]`, `y = df.churned`),
+    /// using the rows `rows` in that order (e.g. the train half of `train_test_split`).
+    ///
+    /// # Errors
+    /// [`crate::Error::Invalid`] naming `rows` if an index is out of range; otherwise as
+    /// [`GbmValidParams::fit`].
+    pub fn fit_frame(&self, frame: &crate::data::Frame, rows: &[usize]) -> Result<GbmModel> {
+        let labels = frame.labels();
+        let mut x = Vec::with_capacity(rows.len());
+        let mut y = Vec::with_capacity(rows.len());
+        for &i in rows {
+            let (Some(r), Some(&l)) = (frame.feature_row(i), labels.get(i)) else {
+                return Err(crate::Error::invalid(
+                    "rows",
+                    i,
+                    format!("row index out of range for a frame of {} rows", frame.len()),
+                ));
+            };
+            x.push(r);
+            y.push(l);
+        }
+        self.fit(&x, &y)
+    }
+
     /// Fit on a row-major matrix `x` of `y.len()` rows × `n_features` columns.
     ///
     /// # Errors

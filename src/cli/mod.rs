@@ -6,6 +6,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod data;
+pub mod model;
 pub mod registry;
 
 /// mlops-loop: the book chapter's MLOps loop, bit-exact to its Python.
@@ -28,6 +29,14 @@ pub enum Command {
     Fingerprint(data::FrameArgs),
     /// The model registry in a JSON file: list, show, history, promote, rollback, export, import.
     Registry(registry::RegistryArgs),
+    /// Train the book's model on a frame's 75 % split; print version, fingerprint, AUC, hash.
+    Train(model::TrainArgs),
+    /// Score every row of a frame with a saved model; print the AUC and the probabilities.
+    Predict(model::PredictArgs),
+    /// Two-sample KS test (scipy `ks_2samp`) of one column of two frames.
+    Ks(model::KsArgs),
+    /// Print the chapter's three lines, computed.
+    Chapter,
 }
 
 /// A CLI failure: its message and the exit code it maps to.
@@ -64,6 +73,10 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
         Command::Data(args) => data::run_data(&args, out)?,
         Command::Fingerprint(args) => data::run_fingerprint(&args, out)?,
         Command::Registry(args) => registry::run_registry(&args, out)?,
+        Command::Train(args) => model::run_train(&args, out)?,
+        Command::Predict(args) => model::run_predict(&args, out)?,
+        Command::Ks(args) => model::run_ks(&args, out)?,
+        Command::Chapter => model::run_chapter_cmd(out)?,
     }
     Ok(())
 }

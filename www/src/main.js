@@ -101,6 +101,7 @@ async function main() {
   route(eng);
   window.addEventListener('hashchange', () => route(eng));
   document.body.dataset.ready = '1';
+  performance.mark('mlops-ready');
 }
 
 main().catch((e) => {

@@ -85,6 +85,7 @@ export const walkthrough = {
 
     async function compute(upto = 2) {
       const my = ++seq;
+      root.dataset.state = 'running';
       prog.start();
       root.setAttribute('aria-busy', 'true');
       try {

@@ -11,12 +11,17 @@
 //! sums and the update `raw += learning_rate · value` all follow the reference order of
 //! operations; see `tree` and `boost`.
 //!
-//! Speed notes: buffers are allocated once per fit and reused by every tree, sort keys pack the
-//! float32 value with the sample index into one `u64`, leaf membership comes from the builder's
-//! sample ranges instead of re-applying the tree. What exactness forbids: a stable or radix sort
-//! (it would change the tie order and so the summation order), presorting once per feature
-//! (sklearn re-sorts each node from the order the previous feature left), histogram binning, and
-//! vectorised or reassociated sums.
+//! Speed notes: buffers are allocated once per fit and reused by every tree; sort keys pack the
+//! float32 value with the sample index into one `u64`; a column whose float32 values are all
+//! distinct is sorted with the standard library's unstable sort (the sorted order is then unique,
+//! so any correct sort gives sklearn's); the root node's sorts are cached by the sequence of
+//! features drawn (every tree's root starts from samples `0..n`); leaf membership comes from the
+//! builder's sample ranges instead of re-applying the tree. Measured (criterion, 2-core machine
+//! shared with other builds): about 34 ms per fit on 2250 rows, against about 200 ms for sklearn.
+//! What exactness forbids: a stable or radix sort of tied columns (it would change the tie order
+//! and so the summation order), presorting once per feature (sklearn re-sorts each node from the
+//! order the previous feature left), histogram binning, and vectorised or reassociated sums —
+//! together these would give roughly another 5–10x.
 
 mod boost;
 mod model;

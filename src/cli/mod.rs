@@ -6,6 +6,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod data;
+pub mod loop_cmd;
 pub mod model;
 pub mod registry;
 
@@ -37,6 +38,8 @@ pub enum Command {
     Ks(model::KsArgs),
     /// Print the chapter's three lines, computed.
     Chapter,
+    /// Run the loop over simulated weeks and print its timeline (a table, or JSON).
+    Loop(loop_cmd::LoopArgs),
 }
 
 /// A CLI failure: its message and the exit code it maps to.
@@ -77,6 +80,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
         Command::Predict(args) => model::run_predict(&args, out)?,
         Command::Ks(args) => model::run_ks(&args, out)?,
         Command::Chapter => model::run_chapter_cmd(out)?,
+        Command::Loop(args) => loop_cmd::run_loop(&args, out)?,
     }
     Ok(())
 }

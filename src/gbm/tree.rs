@@ -262,7 +262,7 @@ impl Workspace {
             let w_node = n_node as f64;
             let mut is_leaf = rec.depth >= cfg.max_depth
                 || n_node < cfg.min_samples_split
-                || n_node < 2 * cfg.min_samples_leaf;
+                || n_node < cfg.min_samples_leaf.saturating_mul(2);
             let mut impurity = rec.impurity;
             if first {
                 // MSE.node_impurity; Cython's `**2.0` compiles to x*x.

@@ -9,7 +9,7 @@
 //!   system glibc (its ifunc picks the FMA builds on FMA+AVX2 CPUs), so millions of random
 //!   inputs are compared with them. `LIBM_TEST_SCALE=k` multiplies the counts by k.
 
-use mlops_loop::libm::{exp, log, log1p};
+use mlops_loop::libm::{exp, fma, log, log1p};
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -97,7 +97,7 @@ fn specials() {
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
 mod native {
-    use super::{exp, log, log1p, same};
+    use super::{exp, fma, log, log1p, same};
 
     /// splitmix64: a small deterministic generator for test inputs.
     struct Rng(u64);
@@ -263,5 +263,75 @@ mod native {
             f64::from_bits(r.next())
         });
         eprintln!("log1p total: {n}");
+    }
+
+    /// The FMA emulation against the hardware FMA (`f64::mul_add` natively calls glibc's `fma`,
+    /// which uses the FMA instruction on this CPU): random operands, cancellations and
+    /// near-ties (c chosen so that a·b + c falls close to a rounding boundary), operands at the
+    /// edges of the fast path, and arbitrary bit patterns.
+    #[test]
+    fn native_fma_emulation_matches_hardware() {
+        let n = 4_000_000 * scale();
+        let mut rng = Rng(0x0f3a_u64);
+        let mut bad = Vec::new();
+        let mut total = 0usize;
+        let mut check = |a: f64, b: f64, c: f64, bad: &mut Vec<String>| {
+            total += 1;
+            let (x, y) = (fma(a, b, c), a.mul_add(b, c));
+            if !same(x, y) && bad.len() < 10 {
+                bad.push(format!("fma({a:e}, {b:e}, {c:e}) = {x:e}, hardware {y:e}"));
+            }
+        };
+        for i in 0..n {
+            let (sa, sb, sc) = (
+                rng.next() & 1 == 1,
+                rng.next() & 1 == 1,
+                rng.next() & 1 == 1,
+            );
+            let a = rng.with_exponent(1023 - 60, 1023 + 60, sa);
+            let b = rng.with_exponent(1023 - 60, 1023 + 60, sb);
+            let uh = a * b;
+            let eu = (uh.to_bits() >> 52) & 0x7ff;
+            let c = match i % 6 {
+                // anything of a comparable size
+                0 => rng.with_exponent(eu.saturating_sub(60).max(1), (eu + 60).min(2000), sc),
+                // exact cancellation of the rounded product: the result is the product's error
+                1 => -uh,
+                // near-cancellation a few ulps away
+                2 => {
+                    -uh + (rng.next() % 64) as f64
+                        * f64::from_bits((eu.max(60) - 52) << 52)
+                        * if sc { 1.0 } else { -1.0 }
+                }
+                // c tiny against a·b: the sum sits near a rounding boundary of a·b
+                3 => rng.with_exponent(
+                    eu.saturating_sub(110).max(1),
+                    eu.saturating_sub(50).max(1),
+                    sc,
+                ),
+                // c huge against a·b
+                4 => rng.with_exponent((eu + 50).min(1990), (eu + 110).min(1999), sc),
+                // half an ulp of uh, either sign: exact ties before the product error
+                _ => f64::from_bits((eu.max(54) - 53) << 52) * if sc { 1.0 } else { -1.0 },
+            };
+            check(a, b, c, &mut bad);
+        }
+        for _ in 0..n / 4 {
+            // the borders of the fast path and far beyond
+            let signs = rng.next();
+            let a = rng.with_exponent(560, 1480, signs & 1 == 1);
+            let b = rng.with_exponent(560, 1480, signs & 2 == 2);
+            let c = rng.with_exponent(1, 2046, signs & 4 == 4);
+            check(a, b, c, &mut bad);
+            // any bit patterns: zeros, subnormals, inf, NaN
+            let (a, b, c) = (
+                f64::from_bits(rng.next()),
+                f64::from_bits(rng.next()),
+                f64::from_bits(rng.next()),
+            );
+            check(a, b, c, &mut bad);
+        }
+        assert!(bad.is_empty(), "fma emulation differs:\n{}", bad.join("\n"));
+        eprintln!("fma: {total} inputs, 0 mismatches");
     }
 }

@@ -56,11 +56,27 @@ fn bench_chapter(c: &mut Criterion) {
     group.finish();
 }
 
+/// The loop: 52 simulated weeks of 1000 rows with the step schedule (seed 2: 8 retrains,
+/// canaries, promotions), every practice on, in-memory registry.
+fn bench_loop_52_weeks(c: &mut Criterion) {
+    use mlops_loop::orchestrator::{run, LoopParams, Schedule};
+    let p = LoopParams::builder()
+        .seed(2)
+        .schedule(Schedule::parse("step").expect("schedule"))
+        .build()
+        .expect("params");
+    let mut group = c.benchmark_group("loop");
+    group.sample_size(10);
+    group.bench_function("loop_52_weeks", |b| b.iter(|| run(black_box(&p))));
+    group.finish();
+}
+
 criterion_group!(
     benches,
     bench_make_data,
     bench_make_data_fingerprint,
     bench_gbm_fit,
-    bench_chapter
+    bench_chapter,
+    bench_loop_52_weeks
 );
 criterion_main!(benches);

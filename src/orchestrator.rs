@@ -962,8 +962,7 @@ pub async fn run_with<S: Store>(p: &LoopParams, registry: &Registry<S>) -> Resul
     let seed_text = p.seed.to_string();
     let process = |w: usize| (p.schedule.drift_days(w).to_bits(), p.schedule.fault(w));
 
-    // The initial model, trained before week 0.
-    let mut clock = Clock { week: 0, tick: 0 };
+    // The initial model, trained before week 0 and deployed at time 0.
     let init_rows = p.rows_per_week * p.train_weeks;
     let init = initial_data(p.seed, &p.schedule, init_rows)?;
     let rs0 = random_state(0);
@@ -984,13 +983,13 @@ pub async fn run_with<S: Store>(p: &LoopParams, registry: &Registry<S>) -> Resul
     let v0 = registry
         .register(
             &new_version(label0.clone(), &model0, lineage0, auc0, "held-out 25 %"),
-            &Cause::new(Actor::Orchestrator, "initial model", clock.now()),
+            &Cause::new(Actor::Orchestrator, "initial model", 0.0),
         )
         .await?;
     registry
         .promote(
             v0,
-            &Cause::new(Actor::Orchestrator, "initial deployment", clock.now()),
+            &Cause::new(Actor::Orchestrator, "initial deployment", 0.0),
         )
         .await?;
     let mut trained: BTreeMap<u32, Trained> = BTreeMap::new();
@@ -1039,7 +1038,7 @@ pub async fn run_with<S: Store>(p: &LoopParams, registry: &Registry<S>) -> Resul
     };
 
     for w in 0..p.weeks {
-        clock = Clock { week: w, tick: 0 };
+        let mut clock = Clock { week: w, tick: 0 };
         let live = &batches[w];
         let rows = live.features();
         let mut decisions: Vec<Decision> = Vec::new();

@@ -27,6 +27,10 @@
 //! | [`metrics`] | ROC AUC |
 //! | [`stats`] | two-sample Kolmogorov–Smirnov test, multiple-testing corrections |
 //! | [`chapter`] | the chapter's three steps, computed |
+//! | [`serving`] | the service: typed request/response, canary routing, rollback |
+//! | [`monitor`] | input drift (KS per feature) and delayed-label performance |
+//! | [`gates`] | the retraining gate and the promotion gate, with decision records |
+//! | [`orchestrator`] | the loop over simulated weeks |
 //! | [`cli`] | the native command line (not on wasm32) |
 //! | `wasm` | the JavaScript boundary (wasm32 only) |
 

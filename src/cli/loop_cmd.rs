@@ -31,7 +31,7 @@ pub struct LoopArgs {
     /// Gate 1's correction over the three features: none, bonferroni or bh.
     #[arg(long, default_value = "bonferroni")]
     pub correction: String,
-    /// Drift reference: training, expanding or last<N>.
+    /// Drift reference: `training`, `expanding` or `last<N>` (e.g. `last4`).
     #[arg(long, default_value = "training")]
     pub reference: String,
     /// Gate 2's margin.

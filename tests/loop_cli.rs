@@ -1,0 +1,105 @@
+//! `mlops-loop loop` as a process: the weekly table, JSON that parses back into a timeline,
+//! a registry file that matches it, and exit code 2 naming the bad argument.
+#![cfg(not(target_arch = "wasm32"))]
+
+use mlops_loop::orchestrator::Timeline;
+use std::process::Command;
+
+fn mlops(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mlops-loop"))
+        .args(args)
+        .output()
+        .expect("run mlops-loop");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn loop_prints_a_table_and_json() {
+    let (code, table, _) = mlops(&[
+        "loop",
+        "--weeks",
+        "6",
+        "--seed",
+        "2",
+        "--rows-per-week",
+        "300",
+    ]);
+    assert_eq!(code, 0);
+    assert!(table.starts_with("week  drift  live"), "{table}");
+    assert_eq!(
+        table.lines().filter(|l| l.contains("1.0.0")).count() >= 6,
+        true
+    );
+    assert!(table
+        .lines()
+        .last()
+        .unwrap_or("")
+        .starts_with("summary: mean AUC"));
+
+    let args = [
+        "loop",
+        "--weeks",
+        "6",
+        "--seed",
+        "2",
+        "--rows-per-week",
+        "300",
+        "--json",
+    ];
+    let (code, json, _) = mlops(&args);
+    assert_eq!(code, 0);
+    let t: Timeline = serde_json::from_str(&json).expect("timeline JSON");
+    assert_eq!(t.weeks.len(), 6);
+    assert_eq!(t.params.seed, 2);
+    let (_, again, _) = mlops(&args);
+    assert_eq!(json, again, "same seed, same output");
+}
+
+#[test]
+fn loop_records_into_a_registry_file() {
+    let dir = std::env::temp_dir().join(format!("mlops-loop-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("reg.json");
+    let _ = std::fs::remove_file(&path);
+    let p = path.to_string_lossy().to_string();
+    let args = [
+        "loop",
+        "--weeks",
+        "16",
+        "--seed",
+        "2",
+        "--schedule",
+        "step",
+        "--json",
+    ];
+    let (code, json, err) = mlops(&[&args[..], &["--registry", &p]].concat());
+    assert_eq!(code, 0, "{err}");
+    let t: Timeline = serde_json::from_str(&json).expect("timeline");
+    let (code, list, _) = mlops(&["registry", "--registry", &p, "list"]);
+    assert_eq!(code, 0);
+    assert!(list.contains(&t.summary.final_label), "{list}");
+    // A second run into the same (non-empty) registry is refused, naming it.
+    let (code, _, err) = mlops(&["loop", "--weeks", "2", "--registry", &p]);
+    assert_eq!(code, 2);
+    assert!(err.contains("registry"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_arguments_exit_2_naming_them() {
+    for (args, want) in [
+        (vec!["loop", "--weeks", "0"], "weeks = 0"),
+        (vec!["loop", "--schedule", "tidal"], "schedule = tidal"),
+        (vec!["loop", "--alpha", "2"], "alpha = 2"),
+        (vec!["loop", "--reference", "last0"], "reference = last0"),
+        (vec!["loop", "--correction", "holm"], "correction = holm"),
+    ] {
+        let (code, _, err) = mlops(&args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}

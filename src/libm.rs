@@ -82,7 +82,8 @@ fn add_round_to_odd(x: f64, y: f64) -> f64 {
 }
 
 const TWO_M52: f64 = d(0x3cb0_0000_0000_0000);
-const TWO_M56: f64 = d(0x3c70_0000_0000_0000);
+/// 1 − 2^-50
+const HS_MARGIN: f64 = d(0x3fef_ffff_ffff_fff8);
 
 /// Biased exponents 623..1423 (2^-400 ≤ |v| < 2^400): Dekker's product of two such numbers is
 /// exact, with no overflow in the split and no underflow in the error term.
@@ -116,13 +117,20 @@ pub fn fma(a: f64, b: f64, c: f64) -> f64 {
     let ec = (c.to_bits() >> 52) & 0x7ff;
     if moderate(a) && moderate(b) && ec < 2000 {
         // Filter: with p = RN(a·b) and (s, e) = TwoSum(p, c), the exact a·b + c is s + δ with
-        // δ = e + (a·b − p), |a·b − p| ≤ |p|·2^-53. When |δ| is below half the smaller spacing
-        // of doubles around s (≥ |s|·2^-55), RN(s + δ) = s. The test below has a factor-2 margin
-        // for its own roundings; it passes for most calls of a polynomial evaluation.
+        // δ = e + (a·b − p) and |a·b − p| ≤ |p|·2^-53. If |δ| is below `hs`, half the gap from s
+        // to its nearer neighbour, then RN(s + δ) = s: the plain sum is already the fused result.
+        // The bound below is computed with a margin (|p|·2^-52, hs·(1 − 2^-50)) that covers the
+        // roundings of the test itself; it fails only for near-ties, which take the exact path.
         let p = a * b;
         let (s, e) = two_sum(p, c);
-        if e.abs() + p.abs() * TWO_M52 < s.abs() * TWO_M56 {
-            return s;
+        let es = (s.to_bits() >> 52) & 0x7ff;
+        if es > 55 && es < 2046 {
+            // hs = 2^(E-53), or 2^(E-54) below a power of two (the gap under it is half as wide).
+            let pow2 = s.to_bits() & ((1 << 52) - 1) == 0;
+            let hs = f64::from_bits((es - 53 - u64::from(pow2)) << 52);
+            if e.abs() + p.abs() * TWO_M52 < hs * HS_MARGIN {
+                return s;
+            }
         }
         let (uh, ul) = two_prod(a, b);
         let (th, tl) = two_sum(c, uh);

@@ -292,7 +292,14 @@ mod native {
             let b = rng.with_exponent(1023 - 60, 1023 + 60, sb);
             let uh = a * b;
             let eu = (uh.to_bits() >> 52) & 0x7ff;
-            let c = match i % 6 {
+            let c = match i % 8 {
+                // just below or above the midpoint between uh and its neighbour
+                6 | 7 => {
+                    let half = f64::from_bits((eu.max(54) - 53) << 52);
+                    let k = (rng.next() % 8) as f64 * f64::EPSILON;
+                    let sign = if sc { 1.0 } else { -1.0 };
+                    sign * half * if i % 8 == 6 { 1.0 - k } else { 1.0 + k }
+                }
                 // anything of a comparable size
                 0 => rng.with_exponent(eu.saturating_sub(60).max(1), (eu + 60).min(2000), sc),
                 // exact cancellation of the rounded product: the result is the product's error
@@ -312,7 +319,8 @@ mod native {
                 // c huge against a·b
                 4 => rng.with_exponent((eu + 50).min(1990), (eu + 110).min(1999), sc),
                 // half an ulp of uh, either sign: exact ties before the product error
-                _ => f64::from_bits((eu.max(54) - 53) << 52) * if sc { 1.0 } else { -1.0 },
+                5 => f64::from_bits((eu.max(54) - 53) << 52) * if sc { 1.0 } else { -1.0 },
+                _ => unreachable!(),
             };
             check(a, b, c, &mut bad);
         }

@@ -310,3 +310,102 @@ pub fn bootstrap_auc_diff_js(params: JsValue) -> Result<JsValue, JsError> {
             .map_err(js_err)?,
     )
 }
+
+// ---------------------------------------------------------------- the chapter (walkthrough)
+
+use crate::chapter::{run_chapter, ChapterParams, DataSpec, Registered};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChapterJs {
+    seed_train: Option<String>,
+    drift_train: Option<String>,
+    seed_live: Option<String>,
+    drift_live: Option<String>,
+    seed_recent: Option<String>,
+    drift_recent: Option<String>,
+    rows: Option<f64>,
+    alpha: Option<f64>,
+    margin: Option<f64>,
+}
+
+#[derive(serde::Serialize)]
+struct RegisteredJs {
+    version: String,
+    fingerprint: String,
+    auc: f64,
+    model_hash: String,
+}
+
+impl From<&Registered> for RegisteredJs {
+    fn from(r: &Registered) -> Self {
+        RegisteredJs {
+            version: r.version.clone(),
+            fingerprint: r.data_fingerprint.clone(),
+            auc: r.auc,
+            model_hash: r.model_hash.clone(),
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct KsJs {
+    statistic: f64,
+    pvalue: f64,
+    method: KsMethod,
+}
+
+#[derive(serde::Serialize)]
+struct ChapterRunJs {
+    lines: Vec<String>,
+    registered: RegisteredJs,
+    ks: KsJs,
+    retrain: bool,
+    candidate: Option<RegisteredJs>,
+    current_auc_recent: Option<f64>,
+    candidate_auc_recent: Option<f64>,
+    promote: bool,
+}
+
+/// The chapter's three steps, computed: register a model, test the live inputs for drift and
+/// retrain, promote the candidate if it is at least as good on the same recent data. With no
+/// arguments the lines are the book's, byte for byte.
+#[wasm_bindgen]
+pub fn chapter(params: JsValue) -> Result<JsValue, JsError> {
+    let p: ChapterJs = from_js("chapter params", params)?;
+    let rows = count("rows", p.rows.unwrap_or(3000.0), 4, crate::data::MAX_ROWS)?;
+    let spec = |field: &'static str,
+                seed: &Option<String>,
+                dseed: &str,
+                drift: &Option<String>,
+                ddrift: &str| {
+        Ok::<_, JsError>(DataSpec {
+            seed: parse_seed(seed.as_deref().unwrap_or(dseed))?,
+            drift: drift_of(field, drift.as_deref().unwrap_or(ddrift))?,
+            rows,
+        })
+    };
+    let params = ChapterParams {
+        reference: spec("drift_train", &p.seed_train, "1", &p.drift_train, "0.0")?,
+        live: spec("drift_live", &p.seed_live, "2", &p.drift_live, "10")?,
+        recent: spec("drift_recent", &p.seed_recent, "3", &p.drift_recent, "10")?,
+        alpha: p.alpha.unwrap_or(0.01),
+        margin: p.margin.unwrap_or(0.0),
+        ..ChapterParams::default()
+    };
+    let run = run_chapter(&params).map_err(js_err)?;
+    to_js(&ChapterRunJs {
+        lines: run.lines.clone(),
+        registered: (&run.current).into(),
+        ks: KsJs {
+            statistic: run.ks.statistic,
+            pvalue: run.ks.pvalue,
+            method: run.ks.method_used,
+        },
+        retrain: run.retrain,
+        candidate: run.candidate.as_ref().map(Into::into),
+        current_auc_recent: run.current_auc_recent,
+        candidate_auc_recent: run.candidate_auc_recent,
+        promote: run.promote,
+    })
+}

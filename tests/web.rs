@@ -114,3 +114,23 @@ fn drift_trials_catch_a_large_drift() {
     let r = mlops_loop::drift_trials_js(p).expect("trials");
     assert_eq!(get(&r, "alarms").as_f64(), Some(4.0));
 }
+
+#[wasm_bindgen_test]
+fn the_chapter_prints_the_books_three_lines_in_wasm() {
+    let book = include_str!("fixtures/book_output.txt");
+    let r = mlops_loop::chapter(wasm_bindgen::JsValue::UNDEFINED).expect("chapter");
+    let lines: Vec<String> = js_sys::Array::from(&get(&r, "lines"))
+        .iter()
+        .map(|l| l.as_string().expect("line"))
+        .collect();
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    assert_eq!(text, book);
+    // The full-precision numbers behind the rounded lines (cases_public.json, by bits).
+    let auc = get(&get(&r, "registered"), "auc").as_f64().expect("auc");
+    assert_eq!(auc.to_bits(), 0x3fe6_d58b_7db9_01ee);
+    let cur = get(&r, "current_auc_recent").as_f64().expect("current");
+    let cand = get(&r, "candidate_auc_recent").as_f64().expect("candidate");
+    assert_eq!(cur.to_bits(), 0x3fe6_7e14_29eb_3965);
+    assert_eq!(cand.to_bits(), 0x3fe6_9865_724c_19ef);
+    assert_eq!(get(&r, "promote").as_bool(), Some(true));
+}

@@ -43,3 +43,17 @@ fn numpy_pieces_match_in_wasm() {
         30,
     );
 }
+
+#[wasm_bindgen_test]
+fn gbm_trees_probabilities_and_auc_match_in_wasm() {
+    assert_clean("gbm_cases.json", &common::model::check_gbm(common::model::GBM_CASES), 11);
+}
+
+#[wasm_bindgen_test]
+fn ks_statistics_and_pvalues_match_in_wasm() {
+    let (t, worst, asymptotic) = common::model::check_ks(common::model::KS_CASES);
+    web_sys::console::log_1(
+        &format!("ks: worst asymptotic relative error {worst:e} over {asymptotic} cases").into(),
+    );
+    assert_clean("ks_cases.json", &t, 40);
+}

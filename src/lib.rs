@@ -46,6 +46,7 @@ pub mod metrics;
 pub mod monitor;
 pub mod numpy;
 pub mod orchestrator;
+pub mod pipeline;
 pub mod registry;
 pub mod serving;
 pub mod split;

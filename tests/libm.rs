@@ -9,7 +9,7 @@
 //!   system glibc (its ifunc picks the FMA builds on FMA+AVX2 CPUs), so millions of random
 //!   inputs are compared with them. `LIBM_TEST_SCALE=k` multiplies the counts by k.
 
-use mlops_loop::libm::{exp, fma, log, log1p};
+use mlops_loop::libm::{exp, log, log1p};
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -97,7 +97,8 @@ fn specials() {
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
 mod native {
-    use super::{exp, fma, log, log1p, same};
+    use super::{exp, log, log1p, same};
+    use mlops_loop::libm::fma;
 
     /// splitmix64: a small deterministic generator for test inputs.
     struct Rng(u64);

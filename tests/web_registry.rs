@@ -193,3 +193,48 @@ fn errors_are_crate_errors() {
     let e: Error = StoreError::Quota("full".into()).into();
     assert!(e.to_string().contains("full"));
 }
+
+#[wasm_bindgen_test]
+async fn the_exported_registry_trains_registers_promotes_rolls_back_and_rederives() {
+    let name = format!("mlops-loop-js-{}", js_sys::Date::now() as u64);
+    let reg = mlops_loop::Registry::open(name.clone())
+        .await
+        .expect("open");
+    let params = |seed: &str, drift: &str, label: &str| {
+        let o = js_sys::Object::new();
+        for (k, v) in [("seed", seed), ("drift", drift), ("label", label)] {
+            js_sys::Reflect::set(&o, &k.into(), &v.into()).expect("set");
+        }
+        js_sys::Reflect::set(&o, &"rows".into(), &800.0.into()).expect("set");
+        JsValue::from(o)
+    };
+    let v1 = reg
+        .register_trained(params("1", "0.0", "1.0.0"))
+        .await
+        .expect("v1");
+    let v2 = reg
+        .register_trained(params("2", "10", "1.1.0"))
+        .await
+        .expect("v2");
+    reg.promote(v1.into(), None).await.expect("promote v1");
+    reg.promote(v2.into(), Some("beats 1.0.0".into()))
+        .await
+        .expect("promote v2");
+    assert_eq!(reg.production().await.expect("production"), Some(v2));
+    reg.rollback(None).await.expect("rollback");
+    assert_eq!(reg.production().await.expect("production"), Some(v1));
+    let r = reg.rederive(v2.into()).await.expect("rederive");
+    let reproducible = js_sys::Reflect::get(&r, &"reproducible".into()).expect("field");
+    assert_eq!(reproducible.as_bool(), Some(true));
+    // The same database opened again (a reload) has everything.
+    let again = mlops_loop::Registry::open(name).await.expect("reopen");
+    assert_eq!(again.production().await.expect("production"), Some(v1));
+    let history = js_sys::Array::from(&again.history().await.expect("history"));
+    // Two registrations, two promotions (the second archives 1.0.0 in the same event), a rollback.
+    assert_eq!(history.length(), 5);
+                                     // Bad input is an error, not a trap.
+    assert!(reg.promote(f64::NAN, None).await.is_err());
+    assert!(reg.promote(99.0, None).await.is_err());
+    assert!(reg.import_json("{not json".into()).await.is_err());
+    assert_eq!(again.production().await.expect("still fine"), Some(v1));
+}

@@ -46,7 +46,11 @@ fn numpy_pieces_match_in_wasm() {
 
 #[wasm_bindgen_test]
 fn gbm_trees_probabilities_and_auc_match_in_wasm() {
-    assert_clean("gbm_cases.json", &common::model::check_gbm(common::model::GBM_CASES), 11);
+    assert_clean(
+        "gbm_cases.json",
+        &common::model::check_gbm(common::model::GBM_CASES),
+        11,
+    );
 }
 
 #[wasm_bindgen_test]

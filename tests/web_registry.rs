@@ -232,7 +232,7 @@ async fn the_exported_registry_trains_registers_promotes_rolls_back_and_rederive
     let history = js_sys::Array::from(&again.history().await.expect("history"));
     // Two registrations, two promotions (the second archives 1.0.0 in the same event), a rollback.
     assert_eq!(history.length(), 5);
-                                     // Bad input is an error, not a trap.
+    // Bad input is an error, not a trap.
     assert!(reg.promote(f64::NAN, None).await.is_err());
     assert!(reg.promote(99.0, None).await.is_err());
     assert!(reg.import_json("{not json".into()).await.is_err());

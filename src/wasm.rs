@@ -608,3 +608,37 @@ impl Registry {
         self.inner.erase_all().await.map_err(js_err)
     }
 }
+
+// ---------------------------------------------------------------- the loop over simulated weeks
+
+use crate::orchestrator::{run as run_loop_core, LoopParams, Schedule};
+
+/// Run the whole loop over simulated weeks and return its timeline (per week: the live version,
+/// the drift evidence, the AUC once labels arrive, every decision with its evidence).
+///
+/// `params` is [`LoopParams`] as a plain object (snake_case keys, every key optional);
+/// `schedule` may be a name (`"none"`, `"step"`, `"gradual"`, `"seasonal"`, `"broken_feature"`)
+/// or an object `{kind, ...}`. The same parameters give the same timeline, natively and here.
+#[wasm_bindgen(js_name = runLoop)]
+pub fn run_loop(params: JsValue) -> Result<JsValue, JsError> {
+    let mut json: serde_json::Value = if params.is_undefined() || params.is_null() {
+        serde_json::json!({})
+    } else {
+        reject_non_finite("runLoop params", &params, 0)?;
+        serde_wasm_bindgen::from_value(params)
+            .map_err(|e| JsError::new(&format!("invalid runLoop params: {e}")))?
+    };
+    if let Some(name) = json
+        .get("schedule")
+        .and_then(|s| s.as_str())
+        .map(str::to_owned)
+    {
+        let schedule = Schedule::parse(&name).map_err(js_err)?;
+        json["schedule"] = serde_json::to_value(schedule)
+            .map_err(|e| JsError::new(&format!("invalid schedule: {e}")))?;
+    }
+    let p: LoopParams = serde_json::from_value(json)
+        .map_err(|e| JsError::new(&format!("invalid runLoop params: {e}")))?;
+    p.check().map_err(js_err)?;
+    to_js(&run_loop_core(&p).map_err(js_err)?)
+}

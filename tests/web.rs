@@ -134,3 +134,24 @@ fn the_chapter_prints_the_books_three_lines_in_wasm() {
     assert_eq!(cand.to_bits(), 0x3fe6_9865_724c_19ef);
     assert_eq!(get(&r, "promote").as_bool(), Some(true));
 }
+
+#[wasm_bindgen_test]
+fn run_loop_is_deterministic_and_rejects_bad_params() {
+    let params = || {
+        obj(&[
+            ("weeks", 6.0.into()),
+            ("seed", 3.0.into()),
+            ("schedule", "step".into()),
+        ])
+    };
+    let a = mlops_loop::run_loop(params()).expect("loop");
+    let b = mlops_loop::run_loop(params()).expect("loop");
+    let ja = js_sys::JSON::stringify(&a).expect("json");
+    let jb = js_sys::JSON::stringify(&b).expect("json");
+    assert_eq!(ja, jb);
+    assert_eq!(js_sys::Array::from(&get(&a, "weeks")).length(), 6);
+    assert!(mlops_loop::run_loop(obj(&[("weeks", 0.0.into())])).is_err());
+    assert!(mlops_loop::run_loop(obj(&[("weeks", 100000.0.into())])).is_err());
+    assert!(mlops_loop::run_loop(obj(&[("schedule", "tsunami".into())])).is_err());
+    assert!(mlops_loop::run_loop(obj(&[("wekks", 5.0.into())])).is_err());
+}

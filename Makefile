@@ -88,8 +88,9 @@ test-e2e: build setup-browser ## Playwright end-to-end tests of the page (Debian
 	playwright test
 
 # ---------------------------------------------------------------- measurements and data
-bench: build ## Benchmarks: native (criterion) and in headless Chromium
+bench: build setup-browser ## Benchmarks: native (criterion), the fit natively/WASM/sklearn, the page in Chromium
 	cargo bench --bench core
+	node scripts/bench-fit.mjs
 	node scripts/bench-browser.mjs
 
 fixtures: ## Regenerate tests/fixtures from the pinned Python stack (needs Python 3; not run by CI)

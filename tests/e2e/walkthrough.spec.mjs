@@ -1,34 +1,78 @@
-// The walkthrough: with the defaults the three cells print the book's three lines exactly, with
-// fingerprint, AUC and p-value shown; a moved control recomputes and lands in the link.
+// The walkthrough runs on the core's chapter(params). With the defaults the three cells print the
+// book's three lines byte for byte (tests/fixtures/book_output.txt), and every shown number equals
+// the native core's (`mlops-loop train|predict|ks --json`); a moved control recomputes, lands in the
+// link, and agrees with the native KS test.
 import { test, expect } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { open, axeLightDark, screenshots, BOOK, native } from './helpers.mjs';
 
-const hasChapter = /export function chapter\b/.test(readFileSync('www/pkg/mlops_loop.js', 'utf8'));
+const BOOK_LINES = readFileSync('tests/fixtures/book_output.txt', 'utf8').replace(/\n$/, '').split('\n');
 
-test('the book\'s three lines, then a moved seed', async ({ page }) => {
+/** The native core's numbers for the chapter's defaults (fingerprint, AUC, KS, both recent AUCs). */
+function nativeChapter() {
+  const dir = mkdtempSync(join(tmpdir(), 'mlops-walkthrough-'));
+  const current = native(['train', '--seed', '1', '--drift', '0.0', '--save', join(dir, 'current.json')]);
+  const candidate = native(['train', '--seed', '2', '--drift', '10', '--version', '1.1.0', '--save', join(dir, 'candidate.json')]);
+  const ks = native(['ks', '--seed-a', '1', '--drift-a', '0.0', '--seed-b', '2', '--drift-b', '10']);
+  const cur = native(['predict', '--model', join(dir, 'current.json'), '--seed', '3', '--drift', '10']);
+  const cand = native(['predict', '--model', join(dir, 'candidate.json'), '--seed', '3', '--drift', '10']);
+  return { current, candidate, ks, cur, cand };
+}
+
+/** Python's f"{p:.1e}". */
+const py1e = (p) => p.toExponential(1).replace(/e([+-])(\d)$/, 'e$10$2');
+
+test('the book\'s three lines byte for byte, numbers equal to the native core', async ({ page }) => {
   test.setTimeout(180_000);
+  expect(BOOK_LINES).toHaveLength(3);
   await open(page, '#panel=walkthrough');
-  if (!hasChapter) {
-    await expect(page.getByTestId('coming')).toContainText('chapter(params)');
-    await axeLightDark(page);
-    return;
+  for (let i = 0; i < 3; i++) {
+    await expect(page.getByTestId(`line-${i + 1}`)).toHaveText(BOOK_LINES[i], { timeout: 60_000 });
+    // byte for byte: the element's text is exactly the line (no trimming, no extra whitespace)
+    expect(await page.getByTestId(`line-${i + 1}`).evaluate((e) => e.textContent)).toBe(BOOK_LINES[i]);
   }
-  for (let i = 0; i < 3; i++) await expect(page.getByTestId(`line-${i + 1}`)).toHaveText(BOOK.lines[i], { timeout: 60_000 });
-  await expect(page.getByTestId('fingerprint')).toHaveText(BOOK.fingerprint);
-  await expect(page.getByTestId('auc')).toHaveText(BOOK.auc);
-  expect(Number(await page.getByTestId('pvalue').textContent())).toBe(Number(BOOK.ks_pvalue));
-  await expect(page.getByTestId('current-auc')).toHaveText(BOOK.current_auc_recent);
-  await expect(page.getByTestId('candidate-auc')).toHaveText(BOOK.candidate_auc_recent);
+  const n = nativeChapter();
+  expect(n.current, 'the release CLI is built (cargo build --release)').not.toBeNull();
+  await expect(page.getByTestId('fingerprint')).toHaveText(n.current.data_fingerprint);
+  await expect(page.getByTestId('version')).toHaveText(n.current.version);
+  await expect(page.getByTestId('auc')).toHaveText(n.current.auc_repr);
+  await expect(page.getByTestId('ks-d')).toHaveText(String(n.ks.statistic));
+  await expect(page.getByTestId('pvalue')).toHaveText(n.ks.pvalue_repr);
+  await expect(page.getByTestId('ks-method')).toHaveText(n.ks.method);
+  await expect(page.getByTestId('current-auc')).toHaveText(String(n.cur.auc));
+  await expect(page.getByTestId('candidate-auc')).toHaveText(String(n.cand.auc));
+  await expect(page.getByTestId('candidate')).toHaveText(`1.1.0 (data ${n.candidate.data_fingerprint})`);
+  // and the committed copy of the Python oracle agrees with both
+  expect(n.current.auc_repr).toBe(BOOK.auc);
+  expect(n.ks.pvalue_repr).toBe(BOOK.ks_pvalue);
+  expect(String(n.cur.auc)).toBe(BOOK.current_auc_recent);
+  expect(String(n.cand.auc)).toBe(BOOK.candidate_auc_recent);
   await axeLightDark(page);
   await screenshots(page, 'walkthrough');
+});
 
-  // move the live drift to 0: the monitor should calm down; compare with the native CLI when it has `chapter`
+test('live drift 0: the monitor calms down, as the native KS test says', async ({ page }) => {
+  test.setTimeout(120_000);
+  await open(page, '#panel=walkthrough');
+  await expect(page.getByTestId('line-2')).toHaveText(BOOK_LINES[1], { timeout: 60_000 });
   const drift = page.locator('[data-control="drift_live"] input');
   await drift.fill('0');
   await drift.press('Tab');
-  await expect(page.getByTestId('line-2')).not.toHaveText(BOOK.lines[1], { timeout: 60_000 });
+  const ks = native(['ks', '--seed-a', '1', '--drift-a', '0.0', '--rows-a', '3000', '--seed-b', '2', '--drift-b', '0', '--rows-b', '3000']);
+  expect(ks).not.toBeNull();
+  expect(ks.pvalue).toBeGreaterThanOrEqual(0.01);
+  await expect(page.getByTestId('line-2')).toHaveText(`input drift p=${py1e(ks.pvalue)} -> retrain triggered: False`, { timeout: 60_000 });
+  await expect(page.getByTestId('pvalue')).toHaveText(ks.pvalue_repr);
+  await expect(page.getByTestId('ks-d')).toHaveText(String(ks.statistic));
+  await expect(page.getByTestId('retrain')).toHaveText(/^no/);
+  await expect(page.getByTestId('candidate')).toHaveText('none: no retraining was triggered');
+  // step 1 did not change: the registered model is still the book's
+  await expect(page.getByTestId('line-1')).toHaveText(BOOK_LINES[0]);
   expect(page.url()).toContain('drift_live=0');
-  const cli = native(['chapter', '--drift-live', '0']);
-  if (cli?.lines) for (let i = 0; i < 3; i++) await expect(page.getByTestId(`line-${i + 1}`)).toHaveText(cli.lines[i]);
+  // the link reproduces the state
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-ready', '1');
+  await expect(page.getByTestId('pvalue')).toHaveText(ks.pvalue_repr, { timeout: 60_000 });
 });

@@ -31,13 +31,25 @@ pub enum Error {
 
 impl Error {
     /// Shorthand for [`Error::Invalid`].
+    /// The value is shown in full up to 80 characters, else cut there with its length noted (a
+    /// pasted 100 kB string must not become a 100 kB message).
     pub fn invalid(field: &'static str, value: impl ToString, reason: impl Into<String>) -> Self {
         Error::Invalid {
             field,
-            value: value.to_string(),
+            value: shorten(value.to_string()),
             reason: reason.into(),
         }
     }
+}
+
+/// At most 80 characters of `text` (on a char boundary), with the original length noted.
+fn shorten(text: String) -> String {
+    const MAX: usize = 80;
+    if text.chars().count() <= MAX {
+        return text;
+    }
+    let cut: String = text.chars().take(MAX).collect();
+    format!("{cut}… ({} characters)", text.chars().count())
 }
 
 /// The crate's result type.

@@ -18,7 +18,18 @@ fn parse_seed(text: &str) -> Result<u128, JsError> {
 }
 
 fn js_err(e: crate::Error) -> JsError {
-    JsError::new(&e.to_string())
+    jserr(e.to_string())
+}
+
+/// A `JsError` with at most ~300 characters of message: serde quotes the offending input, and a
+/// pasted 100 kB value must not come back as a 100 kB message.
+fn jserr(text: impl Into<String>) -> JsError {
+    let text: String = text.into();
+    if text.chars().count() <= 300 {
+        return JsError::new(&text);
+    }
+    let cut: String = text.chars().take(300).collect();
+    JsError::new(&format!("{cut}… (message cut at 300 characters)"))
 }
 
 /// The 12-hex data fingerprint (`sha256(hash_pandas_object(df))[:12]`) of `make_data(seed, drift, rows)`.
@@ -48,7 +59,7 @@ impl KvStore {
     /// Open (or create) the IndexedDB database `name`.
     pub async fn open(name: String) -> Result<KvStore, JsValue> {
         if name.is_empty() || name.len() > 200 {
-            return Err(JsError::new(&format!(
+            return Err(jserr(format!(
                 "invalid database name (length {}): must be 1 to 200 characters",
                 name.len()
             ))
@@ -70,9 +81,9 @@ impl KvStore {
     pub async fn get_text(&self, key: String) -> Result<Option<String>, JsValue> {
         match self.inner.get(&key).await? {
             None => Ok(None),
-            Some(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
-                JsError::new(&format!("record {key:?} is corrupt: not UTF-8 text")).into()
-            }),
+            Some(bytes) => String::from_utf8(bytes)
+                .map(Some)
+                .map_err(|_| jserr(format!("record {key:?} is corrupt: not UTF-8 text")).into()),
         }
     }
 
@@ -99,26 +110,25 @@ use serde::Deserialize;
 /// Read a plain JS object into `T`; unknown keys are errors (a typo must not silently use a default).
 fn from_js<T: for<'de> Deserialize<'de>>(what: &str, v: JsValue) -> Result<T, JsError> {
     if v.is_undefined() || v.is_null() {
-        return serde_json::from_str("{}")
-            .map_err(|e| JsError::new(&format!("invalid {what}: {e}")));
+        return serde_json::from_str("{}").map_err(|e| jserr(format!("invalid {what}: {e}")));
     }
     reject_non_finite(what, &v, 0)?;
     // Through a JSON value, so that `deny_unknown_fields` sees every key (serde-wasm-bindgen
     // reads only the known fields of a struct).
-    let json: serde_json::Value = serde_wasm_bindgen::from_value(v)
-        .map_err(|e| JsError::new(&format!("invalid {what}: {e}")))?;
-    serde_json::from_value(json).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
+    let json: serde_json::Value =
+        serde_wasm_bindgen::from_value(v).map_err(|e| jserr(format!("invalid {what}: {e}")))?;
+    serde_json::from_value(json).map_err(|e| jserr(format!("invalid {what}: {e}")))
 }
 
 /// NaN and ±infinity have no JSON form (they would silently become defaults): reject them by
 /// name. Nesting deeper than 8 levels is rejected too (no parameter object is that deep).
 fn reject_non_finite(path: &str, v: &JsValue, depth: usize) -> Result<(), JsError> {
     if depth > 8 {
-        return Err(JsError::new(&format!("invalid {path}: nested too deeply")));
+        return Err(jserr(format!("invalid {path}: nested too deeply")));
     }
     if let Some(x) = v.as_f64() {
         if !x.is_finite() {
-            return Err(JsError::new(&format!(
+            return Err(jserr(format!(
                 "invalid {path} = {x}: must be a finite number"
             )));
         }
@@ -134,13 +144,13 @@ fn reject_non_finite(path: &str, v: &JsValue, depth: usize) -> Result<(), JsErro
 
 fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&format!("could not return the result: {e}")))
+        .map_err(|e| jserr(format!("could not return the result: {e}")))
 }
 
 /// A JS number that must be a whole count in `[min, max]`.
 fn count(field: &'static str, v: f64, min: usize, max: usize) -> Result<usize, JsError> {
     if !(v.is_finite() && v.fract() == 0.0 && v >= min as f64 && v <= max as f64) {
-        return Err(JsError::new(&format!(
+        return Err(jserr(format!(
             "invalid {field} = {v}: must be a whole number between {min} and {max}"
         )));
     }
@@ -148,7 +158,7 @@ fn count(field: &'static str, v: f64, min: usize, max: usize) -> Result<usize, J
 }
 
 fn drift_of(field: &'static str, text: &str) -> Result<Drift, JsError> {
-    Drift::parse(text).map_err(|e| JsError::new(&e.to_string().replacen("drift", field, 1)))
+    Drift::parse(text).map_err(|e| jserr(e.to_string().replacen("drift", field, 1)))
 }
 
 /// One sample's recipe: `make_data(seed, drift, rows)`.
@@ -626,7 +636,7 @@ pub fn run_loop(params: JsValue) -> Result<JsValue, JsError> {
     } else {
         reject_non_finite("runLoop params", &params, 0)?;
         serde_wasm_bindgen::from_value(params)
-            .map_err(|e| JsError::new(&format!("invalid runLoop params: {e}")))?
+            .map_err(|e| jserr(format!("invalid runLoop params: {e}")))?
     };
     if let Some(name) = json
         .get("schedule")
@@ -634,11 +644,11 @@ pub fn run_loop(params: JsValue) -> Result<JsValue, JsError> {
         .map(str::to_owned)
     {
         let schedule = Schedule::parse(&name).map_err(js_err)?;
-        json["schedule"] = serde_json::to_value(schedule)
-            .map_err(|e| JsError::new(&format!("invalid schedule: {e}")))?;
+        json["schedule"] =
+            serde_json::to_value(schedule).map_err(|e| jserr(format!("invalid schedule: {e}")))?;
     }
-    let p: LoopParams = serde_json::from_value(json)
-        .map_err(|e| JsError::new(&format!("invalid runLoop params: {e}")))?;
+    let p: LoopParams =
+        serde_json::from_value(json).map_err(|e| jserr(format!("invalid runLoop params: {e}")))?;
     p.check().map_err(js_err)?;
     to_js(&run_loop_core(&p).map_err(js_err)?)
 }

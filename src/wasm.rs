@@ -451,7 +451,40 @@ struct VersionJs {
 /// The model registry, stored in this browser's IndexedDB (survives reloads; shared by tabs).
 #[wasm_bindgen]
 pub struct Registry {
-    inner: CoreRegistry<IdbStore>,
+    inner: CoreRegistry<AnyStore>,
+    persistent: bool,
+}
+
+/// The registry's medium in the browser: IndexedDB, or memory when the browser refuses storage
+/// (private mode, storage disabled or full) — the page then says so and offers export.
+#[derive(Clone)]
+enum AnyStore {
+    Idb(IdbStore),
+    Mem(crate::registry::MemStore),
+}
+
+impl crate::registry::Store for AnyStore {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::registry::StoreError> {
+        match self {
+            AnyStore::Idb(s) => crate::registry::Store::get(s, key).await,
+            AnyStore::Mem(s) => s.get(key).await,
+        }
+    }
+    async fn keys(&self, prefix: &str) -> Result<Vec<String>, crate::registry::StoreError> {
+        match self {
+            AnyStore::Idb(s) => crate::registry::Store::keys(s, prefix).await,
+            AnyStore::Mem(s) => s.keys(prefix).await,
+        }
+    }
+    async fn commit(
+        &self,
+        batch: crate::registry::Batch,
+    ) -> Result<(), crate::registry::StoreError> {
+        match self {
+            AnyStore::Idb(s) => s.commit(batch).await,
+            AnyStore::Mem(s) => s.commit(batch).await,
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -462,8 +495,31 @@ impl Registry {
             return Err(JsError::new("invalid registry name: must be 1 to 200 characters").into());
         }
         let store = IdbStore::open(&name).await?;
+        let inner = CoreRegistry::open(AnyStore::Idb(store))
+            .await
+            .map_err(js_err)?;
+        Ok(Registry {
+            inner,
+            persistent: true,
+        })
+    }
+
+    /// A registry kept in memory only (lost on reload): the fallback when `open` fails because
+    /// the browser refuses storage. Export it to keep it.
+    #[wasm_bindgen(js_name = openInMemory)]
+    pub async fn open_in_memory() -> Result<Registry, JsValue> {
+        let store = AnyStore::Mem(crate::registry::MemStore::new());
         let inner = CoreRegistry::open(store).await.map_err(js_err)?;
-        Ok(Registry { inner })
+        Ok(Registry {
+            inner,
+            persistent: false,
+        })
+    }
+
+    /// Whether this registry survives a reload (IndexedDB) or lives in memory only.
+    #[wasm_bindgen(getter)]
+    pub fn persistent(&self) -> bool {
+        self.persistent
     }
 
     /// A counter that changes with every write (poll it to notice another tab's changes).

@@ -238,3 +238,73 @@ async fn the_exported_registry_trains_registers_promotes_rolls_back_and_rederive
     assert!(reg.import_json("{not json".into()).await.is_err());
     assert_eq!(again.production().await.expect("still fine"), Some(v1));
 }
+
+// ---------------------------------------------------------------- faults beyond the registry's
+
+/// Resolve with the request's result (or the event's error) — for raw IndexedDB calls in tests.
+async fn raw(req: &web_sys::IdbRequest) -> Result<JsValue, JsValue> {
+    use wasm_bindgen::JsCast;
+    let r = req.clone();
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::new(&mut |resolve, reject| {
+        let rq = r.clone();
+        let ok = wasm_bindgen::closure::Closure::once_into_js(move |_: web_sys::Event| {
+            let _ = resolve.call1(&JsValue::NULL, &rq.result().unwrap_or(JsValue::UNDEFINED));
+        });
+        let ko = wasm_bindgen::closure::Closure::once_into_js(move |_: web_sys::Event| {
+            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("request failed"));
+        });
+        r.set_onsuccess(Some(ok.unchecked_ref()));
+        r.set_onerror(Some(ko.unchecked_ref()));
+    }))
+    .await
+}
+
+fn factory() -> web_sys::IdbFactory {
+    use wasm_bindgen::JsCast;
+    js_sys::Reflect::get(&js_sys::global(), &"indexedDB".into())
+        .expect("indexedDB")
+        .dyn_into()
+        .expect("IdbFactory")
+}
+
+#[wasm_bindgen_test]
+async fn an_upgrade_blocked_by_an_old_tab_says_so_at_once() {
+    use wasm_bindgen::JsCast;
+    let name = format!("mlops-loop-blocked-{}", js_sys::Date::now() as u64);
+    // The "old tab": a raw connection at version 1 that ignores versionchange.
+    let req: web_sys::IdbRequest = factory()
+        .open_with_u32(&name, 1)
+        .expect("open")
+        .unchecked_into();
+    let old: web_sys::IdbDatabase = raw(&req).await.expect("old tab").dyn_into().expect("db");
+    let e = IdbStore::open_version(&name, 2).await.expect_err("blocked");
+    let msg = js_sys::Error::from(e)
+        .message()
+        .as_string()
+        .unwrap_or_default();
+    assert!(
+        msg.contains("blocked") && msg.contains("other tabs"),
+        "{msg}"
+    );
+    old.close();
+}
+
+#[wasm_bindgen_test]
+async fn storage_cleared_while_open_fails_loudly_and_loses_nothing_silently() {
+    let name = format!("mlops-loop-cleared-{}", js_sys::Date::now() as u64);
+    let store = IdbStore::open(&name).await.expect("open");
+    let reg = Registry::open(store.clone()).await.expect("registry");
+    reg.register(&sample("1.0.0", 1, 0.7), &cause(1.0))
+        .await
+        .expect("register");
+    // Another tab (or "clear site data") deletes the database: our handle gives way...
+    let del = factory().delete_database(&name).expect("delete");
+    raw(&del).await.expect("deleted without being blocked");
+    assert!(store.closed_reason().is_some());
+    // ...and every later write is an error that says why, never a silent no-op.
+    let e = reg
+        .register(&sample("1.1.0", 2, 0.7), &cause(2.0))
+        .await
+        .expect_err("closed");
+    assert!(e.to_string().contains("closed"), "{e}");
+}

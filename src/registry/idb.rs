@@ -6,6 +6,8 @@
 //! error with a readable message; nothing here panics.
 
 use js_sys::{Array, Promise, Reflect, Uint8Array};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -94,9 +96,14 @@ fn factory() -> Result<IdbFactory, JsValue> {
 }
 
 /// A byte-level key–value store in one IndexedDB database.
+///
+/// The connection gives way to other tabs: when another tab upgrades or deletes the database
+/// (`versionchange`), or the browser closes it (site data cleared), this handle closes and every
+/// later call fails with a message saying why, instead of blocking them or failing obscurely.
 #[derive(Debug, Clone)]
 pub struct IdbStore {
     db: IdbDatabase,
+    closed: Rc<RefCell<Option<&'static str>>>,
 }
 
 impl IdbStore {
@@ -105,8 +112,17 @@ impl IdbStore {
     /// # Errors
     /// IndexedDB missing, blocked by an old tab, or refused (private mode, storage disabled).
     pub async fn open(name: &str) -> Result<IdbStore, JsValue> {
+        Self::open_version(name, DB_VERSION).await
+    }
+
+    /// Open the database `name` at schema `version` (tests and future migrations).
+    ///
+    /// # Errors
+    /// As [`IdbStore::open`]; an upgrade blocked by another tab that keeps an older version open
+    /// is reported at once (with what to do) rather than waiting forever.
+    pub async fn open_version(name: &str, version: u32) -> Result<IdbStore, JsValue> {
         let req: IdbOpenDbRequest = factory()?
-            .open_with_u32(name, DB_VERSION)
+            .open_with_u32(name, version)
             .map_err(|e| err("open", e))?;
         let upgrade = Closure::once_into_js(move |ev: web_sys::IdbVersionChangeEvent| {
             let db = ev
@@ -121,21 +137,73 @@ impl IdbStore {
             }
         });
         req.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
-        let blocked = Closure::once_into_js(move |_: web_sys::Event| {
-            web_sys::console::warn_1(&JsValue::from_str(
-                "mlops-loop: the database upgrade is blocked by another open tab; close it to continue",
-            ));
-        });
-        req.set_onblocked(Some(blocked.unchecked_ref()));
-        let db = request_future(&req).await.map_err(|e| err("open", e))?;
+        let r = req.clone();
+        let opened = JsFuture::from(Promise::new(&mut |resolve, reject| {
+            let rq = r.clone();
+            let ok = Closure::once_into_js(move |_: web_sys::Event| {
+                let _ = resolve.call1(&JsValue::NULL, &rq.result().unwrap_or(JsValue::UNDEFINED));
+            });
+            let rq = r.clone();
+            let rj = reject.clone();
+            let ko = Closure::once_into_js(move |_: web_sys::Event| {
+                let e = rq
+                    .error()
+                    .ok()
+                    .flatten()
+                    .map(JsValue::from)
+                    .unwrap_or(JsValue::UNDEFINED);
+                let _ = rj.call1(&JsValue::NULL, &e);
+            });
+            let blocked = Closure::once_into_js(move |_: web_sys::Event| {
+                let _ = reject.call1(
+                    &JsValue::NULL,
+                    &JsValue::from_str(
+                        "blocked: another tab keeps an older version of this database open; \
+                         close or reload the other tabs of this page",
+                    ),
+                );
+            });
+            r.set_onsuccess(Some(ok.unchecked_ref()));
+            r.set_onerror(Some(ko.unchecked_ref()));
+            r.set_onblocked(Some(blocked.unchecked_ref()));
+        }));
+        let db = opened.await.map_err(|e| err("open", e))?;
         let db: IdbDatabase = db.dyn_into().map_err(|e| err("open", e))?;
-        Ok(IdbStore { db })
+        let closed: Rc<RefCell<Option<&'static str>>> = Rc::new(RefCell::new(None));
+        // Give way to another tab's upgrade or deletion instead of blocking it.
+        let (d, c) = (db.clone(), closed.clone());
+        let on_version_change =
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+                d.close();
+                *c.borrow_mut() = Some("another tab upgraded or deleted this database");
+            });
+        db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+        on_version_change.forget();
+        let c = closed.clone();
+        let on_close = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            *c.borrow_mut() = Some("the browser closed the database (site data cleared?)");
+        });
+        let _ = Reflect::set(&db, &JsValue::from_str("onclose"), on_close.as_ref());
+        on_close.forget();
+        Ok(IdbStore { db, closed })
+    }
+
+    /// Why this handle no longer works, if it does not.
+    pub fn closed_reason(&self) -> Option<&'static str> {
+        *self.closed.borrow()
     }
 
     fn tx(
         &self,
         mode: IdbTransactionMode,
     ) -> Result<(IdbTransaction, web_sys::IdbObjectStore), JsValue> {
+        if let Some(why) = self.closed_reason() {
+            return Err(JsError::new(&format!(
+                "IndexedDB is closed: {why}; nothing was written. Reload the page \
+                 (export your registry first if you can)"
+            ))
+            .into());
+        }
         let tx = self
             .db
             .transaction_with_str_and_mode(STORE, mode)
@@ -241,8 +309,6 @@ impl IdbStore {
 // ---------------------------------------------------------------- the registry's Store over IndexedDB
 
 use super::store::{Batch, Store, StoreError, Write};
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 
 /// A fault to inject into the next [`Store::commit`] of an [`IdbStore`] (tests and the page's
 /// "what if" demos): the batch's writes are issued inside the real transaction, which is then

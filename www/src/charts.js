@@ -38,10 +38,12 @@ export function chartFigure(caption, testid) {
     el,
     /** spec: {draw, label, columns, rows, summary} */
     async update(spec) {
+      // the table is rebuilt only when its data changed (a redraw for a moved marker keeps it, open or not)
+      const same = last && last.rows === spec.rows && last.columns === spec.columns;
       last = spec;
       el.hidden = false;
       if (spec.caption) cap.textContent = spec.caption;
-      alt.replaceChildren(table(spec.columns, spec.rows, { summary: spec.summary ?? 'The data as a table' }));
+      if (!same) alt.replaceChildren(table(spec.columns, spec.rows, { summary: spec.summary ?? 'The data as a table' }));
       await render();
     },
   };

@@ -4,6 +4,8 @@ import { walkthrough } from './walkthrough.js';
 import { mapTheLoop } from './map.js';
 import { trigger } from './trigger.js';
 import { gate } from './gate.js';
-import { twoLoops, weakestLink, registry, timeline } from './later.js';
+import { twoLoops, weakestLink } from './later.js';
+import { registry } from './registry.js';
+import { timeline } from './timeline.js';
 
 export const PANELS = [walkthrough, mapTheLoop, trigger, gate, twoLoops, weakestLink, registry, timeline];

@@ -50,5 +50,3 @@ export const twoLoops = later('two-loops', 'Exercise 4: the exploration loop and
     reflection(ctx, 'ex4-reflection', 'Your reflection: where does the analogy between the two loops hold, and where does it break?')));
 });
 export const weakestLink = later('weakest-link', 'Exercise 5: the weakest link', ['runLoop']);
-export const registry = later('registry', 'Registry', ['Registry']);
-export const timeline = later('timeline', 'Timeline', ['runLoop']);

@@ -1,0 +1,282 @@
+// The registry panel: the core's model registry on IndexedDB (`Registry` in the worker). Versions
+// with their lineage, metrics, stage and aliases; the append-only history with actor, reason and
+// evidence; train & register, promote, archive, rollback, aliases, export/import, erase and
+// re-derive. Every value shown is the core's answer, inserted as text. Another tab's changes are
+// picked up by polling `revision()` every 2 s and when the page becomes visible again.
+import { h, newId, download } from '../ui.js';
+import { comingNotice } from '../app.js';
+
+/** A 64-bit hex float as the core stores it ("0x3fb999999999999a") → the double it encodes. */
+export function hexF64(s) {
+  if (typeof s !== 'string' || !/^0x[0-9a-f]{16}$/i.test(s)) return null;
+  const v = new DataView(new ArrayBuffer(8));
+  v.setBigUint64(0, BigInt(s));
+  return v.getFloat64(0);
+}
+
+/** A lineage `params` object as "key=value" text (hex floats decoded, nested objects as JSON). */
+export function paramsText(params) {
+  if (!params || typeof params !== 'object') return String(params);
+  return Object.entries(params).map(([k, v]) => {
+    const f = hexF64(v);
+    if (f !== null) return `${k}=${f}`;
+    if (v && typeof v === 'object') return `${k}=${JSON.stringify(v)}`;
+    return `${k}=${v}`;
+  }).join(', ');
+}
+
+/** Evidence as "key=value" text; empty when none. */
+export function evidenceText(ev) {
+  if (!ev) return '';
+  return Object.entries(ev).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}=${v}`).join('; ');
+}
+
+/** One history change in words (every name and number from the event itself). */
+export function changeText(c) {
+  switch (c?.kind) {
+    case 'register': return `registered v${c.version} "${c.label}"`;
+    case 'promote': return `promoted v${c.version} (was ${c.from})${c.replaced ? `; v${c.replaced} archived` : ''}`;
+    case 'transition': return `v${c.version}: ${c.from} → ${c.to}`;
+    case 'rollback': return `rolled back to v${c.to} (was ${c.to_was})${c.from ? `; v${c.from} archived` : ''}`;
+    case 'set_alias': return `alias "${c.alias}" → v${c.version}${c.previous ? ` (was v${c.previous})` : ''}`;
+    case 'remove_alias': return `alias "${c.alias}" removed (was v${c.previous})`;
+    default: return JSON.stringify(c);
+  }
+}
+
+const iso = (t) => (Number.isFinite(t) ? new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : String(t));
+
+export const registry = {
+  id: 'registry',
+  title: 'Registry',
+  needs: 'Registry',
+  controls: [],
+  mount(root, ctx) {
+    const { engine } = ctx;
+    root.append(h('div', { class: 'prose' }, ctx.section('What you will do')));
+    if (!engine.has('Registry')) {
+      root.append(comingNotice('Registry'));
+      return undefined;
+    }
+    const call = (method, ...args) => engine.call('registry', [method, ...args]);
+    const status = h('p', { role: 'status', class: 'status', 'data-testid': 'registry-status' });
+    const error = h('p', { class: 'error', role: 'alert', 'data-testid': 'registry-error' });
+    let busy = false;
+    let revision = null;
+    let versions = [];
+
+    /** Run a registry change: buttons off, errors shown as text, then re-read everything. */
+    async function act(what, fn) {
+      if (busy) return undefined;
+      busy = true;
+      root.setAttribute('aria-busy', 'true');
+      root.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+      status.textContent = `${what}…`;
+      error.textContent = '';
+      try {
+        const r = await fn();
+        status.textContent = `${what}: done.`;
+        return r;
+      } catch (e) {
+        error.textContent = `${what} failed: ${e.message ?? e}`;
+        status.textContent = '';
+        return undefined;
+      } finally {
+        busy = false;
+        root.querySelectorAll('button').forEach((b) => { b.disabled = false; });
+        root.removeAttribute('aria-busy');
+        await refresh(true);
+      }
+    }
+
+    // ---- train & register
+    const field = (name, label, value, attrs = {}) => {
+      const id = newId(`reg-${name}`);
+      const input = h('input', { id, name, value, autocomplete: 'off', spellcheck: 'false', ...attrs });
+      return { input, el: h('div', { class: 'control' }, h('label', { for: id, text: label }), input) };
+    };
+    const fSeed = field('seed', 'seed', '1', { inputmode: 'numeric', size: 8 });
+    const fDrift = field('drift', 'drift (days, as typed)', '0.0', { inputmode: 'decimal', size: 6 });
+    const fRows = field('rows', 'rows', '3000', { type: 'number', min: 4, max: 1000000, step: 1 });
+    const fLabel = field('label', 'label', '1.0.0', { size: 10, maxlength: 100 });
+    const trainProg = h('span', { class: 'progress-text', 'aria-hidden': 'true' });
+    const trainForm = h('form', { class: 'cell', 'aria-labelledby': 'reg-train-h' },
+      h('h3', { id: 'reg-train-h', text: 'Train and register' }),
+      h('p', { text: 'Trains the book\'s model on make_data(seed, drift, rows) in your browser and registers it with its lineage.' }),
+      h('fieldset', { class: 'controls' }, h('legend', { text: 'Recipe' }), fSeed.el, fDrift.el, fRows.el, fLabel.el),
+      h('div', { class: 'row' }, h('button', { type: 'submit', text: 'Train & register' }), trainProg));
+    trainForm.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const rows = Number(fRows.input.value);
+      const v = await act('Training and registering', () => call('registerTrained',
+        { seed: fSeed.input.value.trim(), drift: fDrift.input.value.trim(), rows, label: fLabel.input.value }));
+      if (v !== undefined) {
+        status.textContent = `Registered version ${v}.`;
+        ctx.announce(`Registered version ${v}`);
+        // suggest the next label (the reader can type any)
+        const m = fLabel.input.value.match(/^(\d+)\.(\d+)\.(\d+)$/);
+        if (m) fLabel.input.value = `${m[1]}.${Number(m[2]) + 1}.0`;
+      }
+    });
+
+    // ---- registry-wide actions
+    const reasonId = newId('reg-reason');
+    const reason = h('input', { id: reasonId, name: 'reason', maxlength: 500, autocomplete: 'off', placeholder: 'why (kept in the history)' });
+    const fileId = newId('reg-import');
+    const file = h('input', { id: fileId, type: 'file', accept: '.json,application/json', class: 'file' });
+    const confirmBox = h('div', { class: 'notice confirm', role: 'group', 'aria-label': 'Confirm erasing', hidden: true },
+      h('p', { text: 'This deletes every version and the whole history of the registry in this browser. It cannot be undone; export first to keep a copy.' }),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'danger', text: 'Yes, erase everything', onclick: async () => {
+          confirmBox.hidden = true;
+          await act('Erasing', () => call('erase'));
+          ctx.announce('The registry in this browser is erased.');
+        } }),
+        h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: () => { confirmBox.hidden = true; eraseBtn.focus(); } })));
+    const eraseBtn = h('button', { type: 'button', class: 'secondary danger-outline', text: 'Erase my data…', onclick: () => {
+      confirmBox.hidden = false;
+      confirmBox.querySelector('button').focus();
+    } });
+    file.addEventListener('change', async () => {
+      const f = file.files?.[0];
+      if (!f) return;
+      const text = await f.text();
+      file.value = '';
+      const r = await act(`Importing ${f.name}`, () => call('importJson', text));
+      if (r) status.textContent = `Imported ${r.versions} versions and ${r.events} history events from ${f.name}.`;
+    });
+    const tools = h('section', { class: 'cell', 'aria-labelledby': 'reg-tools-h' },
+      h('h3', { id: 'reg-tools-h', text: 'Changes and data' }),
+      h('div', { class: 'control wide' }, h('label', { for: reasonId, text: 'Reason for the next change' }), reason),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', text: 'Roll back production', onclick: () => act('Rolling back', () => call('rollback', reason.value || undefined)) }),
+        h('button', { type: 'button', class: 'secondary', text: 'Export JSON', onclick: async () => {
+          const text = await act('Exporting', () => call('exportJson'));
+          if (text) download(`mlops-loop-registry-${new Date().toISOString().slice(0, 10)}.json`, text, 'application/json');
+        } }),
+        file, h('label', { for: fileId, class: 'button secondary file-label', text: 'Import JSON…' }),
+        eraseBtn),
+      confirmBox);
+
+    // ---- versions and history
+    const list = h('div', { class: 'versions', 'data-testid': 'versions' });
+    const hist = h('div', { 'data-testid': 'history' });
+
+    function versionCard(v) {
+      const auc = v.metrics.map((m) => `${m.name} ${m.value} (${m.dataset})`).join('; ');
+      const out = h('div', { class: 'rederive', 'data-testid': `rederive-${v.version}`, 'aria-live': 'polite' });
+      const aliasId = newId('alias');
+      const alias = h('input', { id: aliasId, size: 10, maxlength: 64, autocomplete: 'off', placeholder: 'e.g. champion' });
+      const dl = h('dl', { class: 'facts' });
+      const fact = (k, val, testid) => dl.append(h('dt', { text: k }), h('dd', { 'data-testid': testid ? `${testid}-${v.version}` : null, text: val }));
+      fact('stage', v.stage, 'stage');
+      fact('aliases', v.aliases.length ? v.aliases.join(', ') : '—', 'aliases');
+      fact('data fingerprint', v.lineage.data_fingerprint, 'fingerprint');
+      fact('seed', v.lineage.seed, 'seed');
+      fact('drift (as typed)', `"${v.lineage.drift}"`, 'drift');
+      fact('rows', String(v.lineage.rows), 'rows');
+      fact('params', paramsText(v.lineage.params), 'params');
+      fact('code version', `${v.lineage.code_version} (build ${v.lineage.build_id})`, 'code');
+      fact('metrics', auc, 'metrics');
+      fact('model hash', v.model_hash, 'hash');
+      fact('registered', iso(v.created_at));
+      const stageClass = `stage stage-${String(v.stage).toLowerCase()}`;
+      return h('article', { class: 'version card', 'data-version': v.version, 'aria-labelledby': `ver-${v.version}-h` },
+        h('h4', { id: `ver-${v.version}-h` }, `v${v.version} `, h('span', { class: 'label', text: v.label }), ' ',
+          h('span', { class: stageClass, text: v.stage })),
+        dl,
+        h('div', { class: 'row' },
+          h('button', { type: 'button', text: 'Promote', disabled: v.stage === 'Production',
+            onclick: () => act(`Promoting v${v.version}`, () => call('promote', v.version, reason.value || undefined)) }),
+          h('button', { type: 'button', class: 'secondary', text: 'Archive', disabled: v.stage === 'Archived' || v.stage === 'Production',
+            onclick: () => act(`Archiving v${v.version}`, () => call('transition', v.version, 'Archived', reason.value || undefined)) }),
+          h('button', { type: 'button', class: 'secondary', text: 'Re-derive', onclick: async () => {
+            const r = await act(`Re-deriving v${v.version}`, () => call('rederive', v.version));
+            if (r) showRederive(v.version, r);
+          } })),
+        h('div', { class: 'row alias-row' },
+          h('label', { for: aliasId, text: 'alias' }), alias,
+          h('button', { type: 'button', class: 'secondary', text: 'Set alias', onclick: () => {
+            const name = alias.value.trim();
+            if (name) act(`Setting alias ${name}`, () => call('setAlias', name, v.version));
+          } }),
+          v.aliases.map((a) => h('button', { type: 'button', class: 'secondary small', 'aria-label': `Remove alias ${a}`,
+            text: `× ${a}`, onclick: () => act(`Removing alias ${a}`, () => call('removeAlias', a)) }))),
+        out);
+    }
+
+    const rederived = new Map(); // version → last re-derivation shown (dropped when the version changes)
+    function showRederive(version, r) {
+      rederived.set(version, r);
+      const box = list.querySelector(`[data-testid="rederive-${version}"]`);
+      if (!box) return;
+      box.replaceChildren(
+        h('p', { class: r.reproducible ? 'ok' : 'fail', 'data-testid': `reproducible-${version}`,
+          text: `reproducible: ${r.reproducible ? 'yes' : 'no'} — ${r.explanation}` }),
+        h('dl', { class: 'facts' },
+          h('dt', { text: 'fingerprint stored / re-derived' }), h('dd', { text: `${r.stored_fingerprint} / ${r.rederived_fingerprint}` }),
+          h('dt', { text: 'model hash stored' }), h('dd', { 'data-testid': `stored-hash-${version}`, text: r.stored_hash }),
+          h('dt', { text: 'model hash re-derived' }), h('dd', { 'data-testid': `rederived-hash-${version}`, text: r.rederived_hash })));
+    }
+
+    function renderVersions() {
+      if (!versions.length) {
+        list.replaceChildren(h('p', { class: 'empty', 'data-testid': 'no-versions', text: 'No versions yet: train and register one above, or import an export.' }));
+        return;
+      }
+      list.replaceChildren(...[...versions].reverse().map(versionCard));
+      for (const [v, r] of rederived) showRederive(v, r);
+    }
+
+    function renderHistory(events) {
+      if (!events.length) {
+        hist.replaceChildren(h('p', { class: 'empty', text: 'The history is empty.' }));
+        return;
+      }
+      const t = h('table', { class: 'data history' },
+        h('caption', { text: 'Every change, oldest first' }),
+        h('thead', {}, h('tr', {}, ['#', 'time', 'change', 'actor', 'reason', 'evidence'].map((c) => h('th', { scope: 'col', text: c })))),
+        h('tbody', {}, events.map((e) => h('tr', { 'data-seq': e.seq },
+          h('td', { text: String(e.seq) }), h('td', { text: iso(e.time) }), h('td', { text: changeText(e.change) }),
+          h('td', { text: e.actor }), h('td', { text: e.reason }), h('td', { text: evidenceText(e.evidence) || '—' })))));
+      hist.replaceChildren(h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Registry history' }, t));
+    }
+
+    /** Re-read the registry when its revision moved (or always, after our own change). */
+    async function refresh(force = false) {
+      try {
+        const rev = await call('revision');
+        if (!force && rev === revision) return;
+        const [vs, events, prod] = await Promise.all([call('list'), call('history'), call('production')]);
+        revision = rev;
+        versions = vs;
+        for (const [k, r] of rederived) if (!vs.some((x) => x.version === k && x.model_hash === r.stored_hash)) rederived.delete(k);
+        renderVersions();
+        renderHistory(events);
+        prodOut.textContent = prod ? `v${prod} (${vs.find((x) => x.version === prod)?.label ?? '?'})` : 'none';
+        root.dataset.revision = String(rev);
+      } catch (e) {
+        error.textContent = `Could not read the registry: ${e.message ?? e}`;
+      }
+    }
+
+    const prodOut = h('output', { 'data-testid': 'production', text: '…' });
+    root.append(status, error, trainForm, tools,
+      h('section', { class: 'cell', 'aria-labelledby': 'reg-versions-h' },
+        h('h3', { id: 'reg-versions-h', text: 'Versions' }),
+        h('p', { class: 'result' }, h('span', { class: 'result-label', text: 'In production: ' }), prodOut),
+        list),
+      h('section', { class: 'cell', 'aria-labelledby': 'reg-history-h' },
+        h('h3', { id: 'reg-history-h', text: 'History' }), hist),
+      h('div', { class: 'prose try' }, ctx.section('Try this')));
+
+    refresh(true);
+    const timer = setInterval(() => { if (!busy && document.visibilityState === 'visible') refresh(); }, 2000);
+    const onVisible = () => { if (document.visibilityState === 'visible' && !busy) refresh(); };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  },
+};

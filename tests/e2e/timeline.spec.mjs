@@ -1,0 +1,56 @@
+// The timeline panel: a deep link runs the core's loop in the worker; the week shown (and after
+// moving the scrubber with the keyboard) says which version was live, equal to the native
+// `mlops-loop loop --json` for the same parameters; charts with their tables; practices from the link.
+import { test, expect } from '@playwright/test';
+import { open, axeLightDark, screenshots, native } from './helpers.mjs';
+
+test('deep link, keyboard scrubber; the live version equals the native loop\'s', async ({ page }) => {
+  test.setTimeout(120_000);
+  const [weeks, seed, schedule] = [30, 2, 'step'];
+  const cli = native(['loop', '--weeks', String(weeks), '--seed', String(seed), '--schedule', schedule]);
+  expect(cli, 'mlops-loop loop --json').not.toBeNull();
+  await open(page, `#panel=timeline&schedule=${schedule}&seed=${seed}&weeks=${weeks}&week=16`);
+  const scrub = page.getByTestId('scrubber');
+  await expect(page.getByTestId('week-live')).toHaveText(`${cli.weeks[16].live_label} (v${cli.weeks[16].live_version})`, { timeout: 30_000 });
+  await expect(page.locator('[data-control="schedule"] select')).toHaveValue(schedule);
+  // keyboard: three weeks on, then End, then Home
+  await scrub.focus();
+  for (let i = 0; i < 3; i++) await scrub.press('ArrowRight');
+  await expect(scrub).toHaveValue('19');
+  await expect(page.getByTestId('week-live')).toHaveText(`${cli.weeks[19].live_label} (v${cli.weeks[19].live_version})`);
+  expect(page.url()).toContain('week=19');
+  const auc19 = cli.weeks[19].auc;
+  await expect(page.getByTestId('week-auc')).toHaveText(auc19 === null ? 'labels not in yet' : `${auc19} (labels arrived in week ${cli.weeks[19].auc_known_week})`);
+  await expect(page.getByTestId('week-decisions')).toContainText(cli.weeks[19].decisions.length ? cli.weeks[19].decisions[0].reason : 'none this week');
+  await scrub.press('End');
+  await expect(page.getByTestId('week-live')).toHaveText(`${cli.weeks[weeks - 1].live_label} (v${cli.weeks[weeks - 1].live_version})`);
+  await scrub.press('Home');
+  await expect(page.getByTestId('week-live')).toHaveText(`${cli.weeks[0].live_label} (v${cli.weeks[0].live_version})`);
+  // every week: the table's live column equals the native timeline
+  const live = await page.getByTestId('timeline-auc').locator('tbody tr td:nth-child(2)').allTextContents();
+  expect(live).toEqual(cli.weeks.map((w) => w.live_label));
+  await expect(page.getByTestId('timeline-auc').locator('svg').first()).toBeVisible();
+  await expect(page.getByTestId('timeline-p').locator('svg').first()).toBeVisible();
+  await expect(page.getByTestId('timeline-summary')).toContainText(String(cli.summary.mean_auc));
+  // a week with a promotion says why the new version is live
+  const promoted = cli.weeks.findIndex((w, i) => i > 0 && w.live_version !== cli.weeks[i - 1].live_version);
+  if (promoted > 0) {
+    for (let i = 0; i < promoted; i++) await scrub.press('ArrowRight');
+    await expect(page.getByTestId('week-since')).toHaveText(`week ${promoted}`);
+    await expect(page.getByTestId('week-why')).toBeVisible();
+  }
+});
+
+test('a practice switched off in the link changes the run as natively', async ({ page }) => {
+  test.setTimeout(120_000);
+  const cli = native(['loop', '--weeks', '52', '--seed', '2', '--schedule', 'step', '--no-monitoring']);
+  await open(page, '#panel=timeline&schedule=step&seed=2&monitoring=0&week=40');
+  await expect(page.locator('[data-control="monitoring"] input')).not.toBeChecked();
+  await expect(page.getByTestId('week-live')).toHaveText(`${cli.weeks[40].live_label} (v${cli.weeks[40].live_version})`, { timeout: 30_000 });
+  await expect(page.getByTestId('week-pvalues')).toHaveText('not monitored');
+  await expect(page.getByTestId('timeline-summary')).toContainText(String(cli.summary.mean_auc));
+  await axeLightDark(page);
+  await open(page, '#panel=timeline&schedule=step&seed=2&week=18');
+  await expect(page.getByTestId('week-live')).not.toHaveText('…', { timeout: 30_000 });
+  await screenshots(page, 'timeline');
+});

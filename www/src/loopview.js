@@ -1,0 +1,191 @@
+// Shared views of the loop's Timeline (the core's `runLoop` result; field names as in
+// src/orchestrator.rs): parameters from panel values, the run in the worker with a progress line,
+// the AUC and p-value charts with decisions marked, the week table, and one week in detail.
+// Every number shown is a field of the timeline, as text.
+import { h, table, fmtP } from './ui.js';
+import { baseStyle } from './charts.js';
+
+export const SCHEDULES = [
+  { value: 'none', label: 'none (no drift)' },
+  { value: 'step', label: 'step (+10 days from week 12)' },
+  { value: 'gradual', label: 'gradual (+0.5 day a week)' },
+  { value: 'seasonal', label: 'seasonal (8 · sin, 52-week period)' },
+  { value: 'broken_feature', label: 'broken feature (spend ×100 from week 20)' },
+];
+
+export const PRACTICES = [
+  { name: 'monitoring', label: 'drift monitoring (gate 1)' },
+  { name: 'promotion_gate', label: 'promotion gate (gate 2)' },
+  { name: 'canary', label: 'canary rollout' },
+  { name: 'rollback', label: 'rollback (canary aborts, post-promotion check)' },
+  { name: 'seeded_training', label: 'seeded, recorded training' },
+];
+
+export const FEATURES = ['spend_per_active_day', 'is_recent', 'days_since_login'];
+
+/** A loop seed from its text: a JS number when exact, else an error naming the value. */
+export function loopSeed(text) {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new Error(`seed = ${text}: the loop in the browser takes seeds up to ${Number.MAX_SAFE_INTEGER}`);
+  return n;
+}
+
+/** runLoop params from a panel's values (only the keys the panel has). */
+export function loopParams(v, practicesOff = []) {
+  const p = { weeks: v.weeks ?? 52, seed: loopSeed(v.seed ?? '0'), schedule: v.schedule ?? 'none' };
+  if (v.rows_per_week !== undefined) p.rows_per_week = v.rows_per_week;
+  if (v.alpha !== undefined) p.alpha = v.alpha;
+  if (v.margin !== undefined) p.margin = v.margin;
+  p.practices = Object.fromEntries(PRACTICES.map((x) => [x.name, v[x.name] ?? true]));
+  for (const off of practicesOff) p.practices[off] = false;
+  return p;
+}
+
+/**
+ * runLoop in the worker with an indeterminate progress line (one call: the worker cannot report
+ * its inner weeks, so the line shows the elapsed time).
+ */
+export async function runLoop(engine, params, prog, label = 'running the loop') {
+  const t0 = performance.now();
+  prog?.start?.();
+  const timer = prog ? setInterval(() => prog.text?.(`${label}… ${((performance.now() - t0) / 1000).toFixed(1)} s`), 100) : null;
+  try {
+    return await engine.call('runLoop', [params]);
+  } finally {
+    clearInterval(timer);
+    prog?.done?.();
+  }
+}
+
+/** A progress line for one long call: an indeterminate <progress> and a text. */
+export function busyLine(label) {
+  const bar = h('progress', { 'aria-label': label });
+  const txt = h('span', { class: 'progress-text' });
+  const el = h('div', { class: 'progress', hidden: true, role: 'status' }, bar, txt);
+  return {
+    el,
+    start() { el.hidden = false; txt.textContent = `${label}…`; },
+    text(t) { txt.textContent = t; },
+    done() { el.hidden = true; },
+  };
+}
+
+/** The smallest of a week's three KS p-values, or null without monitoring. */
+export const minP = (w) => (w.drift ? Math.min(...w.drift.pvalues) : null);
+
+/** A decision as one line of text. */
+export const decisionText = (d) => `${d.kind.replaceAll('_', ' ')}: ${d.decision}${d.version ? ` (v${d.version})` : ''}`;
+
+/** The decisions worth a mark on the chart (keep/wait/pause weeks are not marked). */
+export function markedEvents(t) {
+  const out = [];
+  for (const w of t.weeks) {
+    for (const d of w.decisions) {
+      let what = null;
+      if (d.kind === 'retrain_gate' && d.decision === 'retrain') what = 'retrain';
+      else if (d.kind === 'promotion_gate' && d.decision.startsWith('reject')) what = 'candidate rejected';
+      else if (d.kind === 'promotion' || (d.kind === 'canary_analysis' && d.decision.startsWith('promote'))) what = 'promotion';
+      else if (d.kind === 'canary_analysis' && d.decision === 'abort') what = 'canary aborted';
+      else if (d.kind === 'canary_analysis' && d.decision.includes('anyway')) what = 'failed canary kept';
+      else if (d.kind === 'rollback_check' && d.decision !== 'keep') what = d.decision === 'rollback' ? 'rollback' : 'regression kept';
+      if (what) out.push({ week: w.week, what, auc: w.auc, text: decisionText(d) });
+    }
+  }
+  return out;
+}
+
+const SYMBOLS = { retrain: 'triangle', 'candidate rejected': 'times', promotion: 'star', 'canary aborted': 'square', 'failed canary kept': 'diamond', rollback: 'circle', 'regression kept': 'diamond2' };
+
+/** The weekly AUC with decisions marked (and the chosen week as a rule). */
+export function aucPlot(Plot, width, t, { week = null, compare = null, height = 240 } = {}) {
+  const pts = t.weeks.filter((w) => w.auc !== null).map((w) => ({ week: w.week, auc: w.auc, run: compare ? compare.name : 'AUC' }));
+  const cmp = compare ? compare.timeline.weeks.filter((w) => w.auc !== null).map((w) => ({ week: w.week, auc: w.auc, run: compare.other })) : [];
+  const ev = markedEvents(t).map((e) => ({ ...e, y: e.auc ?? t.summary.auc_threshold }));
+  const all = [...pts, ...cmp];
+  const kinds = Object.keys(SYMBOLS).filter((k) => ev.some((e) => e.what === k));
+  const lo = Math.min(t.summary.auc_threshold, ...all.map((d) => d.auc));
+  const hi = Math.max(...all.map((d) => d.auc), t.summary.auc_threshold);
+  return Plot.plot({
+    width, height, style: baseStyle, marginLeft: 46, marginRight: 12,
+    x: { label: 'week', domain: [0, Math.max(1, t.weeks.length - 1)] },
+    y: { label: 'AUC of the week', domain: [lo - 0.005, hi + 0.005], grid: true },
+    symbol: { legend: ev.length > 0, domain: kinds, range: kinds.map((k) => SYMBOLS[k]) },
+    color: compare ? { legend: true, domain: [compare.name, compare.other], range: ['var(--ref)', 'var(--live)'] } : undefined,
+    marks: [
+      Plot.ruleY([t.summary.auc_threshold], { stroke: 'var(--muted)', strokeDasharray: '3,3' }),
+      week !== null ? Plot.ruleX([week], { stroke: 'var(--gap)', strokeWidth: 1.5 }) : null,
+      Plot.line(all, { x: 'week', y: 'auc', z: 'run', stroke: compare ? 'run' : 'var(--ref)', strokeWidth: 1.5 }),
+      Plot.dot(ev, { x: 'week', y: 'y', symbol: 'what', stroke: 'var(--live)', fill: 'var(--bg)', r: 5, strokeWidth: 1.5 }),
+    ].filter(Boolean),
+  });
+}
+
+/** The weekly KS p-values per feature (log scale) with the per-feature threshold. */
+export function pPlot(Plot, width, t, { week = null, height = 200 } = {}) {
+  const FLOOR = 1e-30;
+  const data = t.weeks.filter((w) => w.drift).flatMap((w) => w.drift.pvalues.map((p, i) => ({ week: w.week, feature: FEATURES[i], p: Math.max(p, FLOOR) })));
+  const per = t.params.correction === 'bonferroni' ? t.params.alpha / 3 : t.params.alpha;
+  const alarms = t.weeks.filter((w) => w.drift?.alarm).map((w) => ({ week: w.week }));
+  return Plot.plot({
+    width, height, style: baseStyle, marginLeft: 52, marginRight: 12,
+    x: { label: 'week', domain: [0, Math.max(1, t.weeks.length - 1)] },
+    y: { label: 'KS p-value', type: 'log', domain: [FLOOR, 1], ticks: [1, 1e-5, 1e-10, 1e-15, 1e-20, 1e-25, 1e-30], tickFormat: (d) => (d === 1 ? '1' : d.toExponential(0)) },
+    color: { legend: true, domain: FEATURES, range: ['var(--ref)', 'var(--ok)', 'var(--live)'] },
+    marks: [
+      Plot.ruleY([per], { stroke: 'var(--muted)', strokeDasharray: '3,3' }),
+      Plot.tickX(alarms, { x: 'week', stroke: 'var(--gap)', strokeOpacity: 0.35 }),
+      week !== null ? Plot.ruleX([week], { stroke: 'var(--gap)', strokeWidth: 1.5 }) : null,
+      Plot.line(data, { x: 'week', y: 'p', z: 'feature', stroke: 'feature' }),
+    ].filter(Boolean),
+  });
+}
+
+/** The week table (the charts' text alternative). */
+export const weekColumns = ['week', 'live', 'canary', 'drift (days)', 'smallest p', 'alarm', 'AUC', 'decisions'];
+export function weekRows(t) {
+  return t.weeks.map((w) => [String(w.week), w.live_label, w.canary ? `${w.canary.label} ${w.canary.weight} %` : '—',
+    String(w.drift_days) + (w.broken_feature ? ' (broken feature)' : ''),
+    w.drift ? fmtP(minP(w)) : '—', w.drift ? (w.drift.alarm ? 'yes' : 'no') : '—',
+    w.auc === null ? '—' : String(w.auc), w.decisions.map(decisionText).join('; ') || '—']);
+}
+
+/** The summary as a two-column table. */
+export function summaryTable(runs) {
+  const keys = [['mean_auc', 'mean weekly AUC'], ['weeks_below', 'weeks below the AUC threshold'], ['alarms', 'drift alarms'],
+    ['false_alarms', 'false alarms'], ['retrains', 'candidates trained'], ['promotions', 'promotions'],
+    ['canary_aborts', 'canaries aborted'], ['rollbacks', 'rollbacks'], ['final_label', 'production at the end'],
+    ['registry_events', 'registry events']];
+  return table(['', ...runs.map((r) => r.name)], keys.map(([k, label]) => [label, ...runs.map((r) => String(r.timeline.summary[k]))]));
+}
+
+/** The first week of the run in which version `v` was live without a break up to week `w`. */
+export function liveSince(t, w) {
+  const v = t.weeks[w].live_version;
+  let k = w;
+  while (k > 0 && t.weeks[k - 1].live_version === v) k--;
+  return k;
+}
+
+/** One week in detail: what was live, since when and why, the drift evidence, the AUC, every decision. */
+export function weekDetail(t, w) {
+  const wk = t.weeks[w];
+  const since = liveSince(t, w);
+  const why = since === 0 ? [] : t.weeks[since - 1].decisions.filter((d) => d.kind !== 'retrain_gate'
+    && (d.version === wk.live_version || d.kind === 'rollback_check'));
+  const dl = h('dl', { class: 'facts' },
+    h('dt', { text: 'live (stable) version' }), h('dd', { 'data-testid': 'week-live', text: `${wk.live_label} (v${wk.live_version})` }),
+    h('dt', { text: 'live since' }), h('dd', { 'data-testid': 'week-since', text: since === 0 ? 'week 0 (the initial model)' : `week ${since}` }),
+    h('dt', { text: 'canary' }), h('dd', { 'data-testid': 'week-canary', text: wk.canary ? `${wk.canary.label} (v${wk.canary.version}) at ${wk.canary.weight} %, ${wk.canary.status}` : 'none' }),
+    h('dt', { text: 'drift of days_since_login' }), h('dd', { text: `${wk.drift_days} days${wk.broken_feature ? '; spend_per_active_day broken upstream' : ''}` }),
+    h('dt', { text: 'KS p-values (spend, is_recent, days)' }), h('dd', { 'data-testid': 'week-pvalues', text: wk.drift ? `${wk.drift.pvalues.join(', ')} → ${wk.drift.alarm ? 'alarm' : 'no alarm'} (reference: ${wk.drift.reference})` : 'not monitored' }),
+    h('dt', { text: 'AUC of this week' }), h('dd', { 'data-testid': 'week-auc', text: wk.auc === null ? 'labels not in yet' : `${wk.auc} (labels arrived in week ${wk.auc_known_week})` }));
+  const decision = (d) => h('li', {},
+    h('strong', { text: decisionText(d) }), ` — ${d.actor}: ${d.reason}`,
+    d.evidence && Object.keys(d.evidence).length ? h('div', { class: 'evidence', text: `evidence: ${Object.entries(d.evidence).map(([k, v]) => `${k}=${v}`).join('; ')}` }) : null,
+    d.counterfactual ? h('div', { class: 'evidence', text: `the other choice (${d.counterfactual.other}) would have scored ${d.counterfactual.other_auc} vs ${d.counterfactual.chosen_auc} over weeks ${d.counterfactual.weeks.join('–')}` }) : null);
+  return h('div', { class: 'week-detail' }, dl,
+    why.length ? h('div', {}, h('h4', { text: `Why ${wk.live_label} is live (week ${since - 1})` }), h('ul', { 'data-testid': 'week-why' }, why.map(decision))) : null,
+    h('h4', { text: `Decisions in week ${w}` }),
+    wk.decisions.length ? h('ul', { 'data-testid': 'week-decisions' }, wk.decisions.map(decision))
+      : h('p', { 'data-testid': 'week-decisions', text: 'none this week' }));
+}

@@ -110,7 +110,7 @@ export function aucPlot(Plot, width, t, { week = null, compare = null, height = 
     x: { label: 'week', domain: [0, Math.max(1, t.weeks.length - 1)] },
     y: { label: 'AUC of the week', domain: [lo - 0.005, hi + 0.005], grid: true },
     symbol: { legend: ev.length > 0, domain: kinds, range: kinds.map((k) => SYMBOLS[k]) },
-    color: compare ? { legend: true, domain: [compare.name, compare.other], range: ['var(--ref)', 'var(--live)'] } : undefined,
+    color: compare ? { legend: true, domain: [compare.name, compare.other], range: ['var(--live)', 'var(--ref)'] } : undefined,
     marks: [
       Plot.ruleY([t.summary.auc_threshold], { stroke: 'var(--muted)', strokeDasharray: '3,3' }),
       week !== null ? Plot.ruleX([week], { stroke: 'var(--gap)', strokeWidth: 1.5 }) : null,

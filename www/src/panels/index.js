@@ -4,7 +4,8 @@ import { walkthrough } from './walkthrough.js';
 import { mapTheLoop } from './map.js';
 import { trigger } from './trigger.js';
 import { gate } from './gate.js';
-import { twoLoops, weakestLink } from './later.js';
+import { twoLoops } from './twoloops.js';
+import { weakestLink } from './weakest.js';
 import { registry } from './registry.js';
 import { timeline } from './timeline.js';
 

@@ -1,0 +1,176 @@
+// Exercise 5: the weakest link. Switch one practice off, run a simulated year with the core's
+// runLoop, and lay its timeline beside the full loop's (summary, AUC chart, week-by-week live
+// version, AUC and decisions, differing weeks marked). The challenge matches each removed practice
+// to the failure it lets in; the check runs each scenario with the reader's choice switched off
+// and looks for the failure in the timeline the core returns.
+import { h } from '../ui.js';
+import { comingNotice } from '../app.js';
+import { chartFigure } from '../charts.js';
+import { SCHEDULES, PRACTICES, loopSeed, runLoop, busyLine, aucPlot, summaryTable, decisionText } from '../loopview.js';
+
+const decisions = (t) => t.weeks.flatMap((w) => w.decisions);
+/** The decisions of a run as one comparable list (kind, verdict, version). */
+const signature = (t) => JSON.stringify(decisions(t).map((d) => [d.kind, d.decision, d.version]));
+
+/**
+ * The failures of the challenge. Each names the scenario (seed and schedule) in which it shows, and
+ * a detector over the timeline with the reader's practice off (`t`) and the full loop's (`full`).
+ * The seeds are the ones tests/loop_orchestrator.rs uses for each failure.
+ */
+export const FAILURES = [
+  { id: 'stale', seed: 2, schedule: 'step', answer: 'monitoring',
+    text: 'The +10-day shift from week 12 is never acted on: the first model serves the whole year.',
+    detect: (t, full) => t.summary.retrains === 0 && full.summary.retrains > 0 },
+  { id: 'worse', seed: 1, schedule: 'step', answer: 'promotion_gate',
+    text: 'A candidate that scored below production on the gate\'s own data is sent towards production.',
+    detect: (t) => decisions(t).some((d) => d.kind === 'promotion_gate' && d.decision.startsWith('promote')
+      && d.evidence.auc_candidate < d.evidence.auc_current) },
+  { id: 'canary', seed: 3, schedule: 'step', answer: 'rollback',
+    text: 'A canary that failed its analysis goes on to more traffic.',
+    detect: (t) => decisions(t).some((d) => d.kind === 'canary_analysis' && d.decision.includes('anyway')) },
+  { id: 'blast', seed: 4, schedule: 'step', answer: 'canary',
+    text: 'A new version that does worse than its predecessor serves all traffic before its first labels are in.',
+    detect: (t) => decisions(t).some((d) => d.kind === 'rollback_check'
+      && d.evidence.auc_current < d.evidence.auc_candidate - t.params.rollback_tolerance) },
+  { id: 'unrepro', seed: 2, schedule: 'step', answer: 'seeded_training',
+    text: 'The same data and the same decisions, yet other models: weekly AUCs change, and the lineage cannot rebuild them.',
+    detect: (t, full) => signature(t) === signature(full) && t.weeks.some((w, i) => w.auc !== full.weeks[i].auc) },
+];
+
+export const weakestLink = {
+  id: 'weakest-link',
+  title: 'Exercise 5: the weakest link',
+  needs: 'runLoop',
+  controls: [
+    { name: 'off', label: 'practice switched off', kind: 'select', options: PRACTICES.map((p) => ({ value: p.name, label: p.label })), default: 'monitoring' },
+    { name: 'schedule', label: 'drift schedule', kind: 'select', options: SCHEDULES, default: 'step' },
+    { name: 'seed', label: 'seed of the year', kind: 'seed', default: '2' },
+    ...FAILURES.map((f) => ({ name: `m_${f.id}`, label: f.text, kind: 'select', default: '',
+      options: [{ value: '', label: 'choose a practice…' }, ...PRACTICES.map((p) => ({ value: p.name, label: `without ${p.label}` }))] })),
+  ],
+  mount(root, ctx) {
+    const { engine, values: v } = ctx;
+    root.append(h('div', { class: 'prose' }, ctx.section('What you will do')));
+    if (!engine.has('runLoop')) {
+      root.append(comingNotice('runLoop(params)'));
+      return undefined;
+    }
+    const cache = new Map();
+    /** runLoop for (seed, schedule, practice off), cached for the panel's life. */
+    async function year(seed, schedule, off, prog) {
+      const key = `${seed}|${schedule}|${off ?? ''}`;
+      if (!cache.has(key)) {
+        const practices = Object.fromEntries(PRACTICES.map((p) => [p.name, p.name !== off]));
+        const p = runLoop(engine, { weeks: 52, seed: loopSeed(String(seed)), schedule, practices }, prog);
+        cache.set(key, p);
+        p.catch(() => cache.delete(key));
+      }
+      return cache.get(key);
+    }
+    const label = (name) => PRACTICES.find((p) => p.name === name)?.label ?? name;
+
+    // ---- side by side
+    const prog = busyLine('running both years');
+    const err = h('p', { class: 'error', role: 'alert' });
+    const sum = h('div', { 'data-testid': 'compare-summary' });
+    const chart = chartFigure('Weekly AUC: the full loop and the loop without the practice, decisions of the weaker loop marked.', 'compare-chart');
+    const diffNote = h('p', { 'data-testid': 'compare-diff' });
+    const weeksOut = h('div', { 'data-testid': 'compare-weeks' });
+    const runBtn = h('button', { type: 'button', text: 'Run both years', onclick: () => compare() });
+    let seq = 0;
+    async function compare() {
+      const my = ++seq;
+      runBtn.disabled = true;
+      err.textContent = '';
+      root.dataset.state = 'running';
+      try {
+        const full = await year(v.seed, v.schedule, null, prog);
+        const weak = await year(v.seed, v.schedule, v.off, prog);
+        if (my !== seq) return;
+        const names = { full: 'full loop', weak: `without ${label(v.off)}` };
+        sum.replaceChildren(summaryTable([{ name: names.full, timeline: full }, { name: names.weak, timeline: weak }]));
+        await chart.update({
+          label: `Weekly AUC, ${names.full} vs ${names.weak}`,
+          draw: (Plot, width) => aucPlot(Plot, width, weak, { compare: { name: names.weak, other: names.full, timeline: full } }),
+          columns: ['week', `AUC, ${names.full}`, `AUC, ${names.weak}`],
+          rows: full.weeks.map((w, i) => [String(w.week), w.auc === null ? '—' : String(w.auc), weak.weeks[i].auc === null ? '—' : String(weak.weeks[i].auc)]),
+        });
+        let liveDiff = 0;
+        let decDiff = 0;
+        const rows = full.weeks.map((w, i) => {
+          const o = weak.weeks[i];
+          const dl = w.live_version !== o.live_version;
+          const dd = JSON.stringify(w.decisions.map(decisionText)) !== JSON.stringify(o.decisions.map(decisionText));
+          liveDiff += dl;
+          decDiff += dd;
+          return h('tr', { class: dl || dd ? 'diff-row' : null },
+            h('th', { scope: 'row', text: String(w.week) }),
+            h('td', { text: dl || dd ? 'differs' : '' }),
+            h('td', { text: w.live_label }), h('td', { text: o.live_label }),
+            h('td', { text: w.auc === null ? '—' : String(w.auc) }), h('td', { text: o.auc === null ? '—' : String(o.auc) }),
+            h('td', { class: 'dec', text: w.decisions.map(decisionText).join('; ') || '—' }),
+            h('td', { class: 'dec', text: o.decisions.map(decisionText).join('; ') || '—' }));
+        });
+        diffNote.textContent = `The live version differs in ${liveDiff} of ${full.weeks.length} weeks; the decisions differ in ${decDiff} weeks.`;
+        weeksOut.replaceChildren(h('details', { class: 'table-alt' }, h('summary', { text: 'Week by week, side by side' }),
+          h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Week by week, side by side' }, h('table', { class: 'data compare' },
+            h('thead', {}, h('tr', {}, ['week', '', `live, ${names.full}`, `live, ${names.weak}`, `AUC, ${names.full}`, `AUC, ${names.weak}`,
+              `decisions, ${names.full}`, `decisions, ${names.weak}`].map((c) => h('th', { scope: 'col', text: c })))),
+            h('tbody', {}, rows)))));
+        root.dataset.state = 'done';
+        ctx.announce(diffNote.textContent);
+      } catch (e) {
+        if (my === seq) err.textContent = `The loop did not run: ${e.message ?? e}`;
+      } finally {
+        if (my === seq) runBtn.disabled = false;
+      }
+    }
+
+    // ---- the challenge
+    const chProg = busyLine('checking your matches');
+    const chOut = h('div', { 'data-testid': 'challenge-result', 'aria-live': 'polite' });
+    const chBtn = h('button', { type: 'button', text: 'Check my matches', onclick: () => check() });
+    async function check() {
+      chBtn.disabled = true;
+      try {
+        const lines = [];
+        let ok = 0;
+        for (const f of FAILURES) {
+          const off = v[`m_${f.id}`];
+          if (!off) { lines.push(h('li', { class: 'fail', text: `✗ ${f.text} — not matched yet.` })); continue; }
+          const full = await year(f.seed, f.schedule, null, chProg);
+          const t = await year(f.seed, f.schedule, off, chProg);
+          const shows = f.detect(t, full);
+          if (shows) ok++;
+          lines.push(h('li', { class: shows ? 'ok' : 'fail', 'data-testid': `match-${f.id}`,
+            text: `${shows ? '✓' : '✗'} ${f.text} — seed ${f.seed}, ${f.schedule} schedule, without ${label(off)}: ${shows ? 'the timeline shows this failure.' : 'the timeline does not show this failure.'}` }));
+        }
+        const pass = ok === FAILURES.length;
+        chOut.replaceChildren(h('ul', { class: 'checks' }, lines),
+          h('p', { class: pass ? 'ok' : 'fail', 'data-testid': 'challenge-verdict', text: pass ? 'Challenge met.' : `${ok} of ${FAILURES.length} matched. Not yet.` }));
+        root.dataset.challenge = pass ? 'pass' : 'fail';
+        ctx.announce(pass ? 'Challenge met.' : `${ok} of ${FAILURES.length} matched.`);
+      } catch (e) {
+        chOut.replaceChildren(h('p', { class: 'error', text: `Check failed: ${e.message ?? e}` }));
+      } finally {
+        chBtn.disabled = false;
+      }
+    }
+
+    root.append(
+      h('section', { class: 'cell', 'aria-labelledby': 'ex5-a' },
+        h('h3', { id: 'ex5-a', text: 'One practice off, a year side by side' }),
+        ctx.controls('The year', ['off', 'schedule', 'seed']),
+        h('div', { class: 'row' }, runBtn, prog.el), err, diffNote, sum, chart.el, weeksOut),
+      h('section', { class: 'cell challenge', 'aria-labelledby': 'ex5-c' },
+        h('h3', { id: 'ex5-c', text: 'Challenge: match each failure to the missing practice' }),
+        h('div', { class: 'prose' }, ctx.section('Challenge')),
+        ctx.controls('Which practice, switched off, lets in…', FAILURES.map((f) => `m_${f.id}`)),
+        h('div', { class: 'row' }, chBtn, chProg.el), chOut,
+        h('details', { class: 'hints' }, h('summary', { text: 'Hints' }), ctx.section('Hints'))),
+      h('div', { class: 'prose try' }, ctx.section('Try this')));
+    compare();
+    ctx.onChange((name) => { if (['off', 'schedule', 'seed'].includes(name)) compare(); });
+    return () => { seq++; };
+  },
+};

@@ -1153,6 +1153,24 @@ pub async fn run_with<S: Store>(p: &LoopParams, registry: &Registry<S>) -> Resul
                     )
                     .await?;
                 service.rollback()?;
+                // A rollback also ends a canary in progress (the service drops it): archive
+                // that candidate so the registry, the service and the loop agree.
+                if let Some(c) = canary_run.take() {
+                    registry
+                        .transition(
+                            c.version,
+                            Stage::Archived,
+                            &Cause::new(
+                                Actor::Orchestrator,
+                                format!(
+                                    "canary of v{} cancelled: production rolled back to {prev_label}",
+                                    c.version
+                                ),
+                                clock.now(),
+                            ),
+                        )
+                        .await?;
+                }
                 if let (Some(m), Some(t)) = (monitor.as_mut(), trained.get(&prev_v)) {
                     m.deployed(&t.reference);
                 }

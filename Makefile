@@ -22,7 +22,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock build.rs
 WWW_SRC := $(shell find www -type f -not -path 'www/pkg/*') vite.config.js package.json
 
-.PHONY: help serve test build wasm size bench fixtures setup setup-rust setup-node setup-browser \
+.PHONY: help serve test build wasm size bench fuzz fixtures setup setup-rust setup-node setup-browser \
         fmt lint test-native test-wasm test-e2e clean
 
 help: ## List every target
@@ -92,6 +92,12 @@ bench: build setup-browser ## Benchmarks: native (criterion), the fit natively/W
 	cargo bench --bench core
 	node scripts/bench-fit.mjs
 	node scripts/bench-browser.mjs
+
+FUZZ_SECONDS ?= 120
+fuzz: ## cargo-fuzz the model loader, registry import and link parameters (FUZZ_SECONDS each; not in CI)
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+	cd fuzz && for t in model_loader registry_import url_params; do \
+	  RUSTC_BOOTSTRAP=1 cargo fuzz run -O $$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 || exit 1; done
 
 fixtures: ## Regenerate tests/fixtures from the pinned Python stack (needs Python 3; not run by CI)
 	@[ -x .venv/bin/python ] || python3 -m venv .venv

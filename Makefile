@@ -26,7 +26,7 @@ WWW_SRC := $(shell find www -type f -not -path 'www/pkg/*') vite.config.js packa
         fmt lint test-native test-wasm test-e2e clean
 
 help: ## List every target
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 # ---------------------------------------------------------------- set-up (idempotent, fast when done)
 setup: setup-rust setup-node setup-browser ## Install everything the build and tests need

@@ -72,7 +72,12 @@ async function engineCheck(eng) {
       $('saved').textContent = `not saved: ${e.message ?? e}`;
     }
   });
-  await show();
+  try {
+    await show();
+  } catch (e) {
+    // Private mode or storage disabled: the page works; notes just cannot be kept.
+    $('saved').textContent = `(notes cannot be stored in this browser: ${e.message ?? e})`;
+  }
 }
 
 /** The iframe form tells its parent how tall it is, and follows the theme the parent posts. */

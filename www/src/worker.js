@@ -91,9 +91,23 @@ async function openKv() {
   return kv;
 }
 
-async function openRegistry() {
-  if (!registry) registry = await api('Registry').open('mlops-loop-registry');
-  return registry;
+/** Why the registry is in memory only (IndexedDB refused), or null when it is stored. */
+let registryFallback = null;
+let registryOpening = null;
+
+/** Open the registry once (concurrent callers share the same attempt). */
+function openRegistry() {
+  registryOpening ??= (async () => {
+    try {
+      registry = await api('Registry').open('mlops-loop-registry');
+    } catch (e) {
+      // Private mode, storage disabled or full: keep working in memory, and say so.
+      registryFallback = String(e?.message ?? e);
+      registry = await api('Registry').openInMemory();
+    }
+    return registry;
+  })();
+  return registryOpening;
 }
 
 const handlers = {
@@ -112,6 +126,7 @@ const handlers = {
   /** Call a method of the IndexedDB registry handle, e.g. registry('promote', '1.1.0', 'reason'). */
   registry: async (id, method, ...args) => {
     const r = await openRegistry();
+    if (method === 'storage') return { persistent: r.persistent, reason: registryFallback };
     if (typeof r[method] !== 'function') throw new Error(`the registry has no method ${method}`);
     return r[method](...args);
   },

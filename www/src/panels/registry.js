@@ -89,6 +89,23 @@ export const registry = {
       }
     }
 
+    // ---- storage: warn when the browser refused IndexedDB; ask to keep the data once there is some
+    const storageNote = h('p', { class: 'notice', role: 'status', 'data-testid': 'registry-storage', hidden: true });
+    call('storage').then((s) => {
+      if (s && !s.persistent) {
+        storageNote.hidden = false;
+        storageNote.textContent = `This browser refused to store the registry (${s.reason ?? 'no IndexedDB'}). `
+          + 'It lives in memory for this visit only: export it before you leave to keep it.';
+      }
+    }).catch(() => {});
+    let askedPersistence = false;
+    /** Ask the browser not to evict the registry under storage pressure (once, after the first registration). */
+    function askPersistence() {
+      if (askedPersistence) return;
+      askedPersistence = true;
+      navigator.storage?.persist?.().catch(() => {});
+    }
+
     // ---- train & register
     const field = (name, label, value, attrs = {}) => {
       const id = newId(`reg-${name}`);
@@ -112,6 +129,7 @@ export const registry = {
         { seed: fSeed.input.value.trim(), drift: fDrift.input.value.trim(), rows, label: fLabel.input.value }));
       if (v !== undefined) {
         status.textContent = `Registered version ${v}.`;
+        askPersistence();
         ctx.announce(`Registered version ${v}`);
         // suggest the next label (the reader can type any)
         const m = fLabel.input.value.match(/^(\d+)\.(\d+)\.(\d+)$/);
@@ -261,7 +279,7 @@ export const registry = {
     }
 
     const prodOut = h('output', { 'data-testid': 'production', text: '…' });
-    root.append(status, error, trainForm, tools,
+    root.append(storageNote, status, error, trainForm, tools,
       h('section', { class: 'cell', 'aria-labelledby': 'reg-versions-h' },
         h('h3', { id: 'reg-versions-h', text: 'Versions' }),
         h('p', { class: 'result' }, h('span', { class: 'result-label', text: 'In production: ' }), prodOut),

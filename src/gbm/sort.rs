@@ -27,8 +27,8 @@ pub(crate) fn ordered_bits(v: f32) -> u32 {
 }
 
 /// Inverse of [`ordered_bits`].
-#[inline]
-pub(crate) fn from_ordered_bits(o: u32) -> f32 {
+#[cfg(test)]
+fn from_ordered_bits(o: u32) -> f32 {
     let b = if o & 0x8000_0000 != 0 {
         o & 0x7fff_ffff
     } else {
@@ -85,26 +85,66 @@ fn introsort_3way(keys: &mut [u64], mut maxd: u32) {
         }
         maxd -= 1;
         let pivot = median3(v);
-        let n = v.len();
-        let (mut i, mut l, mut r) = (0usize, 0usize, n);
-        while i < r {
-            let x = hi(v[i]);
-            if x < pivot {
-                v.swap(i, l);
-                i += 1;
-                l += 1;
-            } else if x > pivot {
-                r -= 1;
-                v.swap(i, r);
-            } else {
-                i += 1;
-            }
-        }
+        let (l, r) = partition3(v, pivot);
         let (left, rest) = v.split_at_mut(l);
         introsort_3way(left, maxd);
         v = &mut rest[r - l..];
     }
     insertion_sort(v);
+}
+
+/// One three-way partition pass of sklearn's `introsort` around `pivot`: returns `(l, r)` with
+/// `v[..l] < pivot`, `v[l..r] == pivot`, `v[r..] > pivot`, leaving every key exactly where the
+/// Cython loop leaves it:
+///
+/// ```text
+/// i = l = 0; r = n
+/// while i < r:
+///     if v[i] < pivot: swap(i, l); i += 1; l += 1
+///     elif v[i] > pivot: r -= 1; swap(i, r)
+///     else: i += 1
+/// ```
+///
+/// Written without data-dependent branches (the three outcomes are about equally likely, so the
+/// branchy loop mispredicts often): the key under examination is kept in `x` (its slot `v[i]`
+/// is a hole whose memory content does not matter), the three candidate neighbours `v[l]`,
+/// `v[r − 1]`, `v[i + 1]` are read before any write, and each step writes `v[i]` then `v[j]`
+/// with `j` ∈ {l, r − 1, i} chosen by masks. Equivalence with the swap loop: for `x < pivot`,
+/// `v[i] ← v[l]; v[l] ← x` is the swap (when `l = i` the second write wins); for `x > pivot`,
+/// `v[r − 1] ← x` and the next `x` is the old `v[r − 1]`, which the swap would have brought to
+/// `v[i]` (the write of `x` to the hole `v[i]` is overwritten later or lies at the final `i = r`,
+/// which the last step fills); for `x = pivot`, `v[i] ← x`. Checked against the swap loop by
+/// `tests::matches_reference_introsort_on_heavy_ties`.
+#[inline]
+fn partition3(v: &mut [u64], pivot: u32) -> (usize, usize) {
+    let n = v.len();
+    let (mut i, mut l, mut r) = (0usize, 0usize, n);
+    let Some(&first) = v.first() else {
+        return (0, 0);
+    };
+    let last = n - 1;
+    let mut x = first;
+    while i < r {
+        let k = hi(x);
+        let lt = usize::from(k < pivot);
+        let gt = usize::from(k > pivot);
+        let y_l = v[l];
+        let y_r = v[r - 1];
+        let y_next = v[(i + 1).min(last)];
+        let m_lt = 0u64.wrapping_sub(lt as u64);
+        let m_gt = 0u64.wrapping_sub(gt as u64);
+        v[i] = (y_l & m_lt) | (x & !m_lt);
+        // j = l if lt, r - 1 if gt, else i (lt and gt are never both 1).
+        let j = i
+            .wrapping_add(lt.wrapping_mul(l.wrapping_sub(i)))
+            .wrapping_add(gt.wrapping_mul((r - 1).wrapping_sub(i)));
+        v[j] = x;
+        i += 1 - gt;
+        l += lt;
+        r -= gt;
+        x = (y_r & m_gt) | (y_next & !m_gt);
+    }
+    (l, r)
 }
 
 fn insertion_sort(v: &mut [u64]) {
@@ -161,6 +201,100 @@ fn sift_down(v: &mut [u64], start: usize, end: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The straightforward transcription of sklearn's `introsort` (swap loop), for comparison.
+    fn reference_introsort(v: &mut [u64], mut maxd: u32) {
+        let mut v = v;
+        while v.len() > INSERTION_CUTOFF {
+            if maxd == 0 {
+                heapsort(v);
+                return;
+            }
+            maxd -= 1;
+            let pivot = median3(v);
+            let n = v.len();
+            let (mut i, mut l, mut r) = (0usize, 0usize, n);
+            while i < r {
+                let x = hi(v[i]);
+                if x < pivot {
+                    v.swap(i, l);
+                    i += 1;
+                    l += 1;
+                } else if x > pivot {
+                    r -= 1;
+                    v.swap(i, r);
+                } else {
+                    i += 1;
+                }
+            }
+            let (left, rest) = v.split_at_mut(l);
+            reference_introsort(left, maxd);
+            v = &mut rest[r - l..];
+        }
+        insertion_sort(v);
+    }
+
+    fn reference_sort(v: &mut [u64]) {
+        if !v.is_empty() {
+            let maxd = 2 * (usize::BITS - 1 - v.len().leading_zeros());
+            reference_introsort(v, maxd);
+        }
+    }
+
+    /// xorshift64 for test inputs.
+    fn next(s: &mut u64) -> u64 {
+        *s ^= *s << 13;
+        *s ^= *s >> 7;
+        *s ^= *s << 17;
+        *s
+    }
+
+    #[test]
+    fn matches_reference_introsort_on_heavy_ties() {
+        // Random lengths (1..3000), cardinalities (1..=200 distinct keys or nearly all distinct)
+        // and shapes (random, sorted, reversed, sorted then rotated, organ pipe): the packed
+        // index makes every key unique, so equal outputs mean equal tie orders.
+        let mut s = 0x2545_f491_4f6c_dd1d_u64;
+        let mut checked = 0;
+        for case in 0..3000 {
+            let n = 1 + (next(&mut s) % if case % 10 == 0 { 3000 } else { 400 }) as usize;
+            let card = match case % 4 {
+                0 => 2,
+                1 => 1 + next(&mut s) % 200,
+                2 => 1 + next(&mut s) % 8,
+                _ => 1 << 31,
+            };
+            let mut vals: Vec<u32> = (0..n).map(|_| (next(&mut s) % card) as u32).collect();
+            match case % 5 {
+                1 => vals.sort_unstable(),
+                2 => vals.sort_unstable_by(|a, b| b.cmp(a)),
+                3 => {
+                    vals.sort_unstable();
+                    let k = (next(&mut s) as usize) % n;
+                    vals.rotate_left(k);
+                }
+                4 => {
+                    vals.sort_unstable();
+                    let (a, b) = vals.split_at_mut(n / 2);
+                    b.reverse();
+                    a.swap_with_slice(&mut b[..a.len()]);
+                }
+                _ => {}
+            }
+            let keys: Vec<u64> = vals
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| (u64::from(v) << 32) | i as u64)
+                .collect();
+            let mut a = keys.clone();
+            let mut b = keys;
+            reference_sort(&mut a);
+            simultaneous_sort(&mut b);
+            assert_eq!(a, b, "case {case}: n {n}, {card} distinct keys");
+            checked += 1;
+        }
+        assert_eq!(checked, 3000);
+    }
 
     #[test]
     fn ordered_bits_round_trip_and_order() {

@@ -11,7 +11,7 @@
 //! Sums are sequential in the current sample order, as in the Cython; the order of samples is
 //! the one the (unstable) sort and the partition leave behind.
 
-use super::sort::{from_ordered_bits, ordered_bits, simultaneous_sort};
+use super::sort::{ordered_bits, simultaneous_sort};
 
 /// Node index marking "no child" (sklearn `_TREE_LEAF`).
 pub const TREE_LEAF: i32 = -1;
@@ -153,6 +153,9 @@ struct StackRecord {
     parent: Option<(usize, bool)>,
     impurity: f64,
     n_constant: usize,
+    /// `(Σy, Σy²)` of the node in its sample order, when the parent already summed exactly
+    /// that sequence (the left child after a forward `criterion.update`).
+    sums: Option<(f64, f64)>,
 }
 
 struct Split {
@@ -162,19 +165,26 @@ struct Split {
     improvement: f64,
     impurity_left: f64,
     impurity_right: f64,
+    /// `(Σy, Σy²)` over `samples[start..pos]` summed from 0.0 in order, if computed.
+    left_sums: Option<(f64, f64)>,
 }
 
 /// Buffers reused by every tree of one fit: the data as sort keys, the sample order, scratch.
 pub(crate) struct Workspace {
     n: usize,
     n_features: usize,
+    /// Column-major float32 features.
+    xf: Vec<f32>,
     /// Column-major `ordered_bits(float32 feature value)`.
     xkey: Vec<u32>,
     samples: Vec<u32>,
     keys: Vec<u64>,
     /// `y` gathered in the current sorted order of the node.
     ys: Vec<f64>,
-    /// `rchain[q] = sum_total − ys[end−1] − … − ys[start+q]` (the `reverse_reset` chain).
+    /// The feature's values in the current sorted order of the node.
+    fvs: Vec<f32>,
+    /// `rchain[q] = sum_total − ys[m−1] − … − ys[q]` (the `reverse_reset` chain), filled lazily
+    /// from the end down to the smallest position a reverse update needed.
     rchain: Vec<f64>,
     features: Vec<usize>,
     constant_features: Vec<usize>,
@@ -182,6 +192,17 @@ pub(crate) struct Workspace {
     /// Per feature: no two rows share a float32 value, so every node's sort has a unique
     /// result and any correct sort gives sklearn's order.
     distinct: Vec<bool>,
+    /// For each distinct feature, all samples sorted by its value (column-major, copied into
+    /// `pre` at the start of each tree).
+    pre_root: Vec<u32>,
+    /// For each distinct feature, `pre[f·n + start .. f·n + end]` holds the samples of the node
+    /// `start..end` sorted by that feature: the node's sort result, without sorting. A split
+    /// partitions it stably into the children's ranges.
+    pre: Vec<u32>,
+    /// Per sample: in the left child of the split being applied.
+    goes_left: Vec<bool>,
+    /// Scratch for the stable partition of `pre`.
+    tmp: Vec<u32>,
     /// Root-node sort results keyed by the features sorted so far at the root: the root starts
     /// from samples 0..n in every tree, so the k-th sort there depends only on the sequence of
     /// features drawn (at most n_features! · e entries).
@@ -190,26 +211,58 @@ pub(crate) struct Workspace {
     pub(crate) leaves: Vec<(usize, usize, usize)>,
 }
 
+/// Sequential `(Σy, Σy²)` over `y[s]` for `s` in `samples`, both from 0.0 in order
+/// (`RegressionCriterion.init`; Cython's `**2.0` compiles to x·x).
+#[inline]
+fn node_sums(y: &[f64], samples: &[u32]) -> (f64, f64) {
+    let (mut sum, mut sq) = (0.0, 0.0);
+    for &s in samples {
+        let yi = y[s as usize];
+        sum += yi;
+        sq += yi * yi;
+    }
+    (sum, sq)
+}
+
 impl Workspace {
     /// Prepare for `n` rows of `n_features` float32 columns (column-major `xcols`).
     pub(crate) fn new(xcols: &[f32], n: usize, n_features: usize) -> Self {
         let xkey: Vec<u32> = xcols.iter().map(|&v| ordered_bits(v)).collect();
-        let distinct = (0..n_features)
-            .map(|f| {
-                let mut col = xkey[f * n..(f + 1) * n].to_vec();
-                col.sort_unstable();
-                col.windows(2).all(|w| w[0] != w[1])
-            })
-            .collect();
+        let mut distinct = Vec::with_capacity(n_features);
+        let mut pre_root = vec![0u32; n * n_features];
+        let mut sorted: Vec<u64> = Vec::with_capacity(n);
+        for f in 0..n_features {
+            sorted.clear();
+            sorted.extend(
+                xkey[f * n..(f + 1) * n]
+                    .iter()
+                    .zip(0u64..)
+                    .map(|(&k, i)| (u64::from(k) << 32) | i),
+            );
+            sorted.sort_unstable();
+            let d = sorted.windows(2).all(|w| (w[0] >> 32) != (w[1] >> 32));
+            if d {
+                for (o, &k) in pre_root[f * n..(f + 1) * n].iter_mut().zip(&sorted) {
+                    *o = k as u32;
+                }
+            }
+            distinct.push(d);
+        }
         Workspace {
             n,
             n_features,
+            xf: xcols.to_vec(),
             xkey,
             distinct,
+            pre: pre_root.clone(),
+            pre_root,
+            goes_left: vec![false; n],
+            tmp: vec![0; n],
             root_cache: Vec::new(),
             samples: Vec::with_capacity(n),
             keys: vec![0; n],
             ys: vec![0.0; n],
+            fvs: vec![0.0; n],
             rchain: vec![0.0; n + 1],
             features: Vec::with_capacity(n_features),
             constant_features: vec![0; n_features],
@@ -223,12 +276,9 @@ impl Workspace {
         &self.samples
     }
 
-    #[inline]
-    fn x(&self, sample: u32, feature: usize) -> f32 {
-        from_ordered_bits(self.xkey[feature * self.n + sample as usize])
-    }
-
     /// Grow one tree on targets `y` with the tree's `rand_r` seed, into `tree` (cleared first).
+    /// Internal nodes get their mean as value; leaf values are left at 0.0 for the caller's
+    /// Newton step (boosting replaces every leaf value).
     pub(crate) fn build(&mut self, y: &[f64], seed: u32, cfg: TreeConfig, tree: &mut Tree) {
         tree.clear();
         self.leaves.clear();
@@ -237,6 +287,9 @@ impl Workspace {
         self.features.clear();
         self.features.extend(0..self.n_features);
         self.constant_features.iter_mut().for_each(|c| *c = 0);
+        if self.distinct.iter().any(|&d| d) {
+            self.pre.copy_from_slice(&self.pre_root);
+        }
         let mut rstate = seed;
         let w_total = self.n as f64;
         self.stack.push(StackRecord {
@@ -246,42 +299,45 @@ impl Workspace {
             parent: None,
             impurity: f64::INFINITY,
             n_constant: 0,
+            sums: None,
         });
         let mut first = true;
         while let Some(rec) = self.stack.pop() {
             let (start, end) = (rec.start, rec.end);
             let n_node = end - start;
-            // RegressionCriterion.init: sequential sums in the current sample order.
-            let mut sum_total = 0.0;
-            let mut sq_total = 0.0;
-            for &s in &self.samples[start..end] {
-                let yi = y[s as usize];
-                sum_total += yi;
-                sq_total += yi * yi;
-            }
             let w_node = n_node as f64;
             let mut is_leaf = rec.depth >= cfg.max_depth
                 || n_node < cfg.min_samples_split
                 || n_node < cfg.min_samples_leaf.saturating_mul(2);
             let mut impurity = rec.impurity;
-            if first {
-                // MSE.node_impurity; Cython's `**2.0` compiles to x*x.
-                let mean = sum_total / w_node;
-                impurity = sq_total / w_node - mean * mean;
-                first = false;
+            // RegressionCriterion.init sums, in the current sample order; a leaf's value is
+            // replaced by the Newton step, so a node that is a leaf by its size or depth needs
+            // none (its impurity comes from the parent).
+            let mut sums = None;
+            if first || !is_leaf {
+                let (sum_total, sq_total) = match rec.sums {
+                    Some(s) => s,
+                    None => node_sums(y, &self.samples[start..end]),
+                };
+                if first {
+                    // MSE.node_impurity; Cython's `**2.0` compiles to x*x.
+                    let mean = sum_total / w_node;
+                    impurity = sq_total / w_node - mean * mean;
+                    first = false;
+                }
+                sums = Some((sum_total, sq_total));
             }
             is_leaf = is_leaf || impurity <= EPSILON;
             let mut split = None;
             let mut n_constant = rec.n_constant;
-            if !is_leaf {
+            if let (false, Some((sum_total, sq_total))) = (is_leaf, sums) {
                 let s = self.node_split_best(
                     y,
                     &mut rstate,
                     cfg.min_samples_leaf,
                     start,
                     end,
-                    sum_total,
-                    sq_total,
+                    (sum_total, sq_total),
                     w_total,
                     impurity,
                     &mut n_constant,
@@ -294,9 +350,16 @@ impl Workspace {
                 _ => None,
             };
             let id = tree.add_node(rec.parent, node_split);
-            tree.value[id] = sum_total / w_node;
+            if !is_leaf {
+                if let Some((sum_total, _)) = sums {
+                    tree.value[id] = sum_total / w_node;
+                }
+            }
             match (split, is_leaf) {
                 (Some(s), false) => {
+                    if rec.depth + 1 < cfg.max_depth {
+                        self.partition_presorted(start, s.pos, end);
+                    }
                     self.stack.push(StackRecord {
                         start: s.pos,
                         end,
@@ -304,6 +367,7 @@ impl Workspace {
                         parent: Some((id, false)),
                         impurity: s.impurity_right,
                         n_constant,
+                        sums: None,
                     });
                     self.stack.push(StackRecord {
                         start,
@@ -312,10 +376,75 @@ impl Workspace {
                         parent: Some((id, true)),
                         impurity: s.impurity_left,
                         n_constant,
+                        sums: s.left_sums,
                     });
                 }
                 _ => self.leaves.push((id, start, end)),
             }
+        }
+    }
+
+    /// After a split of `start..end` at `pos` (children `start..pos` and `pos..end` in
+    /// `samples`), split each distinct feature's presorted range the same way, keeping the
+    /// sorted order within each side.
+    fn partition_presorted(&mut self, start: usize, pos: usize, end: usize) {
+        let n = self.n;
+        for (k, &s) in self.samples[start..end].iter().enumerate() {
+            self.goes_left[s as usize] = start + k < pos;
+        }
+        for f in 0..self.n_features {
+            if !self.distinct[f] {
+                continue;
+            }
+            let seg = &mut self.pre[f * n + start..f * n + end];
+            let tmp = &mut self.tmp[..end - start];
+            let (mut li, mut ri) = (0usize, 0usize);
+            for k in 0..seg.len() {
+                let s = seg[k];
+                let left = self.goes_left[s as usize];
+                // li ≤ k: the left part is compacted in place; the right part goes to tmp.
+                seg[li] = s;
+                tmp[ri] = s;
+                li += usize::from(left);
+                ri += usize::from(!left);
+            }
+            seg[li..].copy_from_slice(&tmp[..ri]);
+        }
+    }
+
+    /// Put `samples[start..end]` in sklearn's sorted order for `feature`
+    /// (`sort_samples_and_feature_values`), starting from their current order.
+    fn sort_node(&mut self, feature: usize, start: usize, end: usize, root_seq: Option<&[usize]>) {
+        let n = self.n;
+        if self.distinct[feature] {
+            // Unique values: the sorted order is unique, whatever the algorithm.
+            self.samples[start..end]
+                .copy_from_slice(&self.pre[feature * n + start..feature * n + end]);
+            return;
+        }
+        let cache_ok = n <= ROOT_CACHE_MAX_ROWS;
+        let cached = match root_seq {
+            Some(seq) if cache_ok => self.root_cache.iter().position(|(k, _)| k == seq),
+            _ => None,
+        };
+        if let Some(ci) = cached {
+            self.keys[start..end].copy_from_slice(&self.root_cache[ci].1);
+        } else {
+            let col = &self.xkey[feature * n..(feature + 1) * n];
+            let keys = &mut self.keys[start..end];
+            for (k, &s) in keys.iter_mut().zip(&self.samples[start..end]) {
+                *k = (u64::from(col[s as usize]) << 32) | u64::from(s);
+            }
+            simultaneous_sort(keys);
+            if let (Some(seq), true) = (root_seq, cache_ok) {
+                self.root_cache.push((seq.to_vec(), keys.to_vec()));
+            }
+        }
+        for (s, &k) in self.samples[start..end]
+            .iter_mut()
+            .zip(&self.keys[start..end])
+        {
+            *s = k as u32;
         }
     }
 
@@ -329,20 +458,22 @@ impl Workspace {
         min_samples_leaf: usize,
         start: usize,
         end: usize,
-        sum_total: f64,
-        sq_total: f64,
+        (sum_total, sq_total): (f64, f64),
         w_total: f64,
         impurity: f64,
         n_constant: &mut usize,
     ) -> Split {
+        let n = self.n;
         let n_features = self.n_features;
-        let w_node = (end - start) as f64;
+        let m = end - start;
+        let w_node = m as f64;
         let n_known_constants = *n_constant;
         let mut n_total_constants = n_known_constants;
         let mut f_i = n_features;
         let (mut n_visited, mut n_found_constants, mut n_drawn_constants) =
             (0usize, 0usize, 0usize);
         let mut best_proxy = f64::NEG_INFINITY;
+        let at_root = start == 0 && end == n && n_known_constants == 0;
         let mut root_seq: Vec<usize> = Vec::new();
         let mut best = Split {
             pos: end,
@@ -351,6 +482,7 @@ impl Workspace {
             improvement: f64::NEG_INFINITY,
             impurity_left: f64::INFINITY,
             impurity_right: f64::INFINITY,
+            left_sums: None,
         };
         while f_i > n_total_constants
             && (n_visited < n_features || n_visited <= n_found_constants + n_drawn_constants)
@@ -366,42 +498,14 @@ impl Workspace {
             let feature = self.features[f_j];
 
             // sort_samples_and_feature_values
-            let at_root = start == 0 && end == self.n && n_known_constants == 0;
             if at_root {
                 root_seq.push(feature);
             }
-            let cached = if at_root && self.n <= ROOT_CACHE_MAX_ROWS {
-                self.root_cache.iter().position(|(k, _)| *k == root_seq)
-            } else {
-                None
-            };
-            if let Some(ci) = cached {
-                self.keys[start..end].copy_from_slice(&self.root_cache[ci].1);
-            } else {
-                let col = &self.xkey[feature * self.n..(feature + 1) * self.n];
-                let keys = &mut self.keys[start..end];
-                for (k, &s) in keys.iter_mut().zip(&self.samples[start..end]) {
-                    *k = (u64::from(col[s as usize]) << 32) | u64::from(s);
-                }
-                if self.distinct[feature] {
-                    // Unique values: the sorted order is unique, whatever the algorithm.
-                    keys.sort_unstable();
-                } else {
-                    simultaneous_sort(keys);
-                }
-                if at_root && self.n <= ROOT_CACHE_MAX_ROWS {
-                    self.root_cache.push((root_seq.clone(), keys.to_vec()));
-                }
-            }
-            for (s, &k) in self.samples[start..end]
-                .iter_mut()
-                .zip(&self.keys[start..end])
-            {
-                *s = k as u32;
-            }
-            let fv = |p: usize, keys: &[u64]| from_ordered_bits((keys[p - start] >> 32) as u32);
-            let keys = &self.keys[start..end];
-            if fv(end - 1, keys) <= fv(start, keys) + FEATURE_THRESHOLD {
+            self.sort_node(feature, start, end, at_root.then_some(&root_seq[..]));
+            let col = &self.xf[feature * n..(feature + 1) * n];
+            let samples = &self.samples[start..end];
+            let (first, last) = (col[samples[0] as usize], col[samples[m - 1] as usize]);
+            if last <= first + FEATURE_THRESHOLD {
                 self.features.swap(f_j, n_total_constants);
                 n_found_constants += 1;
                 n_total_constants += 1;
@@ -410,62 +514,52 @@ impl Workspace {
             f_i -= 1;
             self.features.swap(f_i, f_j);
 
-            // y in this order, and the reverse_reset chain from sum_total.
-            let ys = &mut self.ys[..end - start];
-            for (o, &k) in ys.iter_mut().zip(keys.iter()) {
-                *o = y[(k as u32) as usize];
+            // y and the feature values in this order.
+            let ys = &mut self.ys[..m];
+            let fvs = &mut self.fvs[..m];
+            for ((o, v), &s) in ys.iter_mut().zip(fvs.iter_mut()).zip(samples) {
+                *o = y[s as usize];
+                *v = col[s as usize];
             }
-            let rchain = &mut self.rchain[..end - start + 1];
-            let mut acc = sum_total;
-            rchain[end - start] = acc;
-            for q in (0..end - start).rev() {
-                acc -= ys[q];
-                rchain[q] = acc;
-            }
+            let rchain = &mut self.rchain[..m + 1];
+            // rchain[q] is valid for q ≥ r_lo.
+            let mut r_lo = m;
+            rchain[m] = sum_total;
 
-            // criterion.reset(), then scan the split positions (next_p).
-            let mut pos = start;
+            // criterion.reset(), then scan the split positions (next_p): p is a split
+            // position when fvs[p] > fvs[p−1] + FEATURE_THRESHOLD (float32 add).
+            let mut pos = 0usize;
             let mut sum_left = 0.0;
-            let mut p = start;
-            let mut prev_v = fv(start, keys);
-            while p < end {
-                p += 1;
-                let mut cur_v = 0.0f32;
-                while p < end {
-                    cur_v = fv(p, keys);
-                    if cur_v <= prev_v + FEATURE_THRESHOLD {
-                        prev_v = cur_v;
-                        p += 1;
-                    } else {
-                        break;
-                    }
-                }
-                if p == end {
+            for p in 1..m {
+                let (prev_v, cur_v) = (fvs[p - 1], fvs[p]);
+                if cur_v <= prev_v + FEATURE_THRESHOLD {
                     continue;
                 }
-                let p_prev_v = prev_v;
-                prev_v = cur_v;
-                if p - start < min_samples_leaf || end - p < min_samples_leaf {
+                if p < min_samples_leaf || m - p < min_samples_leaf {
                     continue;
                 }
-                // criterion.update(p)
-                if p - pos <= end - p {
-                    for &v in &ys[pos - start..p - start] {
+                // criterion.update(p): forward adds, or reverse_reset + subtract from the end.
+                if p - pos <= m - p {
+                    for &v in &ys[pos..p] {
                         sum_left += v;
                     }
                 } else {
-                    sum_left = rchain[p - start];
+                    while r_lo > p {
+                        rchain[r_lo - 1] = rchain[r_lo] - ys[r_lo - 1];
+                        r_lo -= 1;
+                    }
+                    sum_left = rchain[p];
                 }
                 pos = p;
-                let w_left = (p - start) as f64;
+                let w_left = p as f64;
                 let w_right = w_node - w_left;
                 let sum_right = sum_total - sum_left;
                 let proxy = sum_left * sum_left / w_left + sum_right * sum_right / w_right;
                 if proxy > best_proxy {
                     best_proxy = proxy;
-                    best.pos = p;
+                    best.pos = start + p;
                     best.feature = feature;
-                    best.threshold = f64::from(p_prev_v) / 2.0 + f64::from(cur_v) / 2.0;
+                    best.threshold = f64::from(prev_v) / 2.0 + f64::from(cur_v) / 2.0;
                 }
             }
         }
@@ -473,38 +567,34 @@ impl Workspace {
         if best.pos < end {
             // partition_samples_final
             let (feature, thr) = (best.feature, best.threshold);
-            let (mut ps, mut pe) = (start, end);
+            let col = &self.xf[feature * n..(feature + 1) * n];
+            let samples = &mut self.samples[start..end];
+            let (mut ps, mut pe) = (0usize, m);
             while ps < pe {
-                if f64::from(self.x(self.samples[ps], feature)) <= thr {
+                if f64::from(col[samples[ps] as usize]) <= thr {
                     ps += 1;
                 } else {
                     pe -= 1;
-                    self.samples.swap(ps, pe);
+                    samples.swap(ps, pe);
                 }
             }
-            // criterion.reset(); criterion.update(best.pos) on the partitioned order.
-            let bpos = best.pos;
-            let mut sl;
-            if bpos - start <= end - bpos {
-                sl = 0.0;
-                for &s in &self.samples[start..bpos] {
-                    sl += y[s as usize];
-                }
+            // criterion.reset(); criterion.update(best.pos) on the partitioned order, and
+            // children_impurity's Σy² on the left.
+            let bpos = best.pos - start;
+            let (fwd_sum, sq_left) = node_sums(y, &samples[..bpos]);
+            let sl = if bpos <= m - bpos {
+                fwd_sum
             } else {
-                sl = sum_total;
-                for &s in self.samples[bpos..end].iter().rev() {
+                let mut sl = sum_total;
+                for &s in samples[bpos..].iter().rev() {
                     sl -= y[s as usize];
                 }
-            }
-            let w_left = (bpos - start) as f64;
+                sl
+            };
+            best.left_sums = Some((fwd_sum, sq_left));
+            let w_left = bpos as f64;
             let w_right = w_node - w_left;
             let sr = sum_total - sl;
-            // children_impurity
-            let mut sq_left = 0.0;
-            for &s in &self.samples[start..bpos] {
-                let yi = y[s as usize];
-                sq_left += yi * yi;
-            }
             let sq_right = sq_total - sq_left;
             let (ml, mr) = (sl / w_left, sr / w_right);
             best.impurity_left = sq_left / w_left - ml * ml;
@@ -555,7 +645,8 @@ mod tests {
         assert_eq!(tree.feature[0], 0);
         assert_eq!(tree.threshold[0], 4.5);
         assert_eq!(tree.node_count(), 3);
-        assert_eq!(tree.value, vec![0.0, -1.0, 1.0]);
+        // Leaf values are the boosting step's to fill.
+        assert_eq!(tree.value, vec![0.0, 0.0, 0.0]);
         assert_eq!(tree.apply(&[4.0]), 1);
         assert_eq!(tree.apply(&[6.0]), 2);
     }

@@ -31,7 +31,7 @@ pub(crate) fn expit(x: f64) -> f64 {
 }
 
 /// `−cgradient_half_binomial(y, raw)`.
-#[inline]
+#[cfg(test)]
 fn neg_gradient(y: f64, raw: f64) -> f64 {
     let g = if raw > -37.0 {
         let e = libm::exp(-raw);
@@ -40,6 +40,98 @@ fn neg_gradient(y: f64, raw: f64) -> f64 {
         libm::exp(raw) - y
     };
     -g
+}
+
+/// `[−cgradient_half_binomial(0, raw), −cgradient_half_binomial(1, raw)]`: the same
+/// expressions as [`neg_gradient`] for `y = 0.0` and `y = 1.0`, sharing one `exp`.
+#[inline]
+fn neg_gradients(raw: f64) -> [f64; 2] {
+    if raw > -37.0 {
+        let e = libm::exp(-raw);
+        [0.0, 1.0].map(|y: f64| -(((1.0 - y) - y * e) / (1.0 + e)))
+    } else {
+        let e = libm::exp(raw);
+        [0.0, 1.0].map(|y: f64| -(e - y))
+    }
+}
+
+/// Rows grouped by their history of leaves: rows that fell in the same leaf of every tree so
+/// far received the same additions in the same order, so they share their raw score bit for
+/// bit and the gradient's `exp` is needed once per group (a few hundred groups for thousands
+/// of rows). Falls back to one raw score per row when groups stop paying off.
+struct RawScores {
+    /// Group of each row (unused in per-row mode).
+    group: Vec<u32>,
+    /// Raw score per group, or per row in per-row mode.
+    raw: Vec<f64>,
+    per_row: bool,
+    /// Scratch: (old group, leaf slot) → new group.
+    remap: Vec<u32>,
+    next_raw: Vec<f64>,
+    /// Negative gradients for y = 0 and y = 1, per group.
+    grad: Vec<[f64; 2]>,
+}
+
+impl RawScores {
+    fn new(n: usize, init_raw: f64) -> Self {
+        RawScores {
+            group: vec![0; n],
+            raw: vec![init_raw],
+            per_row: false,
+            remap: Vec::new(),
+            next_raw: Vec::new(),
+            grad: Vec::new(),
+        }
+    }
+
+    /// `neg_g[i] = −gradient(y[i], raw[i])`.
+    fn neg_gradient(&mut self, y: &[f64], neg_g: &mut [f64]) {
+        if self.per_row {
+            for ((g, &yi), &r) in neg_g.iter_mut().zip(y).zip(&self.raw) {
+                *g = neg_gradients(r)[usize::from(yi != 0.0)];
+            }
+            return;
+        }
+        self.grad.clear();
+        self.grad.extend(self.raw.iter().map(|&r| neg_gradients(r)));
+        for ((g, &yi), &c) in neg_g.iter_mut().zip(y).zip(&self.group) {
+            *g = self.grad[c as usize][usize::from(yi != 0.0)];
+        }
+    }
+
+    /// `raw[i] += lr · value[slot[i]]` (sklearn `_update_terminal_regions`'s
+    /// `raw_predictions[:, k] += learning_rate * tree.value[:, 0, 0].take(terminal_regions)`).
+    fn update(&mut self, lr: f64, slot: &[u32], value: &[f64]) {
+        let n = slot.len();
+        let n_leaves = value.len();
+        let table = self.raw.len().saturating_mul(n_leaves);
+        if !self.per_row && (table > 4 * n + 1024 || 2 * self.raw.len() > n) {
+            let raw: Vec<f64> = self.group.iter().map(|&c| self.raw[c as usize]).collect();
+            self.raw = raw;
+            self.per_row = true;
+        }
+        if self.per_row {
+            for (r, &k) in self.raw.iter_mut().zip(slot) {
+                *r += lr * value[k as usize];
+            }
+            return;
+        }
+        self.remap.clear();
+        self.remap.resize(table, u32::MAX);
+        self.next_raw.clear();
+        for (c, &k) in self.group.iter_mut().zip(slot) {
+            let key = *c as usize * n_leaves + k as usize;
+            let mut g = self.remap[key];
+            if g == u32::MAX {
+                g = self.next_raw.len() as u32;
+                self.remap[key] = g;
+                self.next_raw
+                    .push(self.raw[*c as usize] + lr * value[k as usize]);
+            }
+            *c = g;
+        }
+        std::mem::swap(&mut self.raw, &mut self.next_raw);
+    }
 }
 
 /// Validated training data: column-major float32 features and labels encoded to {0.0, 1.0}.
@@ -157,7 +249,7 @@ pub(crate) fn fit(params: &GbmValidParams, data: &TrainData) -> Result<GbmModel>
     };
     let mut mt = Mt19937::new(params.random_state());
     let mut ws = Workspace::new(&data.xcols, n, data.n_features);
-    let mut raw = vec![init_raw; n];
+    let mut raw = RawScores::new(n, init_raw);
     let mut neg_g = vec![0.0; n];
     let mut leaf_slot = vec![0u32; n];
     let mut slot_count: Vec<usize> = Vec::new();
@@ -168,9 +260,7 @@ pub(crate) fn fit(params: &GbmValidParams, data: &TrainData) -> Result<GbmModel>
     let mut trees = Vec::with_capacity(params.n_estimators());
 
     for _ in 0..params.n_estimators() {
-        for ((g, &yi), &r) in neg_g.iter_mut().zip(y).zip(&raw) {
-            *g = neg_gradient(yi, r);
-        }
+        raw.neg_gradient(y, &mut neg_g);
         // Splitter.init: rand_r_state = random_state.randint(0, RAND_R_MAX) (masked rejection).
         let seed = mt.randint_masked(0, i64::from(RAND_R_MAX))? as u32;
         let mut tree = Tree::default();
@@ -218,9 +308,7 @@ pub(crate) fn fit(params: &GbmValidParams, data: &TrainData) -> Result<GbmModel>
             tree.value[node] = v;
             slot_value.push(v);
         }
-        for (r, &k) in raw.iter_mut().zip(&leaf_slot) {
-            *r += lr * slot_value[k as usize];
-        }
+        raw.update(lr, &leaf_slot, &slot_value);
         trees.push(tree);
     }
     Ok(GbmModel::from_parts(
@@ -241,6 +329,20 @@ mod tests {
         assert_eq!(logit(0.5), 0.0);
         assert_eq!(logit(0.1), libm::log(0.1 / 0.9));
         assert!((logit(0.6) - (0.6f64 / 0.4).ln()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn paired_gradients_equal_the_single_ones() {
+        let mut s = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let raw = (s >> 11) as f64 / (1u64 << 53) as f64 * 100.0 - 60.0;
+            let g = neg_gradients(raw);
+            assert_eq!(g[0].to_bits(), neg_gradient(0.0, raw).to_bits(), "{raw}");
+            assert_eq!(g[1].to_bits(), neg_gradient(1.0, raw).to_bits(), "{raw}");
+        }
     }
 
     #[test]

@@ -82,7 +82,7 @@ test-native: ## Native cargo test (fixtures, CLI, doc tests)
 
 test-wasm: setup-rust setup-browser ## wasm-bindgen-test in headless Chromium
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner WASM_BINDGEN_TEST_TIMEOUT=120 \
-	  CHROMEDRIVER=$$(command -v chromedriver) cargo test --target $(WASM_TARGET) --tests
+	  CHROMEDRIVER=$$(command -v chromedriver) cargo test --target $(WASM_TARGET) --tests -- --nocapture
 
 test-e2e: build setup-browser ## Playwright end-to-end tests of the page (Debian's chromium)
 	playwright test

@@ -51,4 +51,7 @@ async fn without_indexeddb_the_registry_falls_back_to_memory_and_says_so() {
     mem.promote(v.into(), None).await.expect("promote");
     let export = mem.export_json().await.expect("export");
     assert!(export.contains("1.0.0"));
+    web_sys::console::log_1(
+        &"fault injected: no IndexedDB (private mode) -> in-memory registry, export works".into(),
+    );
 }

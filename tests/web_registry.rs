@@ -31,6 +31,11 @@ async fn fresh(tag: &str) -> IdbStore {
         .expect("open IndexedDB")
 }
 
+/// Print one line per injected fault (shown by `make test`, which runs these with --nocapture).
+fn report(fault: &str, outcome: &str) {
+    web_sys::console::log_1(&format!("fault injected: {fault} -> {outcome}").into());
+}
+
 fn cause(t: f64) -> Cause {
     Cause::new(Actor::User, "test", t)
 }
@@ -83,6 +88,10 @@ async fn promotion_aborted_midway_leaves_the_registry_as_it_was() {
         .expect("promote after abort");
     assert_eq!(reg.production().await.expect("production"), Some(2));
     assert_eq!(reg.get(1).await.expect("v1").label, "1.0.0");
+    report(
+        "IndexedDB transaction aborted midway through a promotion",
+        "registry byte-identical, 0 records lost",
+    );
     let listing = reg.list().await.expect("list");
     assert_eq!(
         listing
@@ -104,6 +113,10 @@ async fn quota_error_changes_nothing_and_says_why() {
         .expect_err("quota");
     assert!(e.to_string().to_lowercase().contains("quota"), "{e}");
     assert_eq!(snapshot(&store).await, before);
+    report(
+        "quota exceeded during a registration",
+        "registry byte-identical, 0 records lost",
+    );
 }
 
 #[wasm_bindgen_test]
@@ -120,6 +133,10 @@ async fn a_corrupt_record_is_reported_by_key_and_others_stay_readable() {
         .await
         .expect_err("corrupt");
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    report(
+        "corrupt stored record",
+        "reported by key, other records readable",
+    );
 }
 
 #[wasm_bindgen_test]
@@ -153,6 +170,10 @@ async fn a_second_tab_writing_concurrently_loses_nothing() {
     // Each tab sees the other's change.
     assert_eq!(tab_b.get(a).await.expect("a from b").label, "3.0.0");
     assert_eq!(reg.get(b).await.expect("b from a").label, "3.1.0");
+    report(
+        "a second tab writing concurrently",
+        "both writes kept, 0 records lost",
+    );
 }
 
 /// Poll two futures concurrently on the single wasm thread.
@@ -286,6 +307,7 @@ async fn an_upgrade_blocked_by_an_old_tab_says_so_at_once() {
         msg.contains("blocked") && msg.contains("other tabs"),
         "{msg}"
     );
+    report("upgrade blocked by an old tab", "reported at once");
     old.close();
 }
 
@@ -307,4 +329,8 @@ async fn storage_cleared_while_open_fails_loudly_and_loses_nothing_silently() {
         .await
         .expect_err("closed");
     assert!(e.to_string().contains("closed"), "{e}");
+    report(
+        "storage cleared while the page is open",
+        "later writes fail loudly",
+    );
 }

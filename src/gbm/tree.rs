@@ -25,6 +25,8 @@ const EPSILON: f64 = f64::EPSILON;
 /// Root sorts are cached only up to this many rows (the cache holds up to 15 copies of the
 /// keys for 3 features).
 const ROOT_CACHE_MAX_ROWS: usize = 1 << 20;
+/// `1 + 2^−40`: relative padding of the proxy estimate, far above its error (≤ 10 ulps).
+const PROXY_PAD: f64 = 1.0 + 1.0 / (1u64 << 40) as f64;
 /// sklearn's `RAND_R_MAX` (2^31 − 1).
 pub(crate) const RAND_R_MAX: u32 = 0x7fff_ffff;
 
@@ -167,6 +169,8 @@ struct Split {
     impurity_right: f64,
     /// `(Σy, Σy²)` over `samples[start..pos]` summed from 0.0 in order, if computed.
     left_sums: Option<(f64, f64)>,
+    /// The same over `samples[pos..end]`, if computed.
+    right_sums: Option<(f64, f64)>,
 }
 
 /// Buffers reused by every tree of one fit: the data as sort keys, the sample order, scratch.
@@ -203,6 +207,9 @@ pub(crate) struct Workspace {
     goes_left: Vec<bool>,
     /// Scratch for the stable partition of `pre`.
     tmp: Vec<u32>,
+    /// `inv[k] = 1.0 / k`: a cheap, slightly inexact proxy used only to skip split positions
+    /// whose exact proxy provably cannot beat the best so far.
+    inv: Vec<f64>,
     /// Root-node sort results keyed by the features sorted so far at the root: the root starts
     /// from samples 0..n in every tree, so the k-th sort there depends only on the sequence of
     /// features drawn (at most n_features! · e entries).
@@ -258,6 +265,7 @@ impl Workspace {
             pre_root,
             goes_left: vec![false; n],
             tmp: vec![0; n],
+            inv: (0..=n).map(|k| 1.0 / k as f64).collect(),
             root_cache: Vec::new(),
             samples: Vec::with_capacity(n),
             keys: vec![0; n],
@@ -341,6 +349,7 @@ impl Workspace {
                     w_total,
                     impurity,
                     &mut n_constant,
+                    rec.depth + 1 < cfg.max_depth,
                 );
                 is_leaf = s.pos >= end || s.improvement + EPSILON < 0.0;
                 split = Some(s);
@@ -367,7 +376,7 @@ impl Workspace {
                         parent: Some((id, false)),
                         impurity: s.impurity_right,
                         n_constant,
-                        sums: None,
+                        sums: s.right_sums,
                     });
                     self.stack.push(StackRecord {
                         start,
@@ -462,6 +471,7 @@ impl Workspace {
         w_total: f64,
         impurity: f64,
         n_constant: &mut usize,
+        want_child_sums: bool,
     ) -> Split {
         let n = self.n;
         let n_features = self.n_features;
@@ -483,6 +493,7 @@ impl Workspace {
             impurity_left: f64::INFINITY,
             impurity_right: f64::INFINITY,
             left_sums: None,
+            right_sums: None,
         };
         while f_i > n_total_constants
             && (n_visited < n_features || n_visited <= n_found_constants + n_drawn_constants)
@@ -551,10 +562,19 @@ impl Workspace {
                     sum_left = rchain[p];
                 }
                 pos = p;
+                let sum_right = sum_total - sum_left;
+                let (sl2, sr2) = (sum_left * sum_left, sum_right * sum_right);
+                // Filter: the estimate differs from the exact proxy by a few ulps (both are
+                // sums of two non-negative terms, each off by at most 4 roundings; the
+                // absolute slack covers underflow), so when even the padded estimate is below
+                // the best proxy, the exact one cannot be strictly larger.
+                let estimate = sl2 * self.inv[p] + sr2 * self.inv[m - p];
+                if estimate * PROXY_PAD + f64::MIN_POSITIVE < best_proxy {
+                    continue;
+                }
                 let w_left = p as f64;
                 let w_right = w_node - w_left;
-                let sum_right = sum_total - sum_left;
-                let proxy = sum_left * sum_left / w_left + sum_right * sum_right / w_right;
+                let proxy = sl2 / w_left + sr2 / w_right;
                 if proxy > best_proxy {
                     best_proxy = proxy;
                     best.pos = start + p;
@@ -579,14 +599,41 @@ impl Workspace {
                 }
             }
             // criterion.reset(); criterion.update(best.pos) on the partitioned order, and
-            // children_impurity's Σy² on the left.
+            // children_impurity's Σy² on the left. The left part's (Σy, Σy²) from 0.0 in order
+            // are also the left child's init sums; the right child's are summed alongside when
+            // it will be searched (independent chains, interleaved for speed, each in order).
             let bpos = best.pos - start;
-            let (fwd_sum, sq_left) = node_sums(y, &samples[..bpos]);
+            let (left, right) = samples.split_at(bpos);
+            let (fwd_sum, sq_left) = if want_child_sums {
+                let (mut a, mut b, mut c, mut d) = (0.0, 0.0, 0.0, 0.0);
+                let common = left.len().min(right.len());
+                for (&sl, &sr) in left[..common].iter().zip(&right[..common]) {
+                    let (yl, yr) = (y[sl as usize], y[sr as usize]);
+                    a += yl;
+                    b += yl * yl;
+                    c += yr;
+                    d += yr * yr;
+                }
+                for &s in &left[common..] {
+                    let yl = y[s as usize];
+                    a += yl;
+                    b += yl * yl;
+                }
+                for &s in &right[common..] {
+                    let yr = y[s as usize];
+                    c += yr;
+                    d += yr * yr;
+                }
+                best.right_sums = Some((c, d));
+                (a, b)
+            } else {
+                node_sums(y, left)
+            };
             let sl = if bpos <= m - bpos {
                 fwd_sum
             } else {
                 let mut sl = sum_total;
-                for &s in samples[bpos..].iter().rev() {
+                for &s in right.iter().rev() {
                     sl -= y[s as usize];
                 }
                 sl

@@ -677,22 +677,8 @@ impl<S: Store> Registry<S> {
     /// (nothing is written then; a concurrent writer gives [`StoreError::Conflict`]).
     pub async fn import_json(&self, text: &str) -> Result<ImportSummary> {
         let export = validate_export(text)?;
-        let (meta_bytes, meta) = self.meta().await?;
         let state = replay_export(&export)?;
-        let mut batch = Batch::new().expect(META_KEY, Some(meta_bytes));
-        for k in self.store.keys(VERSION_PREFIX).await? {
-            batch = batch.delete(k);
-        }
-        for k in self.store.keys(HISTORY_PREFIX).await? {
-            batch = batch.delete(k);
-        }
-        let new_meta = Meta {
-            schema: SCHEMA_VERSION,
-            revision: meta.revision + 1,
-        };
-        batch = batch
-            .put(META_KEY, encode("meta", &new_meta)?)
-            .put(STATE_KEY, encode("state", &state)?);
+        let mut batch = self.replace_all(&state).await?;
         for v in &export.versions {
             batch = batch.put(version_key(v.version), encode("version", v)?);
         }
@@ -712,6 +698,14 @@ impl<S: Store> Registry<S> {
     /// # Errors
     /// [`Error::Store`] when the write fails (nothing is deleted then).
     pub async fn erase_all(&self) -> Result<()> {
+        let batch = self.replace_all(&State::default()).await?;
+        self.store.commit(batch).await?;
+        Ok(())
+    }
+
+    /// A batch, conditioned on the current `meta`, that deletes every version and event and
+    /// writes `state` with the next revision (import and erase add to it, then commit).
+    async fn replace_all(&self, state: &State) -> Result<Batch> {
         let (meta_bytes, meta) = self.meta().await?;
         let mut batch = Batch::new().expect(META_KEY, Some(meta_bytes));
         for k in self.store.keys(VERSION_PREFIX).await? {
@@ -724,11 +718,9 @@ impl<S: Store> Registry<S> {
             schema: SCHEMA_VERSION,
             revision: meta.revision + 1,
         };
-        batch = batch
+        Ok(batch
             .put(META_KEY, encode("meta", &new_meta)?)
-            .put(STATE_KEY, encode("state", &State::default())?);
-        self.store.commit(batch).await?;
-        Ok(())
+            .put(STATE_KEY, encode("state", state)?))
     }
 
     /// Rebuild a damaged `state` record from the history, after checking every version record.

@@ -123,3 +123,26 @@ export function download(name, text, type = 'text/markdown') {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+/**
+ * Long runs started from a button: `run(button, prog, fn)` disables the button, drives the
+ * progress bar, and passes `fn` a progress callback and an AbortSignal; `jobs` holds the running
+ * jobs' controllers so a panel can abort them all when it unmounts.
+ */
+export function jobRunner() {
+  const jobs = new Set();
+  const run = async (button, prog, fn) => {
+    const ctl = new AbortController();
+    jobs.add(ctl);
+    button.disabled = true;
+    prog.start();
+    try {
+      return await fn((pr) => prog.set(pr), ctl.signal);
+    } finally {
+      jobs.delete(ctl);
+      button.disabled = false;
+      prog.done();
+    }
+  };
+  return { jobs, run };
+}

@@ -2,7 +2,7 @@
 // an experiment of many rounds where the candidate is no better (spurious promotions with same vs
 // different evaluation data, with and without a margin); a paired bootstrap interval on the AUC
 // difference; a challenge. Numbers come from the core (chapter, promotionTrials, bootstrapAucDiff).
-import { h, f3, pct, wilson, progress, result, table } from '../ui.js';
+import { h, f3, pct, wilson, progress, result, table, jobRunner } from '../ui.js';
 import { comingNotice } from '../app.js';
 import { chartFigure, baseStyle } from '../charts.js';
 
@@ -27,20 +27,7 @@ export const gate = {
   ],
   mount(root, ctx) {
     const { engine, values: v } = ctx;
-    const jobs = new Set();
-    const run = async (button, prog, fn) => {
-      const ctl = new AbortController();
-      jobs.add(ctl);
-      button.disabled = true;
-      prog.start();
-      try {
-        return await fn((pr) => prog.set(pr), ctl.signal);
-      } finally {
-        jobs.delete(ctl);
-        button.disabled = false;
-        prog.done();
-      }
-    };
+    const { jobs, run } = jobRunner();
 
     // ---- A. the gate on the chapter's models
     const cur = result('current model, AUC on recent data', 'current-auc');

@@ -1,7 +1,7 @@
 // Exercise 2: build the retraining trigger. Reference vs live ECDFs with the KS gap D, a false-alarm
 // simulator, a power curve, the large-sample effect, corrections across the three features, and a
 // challenge checked by simulation. Every number comes from the core (ksSamples, driftTrials).
-import { h, fmtP, pct, wilson, progress, result, table } from '../ui.js';
+import { h, fmtP, pct, wilson, progress, result, table, jobRunner } from '../ui.js';
 import { comingNotice } from '../app.js';
 import { chartFigure, baseStyle, ecdfPoints, ecdfAt } from '../charts.js';
 
@@ -116,20 +116,7 @@ export const trigger = {
     }
 
     // ---- B. false alarms under no drift
-    const jobs = new Set();
-    const run = async (button, prog, fn) => {
-      const ctl = new AbortController();
-      jobs.add(ctl);
-      button.disabled = true;
-      prog.start();
-      try {
-        return await fn((pr) => prog.set(pr), ctl.signal);
-      } finally {
-        jobs.delete(ctl);
-        button.disabled = false;
-        prog.done();
-      }
-    };
+    const { jobs, run } = jobRunner();
     const base = () => ({ n: v.rows, alpha: v.alpha, seed: v.sim_seed, correction: v.correction });
 
     const faProg = progress('false-alarm simulation');

@@ -11,9 +11,20 @@ HOST ?= 127.0.0.1
 CRATE := mlops_loop
 WASM_TARGET := wasm32-unknown-unknown
 WASM_PROFILE := wasm-release
-WASM_RAW := target/$(WASM_TARGET)/$(WASM_PROFILE)/$(CRATE).wasm
+# Two modules from the same crate: the lite one (no `loop-exports` feature: no registry, no loop)
+# is what the first page load fetches; the full one is loaded by the worker when a panel needs it.
+# The lite build has its own profile (same settings) so that neither build overwrites the other's
+# .wasm in target/.
+WASM_LITE_PROFILE := wasm-lite
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+WASM_RAW := $(TARGET_DIR)/$(WASM_TARGET)/$(WASM_PROFILE)/$(CRATE).wasm
+WASM_LITE_RAW := $(TARGET_DIR)/$(WASM_TARGET)/$(WASM_LITE_PROFILE)/$(CRATE).wasm
 PKG := www/pkg
 PKG_WASM := $(PKG)/$(CRATE)_bg.wasm
+PKG_LITE_WASM := $(PKG)/$(CRATE)_lite_bg.wasm
+WASM_BINDGEN := wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section
+WASM_OPT := wasm-opt -Oz --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-multivalue --enable-mutable-globals
 # The wasm-bindgen CLI must match the crate's version in Cargo.lock exactly.
 WBG_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version = "\(.*\)"/\1/p;}' Cargo.lock)
 CARGO_BIN := $(HOME)/.cargo/bin
@@ -47,24 +58,27 @@ setup-browser: ## Debian's chromium + chromium-driver (no browser downloads)
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; fi
 
 # ---------------------------------------------------------------- build
-wasm: setup-rust setup-node $(PKG_WASM) ## Build the WASM (release, wasm-opt -Oz) into www/pkg
+wasm: setup-rust setup-node $(PKG_LITE_WASM) $(PKG_WASM) ## Build both WASM modules (lite and full, wasm-opt -Oz) into www/pkg
 
 $(PKG_WASM): $(RUST_SRC)
 	cargo build --lib --target $(WASM_TARGET) --profile $(WASM_PROFILE)
-	wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
-	  --out-dir $(PKG) $(WASM_RAW)
-	wasm-opt -Oz --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
-	  --enable-sign-ext --enable-multivalue --enable-mutable-globals $(PKG_WASM) -o $(PKG_WASM)
+	$(WASM_BINDGEN) --out-dir $(PKG) $(WASM_RAW)
+	$(WASM_OPT) $(PKG_WASM) -o $(PKG_WASM)
+
+$(PKG_LITE_WASM): $(RUST_SRC)
+	cargo build --lib --target $(WASM_TARGET) --profile $(WASM_LITE_PROFILE) --no-default-features
+	$(WASM_BINDGEN) --out-dir $(PKG) --out-name $(CRATE)_lite $(WASM_LITE_RAW)
+	$(WASM_OPT) $(PKG_LITE_WASM) -o $(PKG_LITE_WASM)
 
 build: setup-rust setup-node dist/index.html ## Production build of the page into dist/
-dist/index.html: $(PKG_WASM) $(WWW_SRC) node_modules/.installed
+dist/index.html: $(PKG_LITE_WASM) $(PKG_WASM) $(WWW_SRC) node_modules/.installed
 	vite build --logLevel warn
 
 serve: setup-rust setup-node build ## Build and serve the page on http://127.0.0.1:8000 (PORT=...)
 	@echo "mlops-loop is at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	vite preview --host $(HOST) --port $(PORT) --strictPort
 
-size: build ## Print the transferred page weight (gzip -9 of wasm + JS + CSS)
+size: build ## Print the page weight (gzip -9): first load (lite module) and the full module
 	@node scripts/size.mjs dist
 
 # ---------------------------------------------------------------- tests
@@ -73,9 +87,10 @@ test: setup fmt lint test-native test-wasm test-e2e ## Every test: fmt, clippy, 
 fmt: ## cargo fmt --check
 	cargo fmt --all -- --check
 
-lint: setup-rust ## cargo clippy (native and wasm32), warnings are errors
+lint: setup-rust ## cargo clippy (native, wasm32 full and lite), warnings are errors
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target $(WASM_TARGET) --lib --tests -- -D warnings
+	cargo clippy --target $(WASM_TARGET) --lib --no-default-features -- -D warnings
 
 test-native: ## Native cargo test (fixtures, CLI, doc tests)
 	cargo test

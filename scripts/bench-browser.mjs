@@ -33,10 +33,12 @@ try {
     }).observe({ type: 'longtask', buffered: true });
   });
   const page = await context.newPage();
-  const bodies = [];
-  page.on('response', async (r) => {
-    try { if (r.ok()) bodies.push((await r.body()).length ? gzipSync(await r.body(), { level: 9 }).length : 0); } catch { /* redirects */ }
-  });
+  // Every response of the first load (the page and its worker). Bodies are read and gzipped only
+  // after the load: doing it in the handler blocks the driver while the page starts (Playwright
+  // holds each new worker until the driver lets it run), which slowed the very load it measured.
+  const responses = [];
+  const collect = (r) => { if (r.ok()) responses.push(r); };
+  page.on('response', collect);
 
   // cold load to interactive (engine up, fingerprint shown, panel mounted)
   await page.goto(`${base}/index.html#panel=map-the-loop`);
@@ -44,7 +46,19 @@ try {
   results.cold_load_ms = await page.evaluate(() => Math.round(performance.getEntriesByName("mlops-ready")[0]?.startTime ?? -1));
   results.longest_task_cold_load_ms = await page.evaluate(() => Math.round(window.__longest));
   await page.waitForTimeout(500);
-  results.transfer_gzip_kib = Number((bodies.reduce((a, b) => a + b, 0) / 1024).toFixed(1));
+  page.off('response', collect);
+  let gz = 0;
+  let wasmGz = 0;
+  for (const r of responses) {
+    try {
+      const body = await r.body();
+      const n = body.length ? gzipSync(body, { level: 9 }).length : 0;
+      gz += n;
+      if (r.url().endsWith('.wasm')) wasmGz += n;
+    } catch { /* redirects */ }
+  }
+  results.transfer_gzip_kib = Number((gz / 1024).toFixed(1));
+  results.transfer_wasm_gzip_kib = Number((wasmGz / 1024).toFixed(1));
 
   // each page load starts a new observer: keep the longest task over every page of the session
   let longest = 0;
@@ -102,6 +116,7 @@ else {
   const LABELS = {
     cold_load_ms: 'cold load to interactive (ms)',
     transfer_gzip_kib: 'gzip transfer, first load (KiB)',
+    transfer_wasm_gzip_kib: '  of which WASM (KiB)',
     walkthrough_ms: 'walkthrough compute, chapter() (ms)',
     ks_trials_1000_n3000_ms: '1000 exact KS trials, n=3000, worker (ms)',
     longest_main_thread_task_ms: 'longest main-thread task (ms)',

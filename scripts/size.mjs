@@ -1,6 +1,12 @@
-// `make size`: the page's transferred weight, gzip -9 of every wasm, JS and CSS file in dist/.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, extname, relative } from 'node:path';
+// `make size`: the page's transferred weight, gzip -9 of every wasm, JS, CSS and HTML file in dist/,
+// split by when the browser fetches it. "first load" is what index.html pulls in before it is
+// interactive: its scripts and styles, what they import statically, and what they fetch with
+// `new URL(..., import.meta.url)` (the engine worker, the lite WASM module). "on demand" is what
+// a dynamic import() reaches from there (Observable Plot, the full WASM module and its glue).
+// Everything else belongs to the other pages (embed, example). The service worker later copies
+// every file for offline use; that is not counted as the first load.
+import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { join, extname, relative, dirname, normalize } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const root = process.argv[2] ?? 'dist';
@@ -9,16 +15,52 @@ const walk = (d) => readdirSync(d).flatMap((f) => {
   return statSync(p).isDirectory() ? walk(p) : [p];
 });
 const kinds = new Set(['.wasm', '.js', '.css', '.html']);
-let raw = 0, gz = 0;
-const rows = [];
-for (const f of walk(root).filter((f) => kinds.has(extname(f))).sort()) {
-  const buf = readFileSync(f);
-  const g = gzipSync(buf, { level: 9 }).length;
-  raw += buf.length; gz += g;
-  rows.push([relative(root, f), buf.length, g]);
+
+/** The files `file` references: [path relative to root, eager?]. */
+function references(file) {
+  const ext = extname(file);
+  if (ext !== '.html' && ext !== '.js') return [];
+  const text = readFileSync(join(root, file), 'utf8');
+  const at = (name) => normalize(join(dirname(file), name)).split('\\').join('/');
+  const out = [];
+  const add = (re, eager) => { for (const m of text.matchAll(re)) out.push([at(m[1]), eager]); };
+  if (ext === '.html') {
+    add(/(?:src|href)="\.\/([^"]+\.(?:js|css|wasm))"/g, true);
+  } else {
+    add(/(?:from|import)\s*["'`](\.{1,2}\/[^"'`]+)["'`]/g, true); // static imports
+    add(/new URL\(\s*["'`]([^"'`]+\.(?:js|wasm))["'`]\s*,\s*import\.meta\.url/g, true); // worker, wasm
+    add(/import\(\s*["'`](\.{1,2}\/[^"'`]+)["'`]\s*\)/g, false); // dynamic imports
+  }
+  return out.filter(([f]) => existsSync(join(root, f)));
 }
-const w = Math.max(...rows.map((r) => r[0].length), 5);
-console.log(`${'file'.padEnd(w)}  ${'bytes'.padStart(10)}  ${'gzip -9'.padStart(10)}`);
-for (const [f, b, g] of rows) console.log(`${f.padEnd(w)}  ${String(b).padStart(10)}  ${String(g).padStart(10)}`);
-console.log(`${'total'.padEnd(w)}  ${String(raw).padStart(10)}  ${String(gz).padStart(10)}`);
-console.log(`page weight (gzip of wasm + JS + CSS + HTML): ${(gz / 1024).toFixed(1)} KiB`);
+
+// Breadth-first from index.html: a file is "first load" if an eager chain reaches it.
+const when = new Map([['index.html', 'first load'], ['sw.js', 'after load (offline cache)']]);
+const queue = ['index.html'];
+while (queue.length) {
+  const f = queue.shift();
+  for (const [g, eager] of references(f)) {
+    const w = eager && when.get(f) === 'first load' ? 'first load' : 'on demand';
+    if (when.get(g) === 'first load' || when.get(g) === w) continue;
+    when.set(g, w);
+    queue.push(g);
+  }
+}
+
+const rows = walk(root).filter((f) => kinds.has(extname(f))).sort().map((p) => {
+  const buf = readFileSync(p);
+  const f = relative(root, p).split('\\').join('/');
+  return { f, bytes: buf.length, gz: gzipSync(buf, { level: 9 }).length, when: when.get(f) ?? 'other page' };
+});
+const w = Math.max(...rows.map((r) => r.f.length), 5);
+console.log(`${'file'.padEnd(w)}  ${'bytes'.padStart(10)}  ${'gzip -9'.padStart(10)}  fetched`);
+for (const r of rows) console.log(`${r.f.padEnd(w)}  ${String(r.bytes).padStart(10)}  ${String(r.gz).padStart(10)}  ${r.when}`);
+const sum = (pred) => rows.filter(pred).reduce((a, r) => a + r.gz, 0);
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const isLite = (r) => /mlops_loop_lite_bg[-.]/.test(r.f);
+const isFull = (r) => /mlops_loop_bg[-.]/.test(r.f) || /assets\/mlops_loop-[\w-]+\.js$/.test(r.f);
+console.log(`${'total'.padEnd(w)}  ${String(rows.reduce((a, r) => a + r.bytes, 0)).padStart(10)}  ${String(sum(() => true)).padStart(10)}`);
+console.log(`first load of index.html (gzip):  ${kib(sum((r) => r.when === 'first load'))}` +
+  `, of which the lite WASM module ${kib(sum((r) => isLite(r) && r.f.endsWith('.wasm')))}`);
+console.log(`full WASM module + glue (on demand): ${kib(sum(isFull))}`);
+console.log(`everything else on demand (gzip):    ${kib(sum((r) => r.when === 'on demand' && !isFull(r)))}`);

@@ -412,13 +412,17 @@ pub fn chapter(params: JsValue) -> Result<JsValue, JsError> {
 
 // ---------------------------------------------------------------- the registry on IndexedDB
 
+#[cfg(feature = "loop-exports")]
 use crate::pipeline::{rederive, train_for_registry, Recipe};
+#[cfg(feature = "loop-exports")]
 use crate::registry::{Actor, Cause, Registry as CoreRegistry, Stage};
 
+#[cfg(feature = "loop-exports")]
 fn version_arg(v: f64) -> Result<u32, JsError> {
     count("version", v, 1, u32::MAX as usize).map(|v| v as u32)
 }
 
+#[cfg(feature = "loop-exports")]
 fn user_cause(reason: Option<String>) -> Cause {
     let reason = reason
         .filter(|r| !r.trim().is_empty())
@@ -426,6 +430,7 @@ fn user_cause(reason: Option<String>) -> Cause {
     Cause::new(Actor::User, reason, js_sys::Date::now())
 }
 
+#[cfg(feature = "loop-exports")]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RegisterJs {
@@ -435,6 +440,7 @@ struct RegisterJs {
     label: String,
 }
 
+#[cfg(feature = "loop-exports")]
 #[derive(serde::Serialize)]
 struct VersionJs {
     version: u32,
@@ -449,6 +455,7 @@ struct VersionJs {
 }
 
 /// The model registry, stored in this browser's IndexedDB (survives reloads; shared by tabs).
+#[cfg(feature = "loop-exports")]
 #[wasm_bindgen]
 pub struct Registry {
     inner: CoreRegistry<AnyStore>,
@@ -457,12 +464,14 @@ pub struct Registry {
 
 /// The registry's medium in the browser: IndexedDB, or memory when the browser refuses storage
 /// (private mode, storage disabled or full) — the page then says so and offers export.
+#[cfg(feature = "loop-exports")]
 #[derive(Clone)]
 enum AnyStore {
     Idb(IdbStore),
     Mem(crate::registry::MemStore),
 }
 
+#[cfg(feature = "loop-exports")]
 impl crate::registry::Store for AnyStore {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::registry::StoreError> {
         match self {
@@ -487,6 +496,7 @@ impl crate::registry::Store for AnyStore {
     }
 }
 
+#[cfg(feature = "loop-exports")]
 #[wasm_bindgen]
 impl Registry {
     /// Open (or create) the registry in the IndexedDB database `name`.
@@ -677,6 +687,7 @@ impl Registry {
 
 // ---------------------------------------------------------------- the loop over simulated weeks
 
+#[cfg(feature = "loop-exports")]
 use crate::orchestrator::{run as run_loop_core, LoopParams, Schedule};
 
 /// Run the whole loop over simulated weeks and return its timeline (per week: the live version,
@@ -685,6 +696,7 @@ use crate::orchestrator::{run as run_loop_core, LoopParams, Schedule};
 /// `params` is [`LoopParams`] as a plain object (snake_case keys, every key optional);
 /// `schedule` may be a name (`"none"`, `"step"`, `"gradual"`, `"seasonal"`, `"broken_feature"`)
 /// or an object `{kind, ...}`. The same parameters give the same timeline, natively and here.
+#[cfg(feature = "loop-exports")]
 #[wasm_bindgen(js_name = runLoop)]
 pub fn run_loop(params: JsValue) -> Result<JsValue, JsError> {
     let mut json: serde_json::Value = if params.is_undefined() || params.is_null() {
@@ -751,6 +763,7 @@ pub fn bench_fit(rows: u32, reps: u32) -> Result<Vec<f64>, JsError> {
 
 /// Milliseconds taken by each of `reps` runs of the loop over `weeks` simulated weeks (seed 2,
 /// step schedule: retraining happens). For `make bench`.
+#[cfg(feature = "loop-exports")]
 #[wasm_bindgen(js_name = benchLoop)]
 pub fn bench_loop(weeks: u32, reps: u32) -> Result<Vec<f64>, JsError> {
     let reps = count("reps", f64::from(reps), 1, 100)?;

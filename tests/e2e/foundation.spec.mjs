@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 
 const crateVersion = readFileSync('Cargo.toml', 'utf8').match(/^version = "(.+)"$/m)[1];
 
-test('the wasm is served as application/wasm', async ({ request }) => {
+test('both wasm modules are served as application/wasm', async ({ request }) => {
   const html = await (await request.get('/index.html')).text();
   const scripts = [...html.matchAll(/src="\.\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
   expect(scripts.length).toBeGreaterThan(0);
@@ -18,12 +18,19 @@ test('the wasm is served as application/wasm', async ({ request }) => {
     worker = (await (await request.get(`/assets/${chunk}`)).text()).match(/worker-[\w-]+\.js/);
   }
   expect(worker).not.toBeNull();
+  // The worker holds the lite module's glue and imports the full module's glue on demand.
   const glue = await (await request.get(`/assets/${worker[0]}`)).text();
-  const wasm = glue.match(/mlops_loop_bg-[\w-]+\.wasm/);
-  expect(wasm).not.toBeNull();
-  const res = await request.get(`/assets/${wasm[0]}`);
-  expect(res.status()).toBe(200);
-  expect(res.headers()['content-type']).toBe('application/wasm');
+  const lite = glue.match(/mlops_loop_lite_bg-[\w-]+\.wasm/);
+  const fullGlue = glue.match(/mlops_loop-[\w-]+\.js/);
+  expect(lite).not.toBeNull();
+  expect(fullGlue).not.toBeNull();
+  const full = (await (await request.get(`/assets/${fullGlue[0]}`)).text()).match(/mlops_loop_bg-[\w-]+\.wasm/);
+  expect(full).not.toBeNull();
+  for (const wasm of [lite[0], full[0]]) {
+    const res = await request.get(`/assets/${wasm}`);
+    expect(res.status()).toBe(200);
+    expect(res.headers()['content-type']).toBe('application/wasm');
+  }
 });
 
 test('shows the version and the data fingerprint computed in WASM', async ({ page }) => {

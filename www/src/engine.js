@@ -71,11 +71,32 @@ export class Engine {
 
 let shared = null;
 
+/**
+ * Compile the engine's lite WASM module (index.html preloads it, so the bytes are usually here
+ * already). Runs while the worker starts; resolves to null if this browser cannot do it here.
+ */
+async function compileLite() {
+  try {
+    const url = new URL('../pkg/mlops_loop_lite_bg.wasm', import.meta.url);
+    return await WebAssembly.compileStreaming(fetch(url, { credentials: 'same-origin' }));
+  } catch {
+    return null; // the worker fetches and compiles it itself (and reports any error)
+  }
+}
+
 /** The page's one engine (one worker, one WASM instance), started on first use. */
 export function engine() {
   if (!shared) {
     const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'mlops-loop-engine' });
     shared = new Engine(w);
+    // The worker waits for this one message before it instantiates the lite module.
+    compileLite().then((module) => {
+      try {
+        w.postMessage({ wasm: module });
+      } catch {
+        w.postMessage({ wasm: null }); // a module this browser cannot send to a worker
+      }
+    });
   }
   return shared;
 }

@@ -100,13 +100,14 @@ function registerServiceWorker() {
 
 async function main() {
   if (embedded) embedBridge();
-  registerServiceWorker();
   const eng = await engine().ready;
   await engineCheck(eng);
   route(eng);
   window.addEventListener('hashchange', () => route(eng));
   document.body.dataset.ready = '1';
   performance.mark('mlops-ready');
+  // Only now: the offline cache downloads every built file, which must not compete with the start.
+  registerServiceWorker();
 }
 
 main().catch((e) => {

@@ -1,17 +1,44 @@
 // The engine's Web Worker: it loads the WASM core itself and answers the page's requests (see
 // engine.js for the other end), so the main thread never waits on a computation.
 //
-// Protocol — page → worker: {id, method, args} | {cancel: id}
+// Protocol — page → worker: {wasm: WebAssembly.Module | null} (first) | {id, method, args} | {cancel: id}
 //            worker → page: {ready, version, exports} | {id, progress: {done, total}}
 //                           | {id, ok: true, result} | {id, ok: false, error}
 // Long simulations (many trials) run in chunks; between chunks the worker reports progress and
 // yields to its event loop so that a cancel message can arrive.
-import init, * as core from '../pkg/mlops_loop.js';
+//
+// Two builds of the core (docs/wasm-api.md): the lite module, loaded at start, has everything the
+// first page load and the light panels need; the full module (the same crate with the registry
+// and the loop) is imported the first time a call needs one of its exports, and only then.
+import init, * as lite from '../pkg/mlops_loop_lite.js';
+
+/** Exports only the full module has; reported as present (they load on first use). */
+const FULL_ONLY = ['runLoop', 'Registry'];
+/** The full module's namespace once it is initialised. */
+let full = null;
+let fullLoading = null;
+
+/** Import and initialise the full module once (a failed attempt may be retried by the next call). */
+function loadFull() {
+  fullLoading ??= import('../pkg/mlops_loop.js')
+    .then(async (m) => { await m.default(); full = m; return m; })
+    .catch((e) => {
+      fullLoading = null;
+      throw new Error(`the full engine module failed to load: ${e?.message ?? e}`);
+    });
+  return fullLoading;
+}
 
 const cancelled = new Set();
 /** Call a core export by name (looked up at run time: exports arrive with newer builds of the core). */
-const api = (name) => core[name];
-let kv = null;
+const api = (name) => (typeof lite[name] === 'function' ? lite[name] : full?.[name]);
+
+/** Make sure the export `name` is loaded (importing the full module if only it has `name`). */
+async function provide(name) {
+  if (typeof api(name) === 'function') return;
+  if (FULL_ONLY.includes(name)) await loadFull();
+  if (typeof api(name) !== 'function') throw new Error(`${name} is not in this build of the core yet`);
+}
 let registry = null;
 
 /** Yield to the worker's event loop (lets a cancel message in). */
@@ -86,9 +113,15 @@ async function driftSweep(id, { base, key, values }) {
   return rows;
 }
 
-async function openKv() {
-  if (!kv) kv = await api('KvStore').open('mlops-loop');
-  return kv;
+let kvOpening = null;
+
+/** Open the notes' store once (a failed attempt, e.g. in private mode, is retried by the next call). */
+function openKv() {
+  kvOpening ??= api('KvStore').open('mlops-loop').catch((e) => {
+    kvOpening = null;
+    throw e;
+  });
+  return kvOpening;
 }
 
 /** Why the registry is in memory only (IndexedDB refused), or null when it is stored. */
@@ -139,14 +172,29 @@ const NEEDS = { driftSweep: 'driftTrials', kvGet: 'KvStore', kvPut: 'KvStore', k
 const EXPORTS = ['version', 'dataFingerprint', 'KvStore', 'chapter', 'ksSamples', 'driftTrials',
   'promotionTrials', 'bootstrapAucDiff', 'runLoop', 'Registry'];
 
-const ready = init().then(() => {
-  postMessage({ ready: true, version: api('version')(), exports: EXPORTS.filter((n) => typeof core[n] === 'function') });
+/**
+ * The lite module, compiled by the page while this worker starts (engine.js), or null: then it is
+ * fetched and compiled here.
+ */
+let wasmFromPage;
+const compiled = new Promise((resolve) => { wasmFromPage = resolve; });
+
+const ready = compiled.then((module) => init(module ? { module_or_path: module } : undefined)).then(() => {
+  // The page reads its note right after `ready`: open IndexedDB now, while it asks for the
+  // fingerprint (the open's failure is reported to the call that needs the store).
+  openKv().catch(() => {});
+  const exports = EXPORTS.filter((n) => typeof lite[n] === 'function' || FULL_ONLY.includes(n));
+  postMessage({ ready: true, version: api('version')(), exports });
 }).catch((e) => {
   postMessage({ ready: false, error: String(e?.message ?? e) });
 });
 
 onmessage = async (ev) => {
   const msg = ev.data;
+  if (msg.wasm !== undefined) {
+    wasmFromPage(msg.wasm instanceof WebAssembly.Module ? msg.wasm : null);
+    return;
+  }
   if (msg.cancel !== undefined) {
     cancelled.add(msg.cancel);
     return;
@@ -156,8 +204,7 @@ onmessage = async (ev) => {
     await ready;
     const h = handlers[method];
     if (!h) throw new Error(`unknown engine method ${method}`);
-    const need = NEEDS[method] ?? method;
-    if (typeof core[need] !== 'function') throw new Error(`${need} is not in this build of the core yet`);
+    await provide(NEEDS[method] ?? method);
     const result = await h(id, ...(args ?? []));
     postMessage({ id, ok: true, result });
   } catch (e) {

@@ -37,21 +37,45 @@ fn from_ordered_bits(o: u32) -> f32 {
     f32::from_bits(b)
 }
 
+/// The value part of a packed key.
 #[inline(always)]
-fn hi(k: u64) -> u32 {
+pub(crate) fn hi(k: u64) -> u32 {
     (k >> 32) as u32
+}
+
+/// Scratch buffers for [`simultaneous_sort`]'s branch-free partition, grown on demand and
+/// reused across sorts.
+#[derive(Debug, Default)]
+pub(crate) struct SortScratch {
+    /// Positions of the keys above the pivot in the front part, plus a sentinel.
+    gpos: Vec<u32>,
+    /// The keys not above the pivot in the back part, from the right.
+    bnv: Vec<u64>,
+    /// The back part's new contents, shifted by one (slot 0 is a dummy).
+    back: Vec<u64>,
+}
+
+impl SortScratch {
+    fn reserve(&mut self, n: usize) {
+        if self.gpos.len() < n + 1 {
+            self.gpos.resize(n + 1, 0);
+            self.bnv.resize(n + 1, 0);
+            self.back.resize(n + 1, 0);
+        }
+    }
 }
 
 /// Sort `keys` by their high 32 bits exactly as sklearn's `simultaneous_sort` would sort the
 /// (values, indices) pair.
-pub(crate) fn simultaneous_sort(keys: &mut [u64]) {
+pub(crate) fn simultaneous_sort(keys: &mut [u64], scratch: &mut SortScratch) {
     let n = keys.len();
     if n == 0 {
         return;
     }
+    scratch.reserve(n);
     // maxd = 2 * <intp_t>log2(n)
     let maxd = 2 * (usize::BITS - 1 - n.leading_zeros());
-    introsort_3way(keys, maxd);
+    introsort_3way(keys, maxd, scratch);
 }
 
 fn median3(v: &[u64]) -> u32 {
@@ -76,7 +100,7 @@ fn median3(v: &[u64]) -> u32 {
     }
 }
 
-fn introsort_3way(keys: &mut [u64], mut maxd: u32) {
+fn introsort_3way(keys: &mut [u64], mut maxd: u32, scratch: &mut SortScratch) {
     let mut v = keys;
     while v.len() > INSERTION_CUTOFF {
         if maxd == 0 {
@@ -85,19 +109,89 @@ fn introsort_3way(keys: &mut [u64], mut maxd: u32) {
         }
         maxd -= 1;
         let pivot = median3(v);
-        let (l, r) = partition3(v, pivot);
+        let (l, r) = partition3_branch_free(v, pivot, scratch);
         let (left, rest) = v.split_at_mut(l);
-        introsort_3way(left, maxd);
+        introsort_3way(left, maxd, scratch);
         v = &mut rest[r - l..];
     }
     insertion_sort(v);
+}
+
+/// `if c { a } else { b }` by masks, so that the compiler cannot turn it into a branch.
+#[inline(always)]
+fn select(c: bool, a: u64, b: u64) -> u64 {
+    let m = u64::from(c).wrapping_neg();
+    (a & m) | (b & !m)
+}
+
+/// [`partition3`]'s result computed without its data-dependent branches.
+///
+/// The swap loop examines each key once: keys from the front in place, and after each key
+/// above the pivot ("G") the next key from the back. With `r = n − #G` (every G ends in
+/// `v[r..]`, every other key in `v[..r]`), the k-th G of `v[..r]` is exchanged with the k-th
+/// non-G of `v[r..]` counted from the right, and within the back each G moves one slot left
+/// while the k-th front G takes the slot just left of the (k−1)-th back non-G (slot `n − 1`
+/// for the first; if `v[..r]` holds no G, `v[r]` itself is that first G). The front, now free
+/// of G, is then split into `< pivot` and `== pivot` by the same swap loop, whose only branch
+/// (`<` or `==`) is made a select. Checked against [`partition3`] on every key pattern up to
+/// length 10 and on random inputs (tests below).
+fn partition3_branch_free(v: &mut [u64], pivot: u32, scratch: &mut SortScratch) -> (usize, usize) {
+    let n = v.len();
+    let is_g = |k: u64| hi(k) > pivot;
+    let (nl, ng) = v.iter().fold((0usize, 0usize), |(l, g), &k| {
+        (l + usize::from(hi(k) < pivot), g + usize::from(is_g(k)))
+    });
+    let r = n - ng;
+    if ng > 0 {
+        let gpos = &mut scratch.gpos[..=n];
+        let mut kg = 0usize;
+        for (x, &k) in v[..r].iter().enumerate() {
+            gpos[kg] = x as u32;
+            kg += usize::from(is_g(k));
+        }
+        // Sentinel: read (never used) when the back scan has passed its last non-G.
+        gpos[kg] = r as u32;
+        let bnv = &mut scratch.bnv[..=n];
+        let back = &mut scratch.back[..=ng];
+        // The slot n − 1 takes the first G.
+        back[ng] = v[gpos[0] as usize];
+        let mut j = 0usize;
+        for t in (r..n).rev() {
+            let e = v[t];
+            let g = is_g(e);
+            bnv[j] = e;
+            j += usize::from(!g);
+            // Slot t − 1 (back[t − r]; slot r − 1 is a dummy) takes e if it is a G, else the
+            // next front G.
+            let next_g = v[gpos[j] as usize];
+            back[t - r] = select(g, e, next_g);
+        }
+        v[r..].copy_from_slice(&back[1..=ng]);
+        for (&x, &e) in gpos[..kg].iter().zip(&bnv[..kg]) {
+            v[x as usize] = e;
+        }
+    }
+    // v[..r] holds no G: the `<` / `==` part of the swap loop, a no-op unless it holds both.
+    if nl == 0 || nl == r {
+        return (nl, r);
+    }
+    let mut l = 0usize;
+    for i in 0..r {
+        let e = v[i];
+        let lt = hi(e) < pivot;
+        let t = select(lt, l as u64, i as u64) as usize;
+        v[i] = v[t];
+        v[t] = e;
+        l += usize::from(lt);
+    }
+    (l, r)
 }
 
 /// One three-way partition pass of sklearn's `introsort` around `pivot`: returns `(l, r)` with
 /// `v[..l] < pivot`, `v[l..r] == pivot`, `v[r..] > pivot`, each key where the Cython swap loop
 /// leaves it. (Branch-free and run-aware variants of this loop were measured on the sorts of
 /// a real fit and were no faster, so it stays the plain transcription.)
-#[inline]
+#[cfg(test)]
 fn partition3(v: &mut [u64], pivot: u32) -> (usize, usize) {
     let (mut i, mut l, mut r) = (0usize, 0usize, v.len());
     while i < r {
@@ -225,6 +319,7 @@ mod tests {
         // index makes every key unique, so equal outputs mean equal tie orders.
         let mut s = 0x2545_f491_4f6c_dd1d_u64;
         let mut checked = 0;
+        let mut scratch = SortScratch::default();
         for case in 0..3000 {
             let n = 1 + (next(&mut s) % if case % 10 == 0 { 3000 } else { 400 }) as usize;
             let card = match case % 4 {
@@ -258,11 +353,62 @@ mod tests {
             let mut a = keys.clone();
             let mut b = keys;
             reference_sort(&mut a);
-            simultaneous_sort(&mut b);
+            simultaneous_sort(&mut b, &mut scratch);
             assert_eq!(a, b, "case {case}: n {n}, {card} distinct keys");
             checked += 1;
         }
         assert_eq!(checked, 3000);
+    }
+
+    /// Keys with the given high parts, made unique by their position.
+    fn keyed(vals: &[u32]) -> Vec<u64> {
+        vals.iter()
+            .zip(0u64..)
+            .map(|(&v, i)| (u64::from(v) << 32) | i)
+            .collect()
+    }
+
+    #[test]
+    fn branch_free_partition_matches_the_swap_loop_on_every_short_pattern() {
+        // Every sequence of {<, ==, >} keys of length 0..=10 (88 573 patterns).
+        let mut scratch = SortScratch::default();
+        scratch.reserve(16);
+        let mut count = 0;
+        for n in 0..=10u32 {
+            for code in 0..3u32.pow(n) {
+                let vals: Vec<u32> = (0..n).map(|i| (code / 3u32.pow(i)) % 3 + 5).collect();
+                let mut a = keyed(&vals);
+                let mut b = a.clone();
+                let ra = partition3(&mut a, 6);
+                let rb = partition3_branch_free(&mut b, 6, &mut scratch);
+                assert_eq!((ra, &a), (rb, &b), "pattern {vals:?}");
+                count += 1;
+            }
+        }
+        assert_eq!(count, 88_573);
+    }
+
+    #[test]
+    fn branch_free_partition_matches_the_swap_loop_on_random_inputs() {
+        let mut s = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut scratch = SortScratch::default();
+        for case in 0..20_000 {
+            let n = 1 + (next(&mut s) % if case % 20 == 0 { 5000 } else { 300 }) as usize;
+            let card = 1 + next(&mut s) % [2, 3, 5, 90, 1000][case % 5];
+            let vals: Vec<u32> = (0..n).map(|_| (next(&mut s) % card) as u32).collect();
+            // Pivot: an element (as median-of-3 gives), or any value in range.
+            let pivot = if case % 3 == 0 {
+                (next(&mut s) % (card + 1)) as u32
+            } else {
+                vals[(next(&mut s) as usize) % n]
+            };
+            scratch.reserve(n);
+            let mut a = keyed(&vals);
+            let mut b = a.clone();
+            let ra = partition3(&mut a, pivot);
+            let rb = partition3_branch_free(&mut b, pivot, &mut scratch);
+            assert_eq!((ra, &a), (rb, &b), "case {case}: n {n}, pivot {pivot}");
+        }
     }
 
     #[test]
@@ -291,7 +437,7 @@ mod tests {
             })
             .collect();
         let mut expect: Vec<(u32, u64)> = keys.iter().map(|k| (hi(*k), *k)).collect();
-        simultaneous_sort(&mut keys);
+        simultaneous_sort(&mut keys, &mut SortScratch::default());
         for w in keys.windows(2) {
             assert!(hi(w[0]) <= hi(w[1]));
         }

@@ -11,7 +11,7 @@
 //! Sums are sequential in the current sample order, as in the Cython; the order of samples is
 //! the one the (unstable) sort and the partition leave behind.
 
-use super::sort::{ordered_bits, simultaneous_sort};
+use super::sort::{ordered_bits, simultaneous_sort, SortScratch};
 
 /// Node index marking "no child" (sklearn `_TREE_LEAF`).
 pub const TREE_LEAF: i32 = -1;
@@ -183,6 +183,8 @@ pub(crate) struct Workspace {
     xkey: Vec<u32>,
     samples: Vec<u32>,
     keys: Vec<u64>,
+    /// Scratch of the tied columns' sort.
+    sort_scratch: SortScratch,
     /// `y` gathered in the current sorted order of the node.
     ys: Vec<f64>,
     /// The feature's values in the current sorted order of the node.
@@ -269,6 +271,7 @@ impl Workspace {
             root_cache: Vec::new(),
             samples: Vec::with_capacity(n),
             keys: vec![0; n],
+            sort_scratch: SortScratch::default(),
             ys: vec![0.0; n],
             fvs: vec![0.0; n],
             rchain: vec![0.0; n + 1],
@@ -444,7 +447,7 @@ impl Workspace {
             for (k, &s) in keys.iter_mut().zip(&self.samples[start..end]) {
                 *k = (u64::from(col[s as usize]) << 32) | u64::from(s);
             }
-            simultaneous_sort(keys);
+            simultaneous_sort(keys, &mut self.sort_scratch);
             if let (Some(seq), true) = (root_seq, cache_ok) {
                 self.root_cache.push((seq.to_vec(), keys.to_vec()));
             }

@@ -11,7 +11,7 @@
 //! Sums are sequential in the current sample order, as in the Cython; the order of samples is
 //! the one the (unstable) sort and the partition leave behind.
 
-use super::sort::{ordered_bits, simultaneous_sort, SortScratch};
+use super::sort::{hi, ordered_bits, simultaneous_sort, SortScratch};
 
 /// Node index marking "no child" (sklearn `_TREE_LEAF`).
 pub const TREE_LEAF: i32 = -1;
@@ -185,12 +185,7 @@ pub(crate) struct Workspace {
     keys: Vec<u64>,
     /// Scratch of the tied columns' sort.
     sort_scratch: SortScratch,
-    /// `y` gathered in the current sorted order of the node.
-    ys: Vec<f64>,
-    /// The feature's values in the current sorted order of the node.
-    fvs: Vec<f32>,
-    /// `rchain[q] = sum_total − ys[m−1] − … − ys[q]` (the `reverse_reset` chain), filled lazily
-    /// from the end down to the smallest position a reverse update needed.
+    /// The reverse chain of [`Scan`].
     rchain: Vec<f64>,
     features: Vec<usize>,
     constant_features: Vec<usize>,
@@ -233,6 +228,66 @@ fn node_sums(y: &[f64], samples: &[u32]) -> (f64, f64) {
     (sum, sq)
 }
 
+/// The split scan of one feature at one node: `RegressionCriterion.update` at increasing
+/// positions of the sorted `samples`, then the MSE proxy (`proxy_impurity_improvement`).
+struct Scan<'a> {
+    y: &'a [f64],
+    samples: &'a [u32],
+    /// `rchain[q] = sum_total − y[m−1] − … − y[q]` (the `reverse_reset` chain), filled lazily
+    /// from the end down to `r_lo`, the smallest position a reverse update needed.
+    rchain: &'a mut [f64],
+    inv: &'a [f64],
+    r_lo: usize,
+    /// The position `sum_left` was last updated to.
+    pos: usize,
+    sum_left: f64,
+    sum_total: f64,
+    m: usize,
+    w_node: f64,
+    best_proxy: f64,
+}
+
+impl Scan<'_> {
+    /// `criterion.update(p)` (forward adds, or `reverse_reset` and subtractions from the end,
+    /// whichever sklearn picks), then whether the proxy at `p` beats the best so far (which it
+    /// then becomes).
+    #[inline(always)]
+    fn improves_at(&mut self, p: usize) -> bool {
+        let m = self.m;
+        if p - self.pos <= m - p {
+            for &s in &self.samples[self.pos..p] {
+                self.sum_left += self.y[s as usize];
+            }
+        } else {
+            while self.r_lo > p {
+                let q = self.r_lo - 1;
+                self.rchain[q] = self.rchain[q + 1] - self.y[self.samples[q] as usize];
+                self.r_lo = q;
+            }
+            self.sum_left = self.rchain[p];
+        }
+        self.pos = p;
+        let sum_right = self.sum_total - self.sum_left;
+        let (sl2, sr2) = (self.sum_left * self.sum_left, sum_right * sum_right);
+        // Filter: the estimate differs from the exact proxy by a few ulps (both are sums of
+        // two non-negative terms, each off by at most 4 roundings; the absolute slack covers
+        // underflow), so when even the padded estimate is below the best proxy, the exact one
+        // cannot be strictly larger.
+        let estimate = sl2 * self.inv[p] + sr2 * self.inv[m - p];
+        if estimate * PROXY_PAD + f64::MIN_POSITIVE < self.best_proxy {
+            return false;
+        }
+        let w_left = p as f64;
+        let w_right = self.w_node - w_left;
+        let proxy = sl2 / w_left + sr2 / w_right;
+        if proxy > self.best_proxy {
+            self.best_proxy = proxy;
+            return true;
+        }
+        false
+    }
+}
+
 impl Workspace {
     /// Prepare for `n` rows of `n_features` float32 columns (column-major `xcols`).
     pub(crate) fn new(xcols: &[f32], n: usize, n_features: usize) -> Self {
@@ -272,8 +327,6 @@ impl Workspace {
             samples: Vec::with_capacity(n),
             keys: vec![0; n],
             sort_scratch: SortScratch::default(),
-            ys: vec![0.0; n],
-            fvs: vec![0.0; n],
             rchain: vec![0.0; n + 1],
             features: Vec::with_capacity(n_features),
             constant_features: vec![0; n_features],
@@ -528,62 +581,67 @@ impl Workspace {
             f_i -= 1;
             self.features.swap(f_i, f_j);
 
-            // y and the feature values in this order.
-            let ys = &mut self.ys[..m];
-            let fvs = &mut self.fvs[..m];
-            for ((o, v), &s) in ys.iter_mut().zip(fvs.iter_mut()).zip(samples) {
-                *o = y[s as usize];
-                *v = col[s as usize];
-            }
-            let rchain = &mut self.rchain[..m + 1];
-            // rchain[q] is valid for q ≥ r_lo.
-            let mut r_lo = m;
-            rchain[m] = sum_total;
-
             // criterion.reset(), then scan the split positions (next_p): p is a split
-            // position when fvs[p] > fvs[p−1] + FEATURE_THRESHOLD (float32 add).
-            let mut pos = 0usize;
-            let mut sum_left = 0.0;
-            for p in 1..m {
-                let (prev_v, cur_v) = (fvs[p - 1], fvs[p]);
-                if cur_v <= prev_v + FEATURE_THRESHOLD {
-                    continue;
-                }
-                if p < min_samples_leaf || m - p < min_samples_leaf {
-                    continue;
-                }
-                // criterion.update(p): forward adds, or reverse_reset + subtract from the end.
-                if p - pos <= m - p {
-                    for &v in &ys[pos..p] {
-                        sum_left += v;
+            // position when value[p] > value[p−1] + FEATURE_THRESHOLD (float32 add).
+            let mut scan = Scan {
+                y,
+                samples,
+                rchain: &mut self.rchain[..m + 1],
+                inv: &self.inv,
+                r_lo: m,
+                pos: 0,
+                sum_left: 0.0,
+                sum_total,
+                m,
+                w_node,
+                best_proxy,
+            };
+            scan.rchain[m] = sum_total;
+            let mut found = None;
+            if self.distinct[feature] {
+                let mut prev_v = first;
+                for (p, &s) in samples.iter().enumerate().skip(1) {
+                    let cur_v = col[s as usize];
+                    let pv = prev_v;
+                    prev_v = cur_v;
+                    if cur_v <= pv + FEATURE_THRESHOLD
+                        || p < min_samples_leaf
+                        || m - p < min_samples_leaf
+                    {
+                        continue;
                     }
-                } else {
-                    while r_lo > p {
-                        rchain[r_lo - 1] = rchain[r_lo] - ys[r_lo - 1];
-                        r_lo -= 1;
+                    if scan.improves_at(p) {
+                        found = Some((p, pv, cur_v));
                     }
-                    sum_left = rchain[p];
                 }
-                pos = p;
-                let sum_right = sum_total - sum_left;
-                let (sl2, sr2) = (sum_left * sum_left, sum_right * sum_right);
-                // Filter: the estimate differs from the exact proxy by a few ulps (both are
-                // sums of two non-negative terms, each off by at most 4 roundings; the
-                // absolute slack covers underflow), so when even the padded estimate is below
-                // the best proxy, the exact one cannot be strictly larger.
-                let estimate = sl2 * self.inv[p] + sr2 * self.inv[m - p];
-                if estimate * PROXY_PAD + f64::MIN_POSITIVE < best_proxy {
-                    continue;
+            } else {
+                // Sorted keys: only where the key changes can the value step past the
+                // threshold, so equal keys are skipped without looking at the values.
+                let keys = &self.keys[start..end];
+                let mut prev_k = hi(keys[0]);
+                for (p, &k) in keys.iter().enumerate().skip(1) {
+                    let hk = hi(k);
+                    if hk == prev_k {
+                        continue;
+                    }
+                    prev_k = hk;
+                    let (pv, cur_v) = (col[samples[p - 1] as usize], col[samples[p] as usize]);
+                    if cur_v <= pv + FEATURE_THRESHOLD
+                        || p < min_samples_leaf
+                        || m - p < min_samples_leaf
+                    {
+                        continue;
+                    }
+                    if scan.improves_at(p) {
+                        found = Some((p, pv, cur_v));
+                    }
                 }
-                let w_left = p as f64;
-                let w_right = w_node - w_left;
-                let proxy = sl2 / w_left + sr2 / w_right;
-                if proxy > best_proxy {
-                    best_proxy = proxy;
-                    best.pos = start + p;
-                    best.feature = feature;
-                    best.threshold = f64::from(prev_v) / 2.0 + f64::from(cur_v) / 2.0;
-                }
+            }
+            best_proxy = scan.best_proxy;
+            if let Some((p, prev_v, cur_v)) = found {
+                best.pos = start + p;
+                best.feature = feature;
+                best.threshold = f64::from(prev_v) / 2.0 + f64::from(cur_v) / 2.0;
             }
         }
 

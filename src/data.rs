@@ -557,10 +557,25 @@ pub fn make_data_from(seed: &SeedSequence, drift: Drift, rows: usize) -> Result<
             .unzip(),
         Days::Float(v) => v.iter().map(|&d| (i64::from(d < 30.0), d / 30.0)).unzip(),
     };
-    // 1 / (1 + np.exp(-(days / 30 - 1))), elementwise in that order.
+    // 1 / (1 + np.exp(-(days / 30 - 1))), elementwise in that order. `days` takes at most 90
+    // values (the draw plus a fixed drift), so each distinct scaled value's exp is computed once:
+    // the same function of the same input, hence the same bits, about 30 times fewer exp calls.
+    let mut memo: Vec<Option<(u64, f64)>> = vec![None; 90];
     let probs: Vec<f64> = scaled
         .iter()
-        .map(|&s| 1.0 / (1.0 + crate::libm::exp(-(s - 1.0))))
+        .zip(&ints)
+        .map(|(&s, &x)| {
+            let slot = usize::try_from(x).ok().and_then(|i| memo.get_mut(i));
+            match slot {
+                Some(Some((bits, p))) if *bits == s.to_bits() => *p,
+                Some(slot) => {
+                    let p = 1.0 / (1.0 + crate::libm::exp(-(s - 1.0)));
+                    *slot = Some((s.to_bits(), p));
+                    p
+                }
+                None => 1.0 / (1.0 + crate::libm::exp(-(s - 1.0))),
+            }
+        })
         .collect();
     let churned = rng.binomial_each(1, &probs)?;
     Frame::new(spend, is_recent, days, churned)

@@ -12,13 +12,13 @@
 //! samples), so a chunk `start..start+count` gives the same trials whatever the chunking, and
 //! the page can report progress between chunks.
 
-use crate::data::{make_data_from, Drift, Frame, FEATURES, MAX_ROWS};
+use crate::data::{make_data_from, Drift, Frame, MAX_ROWS};
 use crate::gbm::{GbmModel, GbmParams};
 use crate::metrics::roc_auc;
 use crate::numpy::seed_sequence::u128_to_words;
 use crate::numpy::{Generator, SeedSequence};
 use crate::split::train_test_split;
-use crate::stats::ks::{ks_2samp, KsMethod};
+use crate::stats::ks::{ks_sorted, sort_total, KsMethod};
 use crate::stats::{benjamini_hochberg, bonferroni};
 use crate::{Error, Result};
 
@@ -142,6 +142,58 @@ pub fn column(df: &Frame, name: &str) -> Result<Vec<f64>> {
     }
 }
 
+/// The three features of `make_data_from(seed, drift, n)`, each sorted ascending as
+/// `ks_2samp` sorts it, in [`FEATURES`](crate::data::FEATURES) order — without drawing `churned`, which numpy draws
+/// after every feature value (so the features are the same), and without sorting the two
+/// integer-valued features: `days` is the draw `x ∈ [0, 90)` plus a fixed drift (a monotone map),
+/// so counting the draws sorts it, and `is_recent` is `days < 30`.
+///
+/// # Errors
+/// As [`make_data_from`]: an int drift that overflows int64.
+fn sorted_features(seed: &SeedSequence, drift: Drift, n: usize) -> Result<[Vec<f64>; 3]> {
+    let mut rng = Generator::from_seed_sequence(seed);
+    let ints = rng.integers(0, 90, n)?;
+    let mut spend = rng.exponential(5.0, n)?;
+    sort_total(&mut spend);
+    let mut counts = [0usize; 90];
+    for &x in &ints {
+        if let Some(c) = usize::try_from(x).ok().and_then(|i| counts.get_mut(i)) {
+            *c += 1;
+        }
+    }
+    let mut days = Vec::with_capacity(n);
+    let mut recent = 0;
+    for (x, &c) in (0i64..).zip(counts.iter()) {
+        if c == 0 {
+            continue;
+        }
+        // The column's value and `(days < 30)` exactly as make_data computes them.
+        let (value, is_recent) = match drift {
+            Drift::Int(d) => {
+                let v = x.checked_add(d).ok_or_else(|| {
+                    Error::invalid(
+                        "drift",
+                        d,
+                        "days + drift overflows int64 (numpy would wrap around silently)",
+                    )
+                })?;
+                (v as f64, v < 30)
+            }
+            Drift::Float(d) => {
+                let v = x as f64 + d;
+                (v, v < 30.0)
+            }
+        };
+        days.resize(days.len() + c, value);
+        if is_recent {
+            recent += c;
+        }
+    }
+    let mut is_recent = vec![0.0; n - recent];
+    is_recent.resize(n, 1.0);
+    Ok([spend, is_recent, days])
+}
+
 /// Parameters of [`drift_trials`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DriftTrialsParams {
@@ -168,7 +220,7 @@ pub struct DriftTrials {
     pub trials: usize,
     /// Trials in which the trigger fired (at least one feature rejected after correction).
     pub alarms: usize,
-    /// Per feature (in [`FEATURES`] order), trials in which that feature was rejected.
+    /// Per feature (in [`FEATURES`](crate::data::FEATURES) order), trials in which that feature was rejected.
     pub alarms_per_feature: [usize; 3],
     /// The p-values, trial-major: `pvalues[3·t + f]`.
     pub pvalues: Vec<f64>,
@@ -214,15 +266,11 @@ pub fn drift_trials(p: &DriftTrialsParams) -> Result<DriftTrials> {
         statistics: Vec::with_capacity(3 * p.trials),
     };
     for t in p.start..p.start + p.trials {
-        let reference = make_data_from(&trial_seed(p.seed, t, 0), zero_like(p.drift), p.n)?;
-        let live = make_data_from(&trial_seed(p.seed, t, 1), p.drift, p.n)?;
+        let reference = sorted_features(&trial_seed(p.seed, t, 0), zero_like(p.drift), p.n)?;
+        let live = sorted_features(&trial_seed(p.seed, t, 1), p.drift, p.n)?;
         let mut ps = [0.0; 3];
-        for (f, name) in FEATURES.iter().enumerate() {
-            let r = ks_2samp(
-                &column(&reference, name)?,
-                &column(&live, name)?,
-                KsMethod::Auto,
-            )?;
+        for (f, (a, b)) in reference.iter().zip(&live).enumerate() {
+            let r = ks_sorted(a, b, KsMethod::Auto);
             ps[f] = r.pvalue;
             out.pvalues.push(r.pvalue);
             out.statistics.push(r.statistic);
@@ -441,6 +489,61 @@ pub fn bootstrap_auc_diff(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::FEATURES;
+    use crate::stats::ks::ks_2samp;
+
+    #[test]
+    fn fast_trials_equal_ks_2samp_on_columns() {
+        for (seed, drift, n) in [
+            (1u128, Drift::Int(0), 3000),
+            (2, Drift::Int(10), 500),
+            (3, Drift::Float(2.5), 800),
+            (4, Drift::Int(-40), 257),
+            (5, Drift::Float(0.0), 40),
+        ] {
+            let p = DriftTrialsParams {
+                n,
+                drift,
+                trials: 4,
+                start: 3,
+                alpha: 0.05,
+                seed,
+                correction: Correction::None,
+            };
+            let r = drift_trials(&p).unwrap();
+            for t in 0..4 {
+                let reference =
+                    make_data_from(&trial_seed(seed, 3 + t, 0), zero_like(drift), n).unwrap();
+                let live = make_data_from(&trial_seed(seed, 3 + t, 1), drift, n).unwrap();
+                let sorted = sorted_features(&trial_seed(seed, 3 + t, 1), drift, n).unwrap();
+                for (f, name) in FEATURES.iter().enumerate() {
+                    let mut want = column(&live, name).unwrap();
+                    want.sort_by(f64::total_cmp);
+                    let got = &sorted[f];
+                    assert_eq!(
+                        got.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                        want.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+                    );
+                    let k = ks_2samp(
+                        &column(&reference, name).unwrap(),
+                        &column(&live, name).unwrap(),
+                        KsMethod::Auto,
+                    )
+                    .unwrap();
+                    assert_eq!(
+                        r.pvalues[3 * t + f].to_bits(),
+                        k.pvalue.to_bits(),
+                        "{seed} {t} {name}"
+                    );
+                    assert_eq!(
+                        r.statistics[3 * t + f].to_bits(),
+                        k.statistic.to_bits(),
+                        "{seed} {t} {name}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn chunking_does_not_change_trials() {

@@ -136,7 +136,44 @@ impl Generator {
             check_binomial(n, p)?;
         }
         let g = &mut self.bit_generator;
-        Ok(ps.iter().map(|&p| binomial_checked(g, n, p)).collect())
+        // numpy keeps a one-entry `binomial_t` cache of the pure set-up values for (n, p); a
+        // column of probabilities usually repeats a few values, so this keeps a small
+        // open-addressing table instead (keyed by the bits of p, emptied when half full): the
+        // same values, far fewer exp/log1p calls.
+        const SLOTS: usize = 512;
+        let mut cache: Vec<Option<(u64, Inversion)>> = vec![None; SLOTS];
+        let mut used = 0;
+        Ok(ps
+            .iter()
+            .map(|&p| {
+                if n == 0 || p == 0.0 {
+                    return 0;
+                }
+                let bits = p.to_bits();
+                let mut i = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 55) as usize;
+                let setup = loop {
+                    match cache[i] {
+                        Some((b, s)) if b == bits => break s,
+                        Some(_) => i = (i + 1) % SLOTS,
+                        None => {
+                            if used == SLOTS / 2 {
+                                cache.iter_mut().for_each(|c| *c = None);
+                                used = 0;
+                            }
+                            let s = Inversion::new(n, if p <= 0.5 { p } else { 1.0 - p });
+                            cache[i] = Some((bits, s));
+                            used += 1;
+                            break s;
+                        }
+                    }
+                };
+                if p <= 0.5 {
+                    setup.draw(g)
+                } else {
+                    n - setup.draw(g)
+                }
+            })
+            .collect())
     }
 }
 
@@ -241,31 +278,54 @@ fn binomial_checked(g: &mut Pcg64, n: i64, p: f64) -> i64 {
     }
 }
 
+/// The set-up of `random_binomial_inversion` for one (n, p): what numpy's `binomial_t` caches.
+#[derive(Debug, Clone, Copy)]
+struct Inversion {
+    n: i64,
+    p: f64,
+    q: f64,
+    qn: f64,
+    bound: i64,
+}
+
+impl Inversion {
+    /// numpy ≥ 2.4: `q = 1 − p`, `qn = exp(n·log1p(−p))`, `bound = MIN(n, np + 10·sqrt(np·q + 1))`.
+    fn new(n: i64, p: f64) -> Self {
+        let nf = n as f64;
+        let q = 1.0 - p;
+        let qn = exp(nf * log1p(-p));
+        let np = nf * p;
+        let bound_f = np + 10.0 * (np * q + 1.0).sqrt();
+        // C: (int64)MIN(n, bound_f), the comparison done in double.
+        let bound = if nf < bound_f { n } else { bound_f as i64 };
+        Inversion { n, p, q, qn, bound }
+    }
+
+    /// The draw loop of `random_binomial_inversion`.
+    fn draw(&self, g: &mut Pcg64) -> i64 {
+        let Inversion { n, p, q, qn, bound } = *self;
+        let mut x: i64 = 0;
+        let mut px = qn;
+        let mut u = g.next_double();
+        while u > px {
+            x += 1;
+            if x > bound {
+                x = 0;
+                px = qn;
+                u = g.next_double();
+            } else {
+                u -= px;
+                px = ((n - x + 1) as f64 * p * px) / (x as f64 * q);
+            }
+        }
+        x
+    }
+}
+
 /// Mirrors `random_binomial_inversion` (numpy ≥ 2.4: `qn = exp(n·log1p(−p))`). The
 /// `binomial_t` cache only memoises pure functions of (n, p), so recomputing is identical.
 fn binomial_inversion(g: &mut Pcg64, n: i64, p: f64) -> i64 {
-    let nf = n as f64;
-    let q = 1.0 - p;
-    let qn = exp(nf * log1p(-p));
-    let np = nf * p;
-    let bound_f = np + 10.0 * (np * q + 1.0).sqrt();
-    // C: (int64)MIN(n, bound_f), the comparison done in double.
-    let bound = if nf < bound_f { n } else { bound_f as i64 };
-    let mut x: i64 = 0;
-    let mut px = qn;
-    let mut u = g.next_double();
-    while u > px {
-        x += 1;
-        if x > bound {
-            x = 0;
-            px = qn;
-            u = g.next_double();
-        } else {
-            u -= px;
-            px = ((n - x + 1) as f64 * p * px) / (x as f64 * q);
-        }
-    }
-    x
+    Inversion::new(n, p).draw(g)
 }
 
 #[cfg(test)]

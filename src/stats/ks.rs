@@ -96,25 +96,48 @@ pub fn ks_2samp(a: &[f64], b: &[f64], method: KsMethod) -> Result<KsResult> {
     }
     let mut d1 = a.to_vec();
     let mut d2 = b.to_vec();
-    d1.sort_by(f64::total_cmp);
-    d2.sort_by(f64::total_cmp);
+    sort_total(&mut d1);
+    sort_total(&mut d2);
+    Ok(ks_sorted(&d1, &d2, method))
+}
+
+/// [`ks_2samp`] on samples already sorted ascending by `total_cmp`, non-empty, without NaN and
+/// at most [`MAX_SAMPLE`] long (the caller's promise; the experiments sort columns by counting).
+pub(crate) fn ks_sorted(d1: &[f64], d2: &[f64], method: KsMethod) -> KsResult {
     let (n1, n2) = (d1.len(), d2.len());
 
     // cdf1 - cdf2 over data_all = concat(d1, d2); argmin/argmax take the first occurrence.
+    // scipy evaluates each cdf with `searchsorted(side='right')`; both samples are sorted and
+    // each half of data_all is visited in ascending order, so two pointers that only move
+    // forward give the same counts (`#{x <= v}`) in linear time, and the same update sequence.
     let (mut min_v, mut min_at) = (f64::INFINITY, 0.0);
     let (mut max_v, mut max_at) = (f64::NEG_INFINITY, 0.0);
     let (fn1, fn2) = (n1 as f64, n2 as f64);
-    for &v in d1.iter().chain(d2.iter()) {
-        let c1 = d1.partition_point(|&x| x <= v) as f64 / fn1;
-        let c2 = d2.partition_point(|&x| x <= v) as f64 / fn2;
-        let diff = c1 - c2;
-        if diff < min_v {
-            min_v = diff;
-            min_at = v;
-        }
-        if diff > max_v {
-            max_v = diff;
-            max_at = v;
+    for half in [d1, d2] {
+        let (mut i1, mut i2) = (0usize, 0usize);
+        let mut prev = f64::NAN;
+        for &v in half.iter() {
+            // A value equal to the previous one has the same counts, so the same diff, which
+            // the strict comparisons below cannot take: skipping it changes nothing.
+            if v == prev {
+                continue;
+            }
+            prev = v;
+            while i1 < n1 && d1[i1] <= v {
+                i1 += 1;
+            }
+            while i2 < n2 && d2[i2] <= v {
+                i2 += 1;
+            }
+            let diff = i1 as f64 / fn1 - i2 as f64 / fn2;
+            if diff < min_v {
+                min_v = diff;
+                min_at = v;
+            }
+            if diff > max_v {
+                max_v = diff;
+                max_at = v;
+            }
         }
     }
     let min_s = (-min_v).clamp(0.0, 1.0);
@@ -143,7 +166,7 @@ pub fn ks_2samp(a: &[f64], b: &[f64], method: KsMethod) -> Result<KsResult> {
         let en = m * n / (m + n);
         p = kstwo_sf(d, en.round_ties_even());
     }
-    Ok(KsResult {
+    KsResult {
         statistic: d,
         pvalue: p.clamp(0.0, 1.0),
         method_used: if exact {
@@ -153,7 +176,53 @@ pub fn ks_2samp(a: &[f64], b: &[f64], method: KsMethod) -> Result<KsResult> {
         },
         statistic_location: location,
         statistic_sign: sign,
-    })
+    }
+}
+
+/// Sort ascending by `f64::total_cmp` (no NaN here). Equal keys are equal bits, so any correct
+/// sort gives the same array as numpy's `np.sort`; long samples use an LSD radix sort on the
+/// order-preserving integer key (digits that every key shares are skipped), short ones pdqsort.
+pub(crate) fn sort_total(v: &mut [f64]) {
+    const RADIX_MIN: usize = 256;
+    if v.len() < RADIX_MIN {
+        v.sort_unstable_by(f64::total_cmp);
+        return;
+    }
+    // The key of `total_cmp`: flip all bits of negatives, only the sign bit of the rest.
+    let key = |x: f64| {
+        let b = x.to_bits();
+        b ^ ((((b as i64) >> 63) as u64) | (1 << 63))
+    };
+    let mut keys: Vec<u64> = v.iter().map(|&x| key(x)).collect();
+    let mut counts = vec![[0usize; 256]; 8];
+    for &k in &keys {
+        for (d, c) in counts.iter_mut().enumerate() {
+            c[((k >> (8 * d)) & 0xff) as usize] += 1;
+        }
+    }
+    let mut tmp = vec![0u64; keys.len()];
+    for (d, c) in counts.iter().enumerate() {
+        if c.contains(&keys.len()) {
+            continue; // every key has the same digit here: the pass would not move anything
+        }
+        let mut start = [0usize; 256];
+        let mut acc = 0;
+        for (s, &n) in start.iter_mut().zip(c.iter()) {
+            *s = acc;
+            acc += n;
+        }
+        for &k in &keys {
+            let b = ((k >> (8 * d)) & 0xff) as usize;
+            tmp[start[b]] = k;
+            start[b] += 1;
+        }
+        std::mem::swap(&mut keys, &mut tmp);
+    }
+    for (x, &k) in v.iter_mut().zip(&keys) {
+        // Invert the key: positives had only the sign bit flipped, negatives every bit.
+        let b = if k >> 63 == 1 { k ^ (1 << 63) } else { !k };
+        *x = f64::from_bits(b);
+    }
 }
 
 fn gcd(mut a: usize, mut b: usize) -> usize {
@@ -188,8 +257,15 @@ fn prob_outside_square(n: usize, h: usize) -> f64 {
     let (n, h) = (n as i64, h as i64);
     while k >= 0 {
         let mut p1 = 1.0;
+        // Once the product underflows to zero it stays zero; the rest of the loop can only
+        // flip its sign, through a non-positive numerator, so stop early only when none is
+        // left (the smallest numerator is the last one). Same bits, a fraction of the divisions.
+        let last_positive = n - k * h - (h - 1) > 0;
         for j in 0..h {
             p1 = (n - k * h - j) as f64 * p1 / (n + k * h + j + 1) as f64;
+            if p1 == 0.0 && last_positive {
+                break;
+            }
         }
         p = p1 * (1.0 - p);
         k -= 1;
@@ -629,6 +705,126 @@ fn kolmogn_pelz_good(n: f64, x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A small deterministic generator for the randomized checks below.
+    fn xorshift(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    /// Samples with ties, signed zeros, negatives, infinities and subnormals.
+    fn random_sample(state: &mut u64, len: usize) -> Vec<f64> {
+        let kind = xorshift(state) % 4;
+        (0..len)
+            .map(|_| {
+                let r = xorshift(state);
+                match (kind, r % 16) {
+                    (_, 0) => [0.0, -0.0, f64::INFINITY, f64::NEG_INFINITY, 5e-324, -5e-324]
+                        [(r >> 8) as usize % 6],
+                    (0, _) => ((r >> 11) % 90) as f64,
+                    (1, _) => ((r >> 11) % 2) as f64,
+                    (2, _) => f64::from_bits(r >> 2) - 1e300,
+                    _ => ((r >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 40.0,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn early_stop_keeps_prob_outside_square_bits() {
+        let full = |n: usize, h: usize| {
+            let mut p = 0.0;
+            let mut k = (n as f64 / h as f64).floor() as i64;
+            let (n, h) = (n as i64, h as i64);
+            while k >= 0 {
+                let mut p1 = 1.0;
+                for j in 0..h {
+                    p1 = (n - k * h - j) as f64 * p1 / (n + k * h + j + 1) as f64;
+                }
+                p = p1 * (1.0 - p);
+                k -= 1;
+            }
+            2.0 * p
+        };
+        for n in (1..60).chain([300, 1000, 2999, 3000, 9973, 10000]) {
+            for h in (1..=n).filter(|h| n < 80 || h % 7 == 1 || *h < 40) {
+                assert_eq!(
+                    prob_outside_square(n, h).to_bits(),
+                    full(n, h).to_bits(),
+                    "n={n} h={h}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn radix_sort_equals_total_cmp_sort() {
+        let mut state = 0x9E37_79B9_7F4A_7C15;
+        for round in 0..400 {
+            let len = [0, 1, 5, 255, 256, 257, 1000, 3000][round % 8];
+            let v = random_sample(&mut state, len);
+            let mut want = v.clone();
+            want.sort_by(f64::total_cmp);
+            let mut got = v;
+            sort_total(&mut got);
+            let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "round {round}");
+        }
+    }
+
+    /// The statistic as first written: scipy's searchsorted for every value of data_all.
+    fn reference_extremes(a: &[f64], b: &[f64]) -> (f64, f64, f64, f64) {
+        let mut d1 = a.to_vec();
+        let mut d2 = b.to_vec();
+        d1.sort_by(f64::total_cmp);
+        d2.sort_by(f64::total_cmp);
+        let (mut min_v, mut min_at) = (f64::INFINITY, 0.0);
+        let (mut max_v, mut max_at) = (f64::NEG_INFINITY, 0.0);
+        for &v in d1.iter().chain(d2.iter()) {
+            let c1 = d1.partition_point(|&x| x <= v) as f64 / d1.len() as f64;
+            let c2 = d2.partition_point(|&x| x <= v) as f64 / d2.len() as f64;
+            let diff = c1 - c2;
+            if diff < min_v {
+                (min_v, min_at) = (diff, v);
+            }
+            if diff > max_v {
+                (max_v, max_at) = (diff, v);
+            }
+        }
+        (min_v, min_at, max_v, max_at)
+    }
+
+    #[test]
+    fn linear_walk_equals_searchsorted() {
+        let mut state = 0x2545_F491_4F6C_DD1D;
+        for round in 0..600 {
+            let n1 = 1 + (xorshift(&mut state) % 400) as usize;
+            let n2 = if round % 3 == 0 {
+                n1
+            } else {
+                1 + (xorshift(&mut state) % 400) as usize
+            };
+            let a = random_sample(&mut state, n1);
+            let b = random_sample(&mut state, n2);
+            let got = ks_2samp(&a, &b, KsMethod::Asymptotic).unwrap();
+            let (min_v, min_at, max_v, max_at) = reference_extremes(&a, &b);
+            let min_s = (-min_v).clamp(0.0, 1.0);
+            let (d, at, sign) = if min_s > max_v {
+                (min_s, min_at, -1)
+            } else {
+                (max_v, max_at, 1)
+            };
+            assert_eq!(got.statistic.to_bits(), d.to_bits(), "round {round}");
+            assert_eq!(
+                got.statistic_location.to_bits(),
+                at.to_bits(),
+                "round {round}"
+            );
+            assert_eq!(got.statistic_sign, sign, "round {round}");
+        }
+    }
 
     #[test]
     fn identical_samples_have_p_one() {

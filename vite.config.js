@@ -1,7 +1,8 @@
 // Vite builds the page from www/ into dist/ (relative URLs, so the book site can host it anywhere).
 // Entries: the page (index.html), the iframe form (embed.html), the Quarto-style example page, and
-// the custom element as one ES module with a stable name (dist/embed.js). After the build, the
-// "precache" plugin writes dist/sw.js, the offline service worker, with the list of built files.
+// the custom element as one ES module with a stable name (dist/embed.js), and the engine's early
+// start (www/src/boot.js, put into the two pages by the "early-engine" plugin). After the build,
+// the "precache" plugin writes dist/sw.js, the offline service worker, with the list of built files.
 import { defineConfig } from 'vite';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,29 @@ function precache() {
   };
 }
 
+/**
+ * Vite joins every module script of a page into one entry, so the page could not start its engine
+ * before its whole bundle has loaded. This adds the separate entry `boot` to index.html and
+ * embed.html as an async module script: it runs as soon as it and engine.js have arrived.
+ */
+function earlyEngine() {
+  return {
+    name: 'early-engine',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        if (!/(^|\/)(index|embed)\.html$/.test(ctx.filename ?? ctx.path ?? '')) return html;
+        const boot = Object.values(ctx.bundle ?? {}).find((c) => c.type === 'chunk' && c.isEntry && c.name === 'boot');
+        if (!boot) return html;
+        // Before the page's first module script (after the CSP, which must cover it).
+        const tag = `<script type="module" async crossorigin src="./${boot.fileName}"></script>`;
+        return html.replace(/<script type="module"/, `${tag}\n  $&`);
+      },
+    },
+  };
+}
+
 export default defineConfig({
   root: 'www',
   base: './',
@@ -48,6 +72,7 @@ export default defineConfig({
         'embed-page': resolve(here, 'www/embed.html'),
         example: resolve(here, 'www/example-quarto.html'),
         embed: resolve(here, 'www/embed.js'),
+        boot: resolve(here, 'www/src/boot.js'),
       },
       output: {
         entryFileNames: (chunk) => (chunk.name === 'embed' ? 'embed.js' : 'assets/[name]-[hash].js'),
@@ -56,7 +81,7 @@ export default defineConfig({
   },
   // The engine worker imports the wasm-bindgen glue, an ES module.
   worker: { format: 'es' },
-  plugins: [precache()],
+  plugins: [earlyEngine(), precache()],
   server: { host: '127.0.0.1', fs: { allow: ['..'] } },
   preview: { host: '127.0.0.1' },
 });

@@ -25,8 +25,9 @@ const EPSILON: f64 = f64::EPSILON;
 /// Root sorts are cached only up to this many rows (the cache holds up to 15 copies of the
 /// keys for 3 features).
 const ROOT_CACHE_MAX_ROWS: usize = 1 << 20;
-/// `1 + 2^−40`: relative padding of the proxy estimate, far above its error (≤ 10 ulps).
-const PROXY_PAD: f64 = 1.0 + 1.0 / (1u64 << 40) as f64;
+/// `1 − 2^−39`: relative margin of the proxy filter, far above the estimate's error (≤ 10
+/// ulps); see [`Scan::set_best`].
+const SKIP_FACTOR: f64 = 1.0 - 1.0 / (1u64 << 39) as f64;
 /// sklearn's `RAND_R_MAX` (2^31 − 1).
 pub(crate) const RAND_R_MAX: u32 = 0x7fff_ffff;
 
@@ -213,6 +214,9 @@ pub(crate) struct Workspace {
     root_cache: Vec<(Vec<usize>, Vec<u64>)>,
     /// (leaf node id, start, end) of each leaf in `samples`, filled by [`Workspace::build`].
     pub(crate) leaves: Vec<(usize, usize, usize)>,
+    /// Tests: scan every position the plain way (see `tests::plain_scan`).
+    #[cfg(test)]
+    plain_scan: bool,
 }
 
 /// Sequential `(Σy, Σy²)` over `y[s]` for `s` in `samples`, both from 0.0 in order
@@ -245,6 +249,8 @@ struct Scan<'a> {
     m: usize,
     w_node: f64,
     best_proxy: f64,
+    /// See [`Scan::set_best`].
+    skip_below: f64,
 }
 
 impl Scan<'_> {
@@ -270,21 +276,31 @@ impl Scan<'_> {
         let sum_right = self.sum_total - self.sum_left;
         let (sl2, sr2) = (self.sum_left * self.sum_left, sum_right * sum_right);
         // Filter: the estimate differs from the exact proxy by a few ulps (both are sums of
-        // two non-negative terms, each off by at most 4 roundings; the absolute slack covers
-        // underflow), so when even the padded estimate is below the best proxy, the exact one
-        // cannot be strictly larger.
+        // two non-negative terms, each off by at most 4 roundings; MIN_POSITIVE covers
+        // underflow), so when the estimate is below `skip_below`, the exact proxy cannot be
+        // strictly larger than the best.
         let estimate = sl2 * self.inv[p] + sr2 * self.inv[m - p];
-        if estimate * PROXY_PAD + f64::MIN_POSITIVE < self.best_proxy {
+        if estimate < self.skip_below {
             return false;
         }
         let w_left = p as f64;
         let w_right = self.w_node - w_left;
         let proxy = sl2 / w_left + sr2 / w_right;
         if proxy > self.best_proxy {
-            self.best_proxy = proxy;
+            self.set_best(proxy);
             return true;
         }
         false
+    }
+
+    /// Record a new best proxy and the estimate below which a position cannot beat it:
+    /// `(best − MIN_POSITIVE)·(1 − 2^−39)`. For an estimate below that (roundings included),
+    /// `estimate·(1 + 10 ulps) + MIN_POSITIVE` — a bound on the exact proxy — is below the
+    /// best; a best under MIN_POSITIVE (or −∞) gives a bound under 0, so nothing is skipped.
+    #[inline(always)]
+    fn set_best(&mut self, proxy: f64) {
+        self.best_proxy = proxy;
+        self.skip_below = (proxy - f64::MIN_POSITIVE) * SKIP_FACTOR;
     }
 }
 
@@ -332,6 +348,8 @@ impl Workspace {
             constant_features: vec![0; n_features],
             stack: Vec::with_capacity(64),
             leaves: Vec::with_capacity(64),
+            #[cfg(test)]
+            plain_scan: false,
         }
     }
 
@@ -594,20 +612,40 @@ impl Workspace {
                 sum_total,
                 m,
                 w_node,
-                best_proxy,
+                best_proxy: f64::NEG_INFINITY,
+                skip_below: f64::NEG_INFINITY,
             };
+            scan.set_best(best_proxy);
             scan.rchain[m] = sum_total;
             let mut found = None;
-            if self.distinct[feature] {
-                let mut prev_v = first;
-                for (p, &s) in samples.iter().enumerate().skip(1) {
-                    let cur_v = col[s as usize];
+            #[cfg(test)]
+            let plain = self.plain_scan;
+            #[cfg(not(test))]
+            let plain = false;
+            if plain {
+                #[cfg(test)]
+                {
+                    found = tests::plain_scan(
+                        y,
+                        col,
+                        samples,
+                        min_samples_leaf,
+                        sum_total,
+                        &mut best_proxy,
+                    );
+                    scan.best_proxy = best_proxy;
+                }
+            } else if self.distinct[feature] {
+                // Positions outside [min_samples_leaf, m − min_samples_leaf] are never split
+                // positions.
+                let lo = min_samples_leaf.max(1);
+                let hi_p = m.saturating_sub(min_samples_leaf);
+                let mut prev_v = samples.get(lo - 1).map_or(0.0, |&s| col[s as usize]);
+                for p in lo..=hi_p {
+                    let cur_v = col[samples[p] as usize];
                     let pv = prev_v;
                     prev_v = cur_v;
-                    if cur_v <= pv + FEATURE_THRESHOLD
-                        || p < min_samples_leaf
-                        || m - p < min_samples_leaf
-                    {
+                    if cur_v <= pv + FEATURE_THRESHOLD {
                         continue;
                     }
                     if scan.improves_at(p) {
@@ -767,6 +805,102 @@ mod tests {
             let mut slow = Workspace::new(&x, n, nf);
             assert!(fast.distinct[0]);
             slow.distinct.iter_mut().for_each(|d| *d = false);
+            let (mut a, mut b) = (Tree::default(), Tree::default());
+            for round in 0..3 {
+                fast.build(&y, seed + round, cfg, &mut a);
+                slow.build(&y, seed + round, cfg, &mut b);
+                assert_eq!(a, b, "case {case} round {round}: n {n}, {cfg:?}");
+                assert_eq!(fast.samples(), slow.samples(), "case {case} round {round}");
+            }
+        }
+    }
+
+    /// The split scan as the Cython reads: gather y and the values in sample order, test
+    /// every position (`next_p`, `min_samples_leaf`), update forward or from the end
+    /// (recomputing the reverse chain each time), and compare the exact proxy, unfiltered.
+    /// Returns the new best `(p, prev value, value)` if the feature improves `best_proxy`.
+    pub(super) fn plain_scan(
+        y: &[f64],
+        col: &[f32],
+        samples: &[u32],
+        min_samples_leaf: usize,
+        sum_total: f64,
+        best_proxy: &mut f64,
+    ) -> Option<(usize, f32, f32)> {
+        let m = samples.len();
+        let ys: Vec<f64> = samples.iter().map(|&s| y[s as usize]).collect();
+        let fvs: Vec<f32> = samples.iter().map(|&s| col[s as usize]).collect();
+        let (mut pos, mut sum_left, mut found) = (0usize, 0.0f64, None);
+        for p in 1..m {
+            if fvs[p] <= fvs[p - 1] + FEATURE_THRESHOLD {
+                continue;
+            }
+            if p < min_samples_leaf || m - p < min_samples_leaf {
+                continue;
+            }
+            if p - pos <= m - p {
+                for &v in &ys[pos..p] {
+                    sum_left += v;
+                }
+            } else {
+                sum_left = sum_total;
+                for &v in ys[p..].iter().rev() {
+                    sum_left -= v;
+                }
+            }
+            pos = p;
+            let sum_right = sum_total - sum_left;
+            let proxy = sum_left * sum_left / p as f64 + sum_right * sum_right / (m - p) as f64;
+            if proxy > *best_proxy {
+                *best_proxy = proxy;
+                found = Some((p, fvs[p - 1], fvs[p]));
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn fast_scan_builds_the_same_trees_as_the_plain_scan() {
+        // The filtered, key-driven scan against `plain_scan`, over random sizes, depths, leaf
+        // minimums, tie patterns (distinct, 2, 5, 90 values, float32 steps below
+        // FEATURE_THRESHOLD) and targets with few or many distinct values.
+        let mut s = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for case in 0..300 {
+            let n = 2 + (next() % 700) as usize;
+            let nf = 1 + (next() % 3) as usize;
+            let mut x = vec![0f32; n * nf];
+            for f in 0..nf {
+                let kind = next() % 5;
+                for i in 0..n {
+                    x[f * n + i] = match kind {
+                        0 => ((i * 7919) % n) as f32 * 0.5,
+                        1 => (next() % 2) as f32,
+                        2 => (next() % 5) as f32 - 2.0,
+                        3 => (next() % 90) as f32,
+                        // steps of 1e-8 around 1: many values closer than the threshold
+                        _ => 1.0 + (next() % 50) as f32 * 1e-8,
+                    };
+                }
+            }
+            let levels = 1 + next() % 1000;
+            let y: Vec<f64> = (0..n)
+                .map(|_| (next() % levels) as f64 / 37.0 - 0.4)
+                .collect();
+            let cfg = TreeConfig {
+                max_depth: 1 + (next() % 5) as usize,
+                min_samples_split: 2 + (next() % 6) as usize,
+                min_samples_leaf: 1 + (next() % 5) as usize,
+            };
+            let seed = (next() % 1000) as u32;
+            let mut fast = Workspace::new(&x, n, nf);
+            let mut slow = Workspace::new(&x, n, nf);
+            slow.plain_scan = true;
             let (mut a, mut b) = (Tree::default(), Tree::default());
             for round in 0..3 {
                 fast.build(&y, seed + round, cfg, &mut a);

@@ -16,9 +16,9 @@ use serde::Serialize;
 
 use crate::data::{make_data, Drift, Frame};
 use crate::fingerprint::fingerprint;
-use crate::gbm::{GbmModel, GbmParams};
+use crate::gbm::GbmModel;
 use crate::metrics::roc_auc;
-use crate::split::train_test_split;
+use crate::pipeline::{train_book, Trained};
 use crate::stats::ks::{ks_2samp, KsMethod, KsResult};
 use crate::{Error, Result};
 
@@ -132,15 +132,7 @@ impl ChapterRun {
 /// # Errors
 /// Errors of the split, the fit (e.g. one class only) or the AUC.
 pub fn train_registered(df: &Frame, version: &str) -> Result<Registered> {
-    let (train, test) = train_test_split(df.len(), 0.25, 42)?;
-    let model = GbmParams::new().check()?.fit_frame(df, &train)?;
-    let x_test: Vec<[f64; 3]> = test.iter().filter_map(|&i| df.feature_row(i)).collect();
-    let labels = df.labels();
-    let y_test: Vec<i64> = test
-        .iter()
-        .filter_map(|&i| labels.get(i).copied())
-        .collect();
-    let auc = roc_auc(&y_test, &model.predict_proba(&x_test)?)?;
+    let Trained { model, auc } = train_book(df, 42)?;
     Ok(Registered {
         version: version.to_string(),
         data_fingerprint: fingerprint(df).short,

@@ -13,11 +13,11 @@
 //! the page can report progress between chunks.
 
 use crate::data::{make_data_from, Drift, Frame, MAX_ROWS};
-use crate::gbm::{GbmModel, GbmParams};
+use crate::gbm::GbmModel;
 use crate::metrics::roc_auc;
 use crate::numpy::seed_sequence::u128_to_words;
 use crate::numpy::{Generator, SeedSequence};
-use crate::split::train_test_split;
+use crate::pipeline::train_book;
 use crate::stats::ks::{ks_sorted, sort_total, KsMethod};
 use crate::stats::{benjamini_hochberg, bonferroni};
 use crate::{Error, Result};
@@ -288,37 +288,6 @@ pub fn drift_trials(p: &DriftTrialsParams) -> Result<DriftTrials> {
     Ok(out)
 }
 
-/// A model trained the book's way: `train_test_split(test_size=0.25, random_state=42)` then
-/// `GradientBoostingClassifier(random_state=42).fit` on the training rows.
-#[derive(Debug, Clone)]
-pub struct Trained {
-    /// The fitted model.
-    pub model: GbmModel,
-    /// ROC AUC on the model's own test split.
-    pub auc: f64,
-}
-
-/// Train on `df` as the book does and score the held-out quarter.
-///
-/// # Errors
-/// Too few rows for a split, or one class only in the training or test rows.
-pub fn train_book(df: &Frame) -> Result<Trained> {
-    let (train, test) = train_test_split(df.len(), 0.25, 42)?;
-    let rows = df.features();
-    let labels = df.labels();
-    let pick = |idx: &[usize]| -> (Vec<[f64; 3]>, Vec<i64>) {
-        (
-            idx.iter().map(|&i| rows[i]).collect(),
-            idx.iter().map(|&i| labels[i]).collect(),
-        )
-    };
-    let (x_train, y_train) = pick(&train);
-    let (x_test, y_test) = pick(&test);
-    let model = GbmParams::new().check()?.fit(&x_train, &y_train)?;
-    let auc = roc_auc(&y_test, &model.predict_proba(&x_test)?)?;
-    Ok(Trained { model, auc })
-}
-
 /// ROC AUC of `model` on all rows of `df`.
 ///
 /// # Errors
@@ -380,18 +349,20 @@ pub fn promotion_trials(p: &PromotionTrialsParams) -> Result<PromotionTrials> {
         .checked_add(p.rounds)
         .ok_or_else(|| Error::invalid("start", p.start, "start + rounds overflows"))?;
     let zero = Drift::Float(0.0);
-    let production = train_book(&make_data_from(
-        &trial_seed(p.seed, u32::MAX as usize, 0),
-        zero,
-        p.rows,
-    )?)?;
+    let production = train_book(
+        &make_data_from(&trial_seed(p.seed, u32::MAX as usize, 0), zero, p.rows)?,
+        42,
+    )?;
     let mut out = PromotionTrials {
         rounds: p.rounds,
         promotions: 0,
         diffs: Vec::with_capacity(p.rounds),
     };
     for r in p.start..p.start + p.rounds {
-        let candidate = train_book(&make_data_from(&trial_seed(p.seed, r, 1), zero, p.rows)?)?;
+        let candidate = train_book(
+            &make_data_from(&trial_seed(p.seed, r, 1), zero, p.rows)?,
+            42,
+        )?;
         let recent = make_data_from(&trial_seed(p.seed, r, 2), zero, p.rows)?;
         let current_auc = auc_on(&production.model, &recent)?;
         let candidate_auc = if p.same_data {

@@ -26,8 +26,8 @@ use crate::experiments::{column, trial_seed, Correction};
 use crate::fingerprint::fingerprint;
 use crate::gates::{FeatureTest, GateDecision, GateMetric, PromotionGate, RetrainGate};
 use crate::gbm::{GbmModel, GbmParams};
-use crate::metrics::roc_auc;
 use crate::monitor::{performance, DelayedLabels, Monitor, Reference};
+use crate::pipeline::{train_book, Trained as BookModel};
 use crate::registry::{
     Actor, Cause, Evidence, Lineage, MemStore, Metric, ModelVersion, NewVersion, Registry, Stage,
     Store,
@@ -36,7 +36,6 @@ use crate::serving::{
     analyze_canary, AnalysisOutcome, CanaryAction, CanaryPlan, CanaryStatus, Deployed, ServedBy,
     Service,
 };
-use crate::split::train_test_split;
 use crate::stats::ks::{ks_2samp, KsMethod};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -642,31 +641,6 @@ pub fn initial_data(seed: u64, schedule: &Schedule, rows: usize) -> Result<Frame
     apply_fault(df, schedule.fault(0))
 }
 
-/// Train as the book does (75/25 split with `random_state=42`, GBM on the training rows) with
-/// the GBM's `random_state`; returns the model and its AUC on the held-out quarter.
-///
-/// # Errors
-/// Too few rows, one class only.
-pub fn train_split(df: &Frame, random_state: u32) -> Result<(GbmModel, f64)> {
-    let (train, test) = train_test_split(df.len(), 0.25, 42)?;
-    let rows = df.features();
-    let labels = df.labels();
-    let pick = |idx: &[usize]| -> (Vec<[f64; 3]>, Vec<i64>) {
-        (
-            idx.iter().map(|&i| rows[i]).collect(),
-            idx.iter().map(|&i| labels[i]).collect(),
-        )
-    };
-    let (xt, yt) = pick(&train);
-    let (xs, ys) = pick(&test);
-    let model = GbmParams::new()
-        .random_state(random_state)
-        .check()?
-        .fit(&xt, &yt)?;
-    let auc = roc_auc(&ys, &model.predict_proba(&xs)?)?;
-    Ok((model, auc))
-}
-
 /// Where a loop version's training data came from (stored in its lineage `params.loop`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -812,7 +786,7 @@ pub fn rederive(mv: &ModelVersion) -> Result<Rederivation> {
         serde_json::from_str(&gbm.to_string()).map_err(|e| bad(format!("params.gbm: {e}")))?;
     let df = source_frame(&l)?;
     let data_matches = fingerprint(&df).short == mv.lineage.data_fingerprint;
-    let (model, _) = train_split(&df, params.check()?.random_state())?;
+    let model = train_book(&df, params.check()?.random_state())?.model;
     let rederived_hash = model.model_hash();
     Ok(Rederivation {
         version: mv.version,
@@ -966,7 +940,10 @@ pub async fn run_with<S: Store>(p: &LoopParams, registry: &Registry<S>) -> Resul
     let init_rows = p.rows_per_week * p.train_weeks;
     let init = initial_data(p.seed, &p.schedule, init_rows)?;
     let rs0 = random_state(0);
-    let (model0, auc0) = train_split(&init, rs0)?;
+    let BookModel {
+        model: model0,
+        auc: auc0,
+    } = train_book(&init, rs0)?;
     let lineage0 = lineage_of(
         seed_text.clone(),
         format!("{:?}", p.schedule.drift_days(0)),
@@ -1311,7 +1288,7 @@ pub async fn run_with<S: Store>(p: &LoopParams, registry: &Registry<S>) -> Resul
                 let candidate = if need_candidate {
                     let df = concat(&train_frames)?;
                     let rs = random_state(w);
-                    let (m, a) = train_split(&df, rs)?;
+                    let BookModel { model: m, auc: a } = train_book(&df, rs)?;
                     Some((df, m, a, rs))
                 } else {
                     None
@@ -1626,7 +1603,10 @@ pub struct ChapterRun {
 /// Registry errors (e.g. the labels already exist).
 pub async fn run_chapter<S: Store>(registry: &Registry<S>) -> Result<ChapterRun> {
     let reference = make_data(1, Drift::Float(0.0), 3000)?;
-    let (m1, auc_v1) = train_split(&reference, SEEDED_RANDOM_STATE)?;
+    let BookModel {
+        model: m1,
+        auc: auc_v1,
+    } = train_book(&reference, SEEDED_RANDOM_STATE)?;
     let lin1 = lineage_of("1".into(), "0.0".into(), &reference, Some(42), None)?;
     let v1 = registry
         .register(
@@ -1663,7 +1643,10 @@ pub async fn run_chapter<S: Store>(registry: &Registry<S>) -> Result<ChapterRun>
             promotion: None,
         });
     }
-    let (m2, auc_own) = train_split(&live, SEEDED_RANDOM_STATE)?;
+    let BookModel {
+        model: m2,
+        auc: auc_own,
+    } = train_book(&live, SEEDED_RANDOM_STATE)?;
     let lin2 = lineage_of("2".into(), "10".into(), &live, Some(42), None)?;
     let v2 = registry
         .register(

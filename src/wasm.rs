@@ -101,9 +101,10 @@ impl KvStore {
 // ---------------------------------------------------------------- experiments (exercises 2 and 3)
 
 use crate::experiments::{
-    bootstrap_auc_diff, column, drift_trials, promotion_trials, train_book, Correction,
-    DriftTrialsParams, PromotionTrialsParams,
+    bootstrap_auc_diff, column, drift_trials, promotion_trials, Correction, DriftTrialsParams,
+    PromotionTrialsParams,
 };
+use crate::pipeline::train_book;
 use crate::stats::ks::{ks_2samp, KsMethod};
 use serde::Deserialize;
 
@@ -299,9 +300,9 @@ pub fn bootstrap_auc_diff_js(params: JsValue) -> Result<JsValue, JsError> {
         })
     };
     let current =
-        train_book(&spec(p.current, "1", "0.0").frame("current.drift")?).map_err(js_err)?;
+        train_book(&spec(p.current, "1", "0.0").frame("current.drift")?, 42).map_err(js_err)?;
     let candidate =
-        train_book(&spec(p.candidate, "2", "10").frame("candidate.drift")?).map_err(js_err)?;
+        train_book(&spec(p.candidate, "2", "10").frame("candidate.drift")?, 42).map_err(js_err)?;
     let recent = spec(p.recent, "3", "10").frame("recent.drift")?;
     let resamples = count("resamples", p.resamples.unwrap_or(1000.0), 1, 100_000)?;
     let seed = parse_seed(p.seed.as_deref().unwrap_or("0"))?;

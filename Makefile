@@ -34,7 +34,7 @@ RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock build.rs
 WWW_SRC := $(shell find www -type f -not -path 'www/pkg/*') vite.config.js package.json
 
 .PHONY: help serve test build wasm size bench fuzz fixtures setup setup-rust setup-node setup-browser \
-        fmt lint test-native test-wasm test-e2e clean
+        fmt lint test-native test-wasm test-e2e screenshots clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -101,6 +101,9 @@ test-wasm: setup-rust setup-browser ## wasm-bindgen-test in headless Chromium
 
 test-e2e: build setup-browser ## Playwright end-to-end tests of the page (Debian's chromium)
 	playwright test
+
+screenshots: build setup-browser ## Re-take the README's screenshots into docs/ (test runs keep theirs in test-results/)
+	UPDATE_SCREENSHOTS=1 playwright test
 
 # ---------------------------------------------------------------- measurements and data
 bench: build setup-browser ## Benchmarks: native (criterion), the fit natively/WASM/sklearn, the page in Chromium

@@ -2,6 +2,7 @@
 // dark-mode toggle (body.quarto-dark, no event) and the iframe sizes itself to its content.
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { shotPath } from './helpers.mjs';
 
 test('custom element and iframe embed, follow the host theme, resize', async ({ page }) => {
   await page.goto('/example-quarto.html');
@@ -36,7 +37,7 @@ test('custom element and iframe embed, follow the host theme, resize', async ({ 
     const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0].target}`);
     expect(bad, bad.join('\n')).toEqual([]);
   }
-  await page.screenshot({ path: 'docs/screenshots/example-quarto-dark.png', fullPage: true });
+  await page.screenshot({ path: shotPath('docs/screenshots/example-quarto-dark.png'), fullPage: true });
 });
 
 test('bad attributes are reported as text, not markup', async ({ page }) => {

@@ -2,6 +2,7 @@
 // IndexedDB record survives a reload.
 import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { shotPath } from './helpers.mjs';
 
 const crateVersion = readFileSync('Cargo.toml', 'utf8').match(/^version = "(.+)"$/m)[1];
 
@@ -52,5 +53,5 @@ test('an IndexedDB record survives a reload', async ({ page }) => {
   await page.reload();
   await expect(page.locator('body')).toHaveAttribute('data-ready', '1');
   await expect(page.locator('#saved')).toHaveText(note);
-  await page.screenshot({ path: 'docs/screenshot.png', fullPage: true });
+  await page.screenshot({ path: shotPath('docs/screenshot.png'), fullPage: true });
 });

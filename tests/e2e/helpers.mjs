@@ -23,18 +23,24 @@ export async function axeLightDark(page) {
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
-/** Desktop, 375 px and dark screenshots under docs/screenshots/. */
+/**
+ * Where a screenshot for the docs goes: under test-results/ in a normal run (a test run leaves
+ * the committed files alone), into docs/ itself with UPDATE_SCREENSHOTS=1 (`make screenshots`).
+ */
+export const shotPath = (rel) => (process.env.UPDATE_SCREENSHOTS === '1' ? rel : `test-results/${rel}`);
+
+/** Desktop, 375 px and dark screenshots under docs/screenshots/ (see `shotPath`). */
 export async function screenshots(page, name) {
   const size = page.viewportSize();
-  await page.screenshot({ path: `docs/screenshots/${name}-desktop.png`, fullPage: true });
+  await page.screenshot({ path: shotPath(`docs/screenshots/${name}-desktop.png`), fullPage: true });
   await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: `docs/screenshots/${name}-dark.png`, fullPage: true });
+  await page.screenshot({ path: shotPath(`docs/screenshots/${name}-dark.png`), fullPage: true });
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 375, height: 800 });
   await page.waitForTimeout(300);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow, 'no horizontal scrolling at 375 px').toBeLessThanOrEqual(0);
-  await page.screenshot({ path: `docs/screenshots/${name}-375.png`, fullPage: true });
+  await page.screenshot({ path: shotPath(`docs/screenshots/${name}-375.png`), fullPage: true });
   await page.setViewportSize(size);
 }
 

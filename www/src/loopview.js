@@ -100,11 +100,19 @@ const SYMBOLS = { retrain: 'triangle', 'candidate rejected': 'times', promotion:
 export function aucPlot(Plot, width, t, { week = null, compare = null, height = 240 } = {}) {
   const pts = t.weeks.filter((w) => w.auc !== null).map((w) => ({ week: w.week, auc: w.auc, run: compare ? compare.name : 'AUC' }));
   const cmp = compare ? compare.timeline.weeks.filter((w) => w.auc !== null).map((w) => ({ week: w.week, auc: w.auc, run: compare.other })) : [];
-  const ev = markedEvents(t).map((e) => ({ ...e, y: e.auc ?? t.summary.auc_threshold }));
   const all = [...pts, ...cmp];
-  const kinds = Object.keys(SYMBOLS).filter((k) => ev.some((e) => e.what === k));
   const lo = Math.min(t.summary.auc_threshold, ...all.map((d) => d.auc));
-  const hi = Math.max(...all.map((d) => d.auc), t.summary.auc_threshold);
+  let hi = Math.max(...all.map((d) => d.auc), t.summary.auc_threshold);
+  // Several decisions in one week stack upwards from the week's AUC instead of hiding each other.
+  const step = Math.max(hi - lo, 0.01) * 0.09;
+  const inWeek = new Map();
+  const ev = markedEvents(t).map((e) => {
+    const k = inWeek.get(e.week) ?? 0;
+    inWeek.set(e.week, k + 1);
+    return { ...e, y: (e.auc ?? t.summary.auc_threshold) + k * step };
+  });
+  hi = Math.max(hi, ...ev.map((e) => e.y));
+  const kinds = Object.keys(SYMBOLS).filter((k) => ev.some((e) => e.what === k));
   return Plot.plot({
     width, height, style: baseStyle, marginLeft: 46, marginRight: 12,
     x: { label: 'week', domain: [0, Math.max(1, t.weeks.length - 1)] },

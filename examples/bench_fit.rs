@@ -10,14 +10,6 @@ use mlops_loop::gbm::GbmParams;
 use mlops_loop::split::train_test_split;
 use std::time::Instant;
 
-/// On-CPU time of this thread in ms (Linux `/proc/thread-self/schedstat`), if available: less
-/// sensitive than wall time to other processes on a shared machine.
-fn thread_cpu_ms() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
-    Some(ns / 1e6)
-}
-
 fn main() {
     let mut out = Vec::new();
     for arg in std::env::args().skip(1) {
@@ -48,27 +40,15 @@ fn main() {
         let y: Vec<i64> = train.iter().map(|&i| df.labels()[i]).collect();
         let params = GbmParams::new().check().expect("default params are valid");
         let mut times = Vec::with_capacity(reps);
-        let mut cpu = Vec::with_capacity(reps);
         for _ in 0..reps.max(1) {
-            let c = thread_cpu_ms();
             let t = Instant::now();
             let m = params.fit(&x, &y).expect("fit");
             times.push(t.elapsed().as_secs_f64() * 1e3);
-            if let (Some(a), Some(b)) = (c, thread_cpu_ms()) {
-                cpu.push(b - a);
-            }
             std::hint::black_box(m);
         }
         times.sort_by(f64::total_cmp);
-        cpu.sort_by(f64::total_cmp);
-        let cpu = match (cpu.first(), cpu.get(cpu.len() / 2)) {
-            (Some(lo), Some(med)) => {
-                format!(", \"cpu_median_ms\": {med:.3}, \"cpu_min_ms\": {lo:.3}")
-            }
-            _ => String::new(),
-        };
         out.push(format!(
-            "{{\"train_rows\": {}, \"median_ms\": {:.3}, \"reps\": {}{cpu}}}",
+            "{{\"train_rows\": {}, \"median_ms\": {:.3}, \"reps\": {}}}",
             x.len(),
             times[times.len() / 2],
             times.len()

@@ -43,8 +43,23 @@
 //! whose sequential float chains (4-cycle latency per add) are the floor. Beyond 2 250 rows the
 //! continuous column has float32 ties (about 7 tied pairs at 22 500 rows, 750 at 225 000), so it
 //! too goes through the full introsort, which is why the cost grows faster than the rows.
-//! Measured and dropped: a branch-free partition (no faster on the sorts of a real fit) and a
-//! run-aware partition that moves runs of keys above the pivot with one memmove (no faster).
+//! Measured and dropped: a branch-free transcription of the swap loop (its select chain through
+//! memory is as slow as the mispredictions) and a run-aware partition that moves runs of keys
+//! above the pivot with one memmove (no faster).
+//!
+//! Since then (back to back on the same machine, 2 250 rows, native; the machine was shared with
+//! other builds, so single figures vary by ±5 %): the partition is computed in a branch-free
+//! closed form (`sort::partition3_branch_free`: count, exchange the front's keys above the pivot
+//! with the back's others, shift the back by one, then the `<`/`==` pass as selects) —
+//! 24.3–24.8 → 23.2–23.8 ms; the split scan reads `y` through the sample order and finds a
+//! tied column's split positions from its sorted keys (no gathered buffers) — −6 % of
+//! instructions; the distinct column's scan skips the `min_samples_leaf` tests and the proxy
+//! filter is a single compare — 22.0 → 21.4 ms. Total 23.8–24.8 → 21.4–21.7 ms natively (about
+//! −10 %); in WASM (Node 20, opt-level "s", wasm-opt -Oz, best of 31) 26.7–27.5 → 25.0–25.1 ms
+//! (about −7 %). The sort is still about 40 % of the fit and the scans about 25 %: the
+//! ≤ 18 ms WASM goal needs more (ideas not done: cache non-root sorts by the node's path —
+//! about 20 % of the tied columns' sorted elements repeat between trees; merge two partition
+//! levels into one data movement; the software `fma` inside `libm::exp`, about 2 %).
 //! Not done yet: sort a column with sparse ties lazily (run the introsort passes only on
 //! subarrays whose key range holds a tie, fill tie-free ranges from the presorted list; about
 //! 3–5x on that column at 22 500+ rows).

@@ -18,7 +18,7 @@ use crate::data::{make_data, Drift, Frame};
 use crate::fingerprint::fingerprint;
 use crate::gbm::GbmModel;
 use crate::metrics::roc_auc;
-use crate::pipeline::{train_book, Trained};
+use crate::pipeline::{held_out_auc, train_book, Trained};
 use crate::stats::ks::{ks_2samp, KsMethod, KsResult};
 use crate::{Error, Result};
 
@@ -133,13 +133,35 @@ impl ChapterRun {
 /// Errors of the split, the fit (e.g. one class only) or the AUC.
 pub fn train_registered(df: &Frame, version: &str) -> Result<Registered> {
     let Trained { model, auc } = train_book(df, 42)?;
-    Ok(Registered {
+    Ok(registered(df, version, model, auc))
+}
+
+fn registered(df: &Frame, version: &str, model: GbmModel, auc: f64) -> Registered {
+    Registered {
         version: version.to_string(),
         data_fingerprint: fingerprint(df).short,
         auc,
         model_hash: model.model_hash(),
         model,
-    })
+    }
+}
+
+/// Models already fitted the book's way on the chapter's data, for [`run_chapter_with`] to use
+/// instead of fitting them itself (the page fits the two in two workers at once).
+#[derive(Debug, Clone, Default)]
+pub struct Pretrained {
+    /// `train_book(reference frame, 42).model`.
+    pub current: Option<GbmModel>,
+    /// `train_book(live frame, 42).model`.
+    pub candidate: Option<GbmModel>,
+}
+
+/// Use `model` when given (its held-out AUC, fingerprint and hash computed here), else train.
+fn register_or_train(df: &Frame, version: &str, model: Option<&GbmModel>) -> Result<Registered> {
+    match model {
+        Some(m) => Ok(registered(df, version, m.clone(), held_out_auc(df, m)?)),
+        None => train_registered(df, version),
+    }
 }
 
 /// Run the chapter: register, test drift, retrain and compare on recent data.
@@ -156,6 +178,16 @@ pub fn train_registered(df: &Frame, version: &str) -> Result<Registered> {
 /// [`Error::Invalid`] naming `alpha` outside (0, 1) or `margin` not finite; errors of
 /// `make_data`, the fit, the AUC or the KS test for unusable data.
 pub fn run_chapter(params: &ChapterParams) -> Result<ChapterRun> {
+    run_chapter_with(params, &Pretrained::default())
+}
+
+/// [`run_chapter`] with models fitted elsewhere: each given model is used as the caller's
+/// promise that it is `train_book` of that frame (the result is then identical); a missing one is
+/// fitted here.
+///
+/// # Errors
+/// As [`run_chapter`].
+pub fn run_chapter_with(params: &ChapterParams, pretrained: &Pretrained) -> Result<ChapterRun> {
     if !(params.alpha > 0.0 && params.alpha < 1.0) {
         return Err(Error::invalid("alpha", params.alpha, "must be in (0, 1)"));
     }
@@ -163,7 +195,11 @@ pub fn run_chapter(params: &ChapterParams) -> Result<ChapterRun> {
         return Err(Error::invalid("margin", params.margin, "must be finite"));
     }
     let reference = params.reference.frame()?;
-    let current = train_registered(&reference, &params.current_version)?;
+    let current = register_or_train(
+        &reference,
+        &params.current_version,
+        pretrained.current.as_ref(),
+    )?;
     let mut lines = vec![format!(
         "registered model {} data={} AUC={}",
         current.version,
@@ -186,7 +222,11 @@ pub fn run_chapter(params: &ChapterParams) -> Result<ChapterRun> {
 
     let (mut candidate, mut cur_recent, mut cand_recent, mut promote) = (None, None, None, false);
     if retrain {
-        let cand = train_registered(&live, &params.candidate_version)?;
+        let cand = register_or_train(
+            &live,
+            &params.candidate_version,
+            pretrained.candidate.as_ref(),
+        )?;
         let recent = params.recent.frame()?;
         let x = recent.features();
         let a_cur = roc_auc(recent.labels(), &current.model.predict_proba(&x)?)?;
@@ -270,6 +310,32 @@ pub fn py_format_e(x: f64, prec: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pretrained_models_give_the_same_run() {
+        let mut params = ChapterParams::default();
+        for margin in [0.0, 0.02] {
+            params.margin = margin;
+            let plain = run_chapter(&params).unwrap();
+            // The models as another worker sends them: fitted, then through their JSON.
+            let fit = |spec: &DataSpec| {
+                let m = train_book(&spec.frame().unwrap(), 42).unwrap().model;
+                GbmModel::from_json(&m.to_json()).unwrap()
+            };
+            let pre = Pretrained {
+                current: Some(fit(&params.reference)),
+                candidate: Some(fit(&params.live)),
+            };
+            let with = run_chapter_with(&params, &pre).unwrap();
+            assert_eq!(with, plain);
+            assert_eq!(with.current.auc.to_bits(), plain.current.auc.to_bits());
+            let only_current = Pretrained {
+                candidate: None,
+                ..pre
+            };
+            assert_eq!(run_chapter_with(&params, &only_current).unwrap(), plain);
+        }
+    }
 
     #[test]
     fn book_output_is_reproduced() {

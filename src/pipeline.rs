@@ -36,14 +36,28 @@ pub fn train_book(df: &Frame, random_state: u32) -> Result<Trained> {
         .random_state(random_state)
         .check()?
         .fit_frame(df, &train)?;
-    let x_test: Vec<[f64; 3]> = test.iter().filter_map(|&i| df.feature_row(i)).collect();
+    let auc = auc_on_rows(df, &model, &test)?;
+    Ok(Trained { model, auc })
+}
+
+/// ROC AUC of `model` on the book's held-out quarter of `df` (the test rows of
+/// `train_test_split(test_size=0.25, random_state=42)`), as [`train_book`] reports it.
+///
+/// # Errors
+/// Too few rows for a split, or one class only in the test rows.
+pub fn held_out_auc(df: &Frame, model: &GbmModel) -> Result<f64> {
+    let (_, test) = train_test_split(df.len(), 0.25, 42)?;
+    auc_on_rows(df, model, &test)
+}
+
+fn auc_on_rows(df: &Frame, model: &GbmModel, rows: &[usize]) -> Result<f64> {
+    let x: Vec<[f64; 3]> = rows.iter().filter_map(|&i| df.feature_row(i)).collect();
     let labels = df.labels();
-    let y_test: Vec<i64> = test
+    let y: Vec<i64> = rows
         .iter()
         .filter_map(|&i| labels.get(i).copied())
         .collect();
-    let auc = roc_auc(&y_test, &model.predict_proba(&x_test)?)?;
-    Ok(Trained { model, auc })
+    roc_auc(&y, &model.predict_proba(&x)?)
 }
 
 /// A training recipe: the inputs of `make_data` as the user typed them.

@@ -314,7 +314,8 @@ pub fn bootstrap_auc_diff_js(params: JsValue) -> Result<JsValue, JsError> {
 
 // ---------------------------------------------------------------- the chapter (walkthrough)
 
-use crate::chapter::{run_chapter, ChapterParams, DataSpec, Registered};
+use crate::chapter::{run_chapter_with, ChapterParams, DataSpec, Pretrained, Registered};
+use crate::gbm::GbmModel;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -328,6 +329,10 @@ struct ChapterJs {
     rows: Option<f64>,
     alpha: Option<f64>,
     margin: Option<f64>,
+    /// A model from `trainModel` on the reference data, used instead of fitting it here.
+    current_model: Option<String>,
+    /// A model from `trainModel` on the live data, used instead of fitting it here.
+    candidate_model: Option<String>,
 }
 
 #[derive(serde::Serialize)]
@@ -394,7 +399,19 @@ pub fn chapter(params: JsValue) -> Result<JsValue, JsError> {
         margin: p.margin.unwrap_or(0.0),
         ..ChapterParams::default()
     };
-    let run = run_chapter(&params).map_err(js_err)?;
+    let model = |field: &'static str, json: &Option<String>| {
+        json.as_deref()
+            .map(|text| {
+                GbmModel::from_json(text)
+                    .map_err(|e| jserr(format!("{field}: not a model from trainModel ({e})")))
+            })
+            .transpose()
+    };
+    let pretrained = Pretrained {
+        current: model("current_model", &p.current_model)?,
+        candidate: model("candidate_model", &p.candidate_model)?,
+    };
+    let run = run_chapter_with(&params, &pretrained).map_err(js_err)?;
     to_js(&ChapterRunJs {
         lines: run.lines.clone(),
         registered: (&run.current).into(),
@@ -409,6 +426,29 @@ pub fn chapter(params: JsValue) -> Result<JsValue, JsError> {
         candidate_auc_recent: run.candidate_auc_recent,
         promote: run.promote,
     })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrainModelJs {
+    seed: Option<String>,
+    drift: Option<String>,
+    rows: Option<f64>,
+}
+
+/// Fit the book's model on `make_data(seed, drift, rows)` (`train_book`: the 75 % split,
+/// `random_state=42`) and return it as JSON: what `chapter` takes as `current_model` /
+/// `candidate_model`, so that a second worker can fit one of the chapter's two models meanwhile.
+#[wasm_bindgen(js_name = trainModel)]
+pub fn train_model(params: JsValue) -> Result<String, JsError> {
+    let p: TrainModelJs = from_js("trainModel params", params)?;
+    let spec = DataSpec {
+        seed: parse_seed(p.seed.as_deref().unwrap_or("1"))?,
+        drift: drift_of("drift", p.drift.as_deref().unwrap_or("0.0"))?,
+        rows: count("rows", p.rows.unwrap_or(3000.0), 4, crate::data::MAX_ROWS)?,
+    };
+    let df = make_data(spec.seed, spec.drift, spec.rows).map_err(js_err)?;
+    Ok(train_book(&df, 42).map_err(js_err)?.model.to_json())
 }
 
 // ---------------------------------------------------------------- the registry on IndexedDB

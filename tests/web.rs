@@ -136,6 +136,32 @@ fn the_chapter_prints_the_books_three_lines_in_wasm() {
 }
 
 #[wasm_bindgen_test]
+fn the_chapter_with_models_from_train_model_is_the_same_run() {
+    let fit = |seed: &str, drift: &str| {
+        mlops_loop::train_model(obj(&[("seed", seed.into()), ("drift", drift.into())]))
+            .expect("trainModel")
+    };
+    let plain = mlops_loop::chapter(obj(&[("margin", 0.01.into())])).expect("chapter");
+    let with = mlops_loop::chapter(obj(&[
+        ("margin", 0.01.into()),
+        ("current_model", fit("1", "0.0").into()),
+        ("candidate_model", fit("2", "10").into()),
+    ]))
+    .expect("chapter with models");
+    let json = |v: &wasm_bindgen::JsValue| js_sys::JSON::stringify(v).expect("json");
+    assert_eq!(json(&with), json(&plain));
+    let bad = mlops_loop::chapter(obj(&[("candidate_model", "{\"trees\": 1}".into())]));
+    let msg = bad.map(|_| ()).map_err(|e| {
+        let v: wasm_bindgen::JsValue = e.into();
+        js_sys::Error::from(v).message().as_string().unwrap_or_default()
+    });
+    assert!(
+        matches!(&msg, Err(m) if m.starts_with("candidate_model: not a model from trainModel")),
+        "{msg:?}"
+    );
+}
+
+#[wasm_bindgen_test]
 fn run_loop_is_deterministic_and_rejects_bad_params() {
     let params = || {
         obj(&[

@@ -159,6 +159,8 @@ const CHAPTER_KEYS: &[&str] = &[
     "rows",
     "alpha",
     "margin",
+    "current_model",
+    "candidate_model",
 ];
 const LOOP_KEYS: &[&str] = &[
     "weeks",
@@ -225,6 +227,10 @@ async fn ten_thousand_hostile_calls_and_no_trap() {
         n.check(
             "chapter",
             mlops_loop::chapter(params(&mut rng, CHAPTER_KEYS)),
+        );
+        n.check(
+            "trainModel",
+            mlops_loop::train_model(params(&mut rng, SAMPLE_KEYS)),
         );
         n.check("runLoop", mlops_loop::run_loop(params(&mut rng, LOOP_KEYS)));
         n.check(

@@ -84,19 +84,44 @@ async function compileLite() {
   }
 }
 
-/** The page's one engine (one worker, one WASM instance), started on first use. */
+let liteModule = null;
+
+/** Start an engine worker and hand it the page's compiled lite module (or null: it fetches it). */
+function startEngine(name) {
+  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name });
+  const eng = new Engine(w);
+  liteModule ??= compileLite();
+  // The worker waits for this one message before it instantiates the lite module.
+  liteModule.then((module) => {
+    try {
+      w.postMessage({ wasm: module });
+    } catch {
+      w.postMessage({ wasm: null }); // a module this browser cannot send to a worker
+    }
+  });
+  return eng;
+}
+
+/** The page's main engine (one worker, one WASM instance), started on first use. */
 export function engine() {
-  if (!shared) {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'mlops-loop-engine' });
-    shared = new Engine(w);
-    // The worker waits for this one message before it instantiates the lite module.
-    compileLite().then((module) => {
-      try {
-        w.postMessage({ wasm: module });
-      } catch {
-        w.postMessage({ wasm: null }); // a module this browser cannot send to a worker
-      }
-    });
-  }
+  shared ??= startEngine('mlops-loop-engine');
   return shared;
+}
+
+let spare = null;
+let spareUp = false;
+
+/**
+ * A second engine worker for work that splits in two (the walkthrough fits its two models at
+ * once). Started on the first ask; returns null until it is ready, and always on a one-core
+ * device, so callers keep their one-worker path.
+ */
+export function spareEngine() {
+  if ((navigator.hardwareConcurrency ?? 1) < 2) return null;
+  if (!spare) {
+    engine();
+    spare = startEngine('mlops-loop-engine-2');
+    spare.ready.then(() => { spareUp = true; }, () => {});
+  }
+  return spareUp ? spare : null;
 }

@@ -147,6 +147,7 @@ const handlers = {
   version: () => api('version')(),
   dataFingerprint: (id, seed, drift, rows) => api('dataFingerprint')(seed, drift, rows),
   chapter: (id, params) => api('chapter')(params),
+  trainModel: (id, params) => api('trainModel')(params),
   ksSamples: (id, a, b, column) => api('ksSamples')(a, b, column),
   bootstrapAucDiff: (id, params) => api('bootstrapAucDiff')(params),
   runLoop: (id, params) => api('runLoop')(params),
@@ -169,7 +170,7 @@ const handlers = {
 const NEEDS = { driftSweep: 'driftTrials', kvGet: 'KvStore', kvPut: 'KvStore', kvDelete: 'KvStore', registry: 'Registry' };
 
 /** Which of the documented exports this build of the core has (panels light up when theirs exist). */
-const EXPORTS = ['version', 'dataFingerprint', 'KvStore', 'chapter', 'ksSamples', 'driftTrials',
+const EXPORTS = ['version', 'dataFingerprint', 'KvStore', 'chapter', 'trainModel', 'ksSamples', 'driftTrials',
   'promotionTrials', 'bootstrapAucDiff', 'runLoop', 'Registry'];
 
 /**
@@ -182,7 +183,7 @@ const compiled = new Promise((resolve) => { wasmFromPage = resolve; });
 const ready = compiled.then((module) => init(module ? { module_or_path: module } : undefined)).then(() => {
   // The page reads its note right after `ready`: open IndexedDB now, while it asks for the
   // fingerprint (the open's failure is reported to the call that needs the store).
-  openKv().catch(() => {});
+  if (self.name !== 'mlops-loop-engine-2') openKv().catch(() => {}); // the spare worker has no store
   const exports = EXPORTS.filter((n) => typeof lite[n] === 'function' || FULL_ONLY.includes(n));
   postMessage({ ready: true, version: api('version')(), exports });
 }).catch((e) => {

@@ -2,6 +2,28 @@
 // three lines exactly; every number comes from the WASM core's `chapter(params)`.
 import { h, progress } from '../ui.js';
 import { comingNotice } from '../app.js';
+import { spareEngine } from '../engine.js';
+
+/**
+ * `chapter(params)`, with its two model fits done at once when a second worker is up: the main
+ * worker fits the current model on the training data while the spare fits the candidate on the
+ * live data, and `chapter` then uses both (the same run, bit for bit: see `trainModel` in
+ * docs/wasm-api.md). Any failure there falls back to the plain call, which names the bad field.
+ */
+async function runChapter(eng, params) {
+  const spare = spareEngine();
+  if (spare && spare.has('trainModel') && eng.has('trainModel')) {
+    try {
+      const [current, candidate] = await Promise.all([
+        eng.call('trainModel', [{ seed: params.seed_train, drift: params.drift_train, rows: params.rows }]),
+        spare.call('trainModel', [{ seed: params.seed_live, drift: params.drift_live, rows: params.rows }]),
+      ]);
+      const r = await eng.call('chapter', [{ ...params, current_model: current, candidate_model: candidate }]);
+      return { ...r, fits: 'two workers' };
+    } catch { /* the plain call below reports the problem with the field's own name */ }
+  }
+  return { ...(await eng.call('chapter', [params])), fits: 'one worker' };
+}
 
 const SEED = (name, label, def) => ({ name, label, kind: 'seed', default: def });
 const DRIFT = (name, label, def) => ({ name, label, kind: 'drift', min: -90, max: 360, default: def,
@@ -90,9 +112,10 @@ export const walkthrough = {
       root.setAttribute('aria-busy', 'true');
       try {
         const params = Object.fromEntries(walkthrough.controls.map((c) => [c.name, ctx.values[c.name]]));
-        const r = await ctx.engine.call('chapter', [params]);
+        const r = await runChapter(ctx.engine, params);
         if (my !== seq) return;
         show(r, upto);
+        root.dataset.fits = r.fits;
         err.textContent = '';
         ctx.announce(`Step results: ${r.lines.slice(0, upto + 1).join('; ')}`);
         root.dataset.state = 'done';

@@ -71,6 +71,61 @@ export class Engine {
 
 let shared = null;
 
+function concat(a, b) {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * Experiments whose trials split into two index ranges: trial i is seeded by its index alone, so
+ * trials [s, s+h) in one worker and [s+h, s+n) in the other give exactly the one-worker result.
+ */
+const SPLITTABLE = {
+  driftTrials: {
+    count: 'trials',
+    default: 100,
+    merge: (a, b) => ({
+      trials: a.trials + b.trials,
+      alarms: a.alarms + b.alarms,
+      alarms_per_feature: a.alarms_per_feature.map((x, i) => x + b.alarms_per_feature[i]),
+      pvalues: concat(a.pvalues, b.pvalues),
+    }),
+  },
+  promotionTrials: {
+    count: 'rounds',
+    default: 100,
+    merge: (a, b) => ({ rounds: a.rounds + b.rounds, promotions: a.promotions + b.promotions, diffs: concat(a.diffs, b.diffs) }),
+  },
+};
+/** Below this many trials a split costs more than it saves. */
+const MIN_SPLIT = 20;
+
+/** The main engine: as Engine, but splittable experiments use the spare worker too when it is up. */
+class MainEngine extends Engine {
+  call(method, args = [], opts = {}) {
+    const how = SPLITTABLE[method];
+    const spare = how ? spareEngine() : null;
+    const p = args[0] ?? {};
+    const total = how ? (p[how.count] ?? how.default) : 0;
+    if (!spare || !spare.has(method) || !Number.isInteger(total) || total < MIN_SPLIT || args.length !== 1) {
+      return super.call(method, args, opts);
+    }
+    const half = Math.floor(total / 2);
+    const start = p.start ?? 0;
+    const done = [0, 0];
+    const progress = (i) => (pr) => {
+      done[i] = pr.done;
+      opts.onProgress?.({ done: done[0] + done[1], total });
+    };
+    return Promise.all([
+      super.call(method, [{ ...p, [how.count]: half, start }], { ...opts, onProgress: progress(0) }),
+      spare.call(method, [{ ...p, [how.count]: total - half, start: start + half }], { ...opts, onProgress: progress(1) }),
+    ]).then(([a, b]) => how.merge(a, b));
+  }
+}
+
 /**
  * Compile the engine's lite WASM module (index.html preloads it, so the bytes are usually here
  * already). Runs while the worker starts; resolves to null if this browser cannot do it here.
@@ -87,9 +142,9 @@ async function compileLite() {
 let liteModule = null;
 
 /** Start an engine worker and hand it the page's compiled lite module (or null: it fetches it). */
-function startEngine(name) {
+function startEngine(name, Kind = Engine) {
   const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name });
-  const eng = new Engine(w);
+  const eng = new Kind(w);
   liteModule ??= compileLite();
   // The worker waits for this one message before it instantiates the lite module.
   liteModule.then((module) => {
@@ -104,7 +159,7 @@ function startEngine(name) {
 
 /** The page's main engine (one worker, one WASM instance), started on first use. */
 export function engine() {
-  shared ??= startEngine('mlops-loop-engine');
+  shared ??= startEngine('mlops-loop-engine', MainEngine);
   return shared;
 }
 
@@ -113,7 +168,8 @@ let spareUp = false;
 
 /**
  * A second engine worker for work that splits in two (the walkthrough fits its two models at
- * once). Started on the first ask; returns null until it is ready, and always on a one-core
+ * once; the trial experiments run half their trials each). Panels with such work ask for it when
+ * they mount, so that it is up by the time a reader presses a button. Started on the first ask; returns null until it is ready, and always on a one-core
  * device, so callers keep their one-worker path.
  */
 export function spareEngine() {

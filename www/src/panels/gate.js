@@ -4,6 +4,7 @@
 // difference; a challenge. Numbers come from the core (chapter, promotionTrials, bootstrapAucDiff).
 import { h, f3, pct, wilson, progress, result, table, jobRunner } from '../ui.js';
 import { comingNotice } from '../app.js';
+import { spareEngine } from '../engine.js';
 import { chartFigure, baseStyle } from '../charts.js';
 
 /** The challenge: spurious promotions at most 5 % of 40 same-data rounds (each round fits a model: ~0.5 s), with a margin of at most 0.02. */
@@ -26,6 +27,7 @@ export const gate = {
     { name: 'sim_seed', label: 'simulation seed', kind: 'seed', default: '0' },
   ],
   mount(root, ctx) {
+    spareEngine(); // warm the second worker: the trial experiments split across both
     const { engine, values: v } = ctx;
     const { jobs, run } = jobRunner();
 

@@ -3,6 +3,7 @@
 // challenge checked by simulation. Every number comes from the core (ksSamples, driftTrials).
 import { h, fmtP, pct, wilson, progress, result, table, jobRunner } from '../ui.js';
 import { comingNotice } from '../app.js';
+import { spareEngine } from '../engine.js';
 import { chartFigure, baseStyle, ecdfPoints, ecdfAt } from '../charts.js';
 
 const COLUMNS = [
@@ -44,6 +45,7 @@ export const trigger = {
     { name: 'small_drift', label: 'small drift for the n sweep', kind: 'drift', min: -30, max: 30, default: '1' },
   ],
   mount(root, ctx) {
+    spareEngine(); // warm the second worker: the trial experiments split across both
     const { engine, values: v } = ctx;
     if (!engine.has('ksSamples')) {
       root.append(comingNotice('ksSamples(a, b, column)'));

@@ -13,6 +13,98 @@ use super::params::{GbmParams, GbmValidParams};
 use super::tree::{Tree, TREE_LEAF, TREE_UNDEFINED};
 use crate::{Error, Result};
 
+/// Deepest tree [`Flat`] lays out (2^depth leaves per tree); deeper models use the node walk.
+const FLAT_MAX_DEPTH: usize = 8;
+
+/// The trees as complete binary trees of one depth, for a branch-free descent: node `i` has
+/// children `2i + 1` (x ≤ threshold) and `2i + 2`; a leaf above the bottom fills every bottom slot
+/// under it, and stores `learning_rate · value` (the same product the node walk computes, so the
+/// same bits). The comparisons and the order of the additions are the node walk's.
+struct Flat {
+    depth: usize,
+    feature: Vec<usize>,
+    threshold: Vec<f64>,
+    leaf: Vec<f64>,
+}
+
+impl Flat {
+    /// `None` when a tree is deeper than [`FLAT_MAX_DEPTH`] (or has no nodes).
+    fn new(trees: &[Tree], lr: f64) -> Option<Flat> {
+        let mut depth = 0;
+        for t in trees {
+            depth = depth.max(tree_depth(t, 0, 0)?);
+        }
+        let (inner, leaves) = ((1usize << depth) - 1, 1usize << depth);
+        let mut f = Flat {
+            depth,
+            feature: vec![0; inner * trees.len()],
+            threshold: vec![0.0; inner * trees.len()],
+            leaf: vec![0.0; leaves * trees.len()],
+        };
+        for (k, t) in trees.iter().enumerate() {
+            f.fill(t, lr, k, 0, 0, 0);
+        }
+        Some(f)
+    }
+
+    /// Lay out node `node` of tree `k` at slot `pos` (depth `d`).
+    fn fill(&mut self, t: &Tree, lr: f64, k: usize, node: usize, pos: usize, d: usize) {
+        let inner = (1usize << self.depth) - 1;
+        if t.children_left[node] == TREE_LEAF {
+            // Every bottom slot under `pos`: positions pos·2^r + (2^r − 1) … + 2^r at r levels down.
+            let r = self.depth - d;
+            let first = (pos << r) + (1 << r) - 1 - inner;
+            let v = lr * t.value[node];
+            let base = k << self.depth;
+            self.leaf[base + first..base + first + (1 << r)].fill(v);
+            return;
+        }
+        self.feature[k * inner + pos] = t.feature[node] as usize;
+        self.threshold[k * inner + pos] = t.threshold[node];
+        self.fill(t, lr, k, t.children_left[node] as usize, 2 * pos + 1, d + 1);
+        self.fill(
+            t,
+            lr,
+            k,
+            t.children_right[node] as usize,
+            2 * pos + 2,
+            d + 1,
+        );
+    }
+
+    /// `raw += learning_rate · value(leaf of row)` for each tree, in order.
+    fn accumulate(&self, row: &[f32], raw: &mut f64) {
+        let inner = (1usize << self.depth) - 1;
+        for k in 0..self.leaf.len() >> self.depth {
+            let (feat, thr) = (
+                &self.feature[k * inner..(k + 1) * inner],
+                &self.threshold[k * inner..(k + 1) * inner],
+            );
+            let mut i = 0;
+            for _ in 0..self.depth {
+                let go_left = f64::from(row[feat[i]]) <= thr[i];
+                i = 2 * i + 2 - usize::from(go_left);
+            }
+            *raw += self.leaf[(k << self.depth) + i - inner];
+        }
+    }
+}
+
+/// Depth below `node` (a leaf is 0), or `None` past [`FLAT_MAX_DEPTH`].
+fn tree_depth(t: &Tree, node: usize, d: usize) -> Option<usize> {
+    if d > FLAT_MAX_DEPTH {
+        return None;
+    }
+    let l = *t.children_left.get(node)?;
+    if l == TREE_LEAF {
+        return Some(d);
+    }
+    let r = *t.children_right.get(node)?;
+    let left = tree_depth(t, usize::try_from(l).ok()?, d + 1)?;
+    let right = tree_depth(t, usize::try_from(r).ok()?, d + 1)?;
+    Some(left.max(right))
+}
+
 /// Version of the JSON model format written by [`GbmModel::to_json`].
 pub const FORMAT_VERSION: u32 = 1;
 /// The `format` tag of a model file.
@@ -80,6 +172,7 @@ impl GbmModel {
     /// infinite or too large for float32.
     pub fn predict_raw<R: AsRef<[f64]>>(&self, rows: &[R]) -> Result<Vec<f64>> {
         let lr = self.params.learning_rate();
+        let flat = Flat::new(&self.trees, lr);
         let mut r32 = vec![0f32; self.n_features];
         let mut out = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
@@ -95,8 +188,13 @@ impl GbmModel {
                 *o = to_f32(v, i, j)?;
             }
             let mut raw = self.init_raw;
-            for t in &self.trees {
-                raw += lr * t.value[t.apply(&r32)];
+            match &flat {
+                Some(f) => f.accumulate(&r32, &mut raw),
+                None => {
+                    for t in &self.trees {
+                        raw += lr * t.value[t.apply(&r32)];
+                    }
+                }
             }
             out.push(raw);
         }
@@ -397,5 +495,62 @@ mod vec_f64_bits {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
         d.deserialize_seq(V)
+    }
+}
+
+#[cfg(test)]
+mod flat_tests {
+    use super::*;
+
+    /// The node walk, as predict_raw did it before the flat layout.
+    fn walk(m: &GbmModel, rows: &[[f64; 3]]) -> Vec<f64> {
+        let lr = m.params.learning_rate();
+        rows.iter()
+            .map(|row| {
+                let r32: Vec<f32> = row.iter().map(|&v| v as f32).collect();
+                let mut raw = m.init_raw;
+                for t in &m.trees {
+                    raw += lr * t.value[t.apply(&r32)];
+                }
+                raw
+            })
+            .collect()
+    }
+
+    #[test]
+    fn flat_layout_predicts_the_node_walks_bits() {
+        let mut state = 0x853c_49e6_748f_ea9bu64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for case in 0..24 {
+            let n = 60 + (next() % 300) as usize;
+            let rows: Vec<[f64; 3]> = (0..n)
+                .map(|_| {
+                    let a = (next() >> 11) as f64 / (1u64 << 53) as f64 * 20.0;
+                    [a, (next() % 2) as f64, (next() % 90) as f64]
+                })
+                .collect();
+            let y: Vec<i64> = rows
+                .iter()
+                .map(|r| i64::from(r[2] + 20.0 * (next() % 3) as f64 > 45.0))
+                .collect();
+            let depth = 1 + case % 10; // 9 and 10 exceed FLAT_MAX_DEPTH: the walk is used
+            let m = GbmParams::new()
+                .n_estimators(15)
+                .max_depth(depth)
+                .min_samples_leaf(1 + case % 3)
+                .check()
+                .unwrap()
+                .fit(&rows, &y)
+                .unwrap();
+            let got = m.predict_raw(&rows).unwrap();
+            let want = walk(&m, &rows);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "case {case}, max_depth {depth}");
+        }
     }
 }

@@ -153,7 +153,10 @@ fn the_chapter_with_models_from_train_model_is_the_same_run() {
     let bad = mlops_loop::chapter(obj(&[("candidate_model", "{\"trees\": 1}".into())]));
     let msg = bad.map(|_| ()).map_err(|e| {
         let v: wasm_bindgen::JsValue = e.into();
-        js_sys::Error::from(v).message().as_string().unwrap_or_default()
+        js_sys::Error::from(v)
+            .message()
+            .as_string()
+            .unwrap_or_default()
     });
     assert!(
         matches!(&msg, Err(m) if m.starts_with("candidate_model: not a model from trainModel")),

@@ -828,6 +828,23 @@ pub fn run(params: &LoopParams) -> Result<Timeline> {
     poll_now(run_with(params, &reg))?
 }
 
+/// [`run`], then rebuild every version the loop registered from its lineage alone
+/// ([`rederive`]): what an auditor can reproduce. With seeded training every version matches; an
+/// unseeded loop's retrained versions do not (exercise 5 shows the two side by side).
+///
+/// # Errors
+/// As [`run_with`] and [`rederive`].
+pub fn run_and_rederive(params: &LoopParams) -> Result<(Timeline, Vec<Rederivation>)> {
+    let reg = poll_now(Registry::open(MemStore::new()))??;
+    let timeline = poll_now(run_with(params, &reg))??;
+    let state = poll_now(reg.state())??;
+    let mut out = Vec::with_capacity(state.versions() as usize);
+    for v in 1..=state.versions() {
+        out.push(rederive(&poll_now(reg.get(v))??)?);
+    }
+    Ok((timeline, out))
+}
+
 struct ServedWeek {
     probs: Vec<f64>,
     by: Vec<ServedBy>,

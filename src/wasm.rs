@@ -729,7 +729,7 @@ impl Registry {
 // ---------------------------------------------------------------- the loop over simulated weeks
 
 #[cfg(feature = "loop-exports")]
-use crate::orchestrator::{run as run_loop_core, LoopParams, Schedule};
+use crate::orchestrator::{run as run_loop_core, run_and_rederive, LoopParams, Schedule};
 
 /// Run the whole loop over simulated weeks and return its timeline (per week: the live version,
 /// the drift evidence, the AUC once labels arrive, every decision with its evidence).
@@ -747,6 +747,18 @@ pub fn run_loop(params: JsValue) -> Result<JsValue, JsError> {
         serde_wasm_bindgen::from_value(params)
             .map_err(|e| jserr(format!("invalid runLoop params: {e}")))?
     };
+    // `rederive: true` (not a loop parameter): also rebuild every registered version from its
+    // lineage and add `rederivations: [{version, label, data_matches, recorded_hash,
+    // rederived_hash, seeded, matches}]` to the timeline.
+    let rederive = match json.as_object_mut().and_then(|o| o.remove("rederive")) {
+        None => false,
+        Some(serde_json::Value::Bool(b)) => b,
+        Some(other) => {
+            return Err(jserr(format!(
+                "invalid rederive = {other}: expected true or false"
+            )))
+        }
+    };
     if let Some(name) = json
         .get("schedule")
         .and_then(|s| s.as_str())
@@ -759,7 +771,22 @@ pub fn run_loop(params: JsValue) -> Result<JsValue, JsError> {
     let p: LoopParams =
         serde_json::from_value(json).map_err(|e| jserr(format!("invalid runLoop params: {e}")))?;
     p.check().map_err(js_err)?;
-    to_js(&run_loop_core(&p).map_err(js_err)?)
+    if !rederive {
+        return to_js(&run_loop_core(&p).map_err(js_err)?);
+    }
+    let (timeline, rederivations) = run_and_rederive(&p).map_err(js_err)?;
+    to_js(&TimelineWithRederivations {
+        timeline: &timeline,
+        rederivations: &rederivations,
+    })
+}
+
+#[cfg(feature = "loop-exports")]
+#[derive(serde::Serialize)]
+struct TimelineWithRederivations<'a> {
+    #[serde(flatten)]
+    timeline: &'a crate::orchestrator::Timeline,
+    rederivations: &'a [crate::orchestrator::Rederivation],
 }
 
 // ---------------------------------------------------------------- benchmarks (make bench)

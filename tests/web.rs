@@ -165,6 +165,29 @@ fn the_chapter_with_models_from_train_model_is_the_same_run() {
 }
 
 #[wasm_bindgen_test]
+fn run_loop_rederives_seeded_versions_only() {
+    for seeded in [true, false] {
+        let practices = obj(&[("seeded_training", seeded.into())]);
+        let t = mlops_loop::run_loop(obj(&[
+            ("seed", 2.0.into()),
+            ("schedule", "step".into()),
+            ("practices", practices),
+            ("rederive", true.into()),
+        ]))
+        .expect("loop");
+        let rs = js_sys::Array::from(&get(&t, "rederivations"));
+        assert!(rs.length() > 1, "the loop registered retrained versions");
+        for r in rs.iter() {
+            assert_eq!(get(&r, "data_matches").as_bool(), Some(true));
+            assert_eq!(get(&r, "seeded").as_bool(), Some(seeded));
+            assert_eq!(get(&r, "matches").as_bool(), Some(seeded));
+        }
+        assert!(js_sys::Array::from(&get(&t, "weeks")).length() == 52);
+    }
+    assert!(mlops_loop::run_loop(obj(&[("rederive", "yes".into())])).is_err());
+}
+
+#[wasm_bindgen_test]
 fn run_loop_is_deterministic_and_rejects_bad_params() {
     let params = || {
         obj(&[

@@ -177,6 +177,7 @@ const LOOP_KEYS: &[&str] = &[
     "canary",
     "rollback_tolerance",
     "counterfactual_weeks",
+    "rederive",
     "auc_threshold",
 ];
 const COLUMNS: &[&str] = &[

@@ -75,6 +75,19 @@ test('exercise 5: side by side equals the native runs; the challenge checks the 
   const weakLive = await page.getByTestId('compare-weeks').locator('tbody tr td:nth-child(4)').allTextContents();
   expect(weakLive).toEqual(weak.weeks.map((w) => w.live_label));
 
+  // without seeded training, the page rebuilds every version from its lineage (runLoop rederive):
+  // the full loop's all match, the unseeded loop's none (as tests/loop_orchestrator.rs shows natively)
+  await open(page, '#panel=weakest-link&off=seeded_training&seed=2&schedule=step');
+  const audit = page.getByTestId('rederive-summary');
+  await expect(audit).toBeVisible({ timeout: 60_000 });
+  const [, fullOk, fullN, weakOk, weakN] = (await audit.textContent())
+    .match(/Full loop: (\d+) of (\d+) .*Without seeded training: (\d+) of (\d+)/);
+  expect(Number(fullN)).toBeGreaterThan(1);
+  expect(fullOk).toBe(fullN);
+  expect(Number(weakN)).toBeGreaterThan(1);
+  expect(weakOk).toBe('0');
+  await expect(page.getByTestId('rederive-1.0.0')).toHaveText('no');
+
   // wrong matches fail, with the reason from the timeline
   await open(page, '#panel=weakest-link&m_stale=rollback&m_worse=monitoring');
   await page.getByRole('button', { name: 'Check my matches' }).click();

@@ -57,11 +57,12 @@ export const weakestLink = {
     }
     const cache = new Map();
     /** runLoop for (seed, schedule, practice off), cached for the panel's life. */
-    async function year(seed, schedule, off, prog) {
-      const key = `${seed}|${schedule}|${off ?? ''}`;
+    async function year(seed, schedule, off, prog, rederive = false) {
+      const key = `${seed}|${schedule}|${off ?? ''}|${rederive}`;
       if (!cache.has(key)) {
         const practices = Object.fromEntries(PRACTICES.map((p) => [p.name, p.name !== off]));
-        const p = runLoop(engine, { weeks: 52, seed: loopSeed(String(seed)), schedule, practices }, prog);
+        const params = { weeks: 52, seed: loopSeed(String(seed)), schedule, practices };
+        const p = runLoop(engine, rederive ? { ...params, rederive: true } : params, prog);
         cache.set(key, p);
         p.catch(() => cache.delete(key));
       }
@@ -77,6 +78,35 @@ export const weakestLink = {
     const diffNote = h('p', { 'data-testid': 'compare-diff' });
     const weeksOut = h('div', { 'data-testid': 'compare-weeks' });
     const runBtn = h('button', { type: 'button', text: 'Run both years', onclick: () => compare() });
+    const rederiveOut = h('div', { 'data-testid': 'rederivations', hidden: true });
+    const short = (hash) => hash.slice(0, 12);
+    /** What an auditor gets back from each version's lineage alone (runLoop with rederive). */
+    function showRederivations(runs) {
+      rederiveOut.hidden = !runs;
+      if (!runs) return rederiveOut.replaceChildren();
+      const { full, weak } = runs;
+      const same = (rs) => rs.filter((r) => r.matches).length;
+      const rows = weak.rederivations.map((r) => h('tr', { class: r.matches ? null : 'diff-row' },
+        h('th', { scope: 'row', text: r.label }),
+        h('td', { text: r.seeded ? 'yes' : 'no' }),
+        h('td', { text: r.data_matches ? 'yes' : 'no' }),
+        h('td', {}, h('code', { text: short(r.recorded_hash) })),
+        h('td', {}, h('code', { text: short(r.rederived_hash) })),
+        h('td', { 'data-testid': `rederive-${r.label}`, text: r.matches ? 'yes' : 'no' })));
+      rederiveOut.replaceChildren(
+        h('h4', { text: 'Re-derived from the lineage alone' }),
+        h('p', { 'data-testid': 'rederive-summary',
+          text: `Full loop: ${same(full.rederivations)} of ${full.rederivations.length} versions rebuilt bit for bit. `
+            + `Without seeded training: ${same(weak.rederivations)} of ${weak.rederivations.length}. The data are rebuilt `
+            + 'exactly from the recorded seeds either way; what the lineage does not record is the random state of the fit, so '
+            + 'retraining from it gives another model (another hash), and no one can say which model served.' }),
+        h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Re-derivation of each version' },
+          h('table', { class: 'data' },
+            h('thead', {}, h('tr', {}, ['version', 'seeded fit', 'same data', 'recorded hash', 're-derived hash', 'same model']
+              .map((c) => h('th', { scope: 'col', text: c })))),
+            h('tbody', {}, rows))));
+      return undefined;
+    }
     let seq = 0;
     async function compare() {
       const my = ++seq;
@@ -84,9 +114,12 @@ export const weakestLink = {
       err.textContent = '';
       root.dataset.state = 'running';
       try {
-        const full = await year(v.seed, v.schedule, null, prog);
-        const weak = await year(v.seed, v.schedule, v.off, prog);
+        // Without seeded training the failure is in the lineage: rebuild every version from it.
+        const audit = v.off === 'seeded_training';
+        const full = await year(v.seed, v.schedule, null, prog, audit);
+        const weak = await year(v.seed, v.schedule, v.off, prog, audit);
         if (my !== seq) return;
+        showRederivations(audit ? { full, weak } : null);
         const names = { full: 'full loop', weak: `without ${label(v.off)}` };
         sum.replaceChildren(summaryTable([{ name: names.full, timeline: full }, { name: names.weak, timeline: weak }]));
         await chart.update({
@@ -161,7 +194,7 @@ export const weakestLink = {
       h('section', { class: 'cell', 'aria-labelledby': 'ex5-a' },
         h('h3', { id: 'ex5-a', text: 'One practice off, a year side by side' }),
         ctx.controls('The year', ['off', 'schedule', 'seed']),
-        h('div', { class: 'row' }, runBtn, prog.el), err, diffNote, sum, chart.el, weeksOut),
+        h('div', { class: 'row' }, runBtn, prog.el), err, diffNote, sum, rederiveOut, chart.el, weeksOut),
       h('section', { class: 'cell challenge', 'aria-labelledby': 'ex5-c' },
         h('h3', { id: 'ex5-c', text: 'Challenge: match each failure to the missing practice' }),
         h('div', { class: 'prose' }, ctx.section('Challenge')),

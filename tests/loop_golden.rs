@@ -44,7 +44,10 @@ fn configs() -> Vec<(String, LoopParams)> {
 
 #[test]
 fn timelines_are_pinned() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/loop_golden.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/loop_golden.json"
+    );
     let got: BTreeMap<String, String> = configs()
         .into_iter()
         .map(|(name, p)| {

@@ -8,6 +8,9 @@ use mlops_loop::orchestrator::{run, LoopParams, Practices, Schedule};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
+/// Switches one practice off.
+type Switch = fn(&mut Practices);
+
 fn configs() -> Vec<(String, LoopParams)> {
     let mut out = Vec::new();
     let build = |seed: u64, schedule: &str, practices: Practices| {
@@ -27,7 +30,7 @@ fn configs() -> Vec<(String, LoopParams)> {
             ));
         }
     }
-    let off: [(&str, fn(&mut Practices)); 5] = [
+    let off: [(&str, Switch); 5] = [
         ("monitoring", |p| p.monitoring = false),
         ("promotion_gate", |p| p.promotion_gate = false),
         ("canary", |p| p.canary = false),

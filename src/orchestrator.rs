@@ -26,7 +26,7 @@ use crate::experiments::{column, trial_seed, Correction};
 use crate::fingerprint::fingerprint;
 use crate::gates::{FeatureTest, GateDecision, GateMetric, PromotionGate, RetrainGate};
 use crate::gbm::{GbmModel, GbmParams};
-use crate::monitor::{performance, DelayedLabels, Monitor, Reference};
+use crate::monitor::{performance, DelayedLabels, DriftReport, Monitor, Reference};
 use crate::pipeline::{train_book, Trained as BookModel};
 use crate::registry::{
     Actor, Cause, Evidence, Lineage, MemStore, Metric, ModelVersion, NewVersion, Registry, Stage,
@@ -922,629 +922,854 @@ fn gate_decision(
 /// [`Error::Invalid`] for bad parameters (naming the field) or a registry that already holds
 /// versions; registry storage errors.
 pub async fn run_with<S: Store>(p: &LoopParams, registry: &Registry<S>) -> Result<Timeline> {
-    p.check()?;
-    let existing = registry.state().await?.versions();
-    if existing > 0 {
-        return Err(Error::invalid(
-            "registry",
-            format!("{existing} version(s)"),
-            "the loop starts from an empty registry",
-        ));
-    }
-    let horizon = p.counterfactual_weeks;
-    let batches = (0..p.weeks + horizon)
-        .map(|w| live_batch(p.seed, &p.schedule, p.rows_per_week, w))
-        .collect::<Result<Vec<_>>>()?;
-    let retrain_gate = RetrainGate {
-        alpha: p.alpha,
-        correction: p.correction,
-    };
-    let promotion_gate = PromotionGate {
-        metric: GateMetric::Auc,
-        margin: p.margin,
-    };
-    let random_state = |w: usize| -> u32 {
-        if p.practices.seeded_training {
-            SEEDED_RANDOM_STATE
-        } else {
-            (crate::serving::splitmix64(p.seed ^ (w as u64).wrapping_mul(0x9e37_79b9)) >> 33) as u32
+    let mut run = Run::start(p, registry).await?;
+    // Each week: serve → drift test → labels arrive (AUC, canary evidence, rollback check) →
+    // canary analysis → gate 1 (→ candidate → gate 2) → record.
+    for w in 0..p.weeks {
+        let mut week = run.serve(w)?;
+        let report = run.observe(&week)?;
+        run.labels_arrive(&mut week).await?;
+        run.canary_analysis(&mut week).await?;
+        if let Some(r) = &report {
+            run.decide_retrain(r, &mut week).await?;
         }
-    };
-    let seed_text = p.seed.to_string();
-    let process = |w: usize| (p.schedule.drift_days(w).to_bits(), p.schedule.fault(w));
+        run.record(week, report);
+    }
+    run.summary().await
+}
 
-    // The initial model, trained before week 0 and deployed at time 0.
-    let init_rows = p.rows_per_week * p.train_weeks;
-    let init = initial_data(p.seed, &p.schedule, init_rows)?;
-    let rs0 = random_state(0);
-    let BookModel {
-        model: model0,
-        auc: auc0,
-    } = train_book(&init, rs0)?;
-    let lineage0 = lineage_of(
-        seed_text.clone(),
-        format!("{:?}", p.schedule.drift_days(0)),
-        &init,
-        p.practices.seeded_training.then_some(rs0),
-        Some(&LoopLineage {
-            seed: p.seed,
-            schedule: p.schedule,
-            rows_per_week: p.rows_per_week,
-            source: TrainingSource::Initial { rows: init_rows },
-        }),
-    )?;
-    let label0 = "1.0.0".to_string();
-    let v0 = registry
-        .register(
-            &new_version(label0.clone(), &model0, lineage0, auc0, "held-out 25 %"),
-            &Cause::new(Actor::Orchestrator, "initial model", 0.0),
-        )
-        .await?;
-    registry
-        .promote(
-            v0,
-            &Cause::new(Actor::Orchestrator, "initial deployment", 0.0),
-        )
-        .await?;
-    let mut trained: BTreeMap<u32, Trained> = BTreeMap::new();
-    let mut service = Service::new(
-        Deployed {
-            version: v0,
-            label: label0,
+/// What the loop has counted so far (the [`Summary`]'s tallies).
+#[derive(Default)]
+struct Counts {
+    alarms: usize,
+    false_alarms: usize,
+    retrains: usize,
+    promotions: usize,
+    aborts: usize,
+    rollbacks: usize,
+    candidates: usize,
+}
+
+/// One week in progress: its clock, who served it, and the decisions taken so far.
+struct Week {
+    w: usize,
+    clock: Clock,
+    live_version: u32,
+    live_label: String,
+    canary: Option<CanaryRecord>,
+    decisions: Vec<Decision>,
+}
+
+/// A candidate trained on the labelled weeks `weeks` (gate 1 said retrain, or a counterfactual
+/// needs it).
+struct Candidate {
+    df: Frame,
+    model: GbmModel,
+    auc: f64,
+    random_state: u32,
+    weeks: std::ops::Range<usize>,
+}
+
+/// The state of one run of the loop: its parameters, the registry, and everything that
+/// changes from week to week.
+struct Run<'a, S: Store> {
+    p: &'a LoopParams,
+    registry: &'a Registry<S>,
+    /// Live batches for the run's weeks plus the counterfactual horizon.
+    batches: Vec<Frame>,
+    retrain_gate: RetrainGate,
+    promotion_gate: PromotionGate,
+    seed_text: String,
+    /// Drift reference and data processes of each version that may serve.
+    trained: BTreeMap<u32, Trained>,
+    service: Service,
+    /// `None` when monitoring is switched off.
+    monitor: Option<Monitor>,
+    /// Served weeks waiting for their labels.
+    pending: DelayedLabels<ServedWeek>,
+    /// Each week's AUC as served, once its labels arrived.
+    auc: Vec<Option<f64>>,
+    /// The week those labels arrived.
+    auc_known: Vec<Option<usize>>,
+    records: Vec<WeekRecord>,
+    /// The canary in progress, with its current step's labelled outcomes.
+    canary_run: Option<CanaryRun>,
+    /// A newly promoted version awaiting its post-promotion check.
+    watch: Option<Watch>,
+    counts: Counts,
+}
+
+/// The counterfactual of a yes/no choice over the weeks `weeks`: `yes` is the option taken
+/// when `chose_yes`, `no` the other; each comes with its future AUC.
+fn counterfactual(
+    weeks: [usize; 2],
+    chose_yes: bool,
+    yes: (&str, f64),
+    no: (&str, f64),
+) -> Counterfactual {
+    let (chosen, other) = if chose_yes { (yes, no) } else { (no, yes) };
+    Counterfactual {
+        weeks,
+        chosen: chosen.0.into(),
+        chosen_auc: chosen.1,
+        other: other.0.into(),
+        other_auc: other.1,
+    }
+}
+
+/// Gate 1's "wait": it asked for a retrain that cannot happen yet, for the reason `why`.
+fn wait_decision(g1: &GateDecision, current: u32, why: &str) -> Decision {
+    let mut d = gate_decision(
+        DecisionKind::RetrainGate,
+        Actor::RetrainGate,
+        "wait",
+        g1,
+        Some(current),
+        None,
+    );
+    d.reason.push_str(why);
+    d
+}
+
+impl<'a, S: Store> Run<'a, S> {
+    /// Check the inputs, draw every live batch, then train, register and deploy `1.0.0`.
+    async fn start(p: &'a LoopParams, registry: &'a Registry<S>) -> Result<Self> {
+        p.check()?;
+        let existing = registry.state().await?.versions();
+        if existing > 0 {
+            return Err(Error::invalid(
+                "registry",
+                format!("{existing} version(s)"),
+                "the loop starts from an empty registry",
+            ));
+        }
+        let batches = (0..p.weeks + p.counterfactual_weeks)
+            .map(|w| live_batch(p.seed, &p.schedule, p.rows_per_week, w))
+            .collect::<Result<Vec<_>>>()?;
+        let seed_text = p.seed.to_string();
+
+        // The initial model, trained before week 0 and deployed at time 0.
+        let init_rows = p.rows_per_week * p.train_weeks;
+        let init = initial_data(p.seed, &p.schedule, init_rows)?;
+        let rs0 = random_state(p, 0);
+        let BookModel {
             model: model0,
-        },
-        p.seed,
-    );
-    let mut monitor = if p.practices.monitoring {
-        let mut m = Monitor::new(p.reference, p.alpha, p.correction)?;
-        m.deployed(&tail(&init, p.rows_per_week)?);
-        Some(m)
-    } else {
-        None
-    };
-    trained.insert(
-        v0,
-        Trained {
-            reference: tail(&init, p.rows_per_week)?,
-            processes: vec![process(0)],
-        },
-    );
+            auc: auc0,
+        } = train_book(&init, rs0)?;
+        let lineage0 = lineage_of(
+            seed_text.clone(),
+            format!("{:?}", p.schedule.drift_days(0)),
+            &init,
+            p.practices.seeded_training.then_some(rs0),
+            Some(&LoopLineage {
+                seed: p.seed,
+                schedule: p.schedule,
+                rows_per_week: p.rows_per_week,
+                source: TrainingSource::Initial { rows: init_rows },
+            }),
+        )?;
+        let label0 = "1.0.0".to_string();
+        let v0 = registry
+            .register(
+                &new_version(label0.clone(), &model0, lineage0, auc0, "held-out 25 %"),
+                &Cause::new(Actor::Orchestrator, "initial model", 0.0),
+            )
+            .await?;
+        registry
+            .promote(
+                v0,
+                &Cause::new(Actor::Orchestrator, "initial deployment", 0.0),
+            )
+            .await?;
+        let service = Service::new(
+            Deployed {
+                version: v0,
+                label: label0,
+                model: model0,
+            },
+            p.seed,
+        );
+        let monitor = if p.practices.monitoring {
+            let mut m = Monitor::new(p.reference, p.alpha, p.correction)?;
+            m.deployed(&tail(&init, p.rows_per_week)?);
+            Some(m)
+        } else {
+            None
+        };
+        let mut trained = BTreeMap::new();
+        trained.insert(
+            v0,
+            Trained {
+                reference: tail(&init, p.rows_per_week)?,
+                processes: vec![process(p, 0)],
+            },
+        );
+        Ok(Run {
+            p,
+            registry,
+            batches,
+            retrain_gate: RetrainGate {
+                alpha: p.alpha,
+                correction: p.correction,
+            },
+            promotion_gate: PromotionGate {
+                metric: GateMetric::Auc,
+                margin: p.margin,
+            },
+            seed_text,
+            trained,
+            service,
+            monitor,
+            pending: DelayedLabels::new(p.label_delay),
+            auc: vec![None; p.weeks],
+            auc_known: vec![None; p.weeks],
+            records: Vec::with_capacity(p.weeks),
+            canary_run: None,
+            watch: None,
+            counts: Counts::default(),
+        })
+    }
 
-    let mut pending: DelayedLabels<ServedWeek> = DelayedLabels::new(p.label_delay);
-    let mut auc: Vec<Option<f64>> = vec![None; p.weeks];
-    let mut auc_known: Vec<Option<usize>> = vec![None; p.weeks];
-    let mut records: Vec<WeekRecord> = Vec::with_capacity(p.weeks);
-    let mut canary_run: Option<CanaryRun> = None;
-    let mut watch: Option<Watch> = None;
-    let (mut alarms, mut false_alarms, mut retrains, mut promotions) = (0, 0, 0, 0);
-    let (mut aborts, mut rollbacks, mut candidates) = (0, 0, 0);
-
-    // Counterfactual: AUC of a model over the `horizon` weeks after `w`.
-    let future_auc = |model: &GbmModel, w: usize| -> Result<Option<(f64, [usize; 2])>> {
+    /// AUC of `model` over the `counterfactual_weeks` after `w`, with that span (`None` when
+    /// the horizon is 0).
+    fn future_auc(&self, model: &GbmModel, w: usize) -> Result<Option<(f64, [usize; 2])>> {
+        let horizon = self.p.counterfactual_weeks;
         if horizon == 0 {
             return Ok(None);
         }
         let span = w + 1..w + 1 + horizon;
-        let frames: Vec<&Frame> = batches[span.clone()].iter().collect();
+        let frames: Vec<&Frame> = self.batches[span.clone()].iter().collect();
         let df = concat(&frames)?;
         let s = model.predict_proba(&df.features())?;
         Ok(performance(df.labels(), &s)?.map(|a| (a, [span.start, span.end - 1])))
-    };
+    }
 
-    for w in 0..p.weeks {
-        let mut clock = Clock { week: w, tick: 0 };
-        let live = &batches[w];
-        let rows = live.features();
-        let mut decisions: Vec<Decision> = Vec::new();
-
-        // Serve.
-        let served = service.predict_rows(&rows, (w * p.rows_per_week) as u64)?;
-        let live_version = service.stable().version;
-        let live_label = service.stable().label.clone();
-        let canary_rec = service.canary().map(|c| CanaryRecord {
+    /// Serve week `w`'s live batch and queue its predictions until the labels arrive.
+    fn serve(&mut self, w: usize) -> Result<Week> {
+        let rows = self.batches[w].features();
+        let served = self
+            .service
+            .predict_rows(&rows, (w * self.p.rows_per_week) as u64)?;
+        let live_version = self.service.stable().version;
+        let live_label = self.service.stable().label.clone();
+        let canary = self.service.canary().map(|c| CanaryRecord {
             version: c.deployed.version,
             label: c.deployed.label.clone(),
             weight: c.weight,
             status: c.status,
         });
-        pending.served(
+        self.pending.served(
             w,
             ServedWeek {
                 probs: served.probabilities,
                 by: served.served_by,
                 stable: live_version,
-                canary: canary_run.as_ref().map(|c| (c.version, c.step)),
+                canary: self.canary_run.as_ref().map(|c| (c.version, c.step)),
             },
         );
+        Ok(Week {
+            w,
+            clock: Clock { week: w, tick: 0 },
+            live_version,
+            live_label,
+            canary,
+            decisions: Vec::new(),
+        })
+    }
 
-        // Monitor inputs.
-        let report = match monitor.as_mut() {
-            Some(m) => m.observe(live)?,
+    /// Test the week's inputs for drift, counting alarms (false ones: the data came from the
+    /// same process as the live version's training data).
+    fn observe(&mut self, week: &Week) -> Result<Option<DriftReport>> {
+        let report = match self.monitor.as_mut() {
+            Some(m) => m.observe(&self.batches[week.w])?,
             None => None,
         };
-        if let Some(r) = &report {
-            if r.alarm {
-                alarms += 1;
-                let same = trained
-                    .get(&live_version)
-                    .is_some_and(|t| t.processes.iter().all(|q| *q == process(w)));
-                if same {
-                    false_alarms += 1;
-                }
+        if report.as_ref().is_some_and(|r| r.alarm) {
+            self.counts.alarms += 1;
+            let now = process(self.p, week.w);
+            let same = self
+                .trained
+                .get(&week.live_version)
+                .is_some_and(|t| t.processes.iter().all(|q| *q == now));
+            if same {
+                self.counts.false_alarms += 1;
             }
         }
+        Ok(report)
+    }
 
-        // Labels arrive: performance, canary evidence, post-promotion check.
-        for arrived in pending.arrived(w) {
+    /// Labels of the weeks served `label_delay` ago arrive: their AUC, the canary's evidence
+    /// and the post-promotion check.
+    async fn labels_arrive(&mut self, week: &mut Week) -> Result<()> {
+        for arrived in self.pending.arrived(week.w) {
             let wk = arrived.week;
-            let batch = &batches[wk];
-            let y = batch.labels();
-            auc[wk] = performance(y, &arrived.served.probs)?;
-            auc_known[wk] = Some(w);
-            if let Some(c) = canary_run.as_mut() {
-                if arrived.served.canary == Some((c.version, c.step)) {
-                    for (i, by) in arrived.served.by.iter().enumerate() {
-                        let (ys, ps) = match by {
-                            ServedBy::Stable => (&mut c.stable_y, &mut c.stable_p),
-                            ServedBy::Canary => (&mut c.canary_y, &mut c.canary_p),
-                        };
-                        ys.push(y[i]);
-                        ps.push(arrived.served.probs[i]);
-                    }
-                    c.fresh = true;
-                }
-            }
-            let due = watch.as_ref().is_some_and(|wt| {
-                wk >= wt.from_week
-                    && arrived.served.stable == wt.version
-                    && arrived.served.canary.is_none()
-                    && service.stable().version == wt.version
-            });
-            if !due {
-                continue;
-            }
-            watch = None;
-            let Some(prev) = service.rollback_target() else {
-                continue;
+            self.auc[wk] = performance(self.batches[wk].labels(), &arrived.served.probs)?;
+            self.auc_known[wk] = Some(week.w);
+            self.canary_evidence(wk, &arrived.served);
+            self.rollback_check(wk, &arrived.served, week).await?;
+        }
+        Ok(())
+    }
+
+    /// Add week `wk`'s labelled outcomes to the canary's current step, if it was served then.
+    fn canary_evidence(&mut self, wk: usize, served: &ServedWeek) {
+        let Some(c) = self.canary_run.as_mut() else {
+            return;
+        };
+        if served.canary != Some((c.version, c.step)) {
+            return;
+        }
+        let y = self.batches[wk].labels();
+        for (i, by) in served.by.iter().enumerate() {
+            let (ys, ps) = match by {
+                ServedBy::Stable => (&mut c.stable_y, &mut c.stable_p),
+                ServedBy::Canary => (&mut c.canary_y, &mut c.canary_p),
             };
-            let (Some(now_auc), Some(prev_auc)) = (
-                auc[wk],
-                performance(y, &prev.model.predict_proba(&batch.features())?)?,
-            ) else {
-                continue;
-            };
-            let (new_v, prev_v, prev_label) =
-                (service.stable().version, prev.version, prev.label.clone());
-            let evidence = Evidence {
-                auc_current: Some(now_auc),
-                auc_candidate: Some(prev_auc),
-                margin: Some(p.rollback_tolerance),
-                dataset: Some(format!("week {wk} labelled traffic")),
-                note: Some(format!(
-                    "auc_current: v{new_v} as served; auc_candidate: v{prev_v} on the same rows"
-                )),
-                ..Evidence::default()
-            };
-            let regressed = now_auc < prev_auc - p.rollback_tolerance;
-            let (verdict, reason) = if !regressed {
-                (
-                    "keep",
-                    format!(
-                        "v{new_v} AUC {now_auc:.4} vs v{prev_v} {prev_auc:.4} on week {wk}: \
-                         no regression"
+            ys.push(y[i]);
+            ps.push(served.probs[i]);
+        }
+        c.fresh = true;
+    }
+
+    /// The post-promotion check: on the first labelled week a newly promoted version served
+    /// alone, compare it with its predecessor on the same rows; roll back if it regressed.
+    async fn rollback_check(
+        &mut self,
+        wk: usize,
+        served: &ServedWeek,
+        week: &mut Week,
+    ) -> Result<()> {
+        let due = self.watch.as_ref().is_some_and(|wt| {
+            wk >= wt.from_week
+                && served.stable == wt.version
+                && served.canary.is_none()
+                && self.service.stable().version == wt.version
+        });
+        if !due {
+            return Ok(());
+        }
+        self.watch = None;
+        let Some(prev) = self.service.rollback_target() else {
+            return Ok(());
+        };
+        let batch = &self.batches[wk];
+        let (Some(now_auc), Some(prev_auc)) = (
+            self.auc[wk],
+            performance(
+                batch.labels(),
+                &prev.model.predict_proba(&batch.features())?,
+            )?,
+        ) else {
+            return Ok(());
+        };
+        let p = self.p;
+        let (new_v, prev_v, prev_label) = (
+            self.service.stable().version,
+            prev.version,
+            prev.label.clone(),
+        );
+        let evidence = Evidence {
+            auc_current: Some(now_auc),
+            auc_candidate: Some(prev_auc),
+            margin: Some(p.rollback_tolerance),
+            dataset: Some(format!("week {wk} labelled traffic")),
+            note: Some(format!(
+                "auc_current: v{new_v} as served; auc_candidate: v{prev_v} on the same rows"
+            )),
+            ..Evidence::default()
+        };
+        let regressed = now_auc < prev_auc - p.rollback_tolerance;
+        let (verdict, reason) = if !regressed {
+            (
+                "keep",
+                format!(
+                    "v{new_v} AUC {now_auc:.4} vs v{prev_v} {prev_auc:.4} on week {wk}: \
+                     no regression"
+                ),
+            )
+        } else if p.practices.rollback {
+            let reason = format!(
+                "v{new_v} AUC {now_auc:.4} is below v{prev_v} {prev_auc:.4} on week {wk} \
+                 by more than {}: roll back to {prev_label}",
+                p.rollback_tolerance
+            );
+            self.roll_back(&reason, &evidence, prev_v, &prev_label, week)
+                .await?;
+            ("rollback", reason)
+        } else {
+            (
+                "keep (rollback off)",
+                format!(
+                    "v{new_v} AUC {now_auc:.4} is below v{prev_v} {prev_auc:.4} on week \
+                     {wk}, but rollback is switched off"
+                ),
+            )
+        };
+        week.decisions.push(Decision {
+            kind: DecisionKind::RollbackCheck,
+            actor: Actor::Orchestrator,
+            decision: verdict.to_string(),
+            reason,
+            evidence,
+            version: Some(new_v),
+            counterfactual: None,
+        });
+        Ok(())
+    }
+
+    /// Roll production back to `prev_v` (`prev_label`), cancelling any canary in progress.
+    async fn roll_back(
+        &mut self,
+        reason: &str,
+        evidence: &Evidence,
+        prev_v: u32,
+        prev_label: &str,
+        week: &mut Week,
+    ) -> Result<()> {
+        self.registry
+            .rollback(
+                &Cause::new(Actor::Orchestrator, reason.to_string(), week.clock.now())
+                    .with_evidence(evidence.clone()),
+            )
+            .await?;
+        self.service.rollback()?;
+        // The service drops a canary when it rolls back; archive that candidate too, so that
+        // registry, service and loop tell the same story.
+        if let Some(c) = self.canary_run.take() {
+            self.registry
+                .transition(
+                    c.version,
+                    Stage::Archived,
+                    &Cause::new(
+                        Actor::Orchestrator,
+                        format!(
+                            "canary of v{} cancelled: production rolled back to {prev_label}",
+                            c.version
+                        ),
+                        week.clock.now(),
                     ),
                 )
-            } else if p.practices.rollback {
-                let reason = format!(
-                    "v{new_v} AUC {now_auc:.4} is below v{prev_v} {prev_auc:.4} on week {wk} \
-                     by more than {}: roll back to {prev_label}",
-                    p.rollback_tolerance
-                );
-                registry
-                    .rollback(
-                        &Cause::new(Actor::Orchestrator, reason.clone(), clock.now())
+                .await?;
+        }
+        self.monitor_follows(prev_v);
+        self.counts.rollbacks += 1;
+        Ok(())
+    }
+
+    /// Point the drift monitor at `version`'s training reference (if both exist).
+    fn monitor_follows(&mut self, version: u32) {
+        if let (Some(m), Some(t)) = (self.monitor.as_mut(), self.trained.get(&version)) {
+            m.deployed(&t.reference);
+        }
+    }
+
+    /// Analyse the canary's step once new labelled outcomes arrived: advance, pause, abort or
+    /// promote.
+    async fn canary_analysis(&mut self, week: &mut Week) -> Result<()> {
+        let p = self.p;
+        let Some(c) = self.canary_run.as_mut().filter(|c| c.fresh) else {
+            return Ok(());
+        };
+        c.fresh = false;
+        let a = analyze_canary(
+            &c.stable_y,
+            &c.stable_p,
+            &c.canary_y,
+            &c.canary_p,
+            &p.canary,
+        )?;
+        let weight = self.service.canary().map_or(0, |s| s.weight);
+        let action = self.service.apply_analysis(&a, p.practices.rollback)?;
+        let evidence = Evidence {
+            auc_current: a.auc_stable,
+            auc_candidate: a.auc_canary,
+            margin: Some(p.canary.tolerance),
+            dataset: Some(format!("labelled traffic of the {weight} % step")),
+            note: Some(format!(
+                "outcome {:?}; n_stable = {}, n_canary = {}",
+                a.outcome, a.n_stable, a.n_canary
+            )),
+            ..Evidence::default()
+        };
+        let version = c.version;
+        let verdict = match action {
+            CanaryAction::Advanced { weight } | CanaryAction::IgnoredFailure { weight } => {
+                c.step += 1;
+                c.stable_y.clear();
+                c.stable_p.clear();
+                c.canary_y.clear();
+                c.canary_p.clear();
+                if matches!(action, CanaryAction::IgnoredFailure { .. }) {
+                    format!("failed, advance to {weight} % anyway (rollback off)")
+                } else {
+                    format!("advance to {weight} %")
+                }
+            }
+            CanaryAction::Paused { .. } => "pause".to_string(),
+            CanaryAction::Aborted => {
+                self.registry
+                    .archive(
+                        version,
+                        &Cause::new(Actor::Canary, a.reason.clone(), week.clock.now())
                             .with_evidence(evidence.clone()),
                     )
                     .await?;
-                service.rollback()?;
-                // A rollback also ends a canary in progress (the service drops it): archive
-                // that candidate so the registry, the service and the loop agree.
-                if let Some(c) = canary_run.take() {
-                    registry
-                        .transition(
-                            c.version,
-                            Stage::Archived,
-                            &Cause::new(
-                                Actor::Orchestrator,
-                                format!(
-                                    "canary of v{} cancelled: production rolled back to {prev_label}",
-                                    c.version
-                                ),
-                                clock.now(),
-                            ),
-                        )
-                        .await?;
-                }
-                if let (Some(m), Some(t)) = (monitor.as_mut(), trained.get(&prev_v)) {
-                    m.deployed(&t.reference);
-                }
-                rollbacks += 1;
-                ("rollback", reason)
-            } else {
-                (
-                    "keep (rollback off)",
-                    format!(
-                        "v{new_v} AUC {now_auc:.4} is below v{prev_v} {prev_auc:.4} on week \
-                         {wk}, but rollback is switched off"
-                    ),
-                )
-            };
-            decisions.push(Decision {
-                kind: DecisionKind::RollbackCheck,
-                actor: Actor::Orchestrator,
-                decision: verdict.to_string(),
-                reason,
-                evidence,
-                version: Some(new_v),
-                counterfactual: None,
-            });
-        }
-
-        // Canary analysis on the step's labelled outcomes.
-        if let Some(c) = canary_run.as_mut().filter(|c| c.fresh) {
-            c.fresh = false;
-            let a = analyze_canary(
-                &c.stable_y,
-                &c.stable_p,
-                &c.canary_y,
-                &c.canary_p,
-                &p.canary,
-            )?;
-            let weight = service.canary().map_or(0, |s| s.weight);
-            let action = service.apply_analysis(&a, p.practices.rollback)?;
-            let evidence = Evidence {
-                auc_current: a.auc_stable,
-                auc_candidate: a.auc_canary,
-                margin: Some(p.canary.tolerance),
-                dataset: Some(format!("labelled traffic of the {weight} % step")),
-                note: Some(format!(
-                    "outcome {:?}; n_stable = {}, n_canary = {}",
-                    a.outcome, a.n_stable, a.n_canary
-                )),
-                ..Evidence::default()
-            };
-            let version = c.version;
-            let verdict = match action {
-                CanaryAction::Advanced { weight } | CanaryAction::IgnoredFailure { weight } => {
-                    c.step += 1;
-                    c.stable_y.clear();
-                    c.stable_p.clear();
-                    c.canary_y.clear();
-                    c.canary_p.clear();
-                    if matches!(action, CanaryAction::IgnoredFailure { .. }) {
-                        format!("failed, advance to {weight} % anyway (rollback off)")
-                    } else {
-                        format!("advance to {weight} %")
-                    }
-                }
-                CanaryAction::Paused { .. } => "pause".to_string(),
-                CanaryAction::Aborted => {
-                    registry
-                        .archive(
-                            version,
-                            &Cause::new(Actor::Canary, a.reason.clone(), clock.now())
-                                .with_evidence(evidence.clone()),
-                        )
-                        .await?;
-                    trained.remove(&version);
-                    aborts += 1;
-                    "abort".to_string()
-                }
-                CanaryAction::Promoted => {
-                    let reason = if a.outcome == AnalysisOutcome::Failed {
-                        format!("{} — promoted anyway (rollback off)", a.reason)
-                    } else {
-                        format!("{}: promote", a.reason)
-                    };
-                    registry
-                        .promote(
-                            version,
-                            &Cause::new(Actor::Canary, reason, clock.now())
-                                .with_evidence(evidence.clone()),
-                        )
-                        .await?;
-                    if let (Some(m), Some(t)) = (monitor.as_mut(), trained.get(&version)) {
-                        m.deployed(&t.reference);
-                    }
-                    promotions += 1;
-                    watch = Some(Watch {
-                        version,
-                        from_week: w + 1,
-                    });
-                    "promote".to_string()
-                }
-            };
-            if matches!(action, CanaryAction::Aborted | CanaryAction::Promoted) {
-                canary_run = None;
+                self.trained.remove(&version);
+                self.counts.aborts += 1;
+                "abort".to_string()
             }
-            decisions.push(Decision {
-                kind: DecisionKind::CanaryAnalysis,
-                actor: Actor::Canary,
-                decision: verdict,
-                reason: a.reason.clone(),
-                evidence,
-                version: Some(version),
-                counterfactual: None,
-            });
-        }
-
-        // Gate 1.
-        if let Some(r) = &report {
-            let g1 = retrain_gate.decide_report(r)?;
-            // The newest labelled week evaluates; the `train_weeks` before it train.
-            let eval_week = w.checked_sub(p.label_delay);
-            let window = eval_week.and_then(|e| e.checked_sub(p.train_weeks).map(|s| (s, e)));
-            let current = service.stable().version;
-            if canary_run.is_some() {
-                if g1.decision {
-                    let mut d = gate_decision(
-                        DecisionKind::RetrainGate,
-                        Actor::RetrainGate,
-                        "wait",
-                        &g1,
-                        Some(current),
-                        None,
-                    );
-                    d.reason
-                        .push_str(" — but a canary is in progress: retrain after it ends");
-                    decisions.push(d);
-                }
-            } else if let Some((start, e)) = window {
-                let train_frames: Vec<&Frame> = batches[start..e].iter().collect();
-                let need_candidate = g1.decision || horizon > 0;
-                let candidate = if need_candidate {
-                    let df = concat(&train_frames)?;
-                    let rs = random_state(w);
-                    let BookModel { model: m, auc: a } = train_book(&df, rs)?;
-                    Some((df, m, a, rs))
+            CanaryAction::Promoted => {
+                let reason = if a.outcome == AnalysisOutcome::Failed {
+                    format!("{} — promoted anyway (rollback off)", a.reason)
                 } else {
-                    None
+                    format!("{}: promote", a.reason)
                 };
-                let counterfactual = match &candidate {
-                    Some((_, m, _, _)) => {
-                        let cur = future_auc(&service.stable().model, w)?;
-                        let cand = future_auc(m, w)?;
-                        match (cur, cand) {
-                            (Some((ca, span)), Some((na, _))) => Some(if g1.decision {
-                                Counterfactual {
-                                    weeks: span,
-                                    chosen: "retrain".into(),
-                                    chosen_auc: na,
-                                    other: "keep".into(),
-                                    other_auc: ca,
-                                }
-                            } else {
-                                Counterfactual {
-                                    weeks: span,
-                                    chosen: "keep".into(),
-                                    chosen_auc: ca,
-                                    other: "retrain".into(),
-                                    other_auc: na,
-                                }
-                            }),
-                            _ => None,
-                        }
-                    }
-                    None => None,
-                };
-                decisions.push(gate_decision(
-                    DecisionKind::RetrainGate,
-                    Actor::RetrainGate,
-                    if g1.decision { "retrain" } else { "keep" },
-                    &g1,
-                    Some(current),
-                    counterfactual,
-                ));
-                if let (true, Some((df, model, own_auc, rs))) = (g1.decision, candidate) {
-                    // Register the candidate.
-                    candidates += 1;
-                    retrains += 1;
-                    let label = format!("1.{candidates}.0");
-                    let weeks: Vec<usize> = (start..e).collect();
-                    let drift_text = format!(
-                        "{:?}",
-                        weeks
-                            .iter()
-                            .map(|&k| p.schedule.drift_days(k))
-                            .collect::<Vec<_>>()
-                    );
-                    let lineage = lineage_of(
-                        seed_text.clone(),
-                        drift_text,
-                        &df,
-                        p.practices.seeded_training.then_some(rs),
-                        Some(&LoopLineage {
-                            seed: p.seed,
-                            schedule: p.schedule,
-                            rows_per_week: p.rows_per_week,
-                            source: TrainingSource::Weeks {
-                                weeks: weeks.clone(),
-                            },
-                        }),
-                    )?;
-                    let v = registry
-                        .register(
-                            &new_version(label.clone(), &model, lineage, own_auc, "held-out 25 %"),
-                            &Cause::new(Actor::RetrainGate, g1.reason.clone(), clock.now())
-                                .with_evidence(g1.evidence.clone()),
-                        )
-                        .await?;
-                    // Gate 2: both models on the same newest labelled week.
-                    let eval = &batches[e];
-                    let eval_rows = eval.features();
-                    let g2 = promotion_gate.decide(
-                        &service.stable().model,
-                        &model,
-                        &eval_rows,
-                        eval.labels(),
-                        &format!("week {e} labelled traffic"),
-                    )?;
-                    let promote = g2.decision || !p.practices.promotion_gate;
-                    let verdict = match (g2.decision, p.practices.promotion_gate) {
-                        (true, _) => "promote",
-                        (false, true) => "reject",
-                        (false, false) => "promote (gate off)",
-                    };
-                    let counterfactual = match (
-                        future_auc(&model, w)?,
-                        future_auc(&service.stable().model, w)?,
-                    ) {
-                        (Some((na, span)), Some((ca, _))) => Some(if promote {
-                            Counterfactual {
-                                weeks: span,
-                                chosen: "promote".into(),
-                                chosen_auc: na,
-                                other: "reject".into(),
-                                other_auc: ca,
-                            }
-                        } else {
-                            Counterfactual {
-                                weeks: span,
-                                chosen: "reject".into(),
-                                chosen_auc: ca,
-                                other: "promote".into(),
-                                other_auc: na,
-                            }
-                        }),
-                        _ => None,
-                    };
-                    let mut d = gate_decision(
-                        DecisionKind::PromotionGate,
-                        Actor::PromotionGate,
-                        verdict,
-                        &g2,
-                        Some(v),
-                        counterfactual,
-                    );
-                    if !p.practices.promotion_gate {
-                        d.reason
-                            .push_str(" — gate 2 is switched off: every candidate goes on");
-                    }
-                    decisions.push(d);
-                    let processes = weeks.iter().map(|&k| process(k)).collect();
-                    let dep = Deployed {
-                        version: v,
-                        label: label.clone(),
-                        model,
-                    };
-                    if !promote {
-                        registry
-                            .archive(
-                                v,
-                                &Cause::new(Actor::PromotionGate, g2.reason.clone(), clock.now())
-                                    .with_evidence(g2.evidence.clone()),
-                            )
-                            .await?;
-                    } else if p.practices.canary {
-                        registry
-                            .transition(
-                                v,
-                                Stage::Staging,
-                                &Cause::new(
-                                    Actor::PromotionGate,
-                                    format!("{}: canary", g2.reason),
-                                    clock.now(),
-                                )
-                                .with_evidence(g2.evidence.clone()),
-                            )
-                            .await?;
-                        let weight = service.start_canary(dep, p.canary.clone())?;
-                        trained.insert(
-                            v,
-                            Trained {
-                                reference: tail(&df, p.rows_per_week)?,
-                                processes,
-                            },
-                        );
-                        canary_run = Some(CanaryRun {
-                            version: v,
-                            step: 0,
-                            stable_y: Vec::new(),
-                            stable_p: Vec::new(),
-                            canary_y: Vec::new(),
-                            canary_p: Vec::new(),
-                            fresh: false,
-                        });
-                        decisions.push(Decision {
-                            kind: DecisionKind::CanaryStart,
-                            actor: Actor::PromotionGate,
-                            decision: format!("canary at {weight} %"),
-                            reason: format!("{label} starts its canary from week {}", w + 1),
-                            evidence: g2.evidence.clone(),
-                            version: Some(v),
-                            counterfactual: None,
-                        });
-                    } else {
-                        registry
-                            .promote(
-                                v,
-                                &Cause::new(Actor::PromotionGate, g2.reason.clone(), clock.now())
-                                    .with_evidence(g2.evidence.clone()),
-                            )
-                            .await?;
-                        service.promote(dep);
-                        if let Some(m) = monitor.as_mut() {
-                            m.deployed(&tail(&df, p.rows_per_week)?);
-                        }
-                        trained.insert(
-                            v,
-                            Trained {
-                                reference: tail(&df, p.rows_per_week)?,
-                                processes,
-                            },
-                        );
-                        promotions += 1;
-                        watch = Some(Watch {
-                            version: v,
-                            from_week: w + 1,
-                        });
-                        decisions.push(Decision {
-                            kind: DecisionKind::Promotion,
-                            actor: Actor::PromotionGate,
-                            decision: "promote".into(),
-                            reason: format!(
-                                "{label} serves all traffic from week {} (no canary)",
-                                w + 1
-                            ),
-                            evidence: g2.evidence.clone(),
-                            version: Some(v),
-                            counterfactual: None,
-                        });
-                    }
-                }
-            } else if g1.decision {
-                let mut d = gate_decision(
-                    DecisionKind::RetrainGate,
-                    Actor::RetrainGate,
-                    "wait",
-                    &g1,
-                    Some(current),
-                    None,
-                );
-                d.reason.push_str(&format!(
-                    " — but fewer than {} labelled weeks exist: retrain once labels arrive",
-                    p.train_weeks + 1
-                ));
-                decisions.push(d);
+                self.registry
+                    .promote(
+                        version,
+                        &Cause::new(Actor::Canary, reason, week.clock.now())
+                            .with_evidence(evidence.clone()),
+                    )
+                    .await?;
+                self.monitor_follows(version);
+                self.counts.promotions += 1;
+                self.watch = Some(Watch {
+                    version,
+                    from_week: week.w + 1,
+                });
+                "promote".to_string()
             }
+        };
+        if matches!(action, CanaryAction::Aborted | CanaryAction::Promoted) {
+            self.canary_run = None;
         }
+        week.decisions.push(Decision {
+            kind: DecisionKind::CanaryAnalysis,
+            actor: Actor::Canary,
+            decision: verdict,
+            reason: a.reason,
+            evidence,
+            version: Some(version),
+            counterfactual: None,
+        });
+        Ok(())
+    }
 
-        records.push(WeekRecord {
+    /// Gate 1 on the week's drift report: wait (canary running, or too few labelled weeks),
+    /// keep, or retrain on the `train_weeks` before the newest labelled week and go to gate 2.
+    async fn decide_retrain(&mut self, report: &DriftReport, week: &mut Week) -> Result<()> {
+        let p = self.p;
+        let g1 = self.retrain_gate.decide_report(report)?;
+        // The newest labelled week evaluates; the `train_weeks` before it train.
+        let eval_week = week.w.checked_sub(p.label_delay);
+        let window = eval_week.and_then(|e| e.checked_sub(p.train_weeks).map(|s| (s, e)));
+        let current = self.service.stable().version;
+        if self.canary_run.is_some() {
+            if g1.decision {
+                week.decisions.push(wait_decision(
+                    &g1,
+                    current,
+                    " — but a canary is in progress: retrain after it ends",
+                ));
+            }
+            return Ok(());
+        }
+        let Some((start, e)) = window else {
+            if g1.decision {
+                week.decisions.push(wait_decision(
+                    &g1,
+                    current,
+                    &format!(
+                        " — but fewer than {} labelled weeks exist: retrain once labels arrive",
+                        p.train_weeks + 1
+                    ),
+                ));
+            }
+            return Ok(());
+        };
+        // A candidate is trained when gate 1 asks for one, or to score the road not taken.
+        let candidate = if g1.decision || p.counterfactual_weeks > 0 {
+            Some(self.train_candidate(start..e, week.w)?)
+        } else {
+            None
+        };
+        let counterfactual = match &candidate {
+            Some(cand) => {
+                let cur = self.future_auc(&self.service.stable().model, week.w)?;
+                let new = self.future_auc(&cand.model, week.w)?;
+                match (cur, new) {
+                    (Some((ca, span)), Some((na, _))) => Some(counterfactual(
+                        span,
+                        g1.decision,
+                        ("retrain", na),
+                        ("keep", ca),
+                    )),
+                    _ => None,
+                }
+            }
+            None => None,
+        };
+        week.decisions.push(gate_decision(
+            DecisionKind::RetrainGate,
+            Actor::RetrainGate,
+            if g1.decision { "retrain" } else { "keep" },
+            &g1,
+            Some(current),
+            counterfactual,
+        ));
+        if let (true, Some(cand)) = (g1.decision, candidate) {
+            self.decide_promotion(&g1, cand, e, week).await?;
+        }
+        Ok(())
+    }
+
+    /// Train a candidate on the live batches of `weeks`, with week `w`'s random state.
+    fn train_candidate(&self, weeks: std::ops::Range<usize>, w: usize) -> Result<Candidate> {
+        let train_frames: Vec<&Frame> = self.batches[weeks.clone()].iter().collect();
+        let df = concat(&train_frames)?;
+        let rs = random_state(self.p, w);
+        let BookModel { model, auc } = train_book(&df, rs)?;
+        Ok(Candidate {
+            df,
+            model,
+            auc,
+            random_state: rs,
+            weeks,
+        })
+    }
+
+    /// Register the candidate gate 1 asked for, with its lineage; its version and label.
+    async fn register_candidate(
+        &mut self,
+        g1: &GateDecision,
+        cand: &Candidate,
+        week: &mut Week,
+    ) -> Result<(u32, String)> {
+        let p = self.p;
+        self.counts.candidates += 1;
+        self.counts.retrains += 1;
+        let label = format!("1.{}.0", self.counts.candidates);
+        let weeks: Vec<usize> = cand.weeks.clone().collect();
+        let drift_text = format!(
+            "{:?}",
+            weeks
+                .iter()
+                .map(|&k| p.schedule.drift_days(k))
+                .collect::<Vec<_>>()
+        );
+        let lineage = lineage_of(
+            self.seed_text.clone(),
+            drift_text,
+            &cand.df,
+            p.practices.seeded_training.then_some(cand.random_state),
+            Some(&LoopLineage {
+                seed: p.seed,
+                schedule: p.schedule,
+                rows_per_week: p.rows_per_week,
+                source: TrainingSource::Weeks { weeks },
+            }),
+        )?;
+        let v = self
+            .registry
+            .register(
+                &new_version(
+                    label.clone(),
+                    &cand.model,
+                    lineage,
+                    cand.auc,
+                    "held-out 25 %",
+                ),
+                &Cause::new(Actor::RetrainGate, g1.reason.clone(), week.clock.now())
+                    .with_evidence(g1.evidence.clone()),
+            )
+            .await?;
+        Ok((v, label))
+    }
+
+    /// Gate 2 on the registered candidate: current and candidate scored on the same newest
+    /// labelled week `e`; the candidate is archived, starts a canary, or is promoted at once.
+    async fn decide_promotion(
+        &mut self,
+        g1: &GateDecision,
+        cand: Candidate,
+        e: usize,
+        week: &mut Week,
+    ) -> Result<()> {
+        let p = self.p;
+        let (v, label) = self.register_candidate(g1, &cand, week).await?;
+        // Gate 2: both models on the same newest labelled week.
+        let eval = &self.batches[e];
+        let eval_rows = eval.features();
+        let g2 = self.promotion_gate.decide(
+            &self.service.stable().model,
+            &cand.model,
+            &eval_rows,
+            eval.labels(),
+            &format!("week {e} labelled traffic"),
+        )?;
+        let promote = g2.decision || !p.practices.promotion_gate;
+        let verdict = match (g2.decision, p.practices.promotion_gate) {
+            (true, _) => "promote",
+            (false, true) => "reject",
+            (false, false) => "promote (gate off)",
+        };
+        let counterfactual = match (
+            self.future_auc(&cand.model, week.w)?,
+            self.future_auc(&self.service.stable().model, week.w)?,
+        ) {
+            (Some((na, span)), Some((ca, _))) => Some(counterfactual(
+                span,
+                promote,
+                ("promote", na),
+                ("reject", ca),
+            )),
+            _ => None,
+        };
+        let mut d = gate_decision(
+            DecisionKind::PromotionGate,
+            Actor::PromotionGate,
+            verdict,
+            &g2,
+            Some(v),
+            counterfactual,
+        );
+        if !p.practices.promotion_gate {
+            d.reason
+                .push_str(" — gate 2 is switched off: every candidate goes on");
+        }
+        week.decisions.push(d);
+        let processes = cand.weeks.clone().map(|k| process(p, k)).collect();
+        let dep = Deployed {
+            version: v,
+            label: label.clone(),
+            model: cand.model,
+        };
+        if !promote {
+            self.registry
+                .archive(
+                    v,
+                    &Cause::new(Actor::PromotionGate, g2.reason.clone(), week.clock.now())
+                        .with_evidence(g2.evidence.clone()),
+                )
+                .await?;
+        } else if p.practices.canary {
+            self.start_canary(dep, &g2, &cand.df, processes, week)
+                .await?;
+        } else {
+            self.promote_now(dep, &g2, &cand.df, processes, week)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Gate 2 passed with canaries on: stage the candidate `dep` and route its first canary
+    /// step to it from next week.
+    async fn start_canary(
+        &mut self,
+        dep: Deployed,
+        g2: &GateDecision,
+        df: &Frame,
+        processes: Vec<(u64, Option<Fault>)>,
+        week: &mut Week,
+    ) -> Result<()> {
+        let (v, label) = (dep.version, dep.label.clone());
+        self.registry
+            .transition(
+                v,
+                Stage::Staging,
+                &Cause::new(
+                    Actor::PromotionGate,
+                    format!("{}: canary", g2.reason),
+                    week.clock.now(),
+                )
+                .with_evidence(g2.evidence.clone()),
+            )
+            .await?;
+        let weight = self.service.start_canary(dep, self.p.canary.clone())?;
+        self.trained.insert(
+            v,
+            Trained {
+                reference: tail(df, self.p.rows_per_week)?,
+                processes,
+            },
+        );
+        self.canary_run = Some(CanaryRun {
+            version: v,
+            step: 0,
+            stable_y: Vec::new(),
+            stable_p: Vec::new(),
+            canary_y: Vec::new(),
+            canary_p: Vec::new(),
+            fresh: false,
+        });
+        week.decisions.push(Decision {
+            kind: DecisionKind::CanaryStart,
+            actor: Actor::PromotionGate,
+            decision: format!("canary at {weight} %"),
+            reason: format!("{label} starts its canary from week {}", week.w + 1),
+            evidence: g2.evidence.clone(),
+            version: Some(v),
+            counterfactual: None,
+        });
+        Ok(())
+    }
+
+    /// Gate 2 passed with canaries off: the candidate `dep` serves all traffic from next week,
+    /// watched by the post-promotion check.
+    async fn promote_now(
+        &mut self,
+        dep: Deployed,
+        g2: &GateDecision,
+        df: &Frame,
+        processes: Vec<(u64, Option<Fault>)>,
+        week: &mut Week,
+    ) -> Result<()> {
+        let (v, label) = (dep.version, dep.label.clone());
+        self.registry
+            .promote(
+                v,
+                &Cause::new(Actor::PromotionGate, g2.reason.clone(), week.clock.now())
+                    .with_evidence(g2.evidence.clone()),
+            )
+            .await?;
+        self.service.promote(dep);
+        self.trained.insert(
+            v,
+            Trained {
+                reference: tail(df, self.p.rows_per_week)?,
+                processes,
+            },
+        );
+        self.monitor_follows(v);
+        self.counts.promotions += 1;
+        self.watch = Some(Watch {
+            version: v,
+            from_week: week.w + 1,
+        });
+        week.decisions.push(Decision {
+            kind: DecisionKind::Promotion,
+            actor: Actor::PromotionGate,
+            decision: "promote".into(),
+            reason: format!(
+                "{label} serves all traffic from week {} (no canary)",
+                week.w + 1
+            ),
+            evidence: g2.evidence.clone(),
+            version: Some(v),
+            counterfactual: None,
+        });
+        Ok(())
+    }
+
+    /// Close the week: its record, with the drift evidence (AUCs are filled in at the end).
+    fn record(&mut self, week: Week, report: Option<DriftReport>) {
+        let w = week.w;
+        self.records.push(WeekRecord {
             week: w,
-            drift_days: p.schedule.drift_days(w),
-            broken_feature: p.schedule.fault(w).is_some(),
-            live_version,
-            live_label,
+            drift_days: self.p.schedule.drift_days(w),
+            broken_feature: self.p.schedule.fault(w).is_some(),
+            live_version: week.live_version,
+            live_label: week.live_label,
             drift: report.map(|r| DriftEvidence {
                 pvalues: r.pvalues,
                 statistics: r.statistics,
@@ -1553,48 +1778,69 @@ pub async fn run_with<S: Store>(p: &LoopParams, registry: &Registry<S>) -> Resul
             }),
             auc: None,
             auc_known_week: None,
-            canary: canary_rec,
-            decisions,
+            canary: week.canary,
+            decisions: week.decisions,
         });
     }
 
-    let (mut total, mut known, mut below) = (0.0, 0usize, 0usize);
-    for (rec, (a, k)) in records.iter_mut().zip(auc.iter().zip(&auc_known)) {
-        rec.auc = *a;
-        rec.auc_known_week = *k;
-        if let Some(a) = a {
-            total += a;
-            known += 1;
-            if *a < p.auc_threshold {
-                below += 1;
+    /// Fill in each week's AUC as known by the end, and sum the run up.
+    async fn summary(self) -> Result<Timeline> {
+        let p = self.p;
+        let mut records = self.records;
+        let (mut total, mut known, mut below) = (0.0, 0usize, 0usize);
+        for (rec, (a, k)) in records.iter_mut().zip(self.auc.iter().zip(&self.auc_known)) {
+            rec.auc = *a;
+            rec.auc_known_week = *k;
+            if let Some(a) = a {
+                total += a;
+                known += 1;
+                if *a < p.auc_threshold {
+                    below += 1;
+                }
             }
         }
+        let state = self.registry.state().await?;
+        let final_version = state.production().unwrap_or(0);
+        let final_label = state
+            .labels
+            .get((final_version as usize).wrapping_sub(1))
+            .cloned()
+            .unwrap_or_default();
+        let c = self.counts;
+        Ok(Timeline {
+            params: p.clone(),
+            weeks: records,
+            summary: Summary {
+                mean_auc: if known > 0 { total / known as f64 } else { 0.0 },
+                weeks_below: below,
+                auc_threshold: p.auc_threshold,
+                alarms: c.alarms,
+                false_alarms: c.false_alarms,
+                retrains: c.retrains,
+                promotions: c.promotions,
+                canary_aborts: c.aborts,
+                rollbacks: c.rollbacks,
+                final_version,
+                final_label,
+                registry_events: state.events,
+            },
+        })
     }
-    let state = registry.state().await?;
-    let final_version = state.production().unwrap_or(0);
-    let final_label = state
-        .labels
-        .get((final_version as usize).wrapping_sub(1))
-        .cloned()
-        .unwrap_or_default();
-    Ok(Timeline {
-        params: p.clone(),
-        weeks: records,
-        summary: Summary {
-            mean_auc: if known > 0 { total / known as f64 } else { 0.0 },
-            weeks_below: below,
-            auc_threshold: p.auc_threshold,
-            alarms,
-            false_alarms,
-            retrains,
-            promotions,
-            canary_aborts: aborts,
-            rollbacks,
-            final_version,
-            final_label,
-            registry_events: state.events,
-        },
-    })
+}
+
+/// The training random state for week `w`: the chapter's 42 when training is seeded, else a
+/// SplitMix64 draw from the seed and the week.
+fn random_state(p: &LoopParams, w: usize) -> u32 {
+    if p.practices.seeded_training {
+        SEEDED_RANDOM_STATE
+    } else {
+        (crate::serving::splitmix64(p.seed ^ (w as u64).wrapping_mul(0x9e37_79b9)) >> 33) as u32
+    }
+}
+
+/// The process week `w`'s data comes from: its drift (as bits) and its fault.
+fn process(p: &LoopParams, w: usize) -> (u64, Option<Fault>) {
+    (p.schedule.drift_days(w).to_bits(), p.schedule.fault(w))
 }
 
 /// The chapter's three steps as the registry saw them.

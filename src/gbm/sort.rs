@@ -187,10 +187,9 @@ fn partition3_branch_free(v: &mut [u64], pivot: u32, scratch: &mut SortScratch) 
     (l, r)
 }
 
-/// One three-way partition pass of sklearn's `introsort` around `pivot`: returns `(l, r)` with
-/// `v[..l] < pivot`, `v[l..r] == pivot`, `v[r..] > pivot`, each key where the Cython swap loop
-/// leaves it. (Branch-free and run-aware variants of this loop were measured on the sorts of
-/// a real fit and were no faster, so it stays the plain transcription.)
+/// One three-way partition pass of sklearn's `introsort` around `pivot`, as the Cython swap loop
+/// does it: returns `(l, r)` with `v[..l] < pivot`, `v[l..r] == pivot`, `v[r..] > pivot`. The
+/// reference that [`partition3_branch_free`] (used by the fit) is tested against.
 #[cfg(test)]
 fn partition3(v: &mut [u64], pivot: u32) -> (usize, usize) {
     let (mut i, mut l, mut r) = (0usize, 0usize, v.len());
@@ -275,21 +274,7 @@ mod tests {
             }
             maxd -= 1;
             let pivot = median3(v);
-            let n = v.len();
-            let (mut i, mut l, mut r) = (0usize, 0usize, n);
-            while i < r {
-                let x = hi(v[i]);
-                if x < pivot {
-                    v.swap(i, l);
-                    i += 1;
-                    l += 1;
-                } else if x > pivot {
-                    r -= 1;
-                    v.swap(i, r);
-                } else {
-                    i += 1;
-                }
-            }
+            let (l, r) = partition3(v, pivot);
             let (left, rest) = v.split_at_mut(l);
             reference_introsort(left, maxd);
             v = &mut rest[r - l..];

@@ -2,6 +2,8 @@
 // `engine.call(method, args, {onProgress})` returns a promise; `engine.has(name)` says whether this
 // build of the core has a given export (panels whose export is missing say so instead of guessing).
 
+import { mergeDriftTrials, mergePromotionTrials } from './trials.js';
+
 /** @typedef {{done: number, total: number}} Progress */
 
 export class Engine {
@@ -71,13 +73,6 @@ export class Engine {
 
 let shared = null;
 
-function concat(a, b) {
-  const out = new Float64Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-
 /**
  * Experiments whose trials split into two index ranges: trial i is seeded by its index alone, so
  * trials [s, s+h) in one worker and [s+h, s+n) in the other give exactly the one-worker result.
@@ -86,17 +81,12 @@ const SPLITTABLE = {
   driftTrials: {
     count: 'trials',
     default: 100,
-    merge: (a, b) => ({
-      trials: a.trials + b.trials,
-      alarms: a.alarms + b.alarms,
-      alarms_per_feature: a.alarms_per_feature.map((x, i) => x + b.alarms_per_feature[i]),
-      pvalues: concat(a.pvalues, b.pvalues),
-    }),
+    merge: mergeDriftTrials,
   },
   promotionTrials: {
     count: 'rounds',
     default: 100,
-    merge: (a, b) => ({ rounds: a.rounds + b.rounds, promotions: a.promotions + b.promotions, diffs: concat(a.diffs, b.diffs) }),
+    merge: mergePromotionTrials,
   },
 };
 /** Below this many trials a split costs more than it saves. */

@@ -11,6 +11,7 @@
 // first page load and the light panels need; the full module (the same crate with the registry
 // and the loop) is imported the first time a call needs one of its exports, and only then.
 import init, * as lite from '../pkg/mlops_loop_lite.js';
+import { mergeDriftTrials, noDriftTrials, mergePromotionTrials, noPromotionTrials } from './trials.js';
 
 /** Exports only the full module has; reported as present (they load on first use). */
 const FULL_ONLY = ['runLoop', 'Registry'];
@@ -70,31 +71,18 @@ async function chunked(id, total, fn, merge, acc) {
   return acc;
 }
 
-function concat(a, b) {
-  const out = new Float64Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-
 /** Many no-drift (or drifted) KS checks: `core.driftTrials` in chunks, with progress. */
 function driftTrials(id, params) {
   const total = params.trials ?? 100;
   return chunked(id, total, (start, n) => api('driftTrials')({ ...params, trials: n, start: (params.start ?? 0) + start }),
-    (acc, r) => ({
-      trials: acc.trials + r.trials,
-      alarms: acc.alarms + r.alarms,
-      alarms_per_feature: acc.alarms_per_feature.map((x, i) => x + r.alarms_per_feature[i]),
-      pvalues: concat(acc.pvalues, r.pvalues),
-    }), { trials: 0, alarms: 0, alarms_per_feature: [0, 0, 0], pvalues: new Float64Array(0) });
+    mergeDriftTrials, noDriftTrials());
 }
 
 /** Many promotion rounds where the candidate is no better: `core.promotionTrials` in chunks. */
 function promotionTrials(id, params) {
   const total = params.rounds ?? 100;
   return chunked(id, total, (start, n) => api('promotionTrials')({ ...params, rounds: n, start: (params.start ?? 0) + start }),
-    (acc, r) => ({ rounds: acc.rounds + r.rounds, promotions: acc.promotions + r.promotions, diffs: concat(acc.diffs, r.diffs) }),
-    { rounds: 0, promotions: 0, diffs: new Float64Array(0) });
+    mergePromotionTrials, noPromotionTrials());
 }
 
 /** A sweep: `driftTrials` at each value of one parameter (a power curve, the large-sample effect). */

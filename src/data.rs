@@ -516,6 +516,20 @@ pub fn make_data(seed: u128, drift: Drift, rows: usize) -> Result<Frame> {
     make_data_from(&SeedSequence::from_u128(seed), drift, rows)
 }
 
+/// `days + drift` for an int drift, refusing what would overflow int64 (numpy wraps around).
+///
+/// # Errors
+/// [`Error::Invalid`] naming `drift`.
+pub(crate) fn add_int_drift(days: i64, drift: i64) -> Result<i64> {
+    days.checked_add(drift).ok_or_else(|| {
+        Error::invalid(
+            "drift",
+            drift,
+            "days + drift overflows int64 (numpy would wrap around silently)",
+        )
+    })
+}
+
 /// [`make_data`] for a seed of any size, given as its `SeedSequence` (see
 /// [`SeedSequence::from_decimal`]).
 ///
@@ -535,13 +549,7 @@ pub fn make_data_from(seed: &SeedSequence, drift: Drift, rows: usize) -> Result<
         Drift::Int(d) => {
             let mut v = Vec::with_capacity(rows);
             for &x in &ints {
-                v.push(x.checked_add(d).ok_or_else(|| {
-                    Error::invalid(
-                        "drift",
-                        d,
-                        "days + drift overflows int64 (numpy would wrap around silently)",
-                    )
-                })?);
+                v.push(add_int_drift(x, d)?);
             }
             Days::Int(v)
         }

@@ -12,7 +12,7 @@
 //! samples), so a chunk `start..start+count` gives the same trials whatever the chunking, and
 //! the page can report progress between chunks.
 
-use crate::data::{make_data_from, Drift, Frame, MAX_ROWS};
+use crate::data::{add_int_drift, make_data_from, Drift, Frame, MAX_ROWS};
 use crate::gbm::GbmModel;
 use crate::metrics::roc_auc;
 use crate::numpy::seed_sequence::u128_to_words;
@@ -170,13 +170,7 @@ fn sorted_features(seed: &SeedSequence, drift: Drift, n: usize) -> Result<[Vec<f
         // The column's value and `(days < 30)` exactly as make_data computes them.
         let (value, is_recent) = match drift {
             Drift::Int(d) => {
-                let v = x.checked_add(d).ok_or_else(|| {
-                    Error::invalid(
-                        "drift",
-                        d,
-                        "days + drift overflows int64 (numpy would wrap around silently)",
-                    )
-                })?;
+                let v = add_int_drift(x, d)?;
                 (v as f64, v < 30)
             }
             Drift::Float(d) => {

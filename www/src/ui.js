@@ -1,5 +1,6 @@
 // Small DOM helpers. Every piece of dynamic text goes in through textContent (text nodes), never
 // innerHTML: values from the URL, the engine or storage can never become markup.
+import { fmt } from './format.js';
 
 /**
  * Create an element. `attrs` keys: `class`, `text`, `on<event>` handlers, `dataset`, booleans, others as attributes.
@@ -36,18 +37,12 @@ export const newId = (prefix) => `${prefix}-${++uid}`;
 /** Python's `f"{x:.3f}"` (JS toFixed rounds the exact binary value as Python does). */
 export const f3 = (x) => (x === null || x === undefined ? '—' : Number(x).toFixed(3));
 
-/** Python's `f"{x:.<d>e}"`: the exponent has at least two digits (`1.2e-19`, `3.0e-03`). */
-export function pyExp(x, digits = 1) {
-  if (x === null || x === undefined || Number.isNaN(x)) return '—';
-  const s = Number(x).toExponential(digits);
-  return s.replace(/e([+-])(\d)$/, 'e$10$2');
-}
-
-/** A readable p-value: scientific below 0.001, else 3 significant digits. */
-export const fmtP = (p) => (p < 1e-3 ? pyExp(p, 1) : Number(p).toPrecision(3));
-
-/** Percent with one decimal. */
-export const pct = (x) => `${(100 * x).toFixed(1)} %`;
+// The page's number rule lives in format.js; these names stay for the panels that import them here.
+export { pyExp } from './format.js';
+/** A readable p-value (format.js: `fmt.p`). */
+export const fmtP = fmt.p;
+/** A share as a percentage (format.js: `fmt.pct`). */
+export const pct = fmt.pct;
 
 /**
  * Wilson score interval for a binomial proportion (Wilson 1927, "Probable inference, the law of

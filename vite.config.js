@@ -56,6 +56,18 @@ function earlyEngine() {
   };
 }
 
+/**
+ * The page's Content-Security-Policy, read from its one home: the <meta> tag of www/index.html.
+ * `vite preview` (`make serve`) sends it as a header on every response, so that it also governs
+ * the service worker (a worker's policy comes from its own response; SECURITY.md).
+ */
+export function pagePolicy() {
+  const html = readFileSync(resolve(here, 'www/index.html'), 'utf8');
+  const m = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)"/);
+  if (!m) throw new Error('www/index.html has no Content-Security-Policy meta tag');
+  return m[1];
+}
+
 export default defineConfig({
   root: 'www',
   base: './',
@@ -83,5 +95,5 @@ export default defineConfig({
   worker: { format: 'es' },
   plugins: [earlyEngine(), precache()],
   server: { host: '127.0.0.1', fs: { allow: ['..'] } },
-  preview: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1', headers: { 'Content-Security-Policy': pagePolicy() } },
 });

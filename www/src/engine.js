@@ -3,6 +3,8 @@
 // build of the core has a given export (panels whose export is missing say so instead of guessing).
 
 import { mergeDriftTrials, mergePromotionTrials } from './trials.js';
+import { startWorker } from './spawn.js';
+import workerUrl from './worker.js?worker&url';
 
 /** @typedef {{done: number, total: number}} Progress */
 
@@ -133,7 +135,7 @@ let liteModule = null;
 
 /** Start an engine worker and hand it the page's compiled lite module (or null: it fetches it). */
 function startEngine(name, Kind = Engine) {
-  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name });
+  const w = startWorker(workerUrl, { name });
   const eng = new Kind(w);
   liteModule ??= compileLite();
   // The worker waits for this one message before it instantiates the lite module.

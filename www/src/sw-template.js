@@ -1,6 +1,32 @@
 // The offline service worker (hand-written). The build (vite.config.js, plugin "precache") writes
 // it to dist/sw.js with PRECACHE replaced by the list of every built file and VERSION by a hash of
 // that list, so a new build installs a fresh cache and drops the old one.
+//
+// Its policy: a service worker's Content-Security-Policy comes only from the header of its own
+// response; no browser gives it the page's. `make serve` sends the header; a host that cannot
+// leaves this script without a policy, so it keeps to the policy's two rules that could matter
+// here by itself, first thing: no code from strings (timers) and no requests to other origins.
+// This is a guard, not a policy (SECURITY.md, "The policy in the workers").
+{
+  const own = self.location.origin;
+  const noStrings = (timer) => function strict(fn, ...rest) {
+    if (typeof fn !== 'function') throw new TypeError('a timer with a string of code is refused (Content-Security-Policy)');
+    return timer.call(self, fn, ...rest);
+  };
+  const fetchOwn = self.fetch;
+  Object.defineProperties(self, {
+    setTimeout: { value: noStrings(self.setTimeout) },
+    setInterval: { value: noStrings(self.setInterval) },
+    fetch: {
+      value: function fetch(input, init) {
+        const url = new URL(input instanceof Request ? input.url : String(input), self.location.href);
+        if (url.origin !== own) return Promise.reject(new TypeError(`a request to ${url.origin} is refused (Content-Security-Policy: connect-src 'self')`));
+        return fetchOwn.call(self, input, init);
+      },
+    },
+  });
+}
+
 const VERSION = '__VERSION__';
 const PRECACHE = __PRECACHE__;
 const CACHE = `mlops-loop-${VERSION}`;

@@ -173,3 +173,33 @@ export function spareEngine() {
   }
   return spareUp ? spare : null;
 }
+
+/**
+ * Run one long call (e.g. training on a million rows) in an engine worker of its own, started for
+ * it and ended after it: the panels keep the main engine meanwhile, and aborting `signal` ends
+ * the job at once by terminating its worker (a running WASM call cannot be interrupted from
+ * inside; an IndexedDB transaction the job had open is aborted with it, so nothing half-written
+ * stays). A cancelled job rejects with an error whose `cancelled` is true.
+ * @param {string} method
+ * @param {Array} args
+ * @param {{onProgress?: (p: Progress) => void, signal?: AbortSignal}} opts
+ */
+export function runAlone(method, args = [], { onProgress, signal } = {}) {
+  return new Promise((resolve, reject) => {
+    const cancelled = () => Object.assign(new Error('cancelled'), { cancelled: true });
+    if (signal?.aborted) {
+      reject(cancelled());
+      return;
+    }
+    const job = startEngine('mlops-loop-job');
+    const cancel = () => {
+      job.worker.terminate();
+      reject(cancelled());
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
+    job.ready.then(() => job.call(method, args, { onProgress })).then(resolve, reject).finally(() => {
+      signal?.removeEventListener('abort', cancel);
+      job.worker.terminate();
+    });
+  });
+}

@@ -52,6 +52,20 @@ export function formatValue(c, v) {
   return String(v);
 }
 
+/**
+ * At most this many problems of a link are listed one by one; the rest are counted in one line
+ * (a link with 50,000 unknown parameters must not print 50,000 lines).
+ */
+export const MAX_MESSAGES = 10;
+
+/** The messages to show: the first MAX_MESSAGES, then one line that counts the others. */
+function capped(messages) {
+  if (messages.length <= MAX_MESSAGES) return messages;
+  const more = messages.length - MAX_MESSAGES;
+  return [...messages.slice(0, MAX_MESSAGES),
+    `…and ${more.toLocaleString('en-US')} more parameter${more === 1 ? '' : 's'} of the link ignored, not listed (${messages.length.toLocaleString('en-US')} problems in all).`];
+}
+
 /** Shorten a value taken from the URL for a message (it is shown as text, never as HTML). */
 const clip = (s) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
 
@@ -97,7 +111,7 @@ export function readHash(hash, panels, fallbackPanel) {
       messages.push(`Ignored ${key}="${clip(raw)}" from the link: ${r.reason}. Using the default ${formatValue(c, values[key])}.`);
     }
   }
-  return { panel, values, hidden, messages };
+  return { panel, values, hidden, messages: capped(messages) };
 }
 
 /** The default values of a panel's controls. */

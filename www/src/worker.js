@@ -171,7 +171,7 @@ const compiled = new Promise((resolve) => { wasmFromPage = resolve; });
 const ready = compiled.then((module) => init(module ? { module_or_path: module } : undefined)).then(() => {
   // The page reads its note right after `ready`: open IndexedDB now, while it asks for the
   // fingerprint (the open's failure is reported to the call that needs the store).
-  if (self.name !== 'mlops-loop-engine-2') openKv().catch(() => {}); // the spare worker has no store
+  if (self.name === 'mlops-loop-engine') openKv().catch(() => {}); // the spare and job workers have no notes
   const exports = EXPORTS.filter((n) => typeof lite[n] === 'function' || FULL_ONLY.includes(n));
   postMessage({ ready: true, version: api('version')(), exports });
 }).catch((e) => {

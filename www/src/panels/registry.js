@@ -5,6 +5,7 @@
 // picked up by polling `revision()` every 2 s and when the page becomes visible again.
 import { h, newId, download } from '../ui.js';
 import { comingNotice } from '../app.js';
+import { runAlone } from '../engine.js';
 
 /** A 64-bit hex float as the core stores it ("0x3fb999999999999a") → the double it encodes. */
 export function hexF64(s) {
@@ -117,17 +118,46 @@ export const registry = {
     const fRows = field('rows', 'rows', '3000', { type: 'number', min: 4, max: 1000000, step: 1 });
     const fLabel = field('label', 'label', '1.0.0', { size: 10, maxlength: 100 });
     const trainProg = h('span', { class: 'progress-text', 'aria-hidden': 'true' });
+    // Training runs in an engine worker of its own (engine.js, runAlone): the other panels keep
+    // the main engine, and Cancel ends the job at once.
+    let trainJob = null;
+    const cancelTrain = h('button', { type: 'button', class: 'secondary', text: 'Cancel', hidden: true,
+      'data-testid': 'reg-train-cancel', onclick: () => trainJob?.abort() });
     const trainForm = h('form', { class: 'cell', 'aria-labelledby': 'reg-train-h' },
       h('h3', { id: 'reg-train-h', text: 'Train and register' }),
       h('p', { text: 'Trains the book\'s model on make_data(seed, drift, rows) in your browser and registers it with its lineage.' }),
       h('fieldset', { class: 'controls' }, h('legend', { text: 'Recipe' }), fSeed.el, fDrift.el, fRows.el, fLabel.el),
-      h('div', { class: 'row' }, h('button', { type: 'submit', text: 'Train & register' }), trainProg));
+      h('div', { class: 'row' }, h('button', { type: 'submit', text: 'Train & register' }), cancelTrain, trainProg));
     trainForm.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const rows = Number(fRows.input.value);
-      const v = await act('Training and registering', () => call('registerTrained',
-        { seed: fSeed.input.value.trim(), drift: fDrift.input.value.trim(), rows, label: fLabel.input.value }));
-      if (v !== undefined) {
+      const params = { seed: fSeed.input.value.trim(), drift: fDrift.input.value.trim(), rows, label: fLabel.input.value };
+      // A registry kept in memory (storage refused) lives in the main engine only: train there.
+      const stored = (await call('storage').catch(() => null))?.persistent === true;
+      const job = new AbortController();
+      let cancelled = false;
+      const v = await act('Training and registering', async () => {
+        if (stored) {
+          trainJob = job;
+          cancelTrain.hidden = false;
+          cancelTrain.disabled = false;
+        }
+        try {
+          return await (stored ? runAlone('registry', ['registerTrained', params], { signal: job.signal })
+            : call('registerTrained', params));
+        } catch (e) {
+          if (!e.cancelled) throw e;
+          cancelled = true;
+          return undefined;
+        } finally {
+          trainJob = null;
+          cancelTrain.hidden = true;
+        }
+      });
+      if (cancelled) {
+        status.textContent = 'Training and registering: cancelled.';
+        ctx.announce('Training cancelled');
+      } else if (v !== undefined) {
         status.textContent = `Registered version ${v}.`;
         askPersistence();
         ctx.announce(`Registered version ${v}`);

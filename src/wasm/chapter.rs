@@ -1,0 +1,146 @@
+//! The walkthrough: `chapter` (the chapter's three steps, computed) and `trainModel` (one of its
+//! two fits, for a second worker).
+
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use super::{count, drift_of, from_js, js_err, jserr, parse_seed, to_js};
+use crate::chapter::{run_chapter_with, ChapterParams, DataSpec, Pretrained, Registered};
+use crate::data::make_data;
+use crate::gbm::GbmModel;
+use crate::pipeline::train_book;
+use crate::stats::ks::KsMethod;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChapterJs {
+    seed_train: Option<String>,
+    drift_train: Option<String>,
+    seed_live: Option<String>,
+    drift_live: Option<String>,
+    seed_recent: Option<String>,
+    drift_recent: Option<String>,
+    rows: Option<f64>,
+    alpha: Option<f64>,
+    margin: Option<f64>,
+    /// A model from `trainModel` on the reference data, used instead of fitting it here.
+    current_model: Option<String>,
+    /// A model from `trainModel` on the live data, used instead of fitting it here.
+    candidate_model: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+struct RegisteredJs {
+    version: String,
+    fingerprint: String,
+    auc: f64,
+    model_hash: String,
+}
+
+impl From<&Registered> for RegisteredJs {
+    fn from(r: &Registered) -> Self {
+        RegisteredJs {
+            version: r.version.clone(),
+            fingerprint: r.data_fingerprint.clone(),
+            auc: r.auc,
+            model_hash: r.model_hash.clone(),
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct KsJs {
+    statistic: f64,
+    pvalue: f64,
+    method: KsMethod,
+}
+
+#[derive(serde::Serialize)]
+struct ChapterRunJs {
+    lines: Vec<String>,
+    registered: RegisteredJs,
+    ks: KsJs,
+    retrain: bool,
+    candidate: Option<RegisteredJs>,
+    current_auc_recent: Option<f64>,
+    candidate_auc_recent: Option<f64>,
+    promote: bool,
+}
+
+/// The chapter's three steps, computed: register a model, test the live inputs for drift and
+/// retrain, promote the candidate if it is at least as good on the same recent data. With no
+/// arguments the lines are the book's, byte for byte.
+#[wasm_bindgen]
+pub fn chapter(params: JsValue) -> Result<JsValue, JsError> {
+    let p: ChapterJs = from_js("chapter params", params)?;
+    let rows = count("rows", p.rows.unwrap_or(3000.0), 4, crate::data::MAX_ROWS)?;
+    let spec = |field: &'static str,
+                seed: &Option<String>,
+                dseed: &str,
+                drift: &Option<String>,
+                ddrift: &str| {
+        Ok::<_, JsError>(DataSpec {
+            seed: parse_seed(seed.as_deref().unwrap_or(dseed))?,
+            drift: drift_of(field, drift.as_deref().unwrap_or(ddrift))?,
+            rows,
+        })
+    };
+    let params = ChapterParams {
+        reference: spec("drift_train", &p.seed_train, "1", &p.drift_train, "0.0")?,
+        live: spec("drift_live", &p.seed_live, "2", &p.drift_live, "10")?,
+        recent: spec("drift_recent", &p.seed_recent, "3", &p.drift_recent, "10")?,
+        alpha: p.alpha.unwrap_or(0.01),
+        margin: p.margin.unwrap_or(0.0),
+        ..ChapterParams::default()
+    };
+    let model = |field: &'static str, json: &Option<String>| {
+        json.as_deref()
+            .map(|text| {
+                GbmModel::from_json(text)
+                    .map_err(|e| jserr(format!("{field}: not a model from trainModel ({e})")))
+            })
+            .transpose()
+    };
+    let pretrained = Pretrained {
+        current: model("current_model", &p.current_model)?,
+        candidate: model("candidate_model", &p.candidate_model)?,
+    };
+    let run = run_chapter_with(&params, &pretrained).map_err(js_err)?;
+    to_js(&ChapterRunJs {
+        lines: run.lines.clone(),
+        registered: (&run.current).into(),
+        ks: KsJs {
+            statistic: run.ks.statistic,
+            pvalue: run.ks.pvalue,
+            method: run.ks.method_used,
+        },
+        retrain: run.retrain,
+        candidate: run.candidate.as_ref().map(Into::into),
+        current_auc_recent: run.current_auc_recent,
+        candidate_auc_recent: run.candidate_auc_recent,
+        promote: run.promote,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrainModelJs {
+    seed: Option<String>,
+    drift: Option<String>,
+    rows: Option<f64>,
+}
+
+/// Fit the book's model on `make_data(seed, drift, rows)` (`train_book`: the 75 % split,
+/// `random_state=42`) and return it as JSON: what `chapter` takes as `current_model` /
+/// `candidate_model`, so that a second worker can fit one of the chapter's two models meanwhile.
+#[wasm_bindgen(js_name = trainModel)]
+pub fn train_model(params: JsValue) -> Result<String, JsError> {
+    let p: TrainModelJs = from_js("trainModel params", params)?;
+    let spec = DataSpec {
+        seed: parse_seed(p.seed.as_deref().unwrap_or("1"))?,
+        drift: drift_of("drift", p.drift.as_deref().unwrap_or("0.0"))?,
+        rows: count("rows", p.rows.unwrap_or(3000.0), 4, crate::data::MAX_ROWS)?,
+    };
+    let df = make_data(spec.seed, spec.drift, spec.rows).map_err(js_err)?;
+    Ok(train_book(&df, 42).map_err(js_err)?.model.to_json())
+}

@@ -1,0 +1,163 @@
+//! The experiments of exercises 2 and 3: `ksSamples`, `driftTrials`, `promotionTrials`,
+//! `bootstrapAucDiff` (see [`crate::experiments`]).
+
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use super::{count, drift_of, from_js, js_err, parse_seed, to_js};
+use crate::data::make_data;
+use crate::experiments::{
+    bootstrap_auc_diff, column, drift_trials, promotion_trials, Correction, DriftTrialsParams,
+    PromotionTrialsParams,
+};
+use crate::pipeline::train_book;
+use crate::stats::ks::{ks_2samp, KsMethod};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SampleSpec {
+    seed: Option<String>,
+    drift: Option<String>,
+    rows: Option<f64>,
+}
+
+impl SampleSpec {
+    fn frame(&self, name: &'static str) -> Result<crate::data::Frame, JsError> {
+        let seed = parse_seed(self.seed.as_deref().unwrap_or("1"))?;
+        let drift = drift_of(name, self.drift.as_deref().unwrap_or("0.0"))?;
+        let rows = count(
+            "rows",
+            self.rows.unwrap_or(3000.0),
+            1,
+            crate::data::MAX_ROWS,
+        )?;
+        make_data(seed, drift, rows).map_err(js_err)
+    }
+}
+
+#[derive(serde::Serialize)]
+struct KsSamples {
+    statistic: f64,
+    pvalue: f64,
+    method: KsMethod,
+    location: f64,
+    sign: i8,
+    a: Vec<f64>,
+    b: Vec<f64>,
+}
+
+/// Two-sample KS test of one column of two generated samples, with both samples sorted (for
+/// ECDF charts). `a`, `b`: `{seed, drift, rows}`; `column`: a feature name.
+#[wasm_bindgen(js_name = ksSamples)]
+pub fn ks_samples(a: JsValue, b: JsValue, column_name: &str) -> Result<JsValue, JsError> {
+    let sa: SampleSpec = from_js("a", a)?;
+    let sb: SampleSpec = from_js("b", b)?;
+    let mut xa = column(&sa.frame("a.drift")?, column_name).map_err(js_err)?;
+    let mut xb = column(&sb.frame("b.drift")?, column_name).map_err(js_err)?;
+    let r = ks_2samp(&xa, &xb, KsMethod::Auto).map_err(js_err)?;
+    xa.sort_by(f64::total_cmp);
+    xb.sort_by(f64::total_cmp);
+    to_js(&KsSamples {
+        statistic: r.statistic,
+        pvalue: r.pvalue,
+        method: r.method_used,
+        location: r.statistic_location,
+        sign: r.statistic_sign,
+        a: xa,
+        b: xb,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DriftTrialsJs {
+    n: Option<f64>,
+    drift: Option<String>,
+    trials: Option<f64>,
+    start: Option<f64>,
+    alpha: Option<f64>,
+    seed: Option<String>,
+    correction: Option<String>,
+}
+
+/// Run the retraining trigger on many fresh (reference, live) pairs; see
+/// [`crate::experiments::drift_trials`]. Call in chunks with `start` to show progress.
+#[wasm_bindgen(js_name = driftTrials)]
+pub fn drift_trials_js(params: JsValue) -> Result<JsValue, JsError> {
+    let p: DriftTrialsJs = from_js("driftTrials params", params)?;
+    let max = crate::experiments::MAX_TRIALS_PER_CALL;
+    let params = DriftTrialsParams {
+        n: count("n", p.n.unwrap_or(3000.0), 2, crate::data::MAX_ROWS)?,
+        drift: drift_of("drift", p.drift.as_deref().unwrap_or("0"))?,
+        trials: count("trials", p.trials.unwrap_or(100.0), 1, max)?,
+        start: count("start", p.start.unwrap_or(0.0), 0, 1 << 30)?,
+        alpha: p.alpha.unwrap_or(0.01),
+        seed: parse_seed(p.seed.as_deref().unwrap_or("0"))?,
+        correction: Correction::parse(p.correction.as_deref().unwrap_or("none")).map_err(js_err)?,
+    };
+    to_js(&drift_trials(&params).map_err(js_err)?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PromotionTrialsJs {
+    rounds: Option<f64>,
+    start: Option<f64>,
+    rows: Option<f64>,
+    margin: Option<f64>,
+    same_data: Option<bool>,
+    seed: Option<String>,
+}
+
+/// Run the promotion gate on candidates that are no better than production; see
+/// [`crate::experiments::promotion_trials`].
+#[wasm_bindgen(js_name = promotionTrials)]
+pub fn promotion_trials_js(params: JsValue) -> Result<JsValue, JsError> {
+    let p: PromotionTrialsJs = from_js("promotionTrials params", params)?;
+    let max = crate::experiments::MAX_TRIALS_PER_CALL;
+    let params = PromotionTrialsParams {
+        rounds: count("rounds", p.rounds.unwrap_or(20.0), 1, max)?,
+        start: count("start", p.start.unwrap_or(0.0), 0, 1 << 31)?,
+        rows: count("rows", p.rows.unwrap_or(3000.0), 2, crate::data::MAX_ROWS)?,
+        margin: p.margin.unwrap_or(0.0),
+        same_data: p.same_data.unwrap_or(true),
+        seed: parse_seed(p.seed.as_deref().unwrap_or("0"))?,
+    };
+    to_js(&promotion_trials(&params).map_err(js_err)?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BootstrapJs {
+    current: Option<SampleSpec>,
+    candidate: Option<SampleSpec>,
+    recent: Option<SampleSpec>,
+    resamples: Option<f64>,
+    seed: Option<String>,
+}
+
+/// Paired bootstrap interval of AUC(candidate) − AUC(current) on the same recent rows. Defaults
+/// are the chapter's: current on seed 1 drift 0.0, candidate on seed 2 drift 10, recent seed 3
+/// drift 10.
+#[wasm_bindgen(js_name = bootstrapAucDiff)]
+pub fn bootstrap_auc_diff_js(params: JsValue) -> Result<JsValue, JsError> {
+    let p: BootstrapJs = from_js("bootstrapAucDiff params", params)?;
+    let spec = |s: Option<SampleSpec>, seed: &str, drift: &str| {
+        s.unwrap_or(SampleSpec {
+            seed: Some(seed.into()),
+            drift: Some(drift.into()),
+            rows: None,
+        })
+    };
+    let current =
+        train_book(&spec(p.current, "1", "0.0").frame("current.drift")?, 42).map_err(js_err)?;
+    let candidate =
+        train_book(&spec(p.candidate, "2", "10").frame("candidate.drift")?, 42).map_err(js_err)?;
+    let recent = spec(p.recent, "3", "10").frame("recent.drift")?;
+    let resamples = count("resamples", p.resamples.unwrap_or(1000.0), 1, 100_000)?;
+    let seed = parse_seed(p.seed.as_deref().unwrap_or("0"))?;
+    to_js(
+        &bootstrap_auc_diff(&current.model, &candidate.model, &recent, resamples, seed)
+            .map_err(js_err)?,
+    )
+}

@@ -1,0 +1,270 @@
+//! `Registry`: the model registry stored in this browser's IndexedDB, or in memory when the
+//! browser refuses storage (full module only).
+
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use super::{count, from_js, js_err, to_js};
+use crate::pipeline::{rederive, train_for_registry, Recipe};
+use crate::registry::idb::IdbStore;
+use crate::registry::{Actor, Cause, Registry as CoreRegistry, Stage};
+
+fn version_arg(v: f64) -> Result<u32, JsError> {
+    count("version", v, 1, u32::MAX as usize).map(|v| v as u32)
+}
+
+fn user_cause(reason: Option<String>) -> Cause {
+    let reason = reason
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or_else(|| "by hand in the registry panel".to_string());
+    Cause::new(Actor::User, reason, js_sys::Date::now())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegisterJs {
+    seed: Option<String>,
+    drift: Option<String>,
+    rows: Option<f64>,
+    label: String,
+}
+
+#[derive(serde::Serialize)]
+struct VersionJs {
+    version: u32,
+    label: String,
+    stage: Stage,
+    aliases: Vec<String>,
+    model_hash: String,
+    model_bytes: usize,
+    lineage: crate::registry::Lineage,
+    metrics: Vec<crate::registry::Metric>,
+    created_at: f64,
+}
+
+/// The model registry, stored in this browser's IndexedDB (survives reloads; shared by tabs).
+#[wasm_bindgen]
+pub struct Registry {
+    inner: CoreRegistry<AnyStore>,
+    persistent: bool,
+}
+
+/// The registry's medium in the browser: IndexedDB, or memory when the browser refuses storage
+/// (private mode, storage disabled or full) — the page then says so and offers export.
+#[derive(Clone)]
+enum AnyStore {
+    Idb(IdbStore),
+    Mem(crate::registry::MemStore),
+}
+
+impl crate::registry::Store for AnyStore {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::registry::StoreError> {
+        match self {
+            AnyStore::Idb(s) => crate::registry::Store::get(s, key).await,
+            AnyStore::Mem(s) => s.get(key).await,
+        }
+    }
+    async fn keys(&self, prefix: &str) -> Result<Vec<String>, crate::registry::StoreError> {
+        match self {
+            AnyStore::Idb(s) => crate::registry::Store::keys(s, prefix).await,
+            AnyStore::Mem(s) => s.keys(prefix).await,
+        }
+    }
+    async fn commit(
+        &self,
+        batch: crate::registry::Batch,
+    ) -> Result<(), crate::registry::StoreError> {
+        match self {
+            AnyStore::Idb(s) => s.commit(batch).await,
+            AnyStore::Mem(s) => s.commit(batch).await,
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl Registry {
+    /// Open (or create) the registry in the IndexedDB database `name`.
+    pub async fn open(name: String) -> Result<Registry, JsValue> {
+        if name.is_empty() || name.len() > 200 {
+            return Err(JsError::new("invalid registry name: must be 1 to 200 characters").into());
+        }
+        let store = IdbStore::open(&name).await?;
+        let inner = CoreRegistry::open(AnyStore::Idb(store))
+            .await
+            .map_err(js_err)?;
+        Ok(Registry {
+            inner,
+            persistent: true,
+        })
+    }
+
+    /// A registry kept in memory only (lost on reload): the fallback when `open` fails because
+    /// the browser refuses storage. Export it to keep it.
+    #[wasm_bindgen(js_name = openInMemory)]
+    pub async fn open_in_memory() -> Result<Registry, JsValue> {
+        let store = AnyStore::Mem(crate::registry::MemStore::new());
+        let inner = CoreRegistry::open(store).await.map_err(js_err)?;
+        Ok(Registry {
+            inner,
+            persistent: false,
+        })
+    }
+
+    /// Whether this registry survives a reload (IndexedDB) or lives in memory only.
+    #[wasm_bindgen(getter)]
+    pub fn persistent(&self) -> bool {
+        self.persistent
+    }
+
+    /// A counter that changes with every write (poll it to notice another tab's changes).
+    pub async fn revision(&self) -> Result<f64, JsError> {
+        self.inner
+            .revision()
+            .await
+            .map(|r| r as f64)
+            .map_err(js_err)
+    }
+
+    /// Every version: number, label, stage, aliases, hash, lineage and metrics (not the model).
+    pub async fn list(&self) -> Result<JsValue, JsError> {
+        let listing = self.inner.list().await.map_err(js_err)?;
+        let mut out = Vec::with_capacity(listing.len());
+        for l in listing {
+            let v = self.inner.get(l.version).await.map_err(js_err)?;
+            out.push(VersionJs {
+                version: l.version,
+                label: l.label,
+                stage: l.stage,
+                aliases: l.aliases,
+                model_hash: v.model_hash,
+                model_bytes: v.model_json.len(),
+                lineage: v.lineage,
+                metrics: v.metrics,
+                created_at: v.created_at,
+            });
+        }
+        to_js(&out)
+    }
+
+    /// The append-only history, oldest first.
+    pub async fn history(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.history().await.map_err(js_err)?)
+    }
+
+    /// The production version, or `undefined`.
+    pub async fn production(&self) -> Result<Option<u32>, JsError> {
+        self.inner.production().await.map_err(js_err)
+    }
+
+    /// Which version was in production at time `t` (ms), from the history.
+    #[wasm_bindgen(js_name = productionAt)]
+    pub async fn production_at(&self, t: f64) -> Result<Option<u32>, JsError> {
+        self.inner.production_at(t).await.map_err(js_err)
+    }
+
+    /// Train the book's model on `{seed, drift, rows}` and register it as `label`.
+    #[wasm_bindgen(js_name = registerTrained)]
+    pub async fn register_trained(&self, params: JsValue) -> Result<u32, JsError> {
+        let p: RegisterJs = from_js("registerTrained params", params)?;
+        let recipe = Recipe {
+            seed: p.seed.unwrap_or_else(|| "1".into()),
+            drift: p.drift.unwrap_or_else(|| "0.0".into()),
+            rows: count("rows", p.rows.unwrap_or(3000.0), 4, crate::data::MAX_ROWS)?,
+        };
+        let new = train_for_registry(&recipe, &p.label).map_err(js_err)?;
+        let cause = user_cause(Some(format!(
+            "trained on seed {} drift {}",
+            recipe.seed, recipe.drift
+        )));
+        self.inner.register(&new, &cause).await.map_err(js_err)
+    }
+
+    /// Promote `version` to Production (the old one is archived in the same transaction).
+    pub async fn promote(&self, version: f64, reason: Option<String>) -> Result<JsValue, JsError> {
+        let e = self
+            .inner
+            .promote(version_arg(version)?, &user_cause(reason))
+            .await
+            .map_err(js_err)?;
+        to_js(&e)
+    }
+
+    /// Move `version` to `stage` (`None`, `Staging`, `Archived`).
+    pub async fn transition(
+        &self,
+        version: f64,
+        stage: String,
+        reason: Option<String>,
+    ) -> Result<JsValue, JsError> {
+        let stage = Stage::parse(&stage).map_err(js_err)?;
+        let e = self
+            .inner
+            .transition(version_arg(version)?, stage, &user_cause(reason))
+            .await
+            .map_err(js_err)?;
+        to_js(&e)
+    }
+
+    /// Return production to the previous production version.
+    pub async fn rollback(&self, reason: Option<String>) -> Result<JsValue, JsError> {
+        to_js(
+            &self
+                .inner
+                .rollback(&user_cause(reason))
+                .await
+                .map_err(js_err)?,
+        )
+    }
+
+    /// Point alias `name` at `version`.
+    #[wasm_bindgen(js_name = setAlias)]
+    pub async fn set_alias(&self, name: String, version: f64) -> Result<JsValue, JsError> {
+        let e = self
+            .inner
+            .set_alias(&name, version_arg(version)?, &user_cause(None))
+            .await
+            .map_err(js_err)?;
+        to_js(&e)
+    }
+
+    /// Remove alias `name`.
+    #[wasm_bindgen(js_name = removeAlias)]
+    pub async fn remove_alias(&self, name: String) -> Result<JsValue, JsError> {
+        to_js(
+            &self
+                .inner
+                .remove_alias(&name, &user_cause(None))
+                .await
+                .map_err(js_err)?,
+        )
+    }
+
+    /// Retrain `version` from its lineage and compare data fingerprint and model hash.
+    pub async fn rederive(&self, version: f64) -> Result<JsValue, JsError> {
+        let v = self
+            .inner
+            .get(version_arg(version)?)
+            .await
+            .map_err(js_err)?;
+        to_js(&rederive(&v).map_err(js_err)?)
+    }
+
+    /// The whole registry as JSON text.
+    #[wasm_bindgen(js_name = exportJson)]
+    pub async fn export_json(&self) -> Result<String, JsError> {
+        self.inner.export_json().await.map_err(js_err)
+    }
+
+    /// Replace the registry with an export, validated in full first (a rejected import changes
+    /// nothing). Returns `{versions, events}`.
+    #[wasm_bindgen(js_name = importJson)]
+    pub async fn import_json(&self, text: String) -> Result<JsValue, JsError> {
+        let s = self.inner.import_json(&text).await.map_err(js_err)?;
+        to_js(&serde_json::json!({ "versions": s.versions, "events": s.events }))
+    }
+
+    /// Erase every record of this registry.
+    pub async fn erase(&self) -> Result<(), JsError> {
+        self.inner.erase_all().await.map_err(js_err)
+    }
+}

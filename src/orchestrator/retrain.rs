@@ -1,0 +1,150 @@
+//! Gate 1 of a week: on a drift alarm, wait, keep, or train a candidate on the labelled weeks
+//! and register it.
+
+use super::lineage::{lineage_of, new_version, LoopLineage, TrainingSource};
+use super::run::{counterfactual, gate_decision, wait_decision, Candidate, Run, Week};
+use super::timeline::DecisionKind;
+use super::world::{concat, random_state};
+use crate::data::Frame;
+use crate::gates::GateDecision;
+use crate::monitor::DriftReport;
+use crate::pipeline::{train_book, Trained as BookModel};
+use crate::registry::{Actor, Cause, Store};
+use crate::Result;
+
+impl<S: Store> Run<'_, S> {
+    /// Gate 1 on the week's drift report: wait (canary running, or too few labelled weeks),
+    /// keep, or retrain on the `train_weeks` before the newest labelled week and go to gate 2.
+    pub(super) async fn decide_retrain(
+        &mut self,
+        report: &DriftReport,
+        week: &mut Week,
+    ) -> Result<()> {
+        let p = self.p;
+        let g1 = self.retrain_gate.decide_report(report)?;
+        // The newest labelled week evaluates; the `train_weeks` before it train.
+        let eval_week = week.w.checked_sub(p.label_delay);
+        let window = eval_week.and_then(|e| e.checked_sub(p.train_weeks).map(|s| (s, e)));
+        let current = self.service.stable().version;
+        if self.canary_run.is_some() {
+            if g1.decision {
+                week.decisions.push(wait_decision(
+                    &g1,
+                    current,
+                    " — but a canary is in progress: retrain after it ends",
+                ));
+            }
+            return Ok(());
+        }
+        let Some((start, e)) = window else {
+            if g1.decision {
+                week.decisions.push(wait_decision(
+                    &g1,
+                    current,
+                    &format!(
+                        " — but fewer than {} labelled weeks exist: retrain once labels arrive",
+                        p.train_weeks + 1
+                    ),
+                ));
+            }
+            return Ok(());
+        };
+        // A candidate is trained when gate 1 asks for one, or to score the road not taken.
+        let candidate = if g1.decision || p.counterfactual_weeks > 0 {
+            Some(self.train_candidate(start..e, week.w)?)
+        } else {
+            None
+        };
+        let counterfactual = match &candidate {
+            Some(cand) => {
+                let cur = self.future_auc(&self.service.stable().model, week.w)?;
+                let new = self.future_auc(&cand.model, week.w)?;
+                match (cur, new) {
+                    (Some((ca, span)), Some((na, _))) => Some(counterfactual(
+                        span,
+                        g1.decision,
+                        ("retrain", na),
+                        ("keep", ca),
+                    )),
+                    _ => None,
+                }
+            }
+            None => None,
+        };
+        week.decisions.push(gate_decision(
+            DecisionKind::RetrainGate,
+            Actor::RetrainGate,
+            if g1.decision { "retrain" } else { "keep" },
+            &g1,
+            Some(current),
+            counterfactual,
+        ));
+        if let (true, Some(cand)) = (g1.decision, candidate) {
+            self.decide_promotion(&g1, cand, e, week).await?;
+        }
+        Ok(())
+    }
+
+    /// Train a candidate on the live batches of `weeks`, with week `w`'s random state.
+    fn train_candidate(&self, weeks: std::ops::Range<usize>, w: usize) -> Result<Candidate> {
+        let train_frames: Vec<&Frame> = self.batches[weeks.clone()].iter().collect();
+        let df = concat(&train_frames)?;
+        let rs = random_state(self.p, w);
+        let BookModel { model, auc } = train_book(&df, rs)?;
+        Ok(Candidate {
+            df,
+            model,
+            auc,
+            random_state: rs,
+            weeks,
+        })
+    }
+
+    /// Register the candidate gate 1 asked for, with its lineage; its version and label.
+    pub(super) async fn register_candidate(
+        &mut self,
+        g1: &GateDecision,
+        cand: &Candidate,
+        week: &mut Week,
+    ) -> Result<(u32, String)> {
+        let p = self.p;
+        self.counts.candidates += 1;
+        self.counts.retrains += 1;
+        let label = format!("1.{}.0", self.counts.candidates);
+        let weeks: Vec<usize> = cand.weeks.clone().collect();
+        let drift_text = format!(
+            "{:?}",
+            weeks
+                .iter()
+                .map(|&k| p.schedule.drift_days(k))
+                .collect::<Vec<_>>()
+        );
+        let lineage = lineage_of(
+            self.seed_text.clone(),
+            drift_text,
+            &cand.df,
+            p.practices.seeded_training.then_some(cand.random_state),
+            Some(&LoopLineage {
+                seed: p.seed,
+                schedule: p.schedule,
+                rows_per_week: p.rows_per_week,
+                source: TrainingSource::Weeks { weeks },
+            }),
+        )?;
+        let v = self
+            .registry
+            .register(
+                &new_version(
+                    label.clone(),
+                    &cand.model,
+                    lineage,
+                    cand.auc,
+                    "held-out 25 %",
+                ),
+                &Cause::new(Actor::RetrainGate, g1.reason.clone(), week.clock.now())
+                    .with_evidence(g1.evidence.clone()),
+            )
+            .await?;
+        Ok((v, label))
+    }
+}

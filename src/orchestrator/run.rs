@@ -1,0 +1,383 @@
+//! The [`Run`] state machine: one run of the loop, week by week.
+//!
+//! [`run_with`] drives it: each week is served ([`serve`](super::serve)) → tested for drift →
+//! labels arrive → the canary is analysed ([`canary`](super::canary)) → gate 1 ([`retrain`](super::retrain))
+//! → gate 2 ([`promote`](super::promote)) → recorded ([`timeline`](super::timeline)). This file holds the
+//! state, the start (the initial model) and the close of each week and of the run.
+
+use super::lineage::{lineage_of, new_version, LoopLineage, TrainingSource};
+use super::params::LoopParams;
+use super::schedule::Fault;
+use super::timeline::{
+    CanaryRecord, Counterfactual, Decision, DecisionKind, DriftEvidence, Summary, Timeline,
+    WeekRecord,
+};
+use super::world::{concat, initial_data, live_batch, process, random_state, tail, WEEK_MS};
+use crate::data::Frame;
+use crate::gates::{GateDecision, GateMetric, PromotionGate, RetrainGate};
+use crate::gbm::GbmModel;
+use crate::monitor::{performance, DelayedLabels, DriftReport, Monitor};
+use crate::pipeline::{train_book, Trained as BookModel};
+use crate::registry::{Actor, Cause, Registry, Store};
+use crate::serving::{Deployed, ServedBy, Service};
+use crate::{Error, Result};
+use std::collections::BTreeMap;
+
+pub(super) struct ServedWeek {
+    pub(super) probs: Vec<f64>,
+    pub(super) by: Vec<ServedBy>,
+    pub(super) stable: u32,
+    pub(super) canary: Option<(u32, usize)>,
+}
+
+pub(super) struct CanaryRun {
+    pub(super) version: u32,
+    pub(super) step: usize,
+    pub(super) stable_y: Vec<i64>,
+    pub(super) stable_p: Vec<f64>,
+    pub(super) canary_y: Vec<i64>,
+    pub(super) canary_p: Vec<f64>,
+    pub(super) fresh: bool,
+}
+
+pub(super) struct Watch {
+    pub(super) version: u32,
+    pub(super) from_week: usize,
+}
+
+/// A deployable version's drift reference (the newest `rows_per_week` rows of its training
+/// data) and the processes (drift bits, fault) its training data came from.
+pub(super) struct Trained {
+    pub(super) reference: Frame,
+    pub(super) processes: Vec<(u64, Option<Fault>)>,
+}
+
+pub(super) struct Clock {
+    pub(super) week: usize,
+    pub(super) tick: u32,
+}
+
+impl Clock {
+    pub(super) fn now(&mut self) -> f64 {
+        self.tick += 1;
+        self.week as f64 * WEEK_MS + f64::from(self.tick)
+    }
+}
+
+pub(super) fn gate_decision(
+    kind: DecisionKind,
+    actor: Actor,
+    verdict: &str,
+    g: &GateDecision,
+    version: Option<u32>,
+    counterfactual: Option<Counterfactual>,
+) -> Decision {
+    Decision {
+        kind,
+        actor,
+        decision: verdict.to_string(),
+        reason: g.reason.clone(),
+        evidence: g.evidence.clone(),
+        version,
+        counterfactual,
+    }
+}
+
+/// Run the loop, recording every change in `registry` (which must be empty).
+///
+/// # Errors
+/// [`Error::Invalid`] for bad parameters (naming the field) or a registry that already holds
+/// versions; registry storage errors.
+pub async fn run_with<S: Store>(p: &LoopParams, registry: &Registry<S>) -> Result<Timeline> {
+    let mut run = Run::start(p, registry).await?;
+    // Each week: serve → drift test → labels arrive (AUC, canary evidence, rollback check) →
+    // canary analysis → gate 1 (→ candidate → gate 2) → record.
+    for w in 0..p.weeks {
+        let mut week = run.serve(w)?;
+        let report = run.observe(&week)?;
+        run.labels_arrive(&mut week).await?;
+        run.canary_analysis(&mut week).await?;
+        if let Some(r) = &report {
+            run.decide_retrain(r, &mut week).await?;
+        }
+        run.record(week, report);
+    }
+    run.summary().await
+}
+
+/// What the loop has counted so far (the [`Summary`]'s tallies).
+#[derive(Default)]
+pub(super) struct Counts {
+    pub(super) alarms: usize,
+    pub(super) false_alarms: usize,
+    pub(super) retrains: usize,
+    pub(super) promotions: usize,
+    pub(super) aborts: usize,
+    pub(super) rollbacks: usize,
+    pub(super) candidates: usize,
+}
+
+/// One week in progress: its clock, who served it, and the decisions taken so far.
+pub(super) struct Week {
+    pub(super) w: usize,
+    pub(super) clock: Clock,
+    pub(super) live_version: u32,
+    pub(super) live_label: String,
+    pub(super) canary: Option<CanaryRecord>,
+    pub(super) decisions: Vec<Decision>,
+}
+
+/// A candidate trained on the labelled weeks `weeks` (gate 1 said retrain, or a counterfactual
+/// needs it).
+pub(super) struct Candidate {
+    pub(super) df: Frame,
+    pub(super) model: GbmModel,
+    pub(super) auc: f64,
+    pub(super) random_state: u32,
+    pub(super) weeks: std::ops::Range<usize>,
+}
+
+/// The state of one run of the loop: its parameters, the registry, and everything that
+/// changes from week to week.
+pub(super) struct Run<'a, S: Store> {
+    pub(super) p: &'a LoopParams,
+    pub(super) registry: &'a Registry<S>,
+    /// Live batches for the run's weeks plus the counterfactual horizon.
+    pub(super) batches: Vec<Frame>,
+    pub(super) retrain_gate: RetrainGate,
+    pub(super) promotion_gate: PromotionGate,
+    pub(super) seed_text: String,
+    /// Drift reference and data processes of each version that may serve.
+    pub(super) trained: BTreeMap<u32, Trained>,
+    pub(super) service: Service,
+    /// `None` when monitoring is switched off.
+    pub(super) monitor: Option<Monitor>,
+    /// Served weeks waiting for their labels.
+    pub(super) pending: DelayedLabels<ServedWeek>,
+    /// Each week's AUC as served, once its labels arrived.
+    pub(super) auc: Vec<Option<f64>>,
+    /// The week those labels arrived.
+    pub(super) auc_known: Vec<Option<usize>>,
+    pub(super) records: Vec<WeekRecord>,
+    /// The canary in progress, with its current step's labelled outcomes.
+    pub(super) canary_run: Option<CanaryRun>,
+    /// A newly promoted version awaiting its post-promotion check.
+    pub(super) watch: Option<Watch>,
+    pub(super) counts: Counts,
+}
+
+/// The counterfactual of a yes/no choice over the weeks `weeks`: `yes` is the option taken
+/// when `chose_yes`, `no` the other; each comes with its future AUC.
+pub(super) fn counterfactual(
+    weeks: [usize; 2],
+    chose_yes: bool,
+    yes: (&str, f64),
+    no: (&str, f64),
+) -> Counterfactual {
+    let (chosen, other) = if chose_yes { (yes, no) } else { (no, yes) };
+    Counterfactual {
+        weeks,
+        chosen: chosen.0.into(),
+        chosen_auc: chosen.1,
+        other: other.0.into(),
+        other_auc: other.1,
+    }
+}
+
+/// Gate 1's "wait": it asked for a retrain that cannot happen yet, for the reason `why`.
+pub(super) fn wait_decision(g1: &GateDecision, current: u32, why: &str) -> Decision {
+    let mut d = gate_decision(
+        DecisionKind::RetrainGate,
+        Actor::RetrainGate,
+        "wait",
+        g1,
+        Some(current),
+        None,
+    );
+    d.reason.push_str(why);
+    d
+}
+
+impl<'a, S: Store> Run<'a, S> {
+    /// Check the inputs, draw every live batch, then train, register and deploy `1.0.0`.
+    async fn start(p: &'a LoopParams, registry: &'a Registry<S>) -> Result<Self> {
+        p.check()?;
+        let existing = registry.state().await?.versions();
+        if existing > 0 {
+            return Err(Error::invalid(
+                "registry",
+                format!("{existing} version(s)"),
+                "the loop starts from an empty registry",
+            ));
+        }
+        let batches = (0..p.weeks + p.counterfactual_weeks)
+            .map(|w| live_batch(p.seed, &p.schedule, p.rows_per_week, w))
+            .collect::<Result<Vec<_>>>()?;
+        let seed_text = p.seed.to_string();
+
+        // The initial model, trained before week 0 and deployed at time 0.
+        let init_rows = p.rows_per_week * p.train_weeks;
+        let init = initial_data(p.seed, &p.schedule, init_rows)?;
+        let rs0 = random_state(p, 0);
+        let BookModel {
+            model: model0,
+            auc: auc0,
+        } = train_book(&init, rs0)?;
+        let lineage0 = lineage_of(
+            seed_text.clone(),
+            format!("{:?}", p.schedule.drift_days(0)),
+            &init,
+            p.practices.seeded_training.then_some(rs0),
+            Some(&LoopLineage {
+                seed: p.seed,
+                schedule: p.schedule,
+                rows_per_week: p.rows_per_week,
+                source: TrainingSource::Initial { rows: init_rows },
+            }),
+        )?;
+        let label0 = "1.0.0".to_string();
+        let v0 = registry
+            .register(
+                &new_version(label0.clone(), &model0, lineage0, auc0, "held-out 25 %"),
+                &Cause::new(Actor::Orchestrator, "initial model", 0.0),
+            )
+            .await?;
+        registry
+            .promote(
+                v0,
+                &Cause::new(Actor::Orchestrator, "initial deployment", 0.0),
+            )
+            .await?;
+        let service = Service::new(
+            Deployed {
+                version: v0,
+                label: label0,
+                model: model0,
+            },
+            p.seed,
+        );
+        let monitor = if p.practices.monitoring {
+            let mut m = Monitor::new(p.reference, p.alpha, p.correction)?;
+            m.deployed(&tail(&init, p.rows_per_week)?);
+            Some(m)
+        } else {
+            None
+        };
+        let mut trained = BTreeMap::new();
+        trained.insert(
+            v0,
+            Trained {
+                reference: tail(&init, p.rows_per_week)?,
+                processes: vec![process(p, 0)],
+            },
+        );
+        Ok(Run {
+            p,
+            registry,
+            batches,
+            retrain_gate: RetrainGate {
+                alpha: p.alpha,
+                correction: p.correction,
+            },
+            promotion_gate: PromotionGate {
+                metric: GateMetric::Auc,
+                margin: p.margin,
+            },
+            seed_text,
+            trained,
+            service,
+            monitor,
+            pending: DelayedLabels::new(p.label_delay),
+            auc: vec![None; p.weeks],
+            auc_known: vec![None; p.weeks],
+            records: Vec::with_capacity(p.weeks),
+            canary_run: None,
+            watch: None,
+            counts: Counts::default(),
+        })
+    }
+
+    /// AUC of `model` over the `counterfactual_weeks` after `w`, with that span (`None` when
+    /// the horizon is 0).
+    pub(super) fn future_auc(
+        &self,
+        model: &GbmModel,
+        w: usize,
+    ) -> Result<Option<(f64, [usize; 2])>> {
+        let horizon = self.p.counterfactual_weeks;
+        if horizon == 0 {
+            return Ok(None);
+        }
+        let span = w + 1..w + 1 + horizon;
+        let frames: Vec<&Frame> = self.batches[span.clone()].iter().collect();
+        let df = concat(&frames)?;
+        let s = model.predict_proba(&df.features())?;
+        Ok(performance(df.labels(), &s)?.map(|a| (a, [span.start, span.end - 1])))
+    }
+
+    /// Close the week: its record, with the drift evidence (AUCs are filled in at the end).
+    fn record(&mut self, week: Week, report: Option<DriftReport>) {
+        let w = week.w;
+        self.records.push(WeekRecord {
+            week: w,
+            drift_days: self.p.schedule.drift_days(w),
+            broken_feature: self.p.schedule.fault(w).is_some(),
+            live_version: week.live_version,
+            live_label: week.live_label,
+            drift: report.map(|r| DriftEvidence {
+                pvalues: r.pvalues,
+                statistics: r.statistics,
+                alarm: r.alarm,
+                reference: r.reference,
+            }),
+            auc: None,
+            auc_known_week: None,
+            canary: week.canary,
+            decisions: week.decisions,
+        });
+    }
+
+    /// Fill in each week's AUC as known by the end, and sum the run up.
+    async fn summary(self) -> Result<Timeline> {
+        let p = self.p;
+        let mut records = self.records;
+        let (mut total, mut known, mut below) = (0.0, 0usize, 0usize);
+        for (rec, (a, k)) in records.iter_mut().zip(self.auc.iter().zip(&self.auc_known)) {
+            rec.auc = *a;
+            rec.auc_known_week = *k;
+            if let Some(a) = a {
+                total += a;
+                known += 1;
+                if *a < p.auc_threshold {
+                    below += 1;
+                }
+            }
+        }
+        let state = self.registry.state().await?;
+        let final_version = state.production().unwrap_or(0);
+        let final_label = state
+            .labels
+            .get((final_version as usize).wrapping_sub(1))
+            .cloned()
+            .unwrap_or_default();
+        let c = self.counts;
+        Ok(Timeline {
+            params: p.clone(),
+            weeks: records,
+            summary: Summary {
+                mean_auc: if known > 0 { total / known as f64 } else { 0.0 },
+                weeks_below: below,
+                auc_threshold: p.auc_threshold,
+                alarms: c.alarms,
+                false_alarms: c.false_alarms,
+                retrains: c.retrains,
+                promotions: c.promotions,
+                canary_aborts: c.aborts,
+                rollbacks: c.rollbacks,
+                final_version,
+                final_label,
+                registry_events: state.events,
+            },
+        })
+    }
+}

@@ -1,0 +1,78 @@
+//! The first phases of a week: serve the live batch, test it for drift, and take in the labels
+//! of the week served `label_delay` weeks ago.
+
+use super::run::{Clock, Run, ServedWeek, Week};
+use super::timeline::CanaryRecord;
+use super::world::process;
+use crate::monitor::{performance, DriftReport};
+use crate::registry::Store;
+use crate::Result;
+
+impl<S: Store> Run<'_, S> {
+    /// Serve week `w`'s live batch and queue its predictions until the labels arrive.
+    pub(super) fn serve(&mut self, w: usize) -> Result<Week> {
+        let rows = self.batches[w].features();
+        let served = self
+            .service
+            .predict_rows(&rows, (w * self.p.rows_per_week) as u64)?;
+        let live_version = self.service.stable().version;
+        let live_label = self.service.stable().label.clone();
+        let canary = self.service.canary().map(|c| CanaryRecord {
+            version: c.deployed.version,
+            label: c.deployed.label.clone(),
+            weight: c.weight,
+            status: c.status,
+        });
+        self.pending.served(
+            w,
+            ServedWeek {
+                probs: served.probabilities,
+                by: served.served_by,
+                stable: live_version,
+                canary: self.canary_run.as_ref().map(|c| (c.version, c.step)),
+            },
+        );
+        Ok(Week {
+            w,
+            clock: Clock { week: w, tick: 0 },
+            live_version,
+            live_label,
+            canary,
+            decisions: Vec::new(),
+        })
+    }
+
+    /// Test the week's inputs for drift, counting alarms (false ones: the data came from the
+    /// same process as the live version's training data).
+    pub(super) fn observe(&mut self, week: &Week) -> Result<Option<DriftReport>> {
+        let report = match self.monitor.as_mut() {
+            Some(m) => m.observe(&self.batches[week.w])?,
+            None => None,
+        };
+        if report.as_ref().is_some_and(|r| r.alarm) {
+            self.counts.alarms += 1;
+            let now = process(self.p, week.w);
+            let same = self
+                .trained
+                .get(&week.live_version)
+                .is_some_and(|t| t.processes.iter().all(|q| *q == now));
+            if same {
+                self.counts.false_alarms += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Labels of the weeks served `label_delay` ago arrive: their AUC, the canary's evidence
+    /// and the post-promotion check.
+    pub(super) async fn labels_arrive(&mut self, week: &mut Week) -> Result<()> {
+        for arrived in self.pending.arrived(week.w) {
+            let wk = arrived.week;
+            self.auc[wk] = performance(self.batches[wk].labels(), &arrived.served.probs)?;
+            self.auc_known[wk] = Some(week.w);
+            self.canary_evidence(wk, &arrived.served);
+            self.rollback_check(wk, &arrived.served, week).await?;
+        }
+        Ok(())
+    }
+}

@@ -4,6 +4,7 @@
 // reload. Exercise 5: the side-by-side year equals the native runs with and without the practice;
 // the challenge fails with wrong matches and is met with the right ones.
 import { test, expect } from '@playwright/test';
+import { fmt } from '../../www/src/format.js';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -17,8 +18,8 @@ test('exercise 4: by hand, the gates on the same numbers, then a year with the g
   await page.getByRole('button', { name: 'Check the live inputs for drift' }).click();
   for (const f of FEATURES) {
     const n = native(['ks', '--seed-a', '1', '--drift-a', '0.0', '--seed-b', '2', '--drift-b', '10', '--column', f]);
-    await expect(page.getByTestId(`hand-p-${f}`)).toHaveText(n.pvalue_repr, { timeout: 30_000 });
-    await expect(page.getByTestId(`hand-d-${f}`)).toHaveText(String(n.statistic));
+    await expect(page.getByTestId(`hand-p-${f}`)).toHaveAttribute('data-value', n.pvalue_repr, { timeout: 30_000 });
+    await expect(page.getByTestId(`hand-d-${f}`)).toHaveAttribute('data-value', String(n.statistic));
   }
   await page.locator('#ex4-why1').fill('days_since_login moved a lot');
   await page.getByRole('button', { name: 'Retrain', exact: true }).click();
@@ -28,8 +29,8 @@ test('exercise 4: by hand, the gates on the same numbers, then a year with the g
   native(['train', '--seed', '2', '--drift', '10', '--save', join(dir, 'cand.json')]);
   const cur = native(['predict', '--model', join(dir, 'cur.json'), '--seed', '3', '--drift', '10']);
   const cand = native(['predict', '--model', join(dir, 'cand.json'), '--seed', '3', '--drift', '10']);
-  await expect(page.getByTestId('hand-current-auc')).toHaveText(String(cur.auc), { timeout: 60_000 });
-  await expect(page.getByTestId('hand-candidate-auc')).toHaveText(String(cand.auc));
+  await expect(page.getByTestId('hand-current-auc')).toHaveAttribute('data-value', String(cur.auc), { timeout: 60_000 });
+  await expect(page.getByTestId('hand-candidate-auc')).toHaveAttribute('data-value', String(cand.auc));
   expect(String(cand.auc)).toBe(BOOK.candidate_auc_recent);
   await page.getByRole('button', { name: 'Keep the current model' }).last().click();
   await expect(page.getByTestId('my-decisions').locator('li')).toHaveCount(2);
@@ -39,7 +40,7 @@ test('exercise 4: by hand, the gates on the same numbers, then a year with the g
 
   await page.getByRole('button', { name: 'Switch the gates on and run a year' }).click();
   const year = native(['loop', '--weeks', '52', '--seed', '2', '--schedule', 'step']);
-  await expect(page.getByTestId('year-summary')).toContainText(String(year.summary.mean_auc), { timeout: 60_000 });
+  await expect(page.getByTestId('year-summary')).toContainText(fmt.auc(year.summary.mean_auc), { timeout: 60_000 });
   await expect(page.getByTestId('year-summary')).toContainText(year.summary.final_label);
   const first = year.weeks.flatMap((w) => w.decisions).find((d) => d.decision === 'retrain');
   await expect(page.getByTestId('year-decisions')).toContainText(first.reason);
@@ -66,8 +67,8 @@ test('exercise 5: side by side equals the native runs; the challenge checks the 
   const weak = native(['loop', '--seed', '2', '--schedule', 'step', '--no-monitoring']);
   await open(page, '#panel=weakest-link&off=monitoring&seed=2&schedule=step');
   const sum = page.getByTestId('compare-summary');
-  await expect(sum).toContainText(String(full.summary.mean_auc), { timeout: 60_000 });
-  await expect(sum).toContainText(String(weak.summary.mean_auc));
+  await expect(sum).toContainText(fmt.auc(full.summary.mean_auc), { timeout: 60_000 });
+  await expect(sum).toContainText(fmt.auc(weak.summary.mean_auc));
   const liveDiff = full.weeks.filter((w, i) => w.live_version !== weak.weeks[i].live_version).length;
   await expect(page.getByTestId('compare-diff')).toContainText(`The live version differs in ${liveDiff} of 52 weeks`);
   await expect(page.getByTestId('compare-chart').locator('svg').first()).toBeVisible();

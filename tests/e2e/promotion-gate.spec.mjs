@@ -9,7 +9,7 @@ test('bootstrap difference equals the book; experiment; challenge', async ({ pag
   await open(page, '#panel=promotion-gate&rounds=10&resamples=200');
   await page.getByRole('button', { name: 'Bootstrap the difference' }).click();
   await expect(page.getByTestId('boot-ci')).toHaveText(/200 resamples/, { timeout: 60_000 });
-  const diff = Number(await page.getByTestId('boot-diff').textContent());
+  const diff = Number(await page.getByTestId('boot-diff').getAttribute('data-value'));
   expect(diff).toBe(Number(BOOK.candidate_auc_recent) - Number(BOOK.current_auc_recent));
 
   // move the margin slider with the keyboard: 20 steps of 0.001

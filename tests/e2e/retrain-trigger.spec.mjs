@@ -6,11 +6,12 @@ import { readFileSync } from 'node:fs';
 import { open, axeLightDark, screenshots, BOOK } from './helpers.mjs';
 
 const FX = JSON.parse(readFileSync('tests/fixtures/e2e/panels.json', 'utf8'));
-const num = async (loc) => Number(await loc.textContent());
+// a number's full value is in data-value (its text follows the page's 3–4 digit rule)
+const num = async (loc) => Number(await loc.getAttribute('data-value'));
 
 test('book KS at the defaults; deep link + moved control match scipy; hidden control', async ({ page }) => {
   await open(page, '#panel=retrain-trigger');
-  await expect(page.getByTestId('ks-d')).toHaveText(BOOK.ks_d);
+  await expect(page.getByTestId('ks-d')).toHaveAttribute('data-value', BOOK.ks_d);
   expect(await num(page.getByTestId('ks-p'))).toBe(Number(BOOK.ks_pvalue));
   await expect(page.getByTestId('ks-method')).toHaveText('exact');
 

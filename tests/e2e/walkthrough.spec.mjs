@@ -37,12 +37,12 @@ test('the book\'s three lines byte for byte, numbers equal to the native core', 
   expect(n.current, 'the release CLI is built (cargo build --release)').not.toBeNull();
   await expect(page.getByTestId('fingerprint')).toHaveText(n.current.data_fingerprint);
   await expect(page.getByTestId('version')).toHaveText(n.current.version);
-  await expect(page.getByTestId('auc')).toHaveText(n.current.auc_repr);
-  await expect(page.getByTestId('ks-d')).toHaveText(String(n.ks.statistic));
-  await expect(page.getByTestId('pvalue')).toHaveText(n.ks.pvalue_repr);
+  await expect(page.getByTestId('auc')).toHaveAttribute('data-value', n.current.auc_repr);
+  await expect(page.getByTestId('ks-d')).toHaveAttribute('data-value', String(n.ks.statistic));
+  await expect(page.getByTestId('pvalue')).toHaveAttribute('data-value', n.ks.pvalue_repr);
   await expect(page.getByTestId('ks-method')).toHaveText(n.ks.method);
-  await expect(page.getByTestId('current-auc')).toHaveText(String(n.cur.auc));
-  await expect(page.getByTestId('candidate-auc')).toHaveText(String(n.cand.auc));
+  await expect(page.getByTestId('current-auc')).toHaveAttribute('data-value', String(n.cur.auc));
+  await expect(page.getByTestId('candidate-auc')).toHaveAttribute('data-value', String(n.cand.auc));
   await expect(page.getByTestId('candidate')).toHaveText(`1.1.0 (data ${n.candidate.data_fingerprint})`);
   // and the committed copy of the Python oracle agrees with both
   expect(n.current.auc_repr).toBe(BOOK.auc);
@@ -60,7 +60,7 @@ test('the book\'s three lines byte for byte, numbers equal to the native core', 
     for (let i = 0; i < 3; i++) {
       expect(await page.getByTestId(`line-${i + 1}`).evaluate((e) => e.textContent)).toBe(BOOK_LINES[i]);
     }
-    await expect(page.getByTestId('candidate-auc')).toHaveText(String(n.cand.auc));
+    await expect(page.getByTestId('candidate-auc')).toHaveAttribute('data-value', String(n.cand.auc));
   }
   await axeLightDark(page);
   await screenshots(page, 'walkthrough');
@@ -77,8 +77,8 @@ test('live drift 0: the monitor calms down, as the native KS test says', async (
   expect(ks).not.toBeNull();
   expect(ks.pvalue).toBeGreaterThanOrEqual(0.01);
   await expect(page.getByTestId('line-2')).toHaveText(`input drift p=${py1e(ks.pvalue)} -> retrain triggered: False`, { timeout: 60_000 });
-  await expect(page.getByTestId('pvalue')).toHaveText(ks.pvalue_repr);
-  await expect(page.getByTestId('ks-d')).toHaveText(String(ks.statistic));
+  await expect(page.getByTestId('pvalue')).toHaveAttribute('data-value', ks.pvalue_repr);
+  await expect(page.getByTestId('ks-d')).toHaveAttribute('data-value', String(ks.statistic));
   await expect(page.getByTestId('retrain')).toHaveText(/^no/);
   await expect(page.getByTestId('candidate')).toHaveText('none: no retraining was triggered');
   // step 1 did not change: the registered model is still the book's
@@ -87,5 +87,5 @@ test('live drift 0: the monitor calms down, as the native KS test says', async (
   // the link reproduces the state
   await page.reload();
   await expect(page.locator('body')).toHaveAttribute('data-ready', '1');
-  await expect(page.getByTestId('pvalue')).toHaveText(ks.pvalue_repr, { timeout: 60_000 });
+  await expect(page.getByTestId('pvalue')).toHaveAttribute('data-value', ks.pvalue_repr, { timeout: 60_000 });
 });

@@ -70,7 +70,19 @@ function pct(x) {
 /** Full precision (for elements marked `data-exact` and for tooltips). */
 const exact = (x) => (missing(x) ? DASH : String(x));
 
-export const fmt = { num, p, auc, diff, pct, exact };
+/**
+ * The engine's own sentences (a decision's reason, an evidence note) with every decimal number of
+ * more than 4 significant digits rounded to 4 by `fmt.num` ("p = 2.478452270821555e-9" → "p = 2.48e-09");
+ * whole numbers, versions ("1.1.0") and hex fingerprints are left alone.
+ */
+function text(s) {
+  return String(s).replace(/(?<![\w.])(\d+\.\d+(?:e[-+]?\d+)?|\d+e[-+]?\d+)(?![\w.]*\d)/gi, (m) => {
+    const digits = m.split(/e/i)[0].replace('.', '').replace(/^0+/, '');
+    return digits.length > 4 ? num(Number(m)) : m;
+  });
+}
+
+export const fmt = { num, p, auc, diff, pct, exact, text };
 
 /** Put `x` at full precision into `el` and mark it `data-exact` (the book's lines, exact-value tables). */
 export function exactText(el, x) {

@@ -94,7 +94,18 @@ export function table(columns, rows, { caption, summary } = {}) {
 export function result(label, testid) {
   const out = h('output', { 'data-testid': testid, text: '…' });
   const el = h('p', { class: 'result' }, h('span', { class: 'result-label', text: `${label}: ` }), out);
-  return { el, out, set(v) { out.textContent = String(v); } };
+  return { el, out, set(v) { out.textContent = String(v); delete out.dataset.value; out.removeAttribute('title'); }, setNum(x, show = fmt.num) { showNum(out, x, show); } };
+}
+
+/**
+ * Show the number `x` in `el` by the page's rule (`show`, a format.js function), keeping the full
+ * value in `data-value` and as a tooltip (tests compare `data-value` with the book and the CLI).
+ */
+export function showNum(el, x, show = fmt.num) {
+  el.textContent = show(x);
+  el.dataset.value = String(x);
+  el.title = String(x);
+  return el;
 }
 
 /** Whether the reader asked for less motion. */

@@ -3,6 +3,7 @@
 // different evaluation data, with and without a margin); a paired bootstrap interval on the AUC
 // difference; a challenge. Numbers come from the core (chapter, promotionTrials, bootstrapAucDiff).
 import { h, f3, pct, wilson, progress, result, table, jobRunner } from '../ui.js';
+import { fmt } from '../format.js';
 import { comingNotice } from '../app.js';
 import { spareEngine } from '../engine.js';
 import { chartFigure, baseStyle } from '../charts.js';
@@ -50,15 +51,15 @@ export const gate = {
         if (my !== seqA) return;
         lastChapter = r;
         errA.textContent = '';
-        cur.set(String(r.current_auc_recent));
+        cur.setNum(r.current_auc_recent, fmt.auc);
         if (r.candidate_auc_recent === null || r.candidate_auc_recent === undefined) {
           cand.set('no candidate (no retraining was triggered)');
           diff.set('—');
           decision.set('nothing to promote');
         } else {
-          cand.set(String(r.candidate_auc_recent));
+          cand.setNum(r.candidate_auc_recent, fmt.auc);
           const dd = r.candidate_auc_recent - r.current_auc_recent;
-          diff.set(`${dd >= 0 ? '+' : ''}${dd.toFixed(4)}`);
+          diff.setNum(dd, fmt.diff);
           decision.set(r.promote ? `promote (${f3(r.candidate_auc_recent)} clears ${f3(r.current_auc_recent)} + ${v.margin})`
             : `keep the current model (needs more than ${v.margin} over it)`);
         }
@@ -185,7 +186,7 @@ export const gate = {
             recent: { seed: v.seed_recent, drift: v.drift_recent, rows: v.rows },
             resamples: v.resamples, seed: v.sim_seed }]));
           errC.textContent = '';
-          cDiff.set(String(r.diff));
+          cDiff.setNum(r.diff, fmt.diff);
           cCI.set(`${r.lo.toFixed(4)} to ${r.hi.toFixed(4)} (${r.resamples} resamples; candidate at least as good in ${pct(r.share_candidate_wins)})`);
           cSays.set(r.lo > v.margin ? 'the whole interval clears the margin'
             : r.hi < 0 ? 'the candidate is worse' : 'the interval includes differences at or below the margin: not convincing');

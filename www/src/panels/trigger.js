@@ -2,6 +2,7 @@
 // simulator, a power curve, the large-sample effect, corrections across the three features, and a
 // challenge checked by simulation. Every number comes from the core (ksSamples, driftTrials).
 import { h, fmtP, pct, wilson, progress, result, table, jobRunner } from '../ui.js';
+import { fmt } from '../format.js';
 import { comingNotice } from '../app.js';
 import { spareEngine } from '../engine.js';
 import { chartFigure, baseStyle, ecdfPoints, ecdfAt } from '../charts.js';
@@ -38,7 +39,7 @@ export const trigger = {
     { name: 'drift', label: 'live drift (days)', kind: 'drift', min: -90, max: 360, default: '10' },
     { name: 'column', label: 'feature', kind: 'select', options: COLUMNS, default: 'days_since_login' },
     { name: 'rows', label: 'sample size n', kind: 'int', min: 50, max: 20000, step: 50, default: 3000 },
-    { name: 'alpha', label: 'alpha', kind: 'range', min: 0.0005, max: 0.2, step: 0.0005, default: 0.01 },
+    { name: 'alpha', label: 'alpha', kind: 'range', min: 0.0005, max: 0.2, step: 0.0005, default: 0.01, live: true },
     { name: 'correction', label: 'correction across 3 features', kind: 'select', options: CORRECTIONS, default: 'none' },
     { name: 'trials', label: 'simulated checks', kind: 'int', min: 50, max: 5000, step: 50, default: 200 },
     { name: 'sim_seed', label: 'simulation seed', kind: 'seed', default: '0' },
@@ -69,8 +70,8 @@ export const trigger = {
           { seed: v.seed_live, drift: v.drift, rows: v.rows }, v.column]);
         if (my !== seqA) return;
         errA.textContent = '';
-        d.set(String(r.statistic));
-        p.set(String(r.pvalue));
+        d.setNum(r.statistic);
+        p.setNum(r.pvalue, fmt.p);
         method.set(r.method);
         const alarm = r.pvalue < v.alpha;
         verdict.set(alarm ? `retrain (p = ${fmtP(r.pvalue)} < ${v.alpha})` : `no alarm (p = ${fmtP(r.pvalue)} ≥ ${v.alpha})`);
@@ -82,7 +83,7 @@ export const trigger = {
         const fb = ecdfAt(r.b, x);
         const q = [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1].map((t) => r.a[Math.min(r.a.length - 1, Math.floor(t * (r.a.length - 1)))]);
         await ecdf.update({
-          label: `ECDFs of ${v.column}: reference and live; the largest gap D = ${r.statistic.toFixed(4)} at ${x}`,
+          label: `ECDFs of ${v.column}: reference and live; the largest gap D = ${fmt.num(r.statistic)} at ${fmt.num(x)}`,
           draw: (Plot, width) => Plot.plot({
             width, height: 280, style: baseStyle, marginLeft: 44,
             x: { label: v.column }, y: { label: 'fraction ≤ x', domain: [0, 1], grid: true },
@@ -90,13 +91,14 @@ export const trigger = {
               Plot.line(ref, { x: 'x', y: 'y', curve: 'step-after', stroke: 'var(--ref)', strokeWidth: 2 }),
               Plot.line(live, { x: 'x', y: 'y', curve: 'step-after', stroke: 'var(--live)', strokeWidth: 2, strokeDasharray: '5,3' }),
               Plot.ruleX([x], { y1: Math.min(fa, fb), y2: Math.max(fa, fb), stroke: 'var(--gap)', strokeWidth: 3 }),
-              Plot.text([{ x, y: (fa + fb) / 2 }], { x: 'x', y: 'y', text: () => ` D = ${r.statistic.toFixed(3)}`, textAnchor: 'start', fill: 'var(--gap)' }),
-              Plot.text([{ x: ref[Math.floor(ref.length * 0.6)]?.x, y: 0.15 }], { x: 'x', y: 'y', text: () => 'reference (solid) · live (dashed)', fill: 'currentColor' }),
+              // labels in the frame's empty corners, never on a curve (an ECDF starts low at the left and ends at 1 on the right)
+              Plot.text([`D = ${fmt.num(r.statistic)} at ${fmt.num(x)}`], { frameAnchor: 'top-left', dx: 6, dy: 6, fill: 'var(--gap)', textAnchor: 'start' }),
+              Plot.text(['reference (solid) · live (dashed)'], { frameAnchor: 'bottom-right', dx: -6, dy: -6, fill: 'currentColor', textAnchor: 'end' }),
             ],
           }),
           columns: ['reference quantile', 'value', 'reference ECDF', 'live ECDF'],
-          rows: q.map((val, i) => [['min', '10 %', '25 %', 'median', '75 %', '90 %', 'max'][i], String(val),
-            ecdfAt(r.a, val).toFixed(4), ecdfAt(r.b, val).toFixed(4)]).concat([['gap D at', String(x), fa.toFixed(4), fb.toFixed(4)]]),
+          rows: q.map((val, i) => [['min', '10 %', '25 %', 'median', '75 %', '90 %', 'max'][i], fmt.num(val),
+            ecdfAt(r.a, val).toFixed(4), ecdfAt(r.b, val).toFixed(4)]).concat([['gap D at', fmt.num(x), fa.toFixed(4), fb.toFixed(4)]]),
         });
       } catch (e) {
         if (my === seqA) errA.textContent = `The core refused these parameters: ${e.message}`;

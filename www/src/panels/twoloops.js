@@ -3,7 +3,8 @@
 // sees what the gates decide on the same numbers, then switches the gates on and lets runLoop run
 // a year. The judgements the reader made are listed next to the rules that replace them (with the
 // loop's own settings), and a reflection box is kept in this browser.
-import { h, debounce, fmtP } from '../ui.js';
+import { h, debounce, fmtP, showNum } from '../ui.js';
+import { fmt } from '../format.js';
 import { comingNotice } from '../app.js';
 import { chartFigure } from '../charts.js';
 import { FEATURES, loopSeed, runLoop, busyLine, aucPlot, weekColumns, weekRows, summaryTable, decisionText } from '../loopview.js';
@@ -91,7 +92,7 @@ export const twoLoops = {
           h('caption', { text: `Training (seed ${v.seed_train}, drift 0.0) vs live (seed ${v.seed_live}, drift ${v.drift_live}), ${v.rows} rows each` }),
           h('thead', {}, h('tr', {}, ['feature', 'KS D', 'p-value'].map((c) => h('th', { scope: 'col', text: c })))),
           h('tbody', {}, FEATURES.map((f, i) => h('tr', {}, h('th', { scope: 'row', text: f }),
-            h('td', { 'data-testid': `hand-d-${f}`, text: String(ks[i].statistic) }), h('td', { 'data-testid': `hand-p-${f}`, text: String(ks[i].pvalue) })))))));
+            showNum(h('td', { 'data-testid': `hand-d-${f}` }), ks[i].statistic), showNum(h('td', { 'data-testid': `hand-p-${f}` }), ks[i].pvalue, fmt.p)))))));
         q1.hidden = false;
         ctx.announce('Drift checked: decide whether to retrain.');
       } catch (e) {
@@ -125,8 +126,8 @@ export const twoLoops = {
         }
         evalOut.replaceChildren(h('dl', { class: 'facts' },
           h('dt', { text: 'candidate' }), h('dd', { 'data-testid': 'hand-candidate', text: `${ch.candidate.version} (data ${ch.candidate.fingerprint}, AUC on its own test split ${ch.candidate.auc})` }),
-          h('dt', { text: 'current model on recent data' }), h('dd', { 'data-testid': 'hand-current-auc', text: String(ch.current_auc_recent) }),
-          h('dt', { text: 'candidate on the same recent data' }), h('dd', { 'data-testid': 'hand-candidate-auc', text: String(ch.candidate_auc_recent) })));
+          h('dt', { text: 'current model on recent data' }), showNum(h('dd', { 'data-testid': 'hand-current-auc' }), ch.current_auc_recent, fmt.auc),
+          h('dt', { text: 'candidate on the same recent data' }), showNum(h('dd', { 'data-testid': 'hand-candidate-auc' }), ch.candidate_auc_recent, fmt.auc)));
         q2.hidden = false;
       } catch (e) {
         err.textContent = `Retraining failed: ${e.message}`;

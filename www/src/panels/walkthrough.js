@@ -1,6 +1,7 @@
 // Walkthrough: the chapter's three steps as runnable cells. With the defaults they print the book's
 // three lines exactly; every number comes from the WASM core's `chapter(params)`.
-import { h, progress } from '../ui.js';
+import { h, progress, showNum } from '../ui.js';
+import { fmt } from '../format.js';
 import { comingNotice } from '../app.js';
 import { spareEngine } from '../engine.js';
 
@@ -59,7 +60,7 @@ export const walkthrough = {
     let seq = 0;
 
     const views = cells.map((cell, i) => {
-      const line = h('pre', { class: 'cell-out', 'data-testid': `line-${i + 1}`, 'aria-label': `output of step ${i + 1}` }, '…');
+      const line = h('pre', { class: 'cell-out', 'data-exact': '', 'data-testid': `line-${i + 1}`, 'aria-label': `output of step ${i + 1}` }, '…');
       const facts = h('dl', { class: 'facts', 'data-testid': `facts-${i + 1}` });
       const run = h('button', { type: 'button', class: 'run', text: `Run step ${i + 1}`, onclick: () => compute(i) });
       const el = h('section', { class: 'cell', 'aria-labelledby': `cell-${i}-h` },
@@ -70,8 +71,9 @@ export const walkthrough = {
       return { el, line, facts };
     });
 
-    const fact = (dl, pairs) => dl.replaceChildren(...pairs.flatMap(([k, v, id]) => [
-      h('dt', { text: k }), h('dd', {}, h('output', { 'data-testid': id, text: v }))]));
+    // [label, value, testid, format]: a number with a format shows by the page's rule, its full value in data-value
+    const fact = (dl, pairs) => dl.replaceChildren(...pairs.flatMap(([k, v, id, show]) => [
+      h('dt', { text: k }), h('dd', {}, show ? showNum(h('output', { 'data-testid': id }), v, show) : h('output', { 'data-testid': id, text: v }))]));
 
     function show(r, upto) {
       views.forEach((v, i) => {
@@ -85,12 +87,12 @@ export const walkthrough = {
       fact(views[0].facts, [
         ['data fingerprint', r.registered.fingerprint, 'fingerprint'],
         ['model version', r.registered.version, 'version'],
-        ['AUC on its test split', String(r.registered.auc), 'auc'],
+        ['AUC on its test split', r.registered.auc, 'auc', fmt.auc],
       ]);
       if (upto >= 1) {
         fact(views[1].facts, [
-          ['KS statistic D (days_since_login)', String(r.ks.statistic), 'ks-d'],
-          ['p-value', String(r.ks.pvalue), 'pvalue'],
+          ['KS statistic D (days_since_login)', r.ks.statistic, 'ks-d', fmt.num],
+          ['p-value', r.ks.pvalue, 'pvalue', fmt.p],
           ['method', r.ks.method, 'ks-method'],
           ['retrain?', r.retrain ? `yes (p < ${ctx.values.alpha})` : `no (p ≥ ${ctx.values.alpha})`, 'retrain'],
         ]);
@@ -98,8 +100,8 @@ export const walkthrough = {
       if (upto >= 2) {
         fact(views[2].facts, r.candidate ? [
           ['candidate', `${r.candidate.version} (data ${r.candidate.fingerprint})`, 'candidate'],
-          ['current AUC on recent data', String(r.current_auc_recent), 'current-auc'],
-          ['candidate AUC on recent data', String(r.candidate_auc_recent), 'candidate-auc'],
+          ['current AUC on recent data', r.current_auc_recent, 'current-auc', fmt.auc],
+          ['candidate AUC on recent data', r.candidate_auc_recent, 'candidate-auc', fmt.auc],
           ['promote?', r.promote ? 'yes' : 'no', 'promote'],
         ] : [['candidate', 'none: no retraining was triggered', 'candidate']]);
       }

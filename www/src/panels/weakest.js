@@ -4,6 +4,7 @@
 // to the failure it lets in; the check runs each scenario with the reader's choice switched off
 // and looks for the failure in the timeline the core returns.
 import { h } from '../ui.js';
+import { fmt } from '../format.js';
 import { comingNotice } from '../app.js';
 import { chartFigure } from '../charts.js';
 import { SCHEDULES, PRACTICES, loopSeed, runLoop, busyLine, aucPlot, summaryTable, decisionText } from '../loopview.js';
@@ -126,7 +127,7 @@ export const weakestLink = {
           label: `Weekly AUC, ${names.full} vs ${names.weak}`,
           draw: (Plot, width) => aucPlot(Plot, width, weak, { compare: { name: names.weak, other: names.full, timeline: full } }),
           columns: ['week', `AUC, ${names.full}`, `AUC, ${names.weak}`],
-          rows: full.weeks.map((w, i) => [String(w.week), w.auc === null ? '—' : String(w.auc), weak.weeks[i].auc === null ? '—' : String(weak.weeks[i].auc)]),
+          rows: full.weeks.map((w, i) => [String(w.week), fmt.auc(w.auc), fmt.auc(weak.weeks[i].auc)]),
         });
         let liveDiff = 0;
         let decDiff = 0;
@@ -140,7 +141,7 @@ export const weakestLink = {
             h('th', { scope: 'row', text: String(w.week) }),
             h('td', { text: dl || dd ? 'differs' : '' }),
             h('td', { text: w.live_label }), h('td', { text: o.live_label }),
-            h('td', { text: w.auc === null ? '—' : String(w.auc) }), h('td', { text: o.auc === null ? '—' : String(o.auc) }),
+            h('td', { text: fmt.auc(w.auc) }), h('td', { text: fmt.auc(o.auc) }),
             h('td', { class: 'dec', text: w.decisions.map(decisionText).join('; ') || '—' }),
             h('td', { class: 'dec', text: o.decisions.map(decisionText).join('; ') || '—' }));
         });

@@ -23,15 +23,31 @@ test('an unknown panel falls back to the walkthrough with a message', async ({ p
   await open(page, '#panel=%3Cscript%3Ex%3C%2Fscript%3E');
   await expect(page.locator('#messages')).toContainText('Unknown panel "<script>x</script>" in the link; showing "walkthrough" instead.');
   await expect(page.locator('#panel h2')).toHaveText('Walkthrough: one turn of the loop');
-  await expect(page.locator('nav a[aria-current="page"]')).toHaveText('Walkthrough: one turn of the loop');
+  await expect(page.locator('#panel-nav .ring a[aria-current="page"]').first()).toHaveText('Walkthrough');
 });
 
-test('the navigation links switch panels and the hash follows', async ({ page }) => {
+test('the loop is the navigation: its links switch panels, the hash follows, the stage is marked', async ({ page }) => {
   await open(page, '');
-  await page.getByRole('link', { name: 'Exercise 1: map the loop onto your model' }).click();
+  await page.locator('#panel-nav .ring').getByRole('link', { name: 'Ex 1 · map the loop onto your model' }).click();
   await expect(page.locator('#panel h2')).toHaveText('Exercise 1: map the loop onto your model');
   expect(new URL(page.url()).hash).toBe('#panel=map-the-loop');
   await expect(page.locator('#messages')).toBeHidden();
+  // each stage links to where it is computed: the registry stage to the registry panel, marked once there
+  await page.locator('#panel-nav .ring [data-stage="registry"]').getByRole('link', { name: 'Registry' }).click();
+  await expect(page.locator('#panel h2')).toHaveText('Registry');
+  await expect(page.locator('#panel-nav .ring .stage-node.current')).toHaveAttribute('data-stage', 'registry');
+});
+
+test('on a phone the loop folds into a compact menu', async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 800 });
+  await open(page, '#panel=timeline');
+  await expect(page.locator('#panel-nav .ring-wrap')).toBeHidden();
+  const menu = page.locator('#panel-nav .navmenu');
+  await expect(menu.locator('.navmenu-current')).toHaveText('Timeline');
+  await menu.locator('summary').click();
+  await menu.getByRole('link', { name: 'Registry' }).click();
+  await expect(page.locator('#panel h2')).toHaveText('Registry');
+  await expect(menu).not.toHaveAttribute('open', '');
 });
 
 test('the page declares a strict Content-Security-Policy', async ({ page }) => {

@@ -1,10 +1,12 @@
 // The page (index.html) and its iframe form (embed.html): router over the panel records, state in the
-// URL hash, the engine in a Web Worker, a note kept in IndexedDB, and the offline service worker.
+// URL hash, the loop as navigation (nav.js), the engine in a Web Worker, its version in the footer,
+// and the offline service worker.
 import { engine } from './engine.js';
 import { readHash, writeHash } from './state.js';
 import { mountPanel, withIndex } from './app.js';
 import { PANELS } from './panels/index.js';
 import { h } from './ui.js';
+import { loopNav } from './nav.js';
 
 const $ = (id) => document.getElementById(id);
 const panels = withIndex(PANELS);
@@ -24,8 +26,7 @@ function showMessages(messages) {
 function renderNav(activeId) {
   const nav = $('panel-nav');
   if (!nav) return;
-  nav.replaceChildren(h('ul', {}, panels.map((p) => h('li', {},
-    h('a', { href: `#panel=${p.id}`, 'aria-current': p.id === activeId ? 'page' : null, text: p.title })))));
+  nav.replaceChildren(...loopNav(panels, activeId));
 }
 
 function route(eng) {
@@ -55,29 +56,10 @@ function route(eng) {
   });
 }
 
-async function engineCheck(eng) {
+/** The engine's version (from the WASM module) in the footer. */
+function showVersion(eng) {
   const v = $('version');
   if (v) v.textContent = eng.version;
-  const w = $('wasm-value');
-  if (w) w.textContent = await eng.call('dataFingerprint', ['1', '0.0', 3000]);
-  const form = $('note-form');
-  if (!form) return;
-  const show = async () => { $('saved').textContent = (await eng.call('kvGet', ['note'])) ?? '(none)'; };
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    try {
-      await eng.call('kvPut', ['note', $('note').value]);
-      await show();
-    } catch (e) {
-      $('saved').textContent = `not saved: ${e.message ?? e}`;
-    }
-  });
-  try {
-    await show();
-  } catch (e) {
-    // Private mode or storage disabled: the page works; notes just cannot be kept.
-    $('saved').textContent = `(notes cannot be stored in this browser: ${e.message ?? e})`;
-  }
 }
 
 /** The iframe form tells its parent how tall it is, and follows the theme the parent posts. */
@@ -101,7 +83,7 @@ function registerServiceWorker() {
 async function main() {
   if (embedded) embedBridge();
   const eng = await engine().ready;
-  await engineCheck(eng);
+  showVersion(eng);
   route(eng);
   window.addEventListener('hashchange', () => route(eng));
   document.body.dataset.ready = '1';

@@ -2,6 +2,7 @@
 // moving the scrubber with the keyboard) says which version was live, equal to the native
 // `mlops-loop loop --json` for the same parameters; charts with their tables; practices from the link.
 import { test, expect } from '@playwright/test';
+import { fmt } from '../../www/src/format.js';
 import { open, axeLightDark, screenshots, native } from './helpers.mjs';
 
 test('deep link, keyboard scrubber; the live version equals the native loop\'s', async ({ page }) => {
@@ -20,7 +21,8 @@ test('deep link, keyboard scrubber; the live version equals the native loop\'s',
   await expect(page.getByTestId('week-live')).toHaveText(`${cli.weeks[19].live_label} (v${cli.weeks[19].live_version})`);
   expect(page.url()).toContain('week=19');
   const auc19 = cli.weeks[19].auc;
-  await expect(page.getByTestId('week-auc')).toHaveText(auc19 === null ? 'labels not in yet' : `${auc19} (labels arrived in week ${cli.weeks[19].auc_known_week})`);
+  await expect(page.getByTestId('week-auc')).toHaveText(auc19 === null ? 'labels not in yet' : `${fmt.auc(auc19)} (labels arrived in week ${cli.weeks[19].auc_known_week})`);
+  if (auc19 !== null) await expect(page.getByTestId('week-auc')).toHaveAttribute('data-value', String(auc19));
   await expect(page.getByTestId('week-decisions')).toContainText(cli.weeks[19].decisions.length ? cli.weeks[19].decisions[0].reason : 'none this week');
   await scrub.press('End');
   await expect(page.getByTestId('week-live')).toHaveText(`${cli.weeks[weeks - 1].live_label} (v${cli.weeks[weeks - 1].live_version})`);
@@ -31,12 +33,14 @@ test('deep link, keyboard scrubber; the live version equals the native loop\'s',
   expect(live).toEqual(cli.weeks.map((w) => w.live_label));
   await expect(page.getByTestId('timeline-auc').locator('svg').first()).toBeVisible();
   await expect(page.getByTestId('timeline-p').locator('svg').first()).toBeVisible();
-  await expect(page.getByTestId('timeline-summary')).toContainText(String(cli.summary.mean_auc));
+  await expect(page.getByTestId('timeline-summary')).toContainText(fmt.auc(cli.summary.mean_auc));
   // a week with a promotion says why the new version is live
   const promoted = cli.weeks.findIndex((w, i) => i > 0 && w.live_version !== cli.weeks[i - 1].live_version);
   if (promoted > 0) {
     for (let i = 0; i < promoted; i++) await scrub.press('ArrowRight');
     await expect(page.getByTestId('week-since')).toHaveText(`week ${promoted}`);
+    // the decision was taken the week before (a version serves from the week after its promotion)
+    await expect(page.getByTestId('week-decided')).toHaveText(new RegExp(`^week ${promoted - 1} `));
     await expect(page.getByTestId('week-why')).toBeVisible();
   }
 });
@@ -48,7 +52,7 @@ test('a practice switched off in the link changes the run as natively', async ({
   await expect(page.locator('[data-control="monitoring"] input')).not.toBeChecked();
   await expect(page.getByTestId('week-live')).toHaveText(`${cli.weeks[40].live_label} (v${cli.weeks[40].live_version})`, { timeout: 30_000 });
   await expect(page.getByTestId('week-pvalues')).toHaveText('not monitored');
-  await expect(page.getByTestId('timeline-summary')).toContainText(String(cli.summary.mean_auc));
+  await expect(page.getByTestId('timeline-summary')).toContainText(fmt.auc(cli.summary.mean_auc));
   await axeLightDark(page);
   await open(page, '#panel=timeline&schedule=step&seed=2&week=18');
   await expect(page.getByTestId('week-live')).not.toHaveText('…', { timeout: 30_000 });

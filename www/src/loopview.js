@@ -2,7 +2,8 @@
 // src/orchestrator.rs): parameters from panel values, the run in the worker with a progress line,
 // the AUC and p-value charts with decisions marked, the week table, and one week in detail.
 // Every number shown is a field of the timeline, as text.
-import { h, table, fmtP } from './ui.js';
+import { h, table } from './ui.js';
+import { fmt, pyExp } from './format.js';
 import { baseStyle } from './charts.js';
 
 export const SCHEDULES = [
@@ -96,48 +97,89 @@ export function markedEvents(t) {
 
 const SYMBOLS = { retrain: 'triangle', 'candidate rejected': 'times', promotion: 'star', 'canary aborted': 'square', 'failed canary kept': 'diamond', rollback: 'circle', 'regression kept': 'diamond2' };
 
-/** The weekly AUC with decisions marked (and the chosen week as a rule). */
-export function aucPlot(Plot, width, t, { week = null, compare = null, height = 240 } = {}) {
+/**
+ * Lanes for the decision markers so that no two overlap at this width: markers closer than `gapPx`
+ * on the x axis go to the next lane up (greedy, in week order).
+ */
+export function markerLanes(events, pxPerWeek, gapPx = 14) {
+  const minWeeks = gapPx / Math.max(pxPerWeek, 1e-9);
+  const last = [];
+  return events.map((e) => {
+    let lane = last.findIndex((w) => e.week - w >= minWeeks);
+    if (lane < 0) lane = last.length;
+    last[lane] = e.week;
+    return { ...e, lane };
+  });
+}
+
+/**
+ * The weekly AUC, with the decisions as markers in a strip above it (one lane per overlap, so
+ * markers never hide each other) and the chosen week as a rule across both.
+ */
+export function aucPlot(Plot, width, t, { week = null, compare = null, height = 220 } = {}) {
   const pts = t.weeks.filter((w) => w.auc !== null).map((w) => ({ week: w.week, auc: w.auc, run: compare ? compare.name : 'AUC' }));
   const cmp = compare ? compare.timeline.weeks.filter((w) => w.auc !== null).map((w) => ({ week: w.week, auc: w.auc, run: compare.other })) : [];
   const all = [...pts, ...cmp];
   const lo = Math.min(t.summary.auc_threshold, ...all.map((d) => d.auc));
-  let hi = Math.max(...all.map((d) => d.auc), t.summary.auc_threshold);
-  // Several decisions in one week stack upwards from the week's AUC instead of hiding each other.
-  const step = Math.max(hi - lo, 0.01) * 0.09;
-  const inWeek = new Map();
-  const ev = markedEvents(t).map((e) => {
-    const k = inWeek.get(e.week) ?? 0;
-    inWeek.set(e.week, k + 1);
-    return { ...e, y: (e.auc ?? t.summary.auc_threshold) + k * step };
-  });
-  hi = Math.max(hi, ...ev.map((e) => e.y));
+  const hi = Math.max(...all.map((d) => d.auc), t.summary.auc_threshold);
+  const pad = Math.max(hi - lo, 0.01) * 0.06;
+  const margins = { marginLeft: 50, marginRight: 14 };
+  const xDomain = [0, Math.max(1, t.weeks.length - 1)];
+  const pxPerWeek = (width - margins.marginLeft - margins.marginRight) / (xDomain[1] - xDomain[0]);
+  const ev = markerLanes(markedEvents(t), pxPerWeek);
+  const lanes = ev.reduce((m, e) => Math.max(m, e.lane + 1), 0);
   const kinds = Object.keys(SYMBOLS).filter((k) => ev.some((e) => e.what === k));
-  return Plot.plot({
-    width, height, style: baseStyle, marginLeft: 46, marginRight: 12,
-    x: { label: 'week', domain: [0, Math.max(1, t.weeks.length - 1)] },
-    y: { label: 'AUC of the week', domain: [lo - 0.005, hi + 0.005], grid: true },
-    symbol: { legend: ev.length > 0, domain: kinds, range: kinds.map((k) => SYMBOLS[k]) },
+  const weekRule = (extra) => (week !== null ? Plot.ruleX([week], { stroke: 'var(--gap)', strokeWidth: 1.5, ...extra }) : null);
+  const strip = ev.length ? Plot.plot({
+    width, height: 30 + lanes * 16, style: baseStyle, ...margins, marginTop: 6, marginBottom: 4,
+    x: { domain: xDomain, axis: null },
+    y: { domain: [-0.6, lanes - 0.4], axis: null },
+    symbol: { legend: true, domain: kinds, range: kinds.map((k) => SYMBOLS[k]) },
+    marks: [
+      Plot.frame({ stroke: 'var(--border)', anchor: 'bottom' }),
+      weekRule(),
+      Plot.dot(ev, { x: 'week', y: 'lane', symbol: 'what', stroke: 'var(--live)', fill: 'var(--bg)', r: 5, strokeWidth: 1.5, title: 'text' }),
+    ].filter(Boolean),
+  }) : null;
+  const chart = Plot.plot({
+    width, height, style: baseStyle, ...margins, marginTop: 8,
+    x: { label: 'week', domain: xDomain },
+    y: { label: 'AUC of the week', domain: [lo - pad, hi + pad], grid: true, tickFormat: (d) => d.toFixed(2) },
     color: compare ? { legend: true, domain: [compare.name, compare.other], range: ['var(--live)', 'var(--ref)'] } : undefined,
     marks: [
       Plot.ruleY([t.summary.auc_threshold], { stroke: 'var(--muted)', strokeDasharray: '3,3' }),
-      week !== null ? Plot.ruleX([week], { stroke: 'var(--gap)', strokeWidth: 1.5 }) : null,
+      weekRule(),
       Plot.line(all, { x: 'week', y: 'auc', z: 'run', stroke: compare ? 'run' : 'var(--ref)', strokeWidth: 1.5 }),
-      Plot.dot(ev, { x: 'week', y: 'y', symbol: 'what', stroke: 'var(--live)', fill: 'var(--bg)', r: 5, strokeWidth: 1.5 }),
     ].filter(Boolean),
   });
+  if (!strip) return chart;
+  const box = document.createElement('div');
+  box.className = 'chart-stack';
+  box.append(strip, chart);
+  return box;
 }
 
-/** The weekly KS p-values per feature (log scale) with the per-feature threshold. */
+/** Log-scale ticks for [lo, 1]: powers of ten, at most about six of them. */
+export function logTicks(lo) {
+  const decades = Math.max(1, Math.ceil(-Math.log10(lo)));
+  const step = Math.max(1, Math.ceil(decades / 5));
+  const ticks = [];
+  for (let e = 0; e <= decades; e += step) ticks.push(10 ** -e);
+  return ticks;
+}
+
+/** The weekly KS p-values per feature (log scale, the axis down to the smallest value drawn) with the per-feature threshold. */
 export function pPlot(Plot, width, t, { week = null, height = 200 } = {}) {
-  const FLOOR = 1e-30;
+  const FLOOR = 1e-300; // a p-value of 0 (underflow) is drawn here; the table says 0
   const data = t.weeks.filter((w) => w.drift).flatMap((w) => w.drift.pvalues.map((p, i) => ({ week: w.week, feature: FEATURES[i], p: Math.max(p, FLOOR) })));
   const per = t.params.correction === 'bonferroni' ? t.params.alpha / 3 : t.params.alpha;
   const alarms = t.weeks.filter((w) => w.drift?.alarm).map((w) => ({ week: w.week }));
+  const smallest = Math.min(per, ...data.map((d) => d.p));
+  const lo = 10 ** Math.floor(Math.log10(smallest));
   return Plot.plot({
-    width, height, style: baseStyle, marginLeft: 52, marginRight: 12,
+    width, height, style: baseStyle, marginLeft: 50, marginRight: 14,
     x: { label: 'week', domain: [0, Math.max(1, t.weeks.length - 1)] },
-    y: { label: 'KS p-value', type: 'log', domain: [FLOOR, 1], ticks: [1, 1e-5, 1e-10, 1e-15, 1e-20, 1e-25, 1e-30], tickFormat: (d) => (d === 1 ? '1' : d.toExponential(0)) },
+    y: { label: 'KS p-value', type: 'log', domain: [lo, 1], ticks: logTicks(lo), tickFormat: (d) => (d === 1 ? '1' : pyExp(d, 0)) },
     color: { legend: true, domain: FEATURES, range: ['var(--ref)', 'var(--ok)', 'var(--live)'] },
     marks: [
       Plot.ruleY([per], { stroke: 'var(--muted)', strokeDasharray: '3,3' }),
@@ -152,10 +194,13 @@ export function pPlot(Plot, width, t, { week = null, height = 200 } = {}) {
 export const weekColumns = ['week', 'live', 'canary', 'drift (days)', 'smallest p', 'alarm', 'AUC', 'decisions'];
 export function weekRows(t) {
   return t.weeks.map((w) => [String(w.week), w.live_label, w.canary ? `${w.canary.label} ${w.canary.weight} %` : '—',
-    String(w.drift_days) + (w.broken_feature ? ' (broken feature)' : ''),
-    w.drift ? fmtP(minP(w)) : '—', w.drift ? (w.drift.alarm ? 'yes' : 'no') : '—',
-    w.auc === null ? '—' : String(w.auc), w.decisions.map(decisionText).join('; ') || '—']);
+    fmt.num(w.drift_days) + (w.broken_feature ? ' (broken feature)' : ''),
+    w.drift ? fmt.p(minP(w)) : '—', w.drift ? (w.drift.alarm ? 'yes' : 'no') : '—',
+    w.auc === null ? '—' : fmt.auc(w.auc), w.decisions.map(decisionText).join('; ') || '—']);
 }
+
+/** A summary field as text: the mean AUC as an AUC, counts and labels as they are. */
+const showSummary = (k, v) => (k === 'mean_auc' ? fmt.auc(v) : typeof v === 'number' ? fmt.num(v) : String(v));
 
 /** The summary as a two-column table. */
 export function summaryTable(runs) {
@@ -163,7 +208,7 @@ export function summaryTable(runs) {
     ['false_alarms', 'false alarms'], ['retrains', 'candidates trained'], ['promotions', 'promotions'],
     ['canary_aborts', 'canaries aborted'], ['rollbacks', 'rollbacks'], ['final_label', 'production at the end'],
     ['registry_events', 'registry events']];
-  return table(['', ...runs.map((r) => r.name)], keys.map(([k, label]) => [label, ...runs.map((r) => String(r.timeline.summary[k]))]));
+  return table(['', ...runs.map((r) => r.name)], keys.map(([k, label]) => [label, ...runs.map((r) => showSummary(k, r.timeline.summary[k]))]));
 }
 
 /** The first week of the run in which version `v` was live without a break up to week `w`. */
@@ -172,6 +217,13 @@ export function liveSince(t, w) {
   let k = w;
   while (k > 0 && t.weeks[k - 1].live_version === v) k--;
   return k;
+}
+
+/** An evidence value as text: AUCs to 4 places, p-values as p-values, other numbers by the page's rule. */
+function evidenceValue(k, v) {
+  if (typeof v === 'number') return /auc/.test(k) ? fmt.auc(v) : /^p|pvalue|alpha/.test(k) ? fmt.p(v) : fmt.num(v);
+  if (Array.isArray(v)) return v.map((x) => evidenceValue(k, x)).join(', ');
+  return fmt.text(v);
 }
 
 /** One week in detail: what was live, since when and why, the drift evidence, the AUC, every decision. */
@@ -183,16 +235,17 @@ export function weekDetail(t, w) {
   const dl = h('dl', { class: 'facts' },
     h('dt', { text: 'live (stable) version' }), h('dd', { 'data-testid': 'week-live', text: `${wk.live_label} (v${wk.live_version})` }),
     h('dt', { text: 'live since' }), h('dd', { 'data-testid': 'week-since', text: since === 0 ? 'week 0 (the initial model)' : `week ${since}` }),
+    since > 0 ? h('dt', { text: 'decided in' }) : null, since > 0 ? h('dd', { 'data-testid': 'week-decided', text: `week ${since - 1} (a decision takes effect the next week)` }) : null,
     h('dt', { text: 'canary' }), h('dd', { 'data-testid': 'week-canary', text: wk.canary ? `${wk.canary.label} (v${wk.canary.version}) at ${wk.canary.weight} %, ${wk.canary.status}` : 'none' }),
-    h('dt', { text: 'drift of days_since_login' }), h('dd', { text: `${wk.drift_days} days${wk.broken_feature ? '; spend_per_active_day broken upstream' : ''}` }),
-    h('dt', { text: 'KS p-values (spend, is_recent, days)' }), h('dd', { 'data-testid': 'week-pvalues', text: wk.drift ? `${wk.drift.pvalues.join(', ')} → ${wk.drift.alarm ? 'alarm' : 'no alarm'} (reference: ${wk.drift.reference})` : 'not monitored' }),
-    h('dt', { text: 'AUC of this week' }), h('dd', { 'data-testid': 'week-auc', text: wk.auc === null ? 'labels not in yet' : `${wk.auc} (labels arrived in week ${wk.auc_known_week})` }));
+    h('dt', { text: 'drift of days_since_login' }), h('dd', { text: `${fmt.num(wk.drift_days)} days${wk.broken_feature ? '; spend_per_active_day broken upstream' : ''}` }),
+    h('dt', { text: 'KS p-values (spend, is_recent, days)' }), h('dd', { 'data-testid': 'week-pvalues', title: wk.drift ? wk.drift.pvalues.join(', ') : null, text: wk.drift ? `${wk.drift.pvalues.map(fmt.p).join(', ')} → ${wk.drift.alarm ? 'alarm' : 'no alarm'} (reference: ${wk.drift.reference})` : 'not monitored' }),
+    h('dt', { text: 'AUC of this week' }), h('dd', { 'data-testid': 'week-auc', 'data-value': wk.auc ?? null, title: wk.auc ?? null, text: wk.auc === null ? 'labels not in yet' : `${fmt.auc(wk.auc)} (labels arrived in week ${wk.auc_known_week})` }));
   const decision = (d) => h('li', {},
-    h('strong', { text: decisionText(d) }), ` — ${d.actor}: ${d.reason}`,
-    d.evidence && Object.keys(d.evidence).length ? h('div', { class: 'evidence', text: `evidence: ${Object.entries(d.evidence).map(([k, v]) => `${k}=${v}`).join('; ')}` }) : null,
-    d.counterfactual ? h('div', { class: 'evidence', text: `the other choice (${d.counterfactual.other}) would have scored ${d.counterfactual.other_auc} vs ${d.counterfactual.chosen_auc} over weeks ${d.counterfactual.weeks.join('–')}` }) : null);
+    h('strong', { text: decisionText(d) }), ` — ${d.actor}: ${fmt.text(d.reason)}`,
+    d.evidence && Object.keys(d.evidence).length ? h('div', { class: 'evidence', text: `evidence: ${Object.entries(d.evidence).map(([k, v]) => `${k} = ${evidenceValue(k, v)}`).join('; ')}` }) : null,
+    d.counterfactual ? h('div', { class: 'evidence', text: `the other choice (${d.counterfactual.other}) would have scored ${fmt.auc(d.counterfactual.other_auc)} vs ${fmt.auc(d.counterfactual.chosen_auc)} over weeks ${d.counterfactual.weeks.join('–')}` }) : null);
   return h('div', { class: 'week-detail' }, dl,
-    why.length ? h('div', {}, h('h4', { text: `Why ${wk.live_label} is live (week ${since - 1})` }), h('ul', { 'data-testid': 'week-why' }, why.map(decision))) : null,
+    why.length ? h('div', {}, h('h4', { text: `Why ${wk.live_label} is live since week ${since} (decided in week ${since - 1})` }), h('ul', { 'data-testid': 'week-why' }, why.map(decision))) : null,
     h('h4', { text: `Decisions in week ${w}` }),
     wk.decisions.length ? h('ul', { 'data-testid': 'week-decisions' }, wk.decisions.map(decision))
       : h('p', { 'data-testid': 'week-decisions', text: 'none this week' }));

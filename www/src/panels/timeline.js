@@ -3,6 +3,7 @@
 // the decisions marked (each chart with its table), and a scrubber (a range input: arrows, Home,
 // End) shows for the chosen week what was live, since when, why, and every decision with its evidence.
 import { h } from '../ui.js';
+import { fmt } from '../format.js';
 import { comingNotice } from '../app.js';
 import { chartFigure } from '../charts.js';
 import { SCHEDULES, PRACTICES, loopParams, runLoop, busyLine, aucPlot, pPlot, weekColumns, weekRows, weekDetail, summaryTable, FEATURES } from '../loopview.js';
@@ -34,8 +35,8 @@ export const timeline = {
     const prog = busyLine('running the loop in the worker');
     const err = h('p', { class: 'error', role: 'alert' });
     const summary = h('div', { 'data-testid': 'timeline-summary' });
-    const aucChart = chartFigure('Weekly AUC of the live predictions (once labels arrive), decisions marked; the dashed line is the AUC threshold, the red rule the week shown.', 'timeline-auc');
-    const pChart = chartFigure('Drift: KS p-value of each feature every week (log scale; values below 1e-30 drawn at 1e-30, exact in the table); the dashed line is the per-feature threshold, red ticks are alarms.', 'timeline-p');
+    const aucChart = chartFigure('The live model\'s weekly AUC (solid) against the retraining threshold (dashed), with each decision marked above it.', 'timeline-auc');
+    const pChart = chartFigure('Each feature\'s weekly KS p-value (log scale) against the alarm threshold (dashed); red ticks mark the weeks that raised an alarm.', 'timeline-p');
     const scrubId = 'timeline-week';
     const scrub = h('input', { id: scrubId, type: 'range', min: 0, max: Math.max(0, v.weeks - 1), step: 1, value: Math.min(v.week, v.weeks - 1), 'data-testid': 'scrubber' });
     const scrubOut = h('output', { for: scrubId, class: 'control-value', text: String(scrub.value) });
@@ -61,7 +62,7 @@ export const timeline = {
         draw: (Plot, width) => aucPlot(Plot, width, t, { week: w }),
         columns: weekColumns, rows, summary: 'Every week as a table',
       });
-      const pRows = t.__prows ??= t.weeks.map((x) => [String(x.week), ...(x.drift ? x.drift.pvalues.map(String) : ['—', '—', '—']), x.drift ? (x.drift.alarm ? 'yes' : 'no') : '—']);
+      const pRows = t.__prows ??= t.weeks.map((x) => [String(x.week), ...(x.drift ? x.drift.pvalues.map(fmt.p) : ['—', '—', '—']), x.drift ? (x.drift.alarm ? 'yes' : 'no') : '—']);
       pChart.update({
         label: `KS p-values per feature by week; week ${w} marked`,
         draw: (Plot, width) => pPlot(Plot, width, t, { week: w }),

@@ -26,8 +26,13 @@ export function withIndex(panels) {
   }).sort((a, b) => (a.order ?? 99) - (b.order ?? 99));
 }
 
-/** Build one labelled control; `onValue(v)` is called with each valid new value. */
-function controlElement(c, value, onValue) {
+/**
+ * Build one labelled control; `onValue(v)` is called with each valid new value, `onPending()` when
+ * the control moved and its value is not committed yet (the panel's results are then stale).
+ * A control marked `live` (its result takes under 100 ms) commits on every move; the others commit
+ * once the reader pauses, and the panel marks its old results stale meanwhile.
+ */
+function controlElement(c, value, onValue, onPending = () => {}) {
   const id = newId(`c-${c.name}`);
   const hint = h('span', { class: 'control-error', role: 'status' });
   const show = h('output', { for: id, class: 'control-value', text: formatValue(c, value) });
@@ -45,7 +50,12 @@ function controlElement(c, value, onValue) {
       input.setAttribute('aria-invalid', 'true');
     }
   };
-  const live = debounce(commit, 250);
+  const later = debounce(commit, 250);
+  const live = (raw) => {
+    if (c.live) { commit(raw); return; }
+    onPending();
+    later(raw);
+  };
   if (c.kind === 'range' || c.kind === 'int') {
     input = h('input', { id, type: 'range', min: c.min, max: c.max, step: c.step ?? (c.kind === 'int' ? 1 : 'any'), value,
       name: c.name, 'aria-describedby': c.help ? `${id}-help` : null });
@@ -84,6 +94,7 @@ export function mountPanel(root, panel, { values, hidden, engine, onState }) {
   const chapter = chapterFor(panel.id);
   const live = h('p', { class: 'visually-hidden', 'aria-live': 'polite', 'data-testid': 'live' });
   const state = { ...values };
+  const body = h('div', { class: 'panel-body' });
 
   const ctx = {
     engine,
@@ -95,7 +106,7 @@ export function mountPanel(root, panel, { values, hidden, engine, onState }) {
     control(name) {
       const c = panel.controls.find((x) => x.name === name);
       if (!c) throw new Error(`panel ${panel.id} has no control ${name}`);
-      const el = controlElement(c, state[name], (v) => ctx.set(name, v));
+      const el = controlElement(c, state[name], (v) => ctx.set(name, v), () => { body.dataset.pending = '1'; });
       if (hidden.has(name)) el.hidden = true;
       controls.set(name, el);
       return el;
@@ -109,6 +120,7 @@ export function mountPanel(root, panel, { values, hidden, engine, onState }) {
     },
     /** Change a value (from a control or from the panel itself) and tell the listeners. */
     set(name, v, { fromPanel = false } = {}) {
+      delete body.dataset.pending;
       state[name] = v;
       if (fromPanel) controls.get(name)?.setValue?.(v);
       onState?.(state);
@@ -132,7 +144,6 @@ export function mountPanel(root, panel, { values, hidden, engine, onState }) {
   const head = h('header', { class: 'panel-head' },
     h('h2', { id: `${panel.id}-title`, text: panel.title }),
     chapter.lead.trim() ? h('div', { class: 'lead' }, blocks(chapter.lead)) : null);
-  const body = h('div', { class: 'panel-body' });
   root.append(head, body, live);
   root.setAttribute('aria-labelledby', `${panel.id}-title`);
   root.dataset.panel = panel.id;

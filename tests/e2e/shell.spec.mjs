@@ -28,7 +28,7 @@ test('an unknown panel falls back to the walkthrough with a message', async ({ p
 
 test('the loop is the navigation: its links switch panels, the hash follows, the stage is marked', async ({ page }) => {
   await open(page, '');
-  await page.locator('#panel-nav .ring').getByRole('link', { name: 'Ex 1 · map the loop onto your model' }).click();
+  await page.locator('#panel-nav .ring-wrap').getByRole('link', { name: 'Ex 1 · map the loop onto your model' }).click();
   await expect(page.locator('#panel h2')).toHaveText('Exercise 1: map the loop onto your model');
   expect(new URL(page.url()).hash).toBe('#panel=map-the-loop');
   await expect(page.locator('#messages')).toBeHidden();

@@ -11,7 +11,7 @@ export const STAGES = [
   { id: 'registry', name: 'Registry', what: 'versions, lineage, aliases', panels: ['registry', 'walkthrough'] },
   { id: 'serving', name: 'Serving', what: 'canary, promotion, rollback', panels: ['timeline', 'weakest-link'] },
   { id: 'monitoring', name: 'Monitoring', what: 'a KS test on each input', panels: ['retrain-trigger', 'timeline'] },
-  { id: 'trigger', name: 'Retrain and gate', what: 'retrain on drift, promote only if better', panels: ['promotion-gate', 'retrain-trigger', 'two-loops'] },
+  { id: 'trigger', name: 'Retrain, gate', what: 'retrain on drift, promote only if better', panels: ['promotion-gate', 'retrain-trigger', 'two-loops'] },
 ];
 /** Panels about the loop as a whole (shown inside the ring). */
 export const WHOLE = ['walkthrough', 'map-the-loop', 'two-loops', 'weakest-link'];
@@ -21,21 +21,25 @@ export function shortTitle(title) {
   return title.replace(/^Exercise (\d+): /, 'Ex $1 · ').replace(/^Walkthrough: .*/, 'Walkthrough');
 }
 
+/** The shortest name, for the ring's stage links ("Ex 2"; the full title is the link's tooltip). */
+const tinyTitle = (title) => shortTitle(title).replace(/ · .*/, '');
+
 /** The navigation for `panels` (records with id and title) with `activeId` marked. */
 export function loopNav(panels, activeId) {
   const byId = new Map(panels.map((p) => [p.id, p]));
-  const link = (id, text) => {
+  const link = (id, text, short = shortTitle) => {
     const p = byId.get(id);
     if (!p) return null;
-    return h('a', { href: `#panel=${id}`, 'aria-current': id === activeId ? 'page' : null, title: p.title, text: text ?? shortTitle(p.title) });
+    return h('a', { href: `#panel=${id}`, 'aria-current': id === activeId ? 'page' : null, title: p.title, text: text ?? short(p.title) });
   };
   const stages = STAGES.map((s, i) => h('li', { class: `stage-node${s.panels.includes(activeId) ? ' current' : ''}`, dataset: { stage: s.id } },
     h('span', { class: 'stage-name' }, h('span', { class: 'stage-no', 'aria-hidden': 'true', text: `${i + 1}` }), s.name),
     h('span', { class: 'stage-what', text: s.what }),
-    h('ul', { class: 'stage-links' }, s.panels.map((id) => h('li', {}, link(id))))));
+    h('ul', { class: 'stage-links' }, s.panels.map((id) => h('li', {}, link(id, null, tinyTitle))))));
   const active = byId.get(activeId);
   const ring = h('div', { class: 'ring-wrap' },
-    h('ol', { class: 'ring', 'aria-label': 'The loop, stage by stage; the last stage feeds back into the first' }, stages),
+    h('ol', { class: 'ring', 'aria-label': 'The loop, stage by stage; the last stage feeds back into the first' },
+      stages.flatMap((li, i) => (i ? [h('li', { class: 'ring-arrow', 'aria-hidden': 'true', text: '→' }), li] : [li]))),
     h('p', { class: 'ring-back', 'aria-hidden': 'true', text: 'back to the pipeline with the new model' }),
     h('div', { class: 'ring-centre' }, h('span', { class: 'stage-what', text: 'The whole loop:' }),
       h('ul', { class: 'stage-links' }, WHOLE.map((id) => h('li', {}, link(id))), h('li', {}, link('timeline', 'Timeline of a year')))));

@@ -86,8 +86,10 @@ export function table(columns, rows, { caption, summary } = {}) {
     caption ? h('caption', { text: caption }) : null,
     h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', text: c })))),
     h('tbody', {}, rows.map((r) => h('tr', {}, r.map((v) => h('td', { text: v }))))));
-  if (!summary) return h('div', { class: 'table-scroll' }, t);
-  return h('details', { class: 'table-alt' }, h('summary', { text: summary }), h('div', { class: 'table-scroll' }, t));
+  // the scroll container is focusable, so a keyboard can scroll a wide table on a phone
+  const scroller = () => h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': caption ?? summary ?? 'table' }, t);
+  if (!summary) return scroller();
+  return h('details', { class: 'table-alt' }, h('summary', { text: summary }), scroller());
 }
 
 /** A labelled result line whose value lives in an <output> (announced via the panel's live region). */

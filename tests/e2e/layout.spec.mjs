@@ -20,6 +20,27 @@ const PANELS = [
   ['registry', '[data-testid="history"] > *'],
   ['timeline', '#panel .panel-body[data-state="done"]'],
 ];
+/** Steps that fill a panel with its longer content (the registry's cards and history, Ex 4's hand-run turn). */
+const PREPARE = {
+  registry: async (page) => {
+    for (const [seed, drift, label] of [['1', '0.0', '1.0.0'], ['2', '10', '1.1.0']]) {
+      await page.getByLabel('seed', { exact: true }).fill(seed);
+      await page.getByLabel('drift (days, as typed)').fill(drift);
+      await page.getByLabel('rows', { exact: true }).fill('600');
+      await page.getByLabel('label', { exact: true }).fill(label);
+      await page.getByRole('button', { name: 'Train & register' }).click();
+      await expect(page.getByTestId('registry-status')).toHaveText(/^Registered version \d+\.$/, { timeout: 30_000 });
+    }
+    await page.locator('article.version[data-version="2"]').getByRole('button', { name: 'Promote' }).click();
+    await expect(page.getByTestId('stage-2')).toHaveText('Production');
+  },
+  'two-loops': async (page) => {
+    await page.getByRole('button', { name: 'Check the live inputs for drift' }).click();
+    await page.getByRole('button', { name: 'Retrain', exact: true }).click();
+    await page.getByRole('button', { name: 'Retrain on the live data and score both on recent data' }).click();
+    await expect(page.getByTestId('hand-candidate-auc')).toHaveAttribute('data-value', /\d/, { timeout: 60_000 });
+  },
+};
 const VIEWPORTS = [{ width: 375, height: 800 }, { width: 1280, height: 900 }];
 
 test('format.js: one rule for every number', () => {
@@ -88,6 +109,7 @@ for (const vp of VIEWPORTS) {
       await page.setViewportSize(vp);
       await open(page, `#panel=${id}`);
       await expect(page.locator(ready).first()).toBeAttached({ timeout: 60_000 });
+      await PREPARE[id]?.(page);
       await page.waitForFunction(() => !document.querySelector('#panel [data-state="running"], #panel [aria-busy="true"]'), null, { timeout: 60_000 });
       // every chart drawn, every data table open (their numbers count too)
       await page.waitForFunction(() => [...document.querySelectorAll('figure.chart:not([hidden]) .chart-slot')].every((s) => s.childElementCount > 0), null, { timeout: 30_000 });

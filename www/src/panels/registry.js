@@ -4,6 +4,7 @@
 // re-derive. Every value shown is the core's answer, inserted as text. Another tab's changes are
 // picked up by polling `revision()` every 2 s and when the page becomes visible again.
 import { h, newId, download } from '../ui.js';
+import { fmt } from '../format.js';
 import { comingNotice } from '../app.js';
 import { runAlone } from '../engine.js';
 
@@ -211,7 +212,8 @@ export const registry = {
     const hist = h('div', { 'data-testid': 'history' });
 
     function versionCard(v) {
-      const auc = v.metrics.map((m) => `${m.name} ${m.value} (${m.dataset})`).join('; ');
+      const auc = v.metrics.map((m) => `${m.name} ${fmt.auc(m.value)} (${m.dataset})`).join('; ');
+      const aucExact = v.metrics.map((m) => `${m.name} ${m.value} (${m.dataset})`).join('; ');
       const out = h('div', { class: 'rederive', 'data-testid': `rederive-${v.version}`, 'aria-live': 'polite' });
       const aliasId = newId('alias');
       const alias = h('input', { id: aliasId, size: 10, maxlength: 64, autocomplete: 'off', placeholder: 'e.g. champion' });
@@ -226,6 +228,7 @@ export const registry = {
       fact('params', paramsText(v.lineage.params), 'params');
       fact('code version', `${v.lineage.code_version} (build ${v.lineage.build_id})`, 'code');
       fact('metrics', auc, 'metrics');
+      Object.assign(dl.lastChild, { title: aucExact }).dataset.value = aucExact; // the stored value, exactly
       fact('model hash', v.model_hash, 'hash');
       fact('registered', iso(v.created_at));
       const stageClass = `stage stage-${String(v.stage).toLowerCase()}`;

@@ -125,7 +125,7 @@ export const twoLoops = {
           return;
         }
         evalOut.replaceChildren(h('dl', { class: 'facts' },
-          h('dt', { text: 'candidate' }), h('dd', { 'data-testid': 'hand-candidate', text: `${ch.candidate.version} (data ${ch.candidate.fingerprint}, AUC on its own test split ${ch.candidate.auc})` }),
+          h('dt', { text: 'candidate' }), h('dd', { 'data-testid': 'hand-candidate', title: String(ch.candidate.auc), text: `${ch.candidate.version} (data ${ch.candidate.fingerprint}, AUC on its own test split ${fmt.auc(ch.candidate.auc)})` }),
           h('dt', { text: 'current model on recent data' }), showNum(h('dd', { 'data-testid': 'hand-current-auc' }), ch.current_auc_recent, fmt.auc),
           h('dt', { text: 'candidate on the same recent data' }), showNum(h('dd', { 'data-testid': 'hand-candidate-auc' }), ch.candidate_auc_recent, fmt.auc)));
         q2.hidden = false;

@@ -88,7 +88,7 @@ export const twoLoops = {
         const b = { seed: v.seed_live, drift: v.drift_live, ...base() };
         ks = [];
         for (const f of FEATURES) ks.push(await engine.call('ksSamples', [a, b, f]));
-        ksOut.replaceChildren(h('div', { class: 'table-scroll' }, h('table', { class: 'data' },
+        ksOut.replaceChildren(h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'KS test of each feature' }, h('table', { class: 'data' },
           h('caption', { text: `Training (seed ${v.seed_train}, drift 0.0) vs live (seed ${v.seed_live}, drift ${v.drift_live}), ${v.rows} rows each` }),
           h('thead', {}, h('tr', {}, ['feature', 'KS D', 'p-value'].map((c) => h('th', { scope: 'col', text: c })))),
           h('tbody', {}, FEATURES.map((f, i) => h('tr', {}, h('th', { scope: 'row', text: f }),
@@ -212,7 +212,7 @@ export const twoLoops = {
         ['Was it a mistake?', 'Not part of your turn by hand.', p ? `roll back when the first labelled week of a new version is below its predecessor's by more than ${p.rollback_tolerance}` : '…'],
         ['Can we rebuild it?', 'Not part of your turn by hand.', p ? `every version's lineage records its data fingerprint, seed and parameters (seeded training ${p.practices.seeded_training ? 'on' : 'off'})` : '…'],
       ];
-      judgements.replaceChildren(h('div', { class: 'table-scroll' }, h('table', { class: 'data judgements' },
+      judgements.replaceChildren(h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Your judgements and the rules that replace them' }, h('table', { class: 'data judgements' },
         h('caption', { text: 'Your judgements and the rules that replace them' }),
         h('thead', {}, h('tr', {}, ['judgement', 'by hand', 'as a rule in the loop'].map((c) => h('th', { scope: 'col', text: c })))),
         h('tbody', {}, rows.map((r) => h('tr', {}, h('th', { scope: 'row', text: r[0] }), h('td', { text: r[1] }), h('td', { text: r[2] })))))));

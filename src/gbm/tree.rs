@@ -11,7 +11,9 @@
 //! Sums are sequential in the current sample order, as in the Cython; the order of samples is
 //! the one the (unstable) sort and the partition leave behind.
 
-use super::sort::{hi, ordered_bits, simultaneous_sort, SortScratch};
+use super::sort::{
+    hi, ordered_bits, simultaneous_sort, simultaneous_sort_sparse_ties, SortScratch,
+};
 
 /// Node index marking "no child" (sklearn `_TREE_LEAF`).
 pub const TREE_LEAF: i32 = -1;
@@ -25,6 +27,9 @@ const EPSILON: f64 = f64::EPSILON;
 /// Root sorts are cached only up to this many rows (the cache holds up to 15 copies of the
 /// keys for 3 features).
 const ROOT_CACHE_MAX_ROWS: usize = 1 << 20;
+/// A tied feature takes the sparse-ties sort when at most one row in this many repeats an
+/// earlier row's value.
+const SPARSE_TIES_PER: usize = 16;
 /// `1 − 2^−39`: relative margin of the proxy filter, far above the estimate's error (≤ 10
 /// ulps); see [`Scan::set_best`].
 const SKIP_FACTOR: f64 = 1.0 - 1.0 / (1u64 << 39) as f64;
@@ -194,13 +199,22 @@ pub(crate) struct Workspace {
     /// Per feature: no two rows share a float32 value, so every node's sort has a unique
     /// result and any correct sort gives sklearn's order.
     distinct: Vec<bool>,
-    /// For each distinct feature, all samples sorted by its value (column-major, copied into
-    /// `pre` at the start of each tree).
+    /// Per feature: tied, but with few ties (at most one row in [`SPARSE_TIES_PER`] repeats a
+    /// value), so its sorts run sklearn's passes only inside tied ranges
+    /// ([`simultaneous_sort_sparse_ties`]).
+    sparse_ties: Vec<bool>,
+    /// For each distinct or sparse-ties feature, all samples sorted by its value (equal values
+    /// in any order; column-major, copied into `pre` at the start of each tree).
     pre_root: Vec<u32>,
-    /// For each distinct feature, `pre[f·n + start .. f·n + end]` holds the samples of the node
-    /// `start..end` sorted by that feature: the node's sort result, without sorting. A split
-    /// partitions it stably into the children's ranges.
+    /// For each distinct or sparse-ties feature, `pre[f·n + start .. f·n + end]` holds the
+    /// samples of the node `start..end` sorted by that feature: for a distinct feature the
+    /// node's sort result, without sorting. A split partitions it stably into the children's
+    /// ranges.
     pre: Vec<u32>,
+    /// Scratch of the sparse-ties sort: the node's keys sorted by value, and the running count
+    /// of ties in them.
+    sorted_keys: Vec<u64>,
+    tie_count: Vec<u32>,
     /// Per sample: in the left child of the split being applied.
     goes_left: Vec<bool>,
     /// Scratch for the stable partition of `pre`.
@@ -307,8 +321,20 @@ impl Scan<'_> {
 impl Workspace {
     /// Prepare for `n` rows of `n_features` float32 columns (column-major `xcols`).
     pub(crate) fn new(xcols: &[f32], n: usize, n_features: usize) -> Self {
+        Self::with_sparse_limit(xcols, n, n_features, n / SPARSE_TIES_PER)
+    }
+
+    /// [`Workspace::new`], with tied features of at most `max_sparse_ties` ties taking the
+    /// sparse-ties sort.
+    fn with_sparse_limit(
+        xcols: &[f32],
+        n: usize,
+        n_features: usize,
+        max_sparse_ties: usize,
+    ) -> Self {
         let xkey: Vec<u32> = xcols.iter().map(|&v| ordered_bits(v)).collect();
         let mut distinct = Vec::with_capacity(n_features);
+        let mut sparse_ties = Vec::with_capacity(n_features);
         let mut pre_root = vec![0u32; n * n_features];
         let mut sorted: Vec<u64> = Vec::with_capacity(n);
         for f in 0..n_features {
@@ -320,21 +346,28 @@ impl Workspace {
                     .map(|(&k, i)| (u64::from(k) << 32) | i),
             );
             sorted.sort_unstable();
-            let d = sorted.windows(2).all(|w| (w[0] >> 32) != (w[1] >> 32));
-            if d {
+            let n_ties = sorted.windows(2).filter(|w| hi(w[0]) == hi(w[1])).count();
+            let d = n_ties == 0;
+            let sparse = !d && n_ties <= max_sparse_ties;
+            if d || sparse {
                 for (o, &k) in pre_root[f * n..(f + 1) * n].iter_mut().zip(&sorted) {
                     *o = k as u32;
                 }
             }
             distinct.push(d);
+            sparse_ties.push(sparse);
         }
+        let any_sparse = sparse_ties.iter().any(|&t| t);
         Workspace {
             n,
             n_features,
             xf: xcols.to_vec(),
             xkey,
             distinct,
+            sparse_ties,
             pre: pre_root.clone(),
+            sorted_keys: if any_sparse { vec![0; n] } else { Vec::new() },
+            tie_count: if any_sparse { vec![0; n] } else { Vec::new() },
             pre_root,
             goes_left: vec![false; n],
             tmp: vec![0; n],
@@ -369,7 +402,7 @@ impl Workspace {
         self.features.clear();
         self.features.extend(0..self.n_features);
         self.constant_features.iter_mut().for_each(|c| *c = 0);
-        if self.distinct.iter().any(|&d| d) {
+        if self.distinct.iter().chain(&self.sparse_ties).any(|&d| d) {
             self.pre.copy_from_slice(&self.pre_root);
         }
         let mut rstate = seed;
@@ -476,7 +509,7 @@ impl Workspace {
             self.goes_left[s as usize] = start + k < pos;
         }
         for f in 0..self.n_features {
-            if !self.distinct[f] {
+            if !self.distinct[f] && !self.sparse_ties[f] {
                 continue;
             }
             let seg = &mut self.pre[f * n + start..f * n + end];
@@ -518,7 +551,23 @@ impl Workspace {
             for (k, &s) in keys.iter_mut().zip(&self.samples[start..end]) {
                 *k = (u64::from(col[s as usize]) << 32) | u64::from(s);
             }
-            simultaneous_sort(keys, &mut self.sort_scratch);
+            if self.sparse_ties[feature] {
+                let pre = &self.pre[feature * n + start..feature * n + end];
+                let sorted = &mut self.sorted_keys[..end - start];
+                let ties = &mut self.tie_count[..end - start];
+                let mut prev = None;
+                let mut count = 0u32;
+                for ((o, t), &s) in sorted.iter_mut().zip(ties.iter_mut()).zip(pre) {
+                    let v = col[s as usize];
+                    count += u32::from(prev == Some(v));
+                    prev = Some(v);
+                    *o = (u64::from(v) << 32) | u64::from(s);
+                    *t = count;
+                }
+                simultaneous_sort_sparse_ties(keys, sorted, ties, &mut self.sort_scratch);
+            } else {
+                simultaneous_sort(keys, &mut self.sort_scratch);
+            }
             if let (Some(seq), true) = (root_seq, cache_ok) {
                 self.root_cache.push((seq.to_vec(), keys.to_vec()));
             }
@@ -901,6 +950,71 @@ mod tests {
             let mut fast = Workspace::new(&x, n, nf);
             let mut slow = Workspace::new(&x, n, nf);
             slow.plain_scan = true;
+            let (mut a, mut b) = (Tree::default(), Tree::default());
+            for round in 0..3 {
+                fast.build(&y, seed + round, cfg, &mut a);
+                slow.build(&y, seed + round, cfg, &mut b);
+                assert_eq!(a, b, "case {case} round {round}: n {n}, {cfg:?}");
+                assert_eq!(fast.samples(), slow.samples(), "case {case} round {round}");
+            }
+        }
+    }
+
+    #[test]
+    fn sparse_ties_path_builds_the_same_trees_as_the_plain_builder() {
+        // Columns with few ties (distinct values with a few repeated), many ties, or none,
+        // taking the sparse-ties sort (by its own choice or forced) against the plain builder
+        // (every column through sklearn's full introsort, the plain scan), over random sizes,
+        // depths, split and leaf minimums.
+        let mut s = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for case in 0..250 {
+            let n = 2 + (next() % if case % 10 == 0 { 3000 } else { 600 }) as usize;
+            let nf = 1 + (next() % 3) as usize;
+            let mut x = vec![0f32; n * nf];
+            for f in 0..nf {
+                let kind = next() % 4;
+                let col = &mut x[f * n..(f + 1) * n];
+                for (i, v) in col.iter_mut().enumerate() {
+                    *v = match kind {
+                        0 | 1 => ((i * 7919) % n) as f32 * 0.5 + (next() % 3) as f32 * 1e-9,
+                        2 => (next() % 90) as f32,
+                        _ => (next() % 2) as f32,
+                    };
+                }
+                if kind == 1 {
+                    // a few ties among distinct values
+                    for _ in 0..1 + next() % 6 {
+                        let (a, b) = ((next() as usize) % n, (next() as usize) % n);
+                        col[a] = col[b];
+                    }
+                }
+            }
+            let levels = 1 + next() % 1000;
+            let y: Vec<f64> = (0..n)
+                .map(|_| (next() % levels) as f64 / 37.0 - 0.4)
+                .collect();
+            let cfg = TreeConfig {
+                max_depth: 1 + (next() % 6) as usize,
+                min_samples_split: 2 + (next() % 6) as usize,
+                min_samples_leaf: 1 + (next() % 5) as usize,
+            };
+            let seed = (next() % 1000) as u32;
+            let limit = if case % 2 == 0 {
+                n
+            } else {
+                n / SPARSE_TIES_PER
+            };
+            let mut fast = Workspace::with_sparse_limit(&x, n, nf, limit);
+            let mut slow = Workspace::new(&x, n, nf);
+            slow.plain_scan = true;
+            slow.distinct.iter_mut().for_each(|d| *d = false);
+            slow.sparse_ties.iter_mut().for_each(|d| *d = false);
             let (mut a, mut b) = (Tree::default(), Tree::default());
             for round in 0..3 {
                 fast.build(&y, seed + round, cfg, &mut a);

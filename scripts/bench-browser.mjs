@@ -10,6 +10,7 @@
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
+import { verdict } from './bench-goals.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8131);
 const base = `http://127.0.0.1:${PORT}`;
@@ -162,6 +163,6 @@ else {
     timeline_cold_ms: 'timeline as the first page, to drawn (ms)',
   };
   console.log('browser bench (headless Chromium, localhost, dist/; best of 3 for walkthrough and loop)');
-  for (const [k, label] of Object.entries(LABELS)) console.log(`  ${label.padEnd(44)} ${results[k]}`);
+  for (const [k, label] of Object.entries(LABELS)) console.log(`  ${label.padEnd(44)} ${String(results[k]).padStart(7)}  ${verdict(k, results[k])}`);
   console.log(`  (the 5 cold loads: ${results.cold_loads_ms.join(', ')} ms)`);
 }

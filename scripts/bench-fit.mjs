@@ -1,11 +1,13 @@
 // `make bench`, model part: the book's GBM fit natively, in WASM inside headless Chromium, and in
 // scikit-learn (CPython) when the pinned packages are available; then the 52-week loop in WASM.
-// Prints each median and the ratios. Usage: node scripts/bench-fit.mjs [--quick]
+// Prints each median, the ratios to scikit-learn from the same run, the growth between sizes, and each
+// figure beside its goal (scripts/bench-goals.mjs). Usage: node scripts/bench-fit.mjs [--quick]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { readFileSync, existsSync } from 'node:fs';
 import { join, extname } from 'node:path';
 import { chromium } from 'playwright-core';
+import { GOALS, verdict } from './bench-goals.mjs';
 
 const quick = process.argv.includes('--quick');
 const sizes = quick ? [[3000, 9]] : [[3000, 15], [30000, 3], [300000, 1]];
@@ -54,14 +56,38 @@ for (const py of ['.venv/bin/python', 'python3']) {
   if (r.status === 0) { sk = JSON.parse(r.stdout); break; }
 }
 
-const fmt = (v) => (v === undefined ? '—' : v.toFixed(2).padStart(9));
-console.log(`\n${'train rows'.padStart(10)}  ${'native ms'.padStart(9)}  ${'WASM ms'.padStart(9)}  ${'sklearn ms'.padStart(10)}  ${'sk/native'.padStart(9)}  ${'sk/WASM'.padStart(8)}`);
-sizes.forEach((_, i) => {
-  const n = native[i].median_ms;
-  const w = median(wasm.fits[i].times);
-  const s = sk?.results[i]?.median_ms;
-  console.log(`${String(native[i].train_rows).padStart(10)}  ${fmt(n)}  ${fmt(w)}  ${s === undefined ? '         —' : s.toFixed(2).padStart(10)}  ${s === undefined ? '        —' : (s / n).toFixed(1).padStart(8) + '×'}  ${s === undefined ? '       —' : (s / w).toFixed(1).padStart(7) + '×'}`);
+const fmt = (v, w = 9) => (v === undefined ? '—'.padStart(w) : v.toFixed(2).padStart(w));
+const ratio = (a, b, w = 8) => (a === undefined || b === undefined ? '—'.padStart(w) : `${(a / b).toFixed(1)}×`.padStart(w));
+const rows = sizes.map((_, i) => ({
+  train: native[i].train_rows,
+  native: native[i].median_ms,
+  wasm: median(wasm.fits[i].times),
+  sk: sk?.results[i]?.median_ms,
+}));
+console.log(`\n${'train rows'.padStart(10)}  ${'native ms'.padStart(9)}  ${'WASM ms'.padStart(9)}  ${'sklearn ms'.padStart(10)}  ${'sk/native'.padStart(9)}  ${'sk/WASM'.padStart(8)}  ${'growth native'.padStart(13)}  ${'growth WASM'.padStart(11)}`);
+rows.forEach((r, i) => {
+  const p = rows[i - 1];
+  console.log(`${String(r.train).padStart(10)}  ${fmt(r.native)}  ${fmt(r.wasm)}  ${fmt(r.sk, 10)}  ${ratio(r.sk, r.native, 9)}  ${ratio(r.sk, r.wasm)}  ${ratio(r.native, p?.native, 13)}  ${ratio(r.wasm, p?.wasm, 11)}`);
 });
 if (!sk) console.log('(sklearn column skipped: no Python with scikit-learn found; run `make fixtures` once to create .venv)');
-else console.log(`(sklearn ${sk.sklearn}, numpy ${sk.numpy})`);
+else console.log(`(sklearn ${sk.sklearn}, numpy ${sk.numpy}, in this run; growth = this size's fit time over the previous size's)`);
+
+// Each figure beside its goal (scripts/bench-goals.mjs).
+const at = (train) => rows.find((r) => r.train === train);
+const [small, mid, large] = [at(2250), at(22500), at(225000)];
+const figures = [
+  ['fit_2250_wasm_ms', 'fit, 2,250 rows, WASM (ms)', small?.wasm],
+  ['sk_over_wasm_2250', 'scikit-learn / WASM, 2,250 rows', small?.sk && small.sk / small.wasm],
+  ['growth_22500_over_2250', 'fit 22,500 / fit 2,250, native', mid && small && mid.native / small.native],
+  ['growth_22500_over_2250', 'fit 22,500 / fit 2,250, WASM', mid && small && mid.wasm / small.wasm],
+  ['growth_225000_over_22500', 'fit 225,000 / fit 22,500, native', large && mid && large.native / mid.native],
+  ['growth_225000_over_22500', 'fit 225,000 / fit 22,500, WASM', large && mid && large.wasm / mid.wasm],
+  ['sk_over_native_22500', 'scikit-learn / native, 22,500 rows', mid?.sk && mid.sk / mid.native],
+  ['sk_over_native_225000', 'scikit-learn / native, 225,000 rows', large?.sk && large.sk / large.native],
+];
+console.log('\nfit goals:');
+for (const [key, label, v] of figures) {
+  if (v === undefined || v === null || v === 0) continue;
+  console.log(`  ${label.padEnd(38)} ${v.toFixed(GOALS[key][2] === '×' ? 1 : 2).padStart(9)}${GOALS[key][2] === '×' ? '×' : '  '}  ${verdict(key, v)}`);
+}
 console.log(`\n52 simulated weeks (seed 2, step drift, with retraining) in WASM, Chromium: median ${median(wasm.loop).toFixed(0)} ms over ${wasm.loop.length} run(s)`);

@@ -1,0 +1,29 @@
+// `make bench`: the speed goals (issue 15), in one place, and how a figure is printed beside its goal.
+// Each goal is [at most | at least, value, unit]; `verdict` says whether a measured figure meets it.
+
+export const GOALS = {
+  // the model fit (scripts/bench-fit.mjs)
+  fit_2250_wasm_ms: ['≤', 10, 'ms'],
+  sk_over_wasm_2250: ['≥', 15, '×'],
+  growth_22500_over_2250: ['≤', 12, '×'],
+  growth_225000_over_22500: ['≤', 12, '×'],
+  sk_over_native_22500: ['≥', 10, '×'],
+  sk_over_native_225000: ['≥', 10, '×'],
+  // the page (scripts/bench-browser.mjs)
+  cold_load_median_of_5_ms: ['≤', 150, 'ms'],
+  transfer_gzip_kib: ['≤', 293, 'KiB'],
+  walkthrough_ms: ['≤', 25, 'ms'],
+  ks_trials_1000_n3000_ms: ['≤', 200, 'ms'],
+  longest_main_thread_task_ms: ['≤', 50, 'ms'],
+  loop_52_weeks_ms: ['≤', 150, 'ms'],
+  timeline_cold_ms: ['≤', 400, 'ms'],
+};
+
+/** "goal ≤ 10 ms: met" for a measured value, or "" when the key has no goal. */
+export function verdict(key, value) {
+  const g = GOALS[key];
+  if (!g || value === undefined || value === null || Number.isNaN(value)) return '';
+  const [op, target, unit] = g;
+  const met = op === '≤' ? value <= target : value >= target;
+  return `goal ${op} ${target}${unit === '×' ? '×' : ` ${unit}`}: ${met ? 'met' : 'MISSED'}`;
+}

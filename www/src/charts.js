@@ -19,7 +19,8 @@ const nextTask = () => new Promise((resolve) => {
 });
 
 /**
- * A figure holding one Plot chart and its table. `draw(Plot, width)` returns the SVG/figure node.
+ * A figure holding one Plot chart and its table. `draw(Plot, width)` returns the SVG/figure node,
+ * or an array of functions returning the parts of a stacked chart (each part is drawn in its own task).
  * @returns {{el: HTMLElement, update: (spec) => Promise<void>}}
  */
 export function chartFigure(caption, testid) {
@@ -34,7 +35,18 @@ export function chartFigure(caption, testid) {
     await nextTask();
     if (!last) return;
     const width = Math.max(240, Math.min(720, slot.clientWidth || el.parentElement?.clientWidth || 640));
-    const node = last.draw(Plot, width);
+    const spec = last;
+    let node = spec.draw(Plot, width);
+    if (Array.isArray(node)) {
+      // a chart in parts (functions), stacked: each part drawn in its own task
+      const parts = [];
+      for (const part of node) {
+        if (parts.length) await nextTask();
+        if (last !== spec) return;
+        parts.push(part());
+      }
+      node = h('div', { class: 'chart-stack' }, parts);
+    }
     // The chart is one image to assistive tech (its numbers are in the table below it); Plot's
     // per-mark aria-labels on <g> elements would be prohibited attributes on generic elements.
     node.querySelectorAll?.('[aria-label]').forEach((x) => x.removeAttribute('aria-label'));

@@ -114,7 +114,8 @@ export function markerLanes(events, pxPerWeek, gapPx = 14) {
 
 /**
  * The weekly AUC, with the decisions as markers in a strip above it (one lane per overlap, so
- * markers never hide each other) and the chosen week as a rule across both.
+ * markers never hide each other) and the chosen week as a rule across both. Returns the parts of
+ * a stacked chart for `chartFigure` (charts.js), or the one plot when there is no decision.
  */
 export function aucPlot(Plot, width, t, { week = null, compare = null, height = 220 } = {}) {
   const pts = t.weeks.filter((w) => w.auc !== null).map((w) => ({ week: w.week, auc: w.auc, run: compare ? compare.name : 'AUC' }));
@@ -130,7 +131,7 @@ export function aucPlot(Plot, width, t, { week = null, compare = null, height = 
   const lanes = ev.reduce((m, e) => Math.max(m, e.lane + 1), 0);
   const kinds = Object.keys(SYMBOLS).filter((k) => ev.some((e) => e.what === k));
   const weekRule = (extra) => (week !== null ? Plot.ruleX([week], { stroke: 'var(--gap)', strokeWidth: 1.5, ...extra }) : null);
-  const strip = ev.length ? Plot.plot({
+  const strip = () => Plot.plot({
     width, height: 30 + lanes * 16, style: baseStyle, ...margins, marginTop: 6, marginBottom: 4,
     x: { domain: xDomain, axis: null },
     y: { domain: [-0.6, lanes - 0.4], axis: null },
@@ -140,8 +141,8 @@ export function aucPlot(Plot, width, t, { week = null, compare = null, height = 
       weekRule(),
       Plot.dot(ev, { x: 'week', y: 'lane', symbol: 'what', stroke: 'var(--live)', fill: 'var(--bg)', r: 5, strokeWidth: 1.5, title: 'text' }),
     ].filter(Boolean),
-  }) : null;
-  const chart = Plot.plot({
+  });
+  const chart = () => Plot.plot({
     width, height, style: baseStyle, ...margins, marginTop: 8,
     x: { label: 'week', domain: xDomain },
     y: { label: 'AUC of the week', domain: [lo - pad, hi + pad], grid: true, tickFormat: (d) => d.toFixed(2) },
@@ -152,11 +153,8 @@ export function aucPlot(Plot, width, t, { week = null, compare = null, height = 
       Plot.line(all, { x: 'week', y: 'auc', z: 'run', stroke: compare ? 'run' : 'var(--ref)', strokeWidth: 1.5 }),
     ].filter(Boolean),
   });
-  if (!strip) return chart;
-  const box = document.createElement('div');
-  box.className = 'chart-stack';
-  box.append(strip, chart);
-  return box;
+  // two parts, each drawn in its own task by chartFigure (charts.js)
+  return ev.length ? [strip, chart] : chart();
 }
 
 /** Log-scale ticks for [lo, 1]: powers of ten, at most about six of them. */

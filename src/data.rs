@@ -589,6 +589,24 @@ pub fn make_data_from(seed: &SeedSequence, drift: Drift, rows: usize) -> Result<
     Frame::new(spend, is_recent, days, churned)
 }
 
+/// Column `name` of `df` as float64 (the model's three features, or `churned`).
+///
+/// # Errors
+/// [`Error::Invalid`] naming `column` for an unknown name.
+pub fn column(df: &Frame, name: &str) -> Result<Vec<f64>> {
+    match name {
+        "spend_per_active_day" => Ok(df.spend_per_active_day().to_vec()),
+        "is_recent" => Ok(df.is_recent().iter().map(|&v| v as f64).collect()),
+        "days_since_login" => Ok(df.days_since_login().to_f64()),
+        "churned" => Ok(df.churned().iter().map(|&v| v as f64).collect()),
+        _ => Err(Error::invalid(
+            "column",
+            name,
+            "expected spend_per_active_day, is_recent, days_since_login or churned",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

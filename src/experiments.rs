@@ -15,11 +15,12 @@
 use crate::data::{add_int_drift, make_data_from, Drift, Frame, MAX_ROWS};
 use crate::gbm::GbmModel;
 use crate::metrics::roc_auc;
-use crate::numpy::seed_sequence::u128_to_words;
 use crate::numpy::{Generator, SeedSequence};
 use crate::pipeline::train_book;
 use crate::stats::ks::{ks_sorted, sort_total, KsMethod};
-use crate::stats::{benjamini_hochberg, bonferroni};
+use crate::seeds::trial_seed;
+use crate::stats::correction::check_alpha;
+use crate::stats::Correction;
 use crate::{Error, Result};
 
 /// Most trials (or rounds, or resamples) one call may run; the page calls in chunks.
@@ -27,64 +28,6 @@ pub const MAX_TRIALS_PER_CALL: usize = 100_000;
 /// Most rows one experiment call may draw in total (`trials · 2 · n`): about a second of work in a
 /// browser tab, so a hostile link cannot freeze it.
 pub const MAX_ROWS_PER_CALL: usize = 200_000_000;
-
-/// How the retraining trigger combines the three per-feature KS tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Correction {
-    /// Alarm if any feature has `p < alpha` (family-wise false alarms grow with the features).
-    None,
-    /// Alarm if any feature has `p · 3 <= alpha` (controls the family-wise error rate).
-    Bonferroni,
-    /// Benjamini–Hochberg at level `alpha` (controls the false-discovery rate).
-    Bh,
-}
-
-impl Correction {
-    /// Parse `none`, `bonferroni` or `bh`.
-    ///
-    /// # Errors
-    /// [`Error::Invalid`] naming `correction` for any other text.
-    pub fn parse(text: &str) -> Result<Self> {
-        match text {
-            "none" => Ok(Correction::None),
-            "bonferroni" => Ok(Correction::Bonferroni),
-            "bh" | "fdr" => Ok(Correction::Bh),
-            _ => Err(Error::invalid(
-                "correction",
-                text,
-                "expected none, bonferroni or bh",
-            )),
-        }
-    }
-
-    /// Which of `pvals` are rejected at level `alpha`.
-    ///
-    /// # Errors
-    /// As [`bonferroni`] for p-values outside [0, 1] or `alpha` outside (0, 1).
-    pub fn reject(self, pvals: &[f64], alpha: f64) -> Result<Vec<bool>> {
-        match self {
-            Correction::None => {
-                check_alpha(alpha)?;
-                Ok(pvals.iter().map(|&p| p < alpha).collect())
-            }
-            Correction::Bonferroni => bonferroni(pvals, alpha),
-            Correction::Bh => benjamini_hochberg(pvals, alpha),
-        }
-    }
-}
-
-fn check_alpha(alpha: f64) -> Result<()> {
-    if alpha.is_finite() && alpha > 0.0 && alpha < 1.0 {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "alpha",
-            alpha,
-            "must be strictly between 0 and 1",
-        ))
-    }
-}
 
 fn check_count(field: &'static str, v: usize) -> Result<()> {
     if v == 0 || v > MAX_TRIALS_PER_CALL {
@@ -108,37 +51,11 @@ fn check_rows(field: &'static str, n: usize) -> Result<()> {
     Ok(())
 }
 
-/// The seed sequence of trial `index`, sample `role`, under base seed `seed`.
-pub fn trial_seed(seed: u128, index: usize, role: u32) -> SeedSequence {
-    let mut words = u128_to_words(seed);
-    let i = index as u64;
-    words.extend([i as u32, (i >> 32) as u32, role]);
-    SeedSequence::from_words(&words)
-}
-
 /// The zero drift of the same Python type as `drift` (so the reference keeps the live dtype).
 pub fn zero_like(drift: Drift) -> Drift {
     match drift {
         Drift::Int(_) => Drift::Int(0),
         Drift::Float(_) => Drift::Float(0.0),
-    }
-}
-
-/// Column `name` of `df` as float64 (the model's three features, or `churned`).
-///
-/// # Errors
-/// [`Error::Invalid`] naming `column` for an unknown name.
-pub fn column(df: &Frame, name: &str) -> Result<Vec<f64>> {
-    match name {
-        "spend_per_active_day" => Ok(df.spend_per_active_day().to_vec()),
-        "is_recent" => Ok(df.is_recent().iter().map(|&v| v as f64).collect()),
-        "days_since_login" => Ok(df.days_since_login().to_f64()),
-        "churned" => Ok(df.churned().iter().map(|&v| v as f64).collect()),
-        _ => Err(Error::invalid(
-            "column",
-            name,
-            "expected spend_per_active_day, is_recent, days_since_login or churned",
-        )),
     }
 }
 
@@ -227,7 +144,8 @@ pub struct DriftTrials {
 ///
 /// ```
 /// use mlops_loop::data::Drift;
-/// use mlops_loop::experiments::{drift_trials, Correction, DriftTrialsParams};
+/// use mlops_loop::experiments::{drift_trials, DriftTrialsParams};
+/// use mlops_loop::stats::Correction;
 /// let p = DriftTrialsParams { n: 500, drift: Drift::Int(15), trials: 3, start: 0, alpha: 0.01,
 ///                             seed: 7, correction: Correction::None };
 /// let r = drift_trials(&p)?;
@@ -454,7 +372,7 @@ pub fn bootstrap_auc_diff(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::FEATURES;
+    use crate::data::{column, FEATURES};
     use crate::stats::ks::ks_2samp;
 
     #[test]

@@ -12,7 +12,7 @@
 //! [`Evidence`] that the registry stores with the change it causes.
 
 use crate::data::FEATURES;
-use crate::experiments::Correction;
+use crate::stats::Correction;
 use crate::gbm::GbmModel;
 use crate::metrics::roc_auc;
 use crate::registry::Evidence;

@@ -48,6 +48,7 @@ pub mod numpy;
 pub mod orchestrator;
 pub mod pipeline;
 pub mod registry;
+pub mod seeds;
 pub mod serving;
 pub mod split;
 pub mod stats;

@@ -490,3 +490,24 @@ pub fn log1p(x: f64) -> f64 {
     }
     fma(dk, LN2_HI, -((hfsq - (fma(dk, LN2_LO, c) + t)) - f))
 }
+
+/// sin(x) from + and · only (argument reduction to [−π, π], Taylor series to x^27), so that
+/// native and WebAssembly builds give the same bits (a libm `sin` may differ in the last bit).
+pub fn det_sin(x: f64) -> f64 {
+    if !x.is_finite() {
+        return f64::NAN;
+    }
+    let two_pi = 2.0 * std::f64::consts::PI;
+    let k = (x / two_pi).round();
+    let r = x - k * two_pi;
+    let r2 = r * r;
+    let mut term = r;
+    let mut sum = r;
+    let mut n = 1.0;
+    for _ in 0..13 {
+        term = -term * r2 / ((n + 1.0) * (n + 2.0));
+        n += 2.0;
+        sum += term;
+    }
+    sum
+}

@@ -8,7 +8,8 @@
 //! live weeks since the production version was deployed (expanding: an old change dilutes).
 
 use crate::data::{Frame, FEATURES};
-use crate::experiments::{column, Correction};
+use crate::data::column;
+use crate::stats::Correction;
 use crate::metrics::roc_auc;
 use crate::stats::ks::{ks_2samp, KsMethod};
 use crate::{Error, Result};

@@ -15,6 +15,7 @@
 use crate::gbm::GbmModel;
 use crate::metrics::roc_auc;
 use crate::registry::{Registry, Store};
+use crate::seeds::splitmix64;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -342,15 +343,6 @@ pub enum CanaryAction {
         /// The unchanged weight.
         weight: u8,
     },
-}
-
-/// SplitMix64's output function (Steele, Lea & Flood, "Fast splittable pseudorandom number
-/// generators", OOPSLA 2014): a bijective 64-bit mix.
-pub fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 /// The routing bucket of a request, uniform in 0..10000: `splitmix64(seed ⊕ splitmix64(id))`.

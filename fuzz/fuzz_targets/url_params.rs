@@ -3,7 +3,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use mlops_loop::data::{make_data, Drift};
-use mlops_loop::experiments::Correction;
+use mlops_loop::stats::Correction;
 use mlops_loop::orchestrator::Schedule;
 use mlops_loop::pipeline::parse_seed;
 

@@ -2,7 +2,7 @@
 //! timeline as JSON), optionally recorded in a registry file.
 
 use super::Failure;
-use crate::experiments::Correction;
+use crate::stats::Correction;
 use crate::monitor::Reference;
 use crate::orchestrator::{run_with, LoopParams, Practices, Schedule, Timeline};
 use crate::registry::{block_on, FileStore, MemStore, Registry, StoreError};

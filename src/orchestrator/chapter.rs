@@ -3,7 +3,7 @@
 use super::lineage::{lineage_of, new_version};
 use super::world::{SEEDED_RANDOM_STATE, WEEK_MS};
 use crate::data::{make_data, Drift};
-use crate::experiments::column;
+use crate::data::column;
 use crate::fingerprint::fingerprint;
 use crate::gates::{FeatureTest, GateDecision, PromotionGate, RetrainGate};
 use crate::pipeline::{train_book, Trained as BookModel};

@@ -54,7 +54,7 @@ pub use chapter::{run_chapter, ChapterRun};
 pub use lineage::{rederive, LoopLineage, Rederivation, TrainingSource};
 pub use params::{LoopParams, LoopParamsBuilder, Practices, MAX_TOTAL_ROWS, MAX_WEEKS};
 pub use run::run_with;
-pub use schedule::{det_sin, Fault, Schedule};
+pub use schedule::{Fault, Schedule};
 pub use timeline::{
     CanaryRecord, Counterfactual, Decision, DecisionKind, DriftEvidence, Summary, Timeline,
     WeekRecord,

@@ -5,7 +5,7 @@
 //! thresholds and the [`Practices`] that can be switched off.
 
 use super::schedule::Schedule;
-use crate::experiments::Correction;
+use crate::stats::Correction;
 use crate::monitor::Reference;
 use crate::serving::CanaryPlan;
 use crate::{Error, Result};

@@ -53,27 +53,6 @@ pub enum Schedule {
     },
 }
 
-/// sin(x) from + and · only (argument reduction to [−π, π], Taylor series to x^27), so that
-/// native and WebAssembly builds give the same bits (a libm `sin` may differ in the last bit).
-pub fn det_sin(x: f64) -> f64 {
-    if !x.is_finite() {
-        return f64::NAN;
-    }
-    let two_pi = 2.0 * std::f64::consts::PI;
-    let k = (x / two_pi).round();
-    let r = x - k * two_pi;
-    let r2 = r * r;
-    let mut term = r;
-    let mut sum = r;
-    let mut n = 1.0;
-    for _ in 0..13 {
-        term = -term * r2 / ((n + 1.0) * (n + 2.0));
-        n += 2.0;
-        sum += term;
-    }
-    sum
-}
-
 impl Schedule {
     /// The schedule called `name` with its default parameters: `none`; `step` (+10 days from
     /// week 12); `gradual` (+0.5 day per week); `seasonal` (8 · sin(2π w / 52) days);
@@ -187,7 +166,7 @@ impl Schedule {
             Schedule::Seasonal {
                 amplitude,
                 period_weeks,
-            } => amplitude * det_sin(2.0 * std::f64::consts::PI * w as f64 / period_weeks),
+            } => amplitude * crate::libm::det_sin(2.0 * std::f64::consts::PI * w as f64 / period_weeks),
         }
     }
 

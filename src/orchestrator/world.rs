@@ -7,7 +7,7 @@
 use super::params::LoopParams;
 use super::schedule::{Fault, Schedule};
 use crate::data::{make_data_from, Days, Drift, Frame};
-use crate::experiments::trial_seed;
+use crate::seeds::{splitmix64, trial_seed};
 use crate::Result;
 
 /// One simulated week in ms (the registry's clock).
@@ -92,7 +92,7 @@ pub(super) fn random_state(p: &LoopParams, w: usize) -> u32 {
     if p.practices.seeded_training {
         SEEDED_RANDOM_STATE
     } else {
-        (crate::serving::splitmix64(p.seed ^ (w as u64).wrapping_mul(0x9e37_79b9)) >> 33) as u32
+        (splitmix64(p.seed ^ (w as u64).wrapping_mul(0x9e37_79b9)) >> 33) as u32
     }
 }
 

@@ -3,10 +3,13 @@
 //!
 //! In the loop, each monitored feature gets a KS p-value; with one feature the retraining gate
 //! compares it with `alpha`; with several, [`bonferroni`] or [`benjamini_hochberg`] decide which
-//! drifts are real at the chosen family-wise error or false-discovery rate.
+//! drifts are real at the chosen family-wise error or false-discovery rate; [`Correction`] names
+//! the choice.
 
+pub mod correction;
 pub mod ks;
 
+pub use correction::Correction;
 pub use ks::{ks_2samp, KsMethod, KsResult};
 
 use crate::{Error, Result};

@@ -5,11 +5,11 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::{count, drift_of, from_js, js_err, parse_seed, to_js};
-use crate::data::make_data;
+use crate::data::{column, make_data};
 use crate::experiments::{
-    bootstrap_auc_diff, column, drift_trials, promotion_trials, Correction, DriftTrialsParams,
-    PromotionTrialsParams,
+    bootstrap_auc_diff, drift_trials, promotion_trials, DriftTrialsParams, PromotionTrialsParams,
 };
+use crate::stats::Correction;
 use crate::pipeline::train_book;
 use crate::stats::ks::{ks_2samp, KsMethod};
 

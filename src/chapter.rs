@@ -18,7 +18,7 @@ use crate::data::{make_data, Drift, Frame};
 use crate::fingerprint::fingerprint;
 use crate::gbm::GbmModel;
 use crate::metrics::roc_auc;
-use crate::pipeline::{held_out_auc, train_book, Trained};
+use crate::pipeline::{held_out_auc, train_book, Trained, GBM_RANDOM_STATE};
 use crate::stats::ks::{ks_2samp, KsMethod, KsResult};
 use crate::{Error, Result};
 
@@ -132,7 +132,7 @@ impl ChapterRun {
 /// # Errors
 /// Errors of the split, the fit (e.g. one class only) or the AUC.
 pub fn train_registered(df: &Frame, version: &str) -> Result<Registered> {
-    let Trained { model, auc } = train_book(df, 42)?;
+    let Trained { model, auc } = train_book(df, GBM_RANDOM_STATE)?;
     Ok(registered(df, version, model, auc))
 }
 
@@ -319,7 +319,9 @@ mod tests {
             let plain = run_chapter(&params).unwrap();
             // The models as another worker sends them: fitted, then through their JSON.
             let fit = |spec: &DataSpec| {
-                let m = train_book(&spec.frame().unwrap(), 42).unwrap().model;
+                let m = train_book(&spec.frame().unwrap(), GBM_RANDOM_STATE)
+                    .unwrap()
+                    .model;
                 GbmModel::from_json(&m.to_json()).unwrap()
             };
             let pre = Pretrained {

@@ -16,10 +16,10 @@ use crate::data::{add_int_drift, make_data_from, Drift, Frame, MAX_ROWS};
 use crate::gbm::GbmModel;
 use crate::metrics::roc_auc;
 use crate::numpy::{Generator, SeedSequence};
-use crate::pipeline::train_book;
-use crate::stats::ks::{ks_sorted, sort_total, KsMethod};
+use crate::pipeline::{train_book, GBM_RANDOM_STATE};
 use crate::seeds::trial_seed;
 use crate::stats::correction::check_alpha;
+use crate::stats::ks::{ks_sorted, sort_total, KsMethod};
 use crate::stats::Correction;
 use crate::{Error, Result};
 
@@ -263,7 +263,7 @@ pub fn promotion_trials(p: &PromotionTrialsParams) -> Result<PromotionTrials> {
     let zero = Drift::Float(0.0);
     let production = train_book(
         &make_data_from(&trial_seed(p.seed, u32::MAX as usize, 0), zero, p.rows)?,
-        42,
+        GBM_RANDOM_STATE,
     )?;
     let mut out = PromotionTrials {
         rounds: p.rounds,
@@ -273,7 +273,7 @@ pub fn promotion_trials(p: &PromotionTrialsParams) -> Result<PromotionTrials> {
     for r in p.start..p.start + p.rounds {
         let candidate = train_book(
             &make_data_from(&trial_seed(p.seed, r, 1), zero, p.rows)?,
-            42,
+            GBM_RANDOM_STATE,
         )?;
         let recent = make_data_from(&trial_seed(p.seed, r, 2), zero, p.rows)?;
         let current_auc = auc_on(&production.model, &recent)?;

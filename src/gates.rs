@@ -12,10 +12,10 @@
 //! [`Evidence`] that the registry stores with the change it causes.
 
 use crate::data::FEATURES;
-use crate::stats::Correction;
 use crate::gbm::GbmModel;
 use crate::metrics::roc_auc;
 use crate::registry::Evidence;
+use crate::stats::Correction;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 

@@ -7,11 +7,11 @@
 //! training), the last N live weeks (drift since recently: a slow drift never alarms), or all
 //! live weeks since the production version was deployed (expanding: an old change dilutes).
 
-use crate::data::{Frame, FEATURES};
 use crate::data::column;
-use crate::stats::Correction;
+use crate::data::{Frame, FEATURES};
 use crate::metrics::roc_auc;
 use crate::stats::ks::{ks_2samp, KsMethod};
+use crate::stats::Correction;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;

@@ -14,6 +14,12 @@ use crate::registry::{model_hash, Lineage, Metric, ModelVersion, NewVersion};
 use crate::split::train_test_split;
 use crate::{Error, Result};
 
+/// The book's `train_test_split(..., random_state=42)`: which rows are held out.
+pub const SPLIT_RANDOM_STATE: u32 = 42;
+/// The book's `GradientBoostingClassifier(random_state=42)`: the GBM's random state whenever
+/// training is seeded (the chapter, the experiments, the loop with seeded training on).
+pub const GBM_RANDOM_STATE: u32 = 42;
+
 /// A model trained the book's way, with its AUC on the held-out quarter.
 #[derive(Debug, Clone)]
 pub struct Trained {
@@ -31,7 +37,7 @@ pub struct Trained {
 /// # Errors
 /// Too few rows for a split, or one class only in the training or test rows.
 pub fn train_book(df: &Frame, random_state: u32) -> Result<Trained> {
-    let (train, test) = train_test_split(df.len(), 0.25, 42)?;
+    let (train, test) = train_test_split(df.len(), 0.25, SPLIT_RANDOM_STATE)?;
     let model = GbmParams::new()
         .random_state(random_state)
         .check()?
@@ -46,7 +52,7 @@ pub fn train_book(df: &Frame, random_state: u32) -> Result<Trained> {
 /// # Errors
 /// Too few rows for a split, or one class only in the test rows.
 pub fn held_out_auc(df: &Frame, model: &GbmModel) -> Result<f64> {
-    let (_, test) = train_test_split(df.len(), 0.25, 42)?;
+    let (_, test) = train_test_split(df.len(), 0.25, SPLIT_RANDOM_STATE)?;
     auc_on_rows(df, model, &test)
 }
 
@@ -122,28 +128,53 @@ pub fn parse_seed(text: &str) -> Result<u128> {
 pub fn train_for_registry(recipe: &Recipe, label: &str) -> Result<NewVersion> {
     let df = recipe.frame()?;
     let reg = train_registered(&df, label)?;
-    let model_json = reg.model.to_json();
     let params = serde_json::to_value(reg.model.params().params())
         .map_err(|e| Error::Unsupported(format!("params are not serialisable: {e}")))?;
-    Ok(NewVersion {
+    let lineage = lineage(
+        recipe.seed.trim().to_string(),
+        recipe.drift.trim().to_string(),
+        &df,
+        params,
+    );
+    let dataset = format!("{} held-out 25%", reg.data_fingerprint);
+    Ok(new_version(label, &reg.model, lineage, reg.auc, &dataset))
+}
+
+/// The one lineage builder: where a version's data came from (`seed`, `drift` as typed, the
+/// rows and fingerprint of `df`), how it was trained (`params`), and which code trained it.
+pub fn lineage(seed: String, drift: String, df: &Frame, params: serde_json::Value) -> Lineage {
+    Lineage {
+        data_fingerprint: crate::fingerprint::fingerprint(df).short,
+        seed,
+        drift,
+        rows: df.len() as u64,
+        params,
+        code_version: crate::VERSION.to_string(),
+        build_id: crate::build_id(),
+    }
+}
+
+/// A trained `model` described for [`crate::registry::Registry::register`]: its JSON and hash,
+/// its `lineage`, and its AUC on `dataset`.
+pub fn new_version(
+    label: &str,
+    model: &GbmModel,
+    lineage: Lineage,
+    auc: f64,
+    dataset: &str,
+) -> NewVersion {
+    let model_json = model.to_json();
+    NewVersion {
         label: label.to_string(),
         model_hash: model_hash(&model_json),
         model_json,
-        lineage: Lineage {
-            data_fingerprint: reg.data_fingerprint.clone(),
-            seed: recipe.seed.trim().to_string(),
-            drift: recipe.drift.trim().to_string(),
-            rows: recipe.rows as u64,
-            params,
-            code_version: crate::VERSION.to_string(),
-            build_id: crate::build_id(),
-        },
+        lineage,
         metrics: vec![Metric {
             name: "auc".into(),
-            value: reg.auc,
-            dataset: format!("{} held-out 25%", reg.data_fingerprint),
+            value: auc,
+            dataset: dataset.to_string(),
         }],
-    })
+    }
 }
 
 /// The outcome of re-deriving a registered version from its lineage.

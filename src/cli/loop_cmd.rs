@@ -2,10 +2,10 @@
 //! timeline as JSON), optionally recorded in a registry file.
 
 use super::Failure;
-use crate::stats::Correction;
 use crate::monitor::Reference;
 use crate::orchestrator::{run_with, LoopParams, Practices, Schedule, Timeline};
 use crate::registry::{block_on, FileStore, MemStore, Registry, StoreError};
+use crate::stats::Correction;
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;

@@ -156,7 +156,7 @@ impl<S: Store> Run<'_, S> {
 
     /// Point the drift monitor at `version`'s training reference (if both exist).
     pub(super) fn monitor_follows(&mut self, version: u32) {
-        if let (Some(m), Some(t)) = (self.monitor.as_mut(), self.trained.get(&version)) {
+        if let (Some(m), Some(t)) = (self.monitor.as_mut(), self.deployable.get(&version)) {
             m.deployed(&t.reference);
         }
     }
@@ -212,7 +212,7 @@ impl<S: Store> Run<'_, S> {
                             .with_evidence(evidence.clone()),
                     )
                     .await?;
-                self.trained.remove(&version);
+                self.deployable.remove(&version);
                 self.counts.aborts += 1;
                 "abort".to_string()
             }

@@ -1,12 +1,13 @@
 //! The chapter's three steps replayed through a registry, with the book's exact data and models.
 
-use super::lineage::{lineage_of, new_version};
+use super::lineage::lineage_of;
 use super::world::{SEEDED_RANDOM_STATE, WEEK_MS};
-use crate::data::{make_data, Drift};
 use crate::data::column;
+use crate::data::{make_data, Drift};
 use crate::fingerprint::fingerprint;
 use crate::gates::{FeatureTest, GateDecision, PromotionGate, RetrainGate};
-use crate::pipeline::{train_book, Trained as BookModel};
+use crate::pipeline::new_version;
+use crate::pipeline::{train_book, Trained};
 use crate::registry::{Actor, Cause, Registry, Store};
 use crate::stats::ks::{ks_2samp, KsMethod};
 use crate::Result;
@@ -35,14 +36,20 @@ pub struct ChapterRun {
 /// Registry errors (e.g. the labels already exist).
 pub async fn run_chapter<S: Store>(registry: &Registry<S>) -> Result<ChapterRun> {
     let reference = make_data(1, Drift::Float(0.0), 3000)?;
-    let BookModel {
+    let Trained {
         model: m1,
         auc: auc_v1,
     } = train_book(&reference, SEEDED_RANDOM_STATE)?;
-    let lin1 = lineage_of("1".into(), "0.0".into(), &reference, Some(42), None)?;
+    let lin1 = lineage_of(
+        "1".into(),
+        "0.0".into(),
+        &reference,
+        Some(SEEDED_RANDOM_STATE),
+        None,
+    )?;
     let v1 = registry
         .register(
-            &new_version("1.0.0".into(), &m1, lin1, auc_v1, "own test split"),
+            &new_version("1.0.0", &m1, lin1, auc_v1, "own test split"),
             &Cause::new(Actor::User, "the chapter's first model", 0.0),
         )
         .await?;
@@ -75,14 +82,20 @@ pub async fn run_chapter<S: Store>(registry: &Registry<S>) -> Result<ChapterRun>
             promotion: None,
         });
     }
-    let BookModel {
+    let Trained {
         model: m2,
         auc: auc_own,
     } = train_book(&live, SEEDED_RANDOM_STATE)?;
-    let lin2 = lineage_of("2".into(), "10".into(), &live, Some(42), None)?;
+    let lin2 = lineage_of(
+        "2".into(),
+        "10".into(),
+        &live,
+        Some(SEEDED_RANDOM_STATE),
+        None,
+    )?;
     let v2 = registry
         .register(
-            &new_version("1.1.0".into(), &m2, lin2, auc_own, "own test split"),
+            &new_version("1.1.0", &m2, lin2, auc_own, "own test split"),
             &Cause::new(Actor::RetrainGate, retrain.reason.clone(), WEEK_MS)
                 .with_evidence(retrain.evidence.clone()),
         )

@@ -7,9 +7,9 @@ use super::schedule::Schedule;
 use super::world::{concat, initial_data, live_batch, SEEDED_RANDOM_STATE};
 use crate::data::Frame;
 use crate::fingerprint::fingerprint;
-use crate::gbm::{GbmModel, GbmParams};
+use crate::gbm::GbmParams;
 use crate::pipeline::train_book;
-use crate::registry::{Lineage, Metric, ModelVersion, NewVersion};
+use crate::registry::{Lineage, ModelVersion};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -74,36 +74,7 @@ pub(super) fn lineage_of(
         params["loop"] = serde_json::to_value(l)
             .map_err(|e| Error::Unsupported(format!("lineage to JSON: {e}")))?;
     }
-    Ok(Lineage {
-        data_fingerprint: fingerprint(df).short,
-        seed: seed_text,
-        drift: drift_text,
-        rows: df.len() as u64,
-        params,
-        code_version: crate::VERSION.to_string(),
-        build_id: crate::build_id(),
-    })
-}
-
-pub(super) fn new_version(
-    label: String,
-    model: &GbmModel,
-    lineage: Lineage,
-    auc: f64,
-    dataset: &str,
-) -> NewVersion {
-    let model_json = model.to_json();
-    NewVersion {
-        label,
-        model_hash: crate::registry::model_hash(&model_json),
-        model_json,
-        lineage,
-        metrics: vec![Metric {
-            name: "auc".into(),
-            value: auc,
-            dataset: dataset.to_string(),
-        }],
-    }
+    Ok(crate::pipeline::lineage(seed_text, drift_text, df, params))
 }
 
 /// The outcome of re-deriving a loop version from its lineage.

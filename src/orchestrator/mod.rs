@@ -61,20 +61,8 @@ pub use timeline::{
 };
 pub use world::{initial_data, live_batch, ROLE_INITIAL, ROLE_LIVE, SEEDED_RANDOM_STATE, WEEK_MS};
 
-use crate::registry::{MemStore, Registry};
-use crate::{Error, Result};
-
-/// Run a future that never waits (the memory store answers at once) to completion.
-fn poll_now<F: std::future::Future>(fut: F) -> Result<F::Output> {
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    let mut fut = std::pin::pin!(fut);
-    match fut.as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(v) => Ok(v),
-        std::task::Poll::Pending => Err(Error::Unsupported(
-            "the store did not answer synchronously".into(),
-        )),
-    }
-}
+use crate::registry::{poll_now, MemStore, Registry};
+use crate::Result;
 
 /// Run the loop with a fresh in-memory registry (natively and in WebAssembly).
 ///

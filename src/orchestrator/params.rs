@@ -5,9 +5,9 @@
 //! thresholds and the [`Practices`] that can be switched off.
 
 use super::schedule::Schedule;
-use crate::stats::Correction;
 use crate::monitor::Reference;
 use crate::serving::CanaryPlan;
+use crate::stats::Correction;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,9 @@
 //! Gate 2 of a week: the registered candidate against the current version on the same rows;
 //! archive it, start a canary, or promote it at once.
 
-use super::run::{counterfactual, gate_decision, CanaryRun, Candidate, Run, Trained, Watch, Week};
+use super::run::{
+    counterfactual, gate_decision, CanaryRun, Candidate, Deployable, Run, Watch, Week,
+};
 use super::schedule::Fault;
 use super::timeline::{Decision, DecisionKind};
 use super::world::{process, tail};
@@ -112,9 +114,9 @@ impl<S: Store> Run<'_, S> {
             )
             .await?;
         let weight = self.service.start_canary(dep, self.p.canary.clone())?;
-        self.trained.insert(
+        self.deployable.insert(
             v,
-            Trained {
+            Deployable {
                 reference: tail(df, self.p.rows_per_week)?,
                 processes,
             },
@@ -159,9 +161,9 @@ impl<S: Store> Run<'_, S> {
             )
             .await?;
         self.service.promote(dep);
-        self.trained.insert(
+        self.deployable.insert(
             v,
-            Trained {
+            Deployable {
                 reference: tail(df, self.p.rows_per_week)?,
                 processes,
             },

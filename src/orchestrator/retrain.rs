@@ -1,14 +1,15 @@
 //! Gate 1 of a week: on a drift alarm, wait, keep, or train a candidate on the labelled weeks
 //! and register it.
 
-use super::lineage::{lineage_of, new_version, LoopLineage, TrainingSource};
+use super::lineage::{lineage_of, LoopLineage, TrainingSource};
 use super::run::{counterfactual, gate_decision, wait_decision, Candidate, Run, Week};
 use super::timeline::DecisionKind;
 use super::world::{concat, random_state};
 use crate::data::Frame;
 use crate::gates::GateDecision;
 use crate::monitor::DriftReport;
-use crate::pipeline::{train_book, Trained as BookModel};
+use crate::pipeline::new_version;
+use crate::pipeline::{train_book, Trained};
 use crate::registry::{Actor, Cause, Store};
 use crate::Result;
 
@@ -90,7 +91,7 @@ impl<S: Store> Run<'_, S> {
         let train_frames: Vec<&Frame> = self.batches[weeks.clone()].iter().collect();
         let df = concat(&train_frames)?;
         let rs = random_state(self.p, w);
-        let BookModel { model, auc } = train_book(&df, rs)?;
+        let Trained { model, auc } = train_book(&df, rs)?;
         Ok(Candidate {
             df,
             model,
@@ -134,13 +135,7 @@ impl<S: Store> Run<'_, S> {
         let v = self
             .registry
             .register(
-                &new_version(
-                    label.clone(),
-                    &cand.model,
-                    lineage,
-                    cand.auc,
-                    "held-out 25 %",
-                ),
+                &new_version(&label, &cand.model, lineage, cand.auc, "held-out 25 %"),
                 &Cause::new(Actor::RetrainGate, g1.reason.clone(), week.clock.now())
                     .with_evidence(g1.evidence.clone()),
             )

@@ -5,7 +5,7 @@
 //! → gate 2 ([`promote`](super::promote)) → recorded ([`timeline`](super::timeline)). This file holds the
 //! state, the start (the initial model) and the close of each week and of the run.
 
-use super::lineage::{lineage_of, new_version, LoopLineage, TrainingSource};
+use super::lineage::{lineage_of, LoopLineage, TrainingSource};
 use super::params::LoopParams;
 use super::schedule::Fault;
 use super::timeline::{
@@ -17,7 +17,8 @@ use crate::data::Frame;
 use crate::gates::{GateDecision, GateMetric, PromotionGate, RetrainGate};
 use crate::gbm::GbmModel;
 use crate::monitor::{performance, DelayedLabels, DriftReport, Monitor};
-use crate::pipeline::{train_book, Trained as BookModel};
+use crate::pipeline::new_version;
+use crate::pipeline::{train_book, Trained};
 use crate::registry::{Actor, Cause, Registry, Store};
 use crate::serving::{Deployed, ServedBy, Service};
 use crate::{Error, Result};
@@ -47,7 +48,7 @@ pub(super) struct Watch {
 
 /// A deployable version's drift reference (the newest `rows_per_week` rows of its training
 /// data) and the processes (drift bits, fault) its training data came from.
-pub(super) struct Trained {
+pub(super) struct Deployable {
     pub(super) reference: Frame,
     pub(super) processes: Vec<(u64, Option<Fault>)>,
 }
@@ -148,7 +149,7 @@ pub(super) struct Run<'a, S: Store> {
     pub(super) promotion_gate: PromotionGate,
     pub(super) seed_text: String,
     /// Drift reference and data processes of each version that may serve.
-    pub(super) trained: BTreeMap<u32, Trained>,
+    pub(super) deployable: BTreeMap<u32, Deployable>,
     pub(super) service: Service,
     /// `None` when monitoring is switched off.
     pub(super) monitor: Option<Monitor>,
@@ -219,7 +220,7 @@ impl<'a, S: Store> Run<'a, S> {
         let init_rows = p.rows_per_week * p.train_weeks;
         let init = initial_data(p.seed, &p.schedule, init_rows)?;
         let rs0 = random_state(p, 0);
-        let BookModel {
+        let Trained {
             model: model0,
             auc: auc0,
         } = train_book(&init, rs0)?;
@@ -238,7 +239,7 @@ impl<'a, S: Store> Run<'a, S> {
         let label0 = "1.0.0".to_string();
         let v0 = registry
             .register(
-                &new_version(label0.clone(), &model0, lineage0, auc0, "held-out 25 %"),
+                &new_version(&label0, &model0, lineage0, auc0, "held-out 25 %"),
                 &Cause::new(Actor::Orchestrator, "initial model", 0.0),
             )
             .await?;
@@ -263,10 +264,10 @@ impl<'a, S: Store> Run<'a, S> {
         } else {
             None
         };
-        let mut trained = BTreeMap::new();
-        trained.insert(
+        let mut deployable = BTreeMap::new();
+        deployable.insert(
             v0,
-            Trained {
+            Deployable {
                 reference: tail(&init, p.rows_per_week)?,
                 processes: vec![process(p, 0)],
             },
@@ -284,7 +285,7 @@ impl<'a, S: Store> Run<'a, S> {
                 margin: p.margin,
             },
             seed_text,
-            trained,
+            deployable,
             service,
             monitor,
             pending: DelayedLabels::new(p.label_delay),

@@ -166,7 +166,10 @@ impl Schedule {
             Schedule::Seasonal {
                 amplitude,
                 period_weeks,
-            } => amplitude * crate::libm::det_sin(2.0 * std::f64::consts::PI * w as f64 / period_weeks),
+            } => {
+                amplitude
+                    * crate::libm::det_sin(2.0 * std::f64::consts::PI * w as f64 / period_weeks)
+            }
         }
     }
 

@@ -53,7 +53,7 @@ impl<S: Store> Run<'_, S> {
             self.counts.alarms += 1;
             let now = process(self.p, week.w);
             let same = self
-                .trained
+                .deployable
                 .get(&week.live_version)
                 .is_some_and(|t| t.processes.iter().all(|q| *q == now));
             if same {

@@ -16,8 +16,8 @@ pub const WEEK_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
 pub const ROLE_LIVE: u32 = 100;
 /// `trial_seed` role of the initial model's training data.
 pub const ROLE_INITIAL: u32 = 101;
-/// The GBM `random_state` of seeded training (the book's).
-pub const SEEDED_RANDOM_STATE: u32 = 42;
+/// The GBM `random_state` of seeded training: the book's.
+pub use crate::pipeline::GBM_RANDOM_STATE as SEEDED_RANDOM_STATE;
 
 /// Rows of `frames` one after the other (days as float64).
 pub(super) fn concat(frames: &[&Frame]) -> Result<Frame> {

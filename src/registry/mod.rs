@@ -59,4 +59,4 @@ pub use model::{
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::block_on;
-pub use store::{Batch, Store, StoreError, Write};
+pub use store::{poll_now, Batch, Store, StoreError, Write};

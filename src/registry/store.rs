@@ -165,10 +165,27 @@ pub trait Store {
     async fn commit(&self, batch: Batch) -> Result<(), StoreError>;
 }
 
-/// Run a future to completion on the current thread (native callers of the async registry).
+/// Run a future that never waits to completion, on any target: the one way synchronous code
+/// (the loop's [`run`](crate::orchestrator::run), natively and in WebAssembly) drives the async
+/// registry over a store that answers at once ([`MemStore`](super::MemStore),
+/// [`FileStore`](super::FileStore)).
 ///
-/// The memory and file stores answer immediately, so this returns after one poll; any other
-/// future parks the thread until its waker fires.
+/// # Errors
+/// [`crate::Error::Unsupported`] when the future is not ready after one poll (a store that
+/// waits, such as IndexedDB, must be awaited instead).
+pub fn poll_now<F: std::future::Future>(fut: F) -> crate::Result<F::Output> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut fut = std::pin::pin!(fut);
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => Ok(v),
+        std::task::Poll::Pending => Err(crate::Error::Unsupported(
+            "the store did not answer synchronously".into(),
+        )),
+    }
+}
+
+/// [`poll_now`] for native callers that may also wait (tests, the CLI): the same first poll,
+/// then the thread parks until the future's waker fires instead of failing.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn block_on<F: std::future::Future>(fut: F) -> F::Output {
     use std::sync::Arc;

@@ -8,7 +8,7 @@ use super::{count, drift_of, from_js, js_err, jserr, parse_seed, to_js};
 use crate::chapter::{run_chapter_with, ChapterParams, DataSpec, Pretrained, Registered};
 use crate::data::make_data;
 use crate::gbm::GbmModel;
-use crate::pipeline::train_book;
+use crate::pipeline::{train_book, GBM_RANDOM_STATE};
 use crate::stats::ks::KsMethod;
 
 #[derive(Deserialize)]
@@ -142,5 +142,8 @@ pub fn train_model(params: JsValue) -> Result<String, JsError> {
         rows: count("rows", p.rows.unwrap_or(3000.0), 4, crate::data::MAX_ROWS)?,
     };
     let df = make_data(spec.seed, spec.drift, spec.rows).map_err(js_err)?;
-    Ok(train_book(&df, 42).map_err(js_err)?.model.to_json())
+    Ok(train_book(&df, GBM_RANDOM_STATE)
+        .map_err(js_err)?
+        .model
+        .to_json())
 }

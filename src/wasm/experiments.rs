@@ -9,9 +9,9 @@ use crate::data::{column, make_data};
 use crate::experiments::{
     bootstrap_auc_diff, drift_trials, promotion_trials, DriftTrialsParams, PromotionTrialsParams,
 };
-use crate::stats::Correction;
-use crate::pipeline::train_book;
+use crate::pipeline::{train_book, GBM_RANDOM_STATE};
 use crate::stats::ks::{ks_2samp, KsMethod};
+use crate::stats::Correction;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -149,10 +149,16 @@ pub fn bootstrap_auc_diff_js(params: JsValue) -> Result<JsValue, JsError> {
             rows: None,
         })
     };
-    let current =
-        train_book(&spec(p.current, "1", "0.0").frame("current.drift")?, 42).map_err(js_err)?;
-    let candidate =
-        train_book(&spec(p.candidate, "2", "10").frame("candidate.drift")?, 42).map_err(js_err)?;
+    let current = train_book(
+        &spec(p.current, "1", "0.0").frame("current.drift")?,
+        GBM_RANDOM_STATE,
+    )
+    .map_err(js_err)?;
+    let candidate = train_book(
+        &spec(p.candidate, "2", "10").frame("candidate.drift")?,
+        GBM_RANDOM_STATE,
+    )
+    .map_err(js_err)?;
     let recent = spec(p.recent, "3", "10").frame("recent.drift")?;
     let resamples = count("resamples", p.resamples.unwrap_or(1000.0), 1, 100_000)?;
     let seed = parse_seed(p.seed.as_deref().unwrap_or("0"))?;

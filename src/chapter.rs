@@ -231,7 +231,7 @@ pub fn run_chapter_with(params: &ChapterParams, pretrained: &Pretrained) -> Resu
         let x = recent.features();
         let a_cur = roc_auc(recent.labels(), &current.model.predict_proba(&x)?)?;
         let a_cand = roc_auc(recent.labels(), &cand.model.predict_proba(&x)?)?;
-        promote = a_cand >= a_cur + params.margin;
+        promote = crate::gates::promotes(a_cand, a_cur, params.margin);
         lines.push(format!(
             "on recent data: current={} candidate={} -> promote: {}",
             py_format_f(a_cur, 3),

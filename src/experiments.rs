@@ -286,7 +286,7 @@ pub fn promotion_trials(p: &PromotionTrialsParams) -> Result<PromotionTrials> {
             )?
         };
         out.diffs.push(candidate_auc - current_auc);
-        if candidate_auc >= current_auc + p.margin {
+        if crate::gates::promotes(candidate_auc, current_auc, p.margin) {
             out.promotions += 1;
         }
     }

@@ -4,8 +4,8 @@
 //! at least one feature's KS test rejects at level `alpha` after the chosen correction (the
 //! book: `ks_2samp(reference.days, live.days).pvalue < 0.01`). Gate 2, the promotion gate,
 //! scores the current and the candidate model on the *same* recent labelled data and promotes
-//! the candidate only if it beats the current model by more than `margin` (the book: both on
-//! `make_data(3, 10)`, 0.7061 > 0.7029). Scoring each model on its own sample would compare
+//! the candidate iff `candidate >= current + margin` ([`promotes`]; the book: `candidate_auc >=
+//! current_auc` on `make_data(3, 10)`, 0.7061 >= 0.7029). Scoring each model on its own sample would compare
 //! samples as much as models (exercise 3).
 //!
 //! Each gate returns a [`GateDecision`]: the verdict, the reason in words and the
@@ -174,8 +174,21 @@ pub enum GateMetric {
     Auc,
 }
 
-/// Gate 2: promote the candidate if it beats the current model by more than `margin` on the
-/// same recent data.
+/// The promotion rule, the one place it is written: promote iff `candidate >= current + margin`
+/// (the book's `candidate_auc >= current_auc` is margin 0, so equal scores promote). The
+/// chapter, the promotion trials, the loop's gate 2 and the CLI all decide through it.
+///
+/// ```
+/// use mlops_loop::gates::promotes;
+/// assert!(promotes(0.7, 0.7, 0.0));
+/// assert!(!promotes(0.7, 0.71, 0.02));
+/// ```
+pub fn promotes(candidate: f64, current: f64, margin: f64) -> bool {
+    candidate >= current + margin
+}
+
+/// Gate 2: promote the candidate iff `candidate >= current + margin` ([`promotes`]) on the same
+/// recent data.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PromotionGate {
     /// The metric compared.
@@ -222,7 +235,7 @@ impl PromotionGate {
                 return Err(Error::invalid(field, v, "expected an AUC in [0, 1]"));
             }
         }
-        let decision = candidate > current + self.margin;
+        let decision = promotes(candidate, current, self.margin);
         let reason = format!(
             "on {dataset}: current AUC {current:.4}, candidate {candidate:.4}, margin {}: {}",
             self.margin,

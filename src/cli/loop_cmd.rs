@@ -34,7 +34,7 @@ pub struct LoopArgs {
     /// Drift reference: `training`, `expanding` or `last<N>` (e.g. `last4`).
     #[arg(long, default_value = "training")]
     pub reference: String,
-    /// Gate 2's margin.
+    /// Gate 2's margin: promote iff candidate AUC >= current AUC + margin.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     pub margin: f64,
     /// Weeks until labels arrive (0 to 8).

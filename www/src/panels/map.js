@@ -9,7 +9,7 @@ export const STAGES = [
   { id: 'registry', name: 'Registry', sandbox: 'Each model gets a version (1.0.0, 1.1.0, …) together with the fingerprint of its training data and its test AUC; the registry keeps a history of every promotion and rollback in this browser\'s IndexedDB.' },
   { id: 'deployment', name: 'Deployment', sandbox: 'A promoted model serves the live traffic; a canary share goes to the newcomer first, and a rollback moves production back to the previous version.' },
   { id: 'monitoring', name: 'Monitoring signal', sandbox: 'A two-sample Kolmogorov–Smirnov test compares each live feature with the training sample; once labels arrive, the AUC on recent data.' },
-  { id: 'trigger', name: 'Retraining trigger', sandbox: 'Retrain when the KS p-value falls below alpha (0.01 in the chapter); promote the candidate only if it beats production on the same recent data.' },
+  { id: 'trigger', name: 'Retraining trigger', sandbox: 'Retrain when the KS p-value falls below alpha (0.01 in the chapter); promote the candidate only if its AUC on the same recent data is at least that of production.' },
 ];
 const STATUSES = [['automated', 'automated'], ['manual', 'manual'], ['missing', 'missing']];
 const KEY = 'ex1-map';

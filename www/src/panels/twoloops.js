@@ -150,7 +150,7 @@ export const twoLoops = {
           seed_recent: v.seed_recent, drift_recent: v.drift_recent, rows: v.rows, ...BOOK_GATES }]);
         const lines = [
           [`gate 1 (retrain when the days_since_login p-value < ${BOOK_GATES.alpha})`, `p = ${g.ks.pvalue} → ${g.retrain ? 'retrain' : 'keep'}`, mine.find((x) => x.what === 'retrain?')?.choice, g.retrain ? 'retrain' : 'keep'],
-          [`gate 2 (promote when the candidate beats the current model by more than ${BOOK_GATES.margin} on the same recent data)`,
+          [`gate 2 (promote when the candidate's AUC ≥ the current model's + ${BOOK_GATES.margin} on the same recent data)`,
             g.candidate ? `${g.candidate_auc_recent} vs ${g.current_auc_recent} → ${g.promote ? 'promote' : 'keep'}` : 'no candidate: gate 1 kept the model',
             mine.find((x) => x.what === 'promote?')?.choice, g.candidate ? (g.promote ? 'promote' : 'keep') : null],
         ];
@@ -207,7 +207,7 @@ export const twoLoops = {
       };
       const rows = [
         ['Is the drift real?', yourWords('retrain?'), p ? `retrain when a feature's KS p-value is below alpha = ${p.alpha} with the ${p.correction} correction over the three features` : 'run the year to see the rule\'s settings'],
-        ['Is the candidate better?', yourWords('promote?'), p ? `promote when the candidate's AUC on the newest labelled week beats production's on the same rows by more than ${p.margin}` : '…'],
+        ['Is the candidate better?', yourWords('promote?'), p ? `promote when the candidate's AUC on the newest labelled week ≥ production's on the same rows + ${p.margin}` : '…'],
         ['Is it safe to serve to everyone?', 'Not part of your turn by hand.', p ? `canary at ${p.canary.steps.join(' → ')} %, judged after ${p.canary.min_labels} labelled outcomes each, aborted when worse by more than ${p.canary.tolerance}` : '…'],
         ['Was it a mistake?', 'Not part of your turn by hand.', p ? `roll back when the first labelled week of a new version is below its predecessor's by more than ${p.rollback_tolerance}` : '…'],
         ['Can we rebuild it?', 'Not part of your turn by hand.', p ? `every version's lineage records its data fingerprint, seed and parameters (seeded training ${p.practices.seeded_training ? 'on' : 'off'})` : '…'],

@@ -2,7 +2,6 @@
 // computed in WASM (the walkthrough's data fingerprint).
 import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { shotPath } from './helpers.mjs';
 
 const crateVersion = readFileSync('Cargo.toml', 'utf8').match(/^version = "(.+)"$/m)[1];
 
@@ -40,5 +39,4 @@ test('shows the engine version in the footer and the data fingerprint computed i
   await expect(page.locator('footer #version')).toHaveText(new RegExp(`^${crateVersion.replace(/\./g, '\\.')}`));
   // The book's fingerprint for seed 1, drift 0.0 (pandas hash_pandas_object + sha256).
   await expect(page.getByTestId('fingerprint')).toHaveText('cf0f14ace53e', { timeout: 60_000 });
-  await page.screenshot({ path: shotPath('docs/screenshot.png'), fullPage: true });
 });

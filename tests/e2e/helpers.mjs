@@ -29,9 +29,11 @@ export async function axeLightDark(page) {
  */
 export const shotPath = (rel) => (process.env.UPDATE_SCREENSHOTS === '1' ? rel : `test-results/${rel}`);
 
-/** Desktop, 375 px and dark screenshots under docs/screenshots/ (see `shotPath`). */
+/** Desktop (1280×900), 375 px (375×800) and dark screenshots under docs/screenshots/ (see `shotPath`). */
 export async function screenshots(page, name) {
   const size = page.viewportSize();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.waitForTimeout(300);
   await page.screenshot({ path: shotPath(`docs/screenshots/${name}-desktop.png`), fullPage: true });
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.screenshot({ path: shotPath(`docs/screenshots/${name}-dark.png`), fullPage: true });

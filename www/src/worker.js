@@ -103,7 +103,7 @@ async function driftSweep(id, { base, key, values }) {
 
 let kvOpening = null;
 
-/** Open the notes' store once (a failed attempt, e.g. in private mode, is retried by the next call). */
+/** Open the panels' key–value store once (a failed attempt, e.g. in private mode, is retried by the next call). */
 function openKv() {
   kvOpening ??= api('KvStore').open('mlops-loop').catch((e) => {
     kvOpening = null;
@@ -169,9 +169,9 @@ let wasmFromPage;
 const compiled = new Promise((resolve) => { wasmFromPage = resolve; });
 
 const ready = compiled.then((module) => init(module ? { module_or_path: module } : undefined)).then(() => {
-  // The page reads its note right after `ready`: open IndexedDB now, while it asks for the
-  // fingerprint (the open's failure is reported to the call that needs the store).
-  if (self.name === 'mlops-loop-engine') openKv().catch(() => {}); // the spare and job workers have no notes
+  // Panels read their saved answers soon after `ready` (Ex 1's map, Ex 4's reflection): open
+  // IndexedDB now (the open's failure is reported to the call that needs the store).
+  if (self.name === 'mlops-loop-engine') openKv().catch(() => {}); // the spare and job workers have no store
   const exports = EXPORTS.filter((n) => typeof lite[n] === 'function' || FULL_ONLY.includes(n));
   postMessage({ ready: true, version: api('version')(), exports });
 }).catch((e) => {

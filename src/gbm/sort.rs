@@ -194,6 +194,7 @@ fn select(c: bool, a: u64, b: u64) -> u64 {
 /// of G, is then split into `< pivot` and `== pivot` by the same swap loop, whose only branch
 /// (`<` or `==`) is made a select. Checked against [`partition3`] on every key pattern up to
 /// length 10 and on random inputs (tests below).
+#[inline(always)]
 fn partition3_branch_free(v: &mut [u64], pivot: u32, scratch: &mut SortScratch) -> (usize, usize) {
     let n = v.len();
     let is_g = |k: u64| hi(k) > pivot;

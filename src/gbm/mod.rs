@@ -11,64 +11,29 @@
 //! sums and the update `raw += learning_rate · value` all follow the reference order of
 //! operations; see `tree` and `boost`.
 //!
-//! Speed notes: buffers are allocated once per fit and reused by every tree; sort keys pack the
-//! float32 value with the sample index into one `u64`; a column whose float32 values are all
-//! distinct is never sorted: its samples are presorted once per fit and each split partitions
-//! that list stably into the children (the sorted order is unique, so it is sklearn's); the root
-//! node's sorts are cached by the sequence of features drawn (every tree's root starts from
-//! samples `0..n`); rows with the same history of leaves share their raw score bit for bit, so
-//! the gradient's `exp` runs once per such group; a leaf by depth or size needs no sums (the
-//! Newton step replaces its value) and the children's init sums come from the parent's
-//! partition loop; the reverse `reset` chain is computed only as far as a reverse update needs
-//! it; a split position's exact proxy (two divisions) is computed only when a cheap padded
-//! estimate says it could win; leaf membership comes from the builder's sample ranges.
+//! How it is fast without changing a bit (figures and history: `docs/gbm-speed.md`):
+//! - Buffers are allocated once per fit and reused by every tree; sort keys pack the float32
+//!   value with the sample index into one `u64`, so a swap moves both.
+//! - A column whose float32 values are all distinct is never sorted: its samples are presorted
+//!   once per fit and each split partitions that list stably into the children (the sorted
+//!   order is unique, so it is sklearn's).
+//! - A column with few ties keeps such a list too, and its sort runs sklearn's introsort passes
+//!   only on subarrays whose final range holds a tie, filling the others from the list (their
+//!   order is unique); see `sort::simultaneous_sort_sparse_ties`.
+//! - Other tied columns go through sklearn's introsort with a branch-free 3-way partition. The
+//!   root's sorts of tied columns are cached by the sequence of features drawn (every tree's
+//!   root starts from samples `0..n`).
+//! - Rows with the same history of leaves share their raw score bit for bit, so the gradient's
+//!   `exp` runs once per such group.
+//! - A leaf by depth or size needs no sums (the Newton step replaces its value); the children's
+//!   init sums come from the parent's partition loop; the reverse `reset` chain is computed only
+//!   as far as a reverse update needs it; a split position's exact proxy (two divisions) is
+//!   computed only when a cheap padded estimate says it could win.
 //!
-//! Measured fit times (the book's data `make_data(1, 0.0)`, train rows; median of 5–30 fits in
-//! a release build with LTO, on a 2-core machine shared with other builds; "before" is the
-//! commit before these changes, measured back to back):
-//!
-//! | rows    | native before | native now | WASM (Node 20, opt-level "s", wasm-opt -Oz) before → now |
-//! |---------|---------------|------------|-----------------------------------------------------------|
-//! | 2 250   | 33–35 ms      | 23.5 ms    | 38–39 ms → 27.7 ms                                        |
-//! | 22 500  | 554 ms        | 459 ms     |                                                           |
-//! | 225 000 | 6.41 s        | 5.69 s     |                                                           |
-//!
-//! (`cargo bench --bench core -- gbm_fit`: 23.95 ms, 465 ms, 5.78 s.)
-//!
-//! scikit-learn takes 150–240 ms on 2 250 rows. opt-level 3 for the WASM profile gained about
-//! 2.5 % (27.0 vs 27.7 ms) for a 35 % larger module, so the profile stays at "s".
-//! Where the time goes now (2 250 rows, native): about 40 % in sklearn's introsort of the tied
-//! columns (`days_since_login`: 90 values, about 7 partition passes per element, in inputs with
-//! no exploitable order; `is_recent`: 1–2 passes), the rest in the split scans and node sums,
-//! whose sequential float chains (4-cycle latency per add) are the floor. Beyond 2 250 rows the
-//! continuous column has float32 ties (about 7 tied pairs at 22 500 rows, 750 at 225 000), so it
-//! too goes through the full introsort, which is why the cost grows faster than the rows.
-//! Measured and dropped: a branch-free transcription of the swap loop (its select chain through
-//! memory is as slow as the mispredictions) and a run-aware partition that moves runs of keys
-//! above the pivot with one memmove (no faster).
-//!
-//! Since then (back to back on the same machine, 2 250 rows, native; the machine was shared with
-//! other builds, so single figures vary by ±5 %): the partition is computed in a branch-free
-//! closed form (`sort::partition3_branch_free`: count, exchange the front's keys above the pivot
-//! with the back's others, shift the back by one, then the `<`/`==` pass as selects) —
-//! 24.3–24.8 → 23.2–23.8 ms; the split scan reads `y` through the sample order and finds a
-//! tied column's split positions from its sorted keys (no gathered buffers) — −6 % of
-//! instructions; the distinct column's scan skips the `min_samples_leaf` tests and the proxy
-//! filter is a single compare — 22.0 → 21.4 ms. Total 23.8–24.8 → 21.4–21.7 ms natively (about
-//! −10 %); in WASM (Node 20, opt-level "s", wasm-opt -Oz, best of 31) 26.7–27.5 → 25.0–25.1 ms
-//! (about −7 %). The sort is still about 40 % of the fit and the scans about 25 %: the
-//! ≤ 18 ms WASM goal needs more (ideas not done: cache non-root sorts by the node's path —
-//! about 20 % of the tied columns' sorted elements repeat between trees; merge two partition
-//! levels into one data movement; the software `fma` inside `libm::exp`, about 2 %).
-//! Not done yet: sort a column with sparse ties lazily (run the introsort passes only on
-//! subarrays whose key range holds a tie, fill tie-free ranges from the presorted list; about
-//! 3–5x on that column at 22 500+ rows).
 //! What exactness forbids: a stable or radix sort of tied columns (it would change the tie order
 //! and so the summation order), presorting tied columns once per fit (sklearn re-sorts each node
 //! from the order the previous feature left), histogram binning, and vectorised or reassociated
-//! sums (the forward, reverse and node sums are sequential chains). A histogram/radix tree
-//! builder with 4-way reassociated sums would fit 2 250 rows in well under 1 ms natively
-//! (roughly 20–40x faster), at the price of different tie orders and so different trees.
+//! sums (the forward, reverse and node sums are sequential chains).
 
 mod boost;
 mod model;

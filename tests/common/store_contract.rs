@@ -34,28 +34,39 @@ pub const CHECKS: &[&str] = &[
     "migration_from_schema_1",
 ];
 
-/// Run every check in [`CHECKS`]; returns how many ran.
-pub async fn run_contract<S, F, Fut>(make: F) -> usize
+/// Run every check on a fresh store from `make`; returns the names of the checks that ran to
+/// the end, in order (a check that fails panics). Callers compare it with [`CHECKS`], so a check
+/// listed but not run (or run but not listed) fails the contract.
+pub async fn run_contract<S, F, Fut>(make: F) -> Vec<&'static str>
 where
     S: Store + Clone + 'static,
     F: Fn() -> Fut,
     Fut: Future<Output = S>,
 {
-    round_trip(make().await).await;
-    absent_keys(make().await).await;
-    prefix_listing(make().await).await;
-    atomic_batch(make().await).await;
-    precondition_conflict(make().await).await;
-    two_handles_cannot_lose_an_update(make().await).await;
-    chapter_scenario(make().await).await;
-    aliases(make().await).await;
-    production_at(make().await).await;
-    two_registries_interleaved(make().await).await;
-    corrupt_records(make().await).await;
-    faults_leave_state_unchanged(make().await).await;
-    import_validation(make().await).await;
-    migration_from_schema_1(make().await).await;
-    CHECKS.len()
+    let mut ran = Vec::with_capacity(CHECKS.len());
+    macro_rules! check {
+        ($($name:ident),* $(,)?) => {$(
+            $name(make().await).await;
+            ran.push(stringify!($name));
+        )*};
+    }
+    check!(
+        round_trip,
+        absent_keys,
+        prefix_listing,
+        atomic_batch,
+        precondition_conflict,
+        two_handles_cannot_lose_an_update,
+        chapter_scenario,
+        aliases,
+        production_at,
+        two_registries_interleaved,
+        corrupt_records,
+        faults_leave_state_unchanged,
+        import_validation,
+        migration_from_schema_1,
+    );
+    ran
 }
 
 // ---------------------------------------------------------------- helpers

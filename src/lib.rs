@@ -19,20 +19,26 @@
 //! | module | stage |
 //! |---|---|
 //! | [`numpy`] | bit-exact numpy randomness (PCG64 + SeedSequence, MT19937) |
-//! | [`libm`] | glibc-compatible `exp`, `log`, `log1p` |
+//! | [`libm`] | glibc-compatible `exp`, `log`, `log1p`; `det_sin` |
+//! | [`seeds`] | seed derivation: `trial_seed`, `splitmix64` |
 //! | [`data`] | `make_data(seed, drift, rows)` and the typed frame |
 //! | [`fingerprint`] | pandas `hash_pandas_object` + sha256: the data's lineage |
 //! | [`split`] | scikit-learn `train_test_split` |
 //! | [`gbm`] | scikit-learn `GradientBoostingClassifier` |
 //! | [`metrics`] | ROC AUC |
-//! | [`stats`] | two-sample Kolmogorov–Smirnov test, multiple-testing corrections |
+//! | [`stats`] | two-sample Kolmogorov–Smirnov test, multiple-testing corrections (`Correction`) |
+//! | [`pipeline`] | `train_book` (the book's seeds as named constants), lineage, re-derivation |
 //! | [`chapter`] | the chapter's three steps, computed |
+//! | [`experiments`] | the exercises' repeated trials of each gate |
+//! | [`registry`] | versions, stages, aliases, history, over a `Store` |
 //! | [`serving`] | the service: typed request/response, canary routing, rollback |
 //! | [`monitor`] | input drift (KS per feature) and delayed-label performance |
-//! | [`gates`] | the retraining gate and the promotion gate, with decision records |
-//! | [`orchestrator`] | the loop over simulated weeks |
+//! | [`gates`] | the retraining gate and the promotion gate (the rule once: [`gates::promotes`]) |
+//! | [`orchestrator`] | the loop over simulated weeks, one file per phase of a week |
 //! | [`cli`] | the native command line (not on wasm32) |
-//! | `wasm` | the JavaScript boundary (wasm32 only) |
+//! | `wasm` | the JavaScript boundary (wasm32 only), one file per exported area |
+//!
+//! `docs/architecture.md` says what flows between the stages and where a new exercise or gate goes.
 
 pub mod chapter;
 pub mod data;

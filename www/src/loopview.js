@@ -1,5 +1,5 @@
 // Shared views of the loop's Timeline (the core's `runLoop` result; field names as in
-// src/orchestrator.rs): parameters from panel values, the run in the worker with a progress line,
+// src/orchestrator/): parameters from panel values, the run in the worker with a progress line,
 // the AUC and p-value charts with decisions marked, the week table, and one week in detail.
 // Every number shown is a field of the timeline, as text.
 import { h, table } from './ui.js';

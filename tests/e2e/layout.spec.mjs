@@ -39,6 +39,9 @@ const PREPARE = {
     await page.getByRole('button', { name: 'Retrain', exact: true }).click();
     await page.getByRole('button', { name: 'Retrain on the live data and score both on recent data' }).click();
     await expect(page.getByTestId('hand-candidate-auc')).toHaveAttribute('data-value', /\d/, { timeout: 60_000 });
+    await page.getByRole('button', { name: 'Keep the current model' }).last().click();
+    await page.getByRole('button', { name: 'Switch the gates on and run a year' }).click();
+    await expect(page.getByTestId('year-summary')).not.toBeEmpty({ timeout: 60_000 });
   },
 };
 const VIEWPORTS = [{ width: 375, height: 800 }, { width: 1280, height: 900 }];

@@ -135,7 +135,7 @@ export const twoLoops = {
         trainBtn.disabled = false;
       }
     } });
-    const evalEvidence = () => `current ${ch.current_auc_recent} vs candidate ${ch.candidate_auc_recent} on recent data`;
+    const evalEvidence = () => `current ${fmt.auc(ch.current_auc_recent)} vs candidate ${fmt.auc(ch.candidate_auc_recent)} on recent data`;
     q2.append(h('span', { text: 'Your call:' }),
       h('button', { type: 'button', text: 'Promote the candidate', onclick: () => { record({ what: 'promote?', choice: 'promote', why: why2.input.value.trim(), evidence: evalEvidence() }); gatesOn(); } }),
       h('button', { type: 'button', class: 'secondary', text: 'Keep the current model', onclick: () => { record({ what: 'promote?', choice: 'keep', why: why2.input.value.trim(), evidence: evalEvidence() }); gatesOn(); } }),
@@ -149,9 +149,9 @@ export const twoLoops = {
         const g = await engine.call('chapter', [{ seed_train: v.seed_train, drift_train: '0.0', seed_live: v.seed_live, drift_live: v.drift_live,
           seed_recent: v.seed_recent, drift_recent: v.drift_recent, rows: v.rows, ...BOOK_GATES }]);
         const lines = [
-          [`gate 1 (retrain when the days_since_login p-value < ${BOOK_GATES.alpha})`, `p = ${g.ks.pvalue} → ${g.retrain ? 'retrain' : 'keep'}`, mine.find((x) => x.what === 'retrain?')?.choice, g.retrain ? 'retrain' : 'keep'],
+          [`gate 1 (retrain when the days_since_login p-value < ${BOOK_GATES.alpha})`, `p = ${fmt.p(g.ks.pvalue)} → ${g.retrain ? 'retrain' : 'keep'}`, mine.find((x) => x.what === 'retrain?')?.choice, g.retrain ? 'retrain' : 'keep'],
           [`gate 2 (promote when the candidate's AUC ≥ the current model's + ${BOOK_GATES.margin} on the same recent data)`,
-            g.candidate ? `${g.candidate_auc_recent} vs ${g.current_auc_recent} → ${g.promote ? 'promote' : 'keep'}` : 'no candidate: gate 1 kept the model',
+            g.candidate ? `${fmt.auc(g.candidate_auc_recent)} vs ${fmt.auc(g.current_auc_recent)} → ${g.promote ? 'promote' : 'keep'}` : 'no candidate: gate 1 kept the model',
             mine.find((x) => x.what === 'promote?')?.choice, g.candidate ? (g.promote ? 'promote' : 'keep') : null],
         ];
         gatesOut.replaceChildren(h('ul', {}, lines.map(([rule, says, you, gate]) => h('li', {},
@@ -186,7 +186,7 @@ export const twoLoops = {
           h('h4', { text: 'Who decided what, how often' }),
           h('ul', {}, [...counts].map(([k, n]) => h('li', { text: `${k} × ${n}` }))),
           firstRetrain ? h('p', {}, h('strong', { text: `The first time the loop faced your first question (week ${firstRetrain.w}): ` }),
-            `${decisionText(firstRetrain.d)} — ${firstRetrain.d.reason}`) : h('p', { text: 'The gates never retrained this year.' }));
+            `${decisionText(firstRetrain.d)} — ${fmt.text(firstRetrain.d.reason)}`) : h('p', { text: 'The gates never retrained this year.' }));
         renderJudgements();
         ctx.announce(`The automated year: ${year.summary.retrains} retrains, ${year.summary.promotions} promotions.`);
       } catch (e) {

@@ -115,6 +115,10 @@ pub struct ChapterRun {
     pub candidate_auc_recent: Option<f64>,
     /// `candidate_auc_recent >= current_auc_recent + margin` (false when not retrained).
     pub promote: bool,
+    /// What the same rule would decide on each model's AUC on its own test split (different
+    /// rows for each model) instead of on the same recent data; `None` without a candidate. On
+    /// the book's data the two verdicts disagree (exercise 3).
+    pub promote_on_own_splits: Option<bool>,
     /// The printed lines, formatted as the book's Python does.
     pub lines: Vec<String>,
 }
@@ -221,6 +225,7 @@ pub fn run_chapter_with(params: &ChapterParams, pretrained: &Pretrained) -> Resu
     ));
 
     let (mut candidate, mut cur_recent, mut cand_recent, mut promote) = (None, None, None, false);
+    let mut promote_own = None;
     if retrain {
         let cand = register_or_train(
             &live,
@@ -232,6 +237,8 @@ pub fn run_chapter_with(params: &ChapterParams, pretrained: &Pretrained) -> Resu
         let a_cur = roc_auc(recent.labels(), &current.model.predict_proba(&x)?)?;
         let a_cand = roc_auc(recent.labels(), &cand.model.predict_proba(&x)?)?;
         promote = crate::gates::promotes(a_cand, a_cur, params.margin);
+        // The same rule on the wrong evidence: each model's AUC on its own test split.
+        promote_own = Some(crate::gates::promotes(cand.auc, current.auc, params.margin));
         lines.push(format!(
             "on recent data: current={} candidate={} -> promote: {}",
             py_format_f(a_cur, 3),
@@ -250,6 +257,7 @@ pub fn run_chapter_with(params: &ChapterParams, pretrained: &Pretrained) -> Resu
         current_auc_recent: cur_recent,
         candidate_auc_recent: cand_recent,
         promote,
+        promote_on_own_splits: promote_own,
         lines,
     })
 }
@@ -353,6 +361,37 @@ mod tests {
         let cand = run.candidate.expect("candidate");
         assert_eq!(cand.data_fingerprint, "d8f6e5f38cea");
         assert_eq!(cand.auc, 0.6879815407707847);
+    }
+
+    /// Exercise 3's "book case": judged each on its own test split the current model wins
+    /// (0.714 against 0.688) and the rule keeps it; judged on the same recent rows the candidate
+    /// wins (0.706 against 0.703) and the rule promotes it.
+    #[test]
+    fn own_splits_and_same_data_disagree_on_the_book() {
+        let run = run_chapter(&ChapterParams::default()).expect("chapter");
+        let cand = run.candidate.as_ref().expect("candidate");
+        assert!(cand.auc < run.current.auc);
+        assert_eq!(run.promote_on_own_splits, Some(false));
+        assert!(run.promote);
+    }
+
+    /// The walkthrough's step 1: another training seed gives another fingerprint and another
+    /// AUC, not another version number; the same seed gives the same bits.
+    #[test]
+    fn a_new_seed_changes_fingerprint_and_auc_not_the_version() {
+        let book = run_chapter(&ChapterParams::default()).expect("book");
+        let mut p = ChapterParams::default();
+        p.reference.seed = 7;
+        let other = run_chapter(&p).expect("seed 7");
+        assert_eq!(other.current.version, book.current.version);
+        assert_ne!(
+            other.current.data_fingerprint,
+            book.current.data_fingerprint
+        );
+        assert_ne!(other.current.auc, book.current.auc);
+        let again = run_chapter(&p).expect("seed 7 again");
+        assert_eq!(again.current.model_hash, other.current.model_hash);
+        assert_eq!(again.current.auc.to_bits(), other.current.auc.to_bits());
     }
 
     #[test]

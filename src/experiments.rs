@@ -3,7 +3,8 @@
 //! The chapter makes one decision per gate; a reader learns what a gate is worth by repeating it.
 //! [`drift_trials`] runs the retraining trigger on many fresh reference/live pairs (false alarms
 //! when there is no drift, power when there is); [`promotion_trials`] runs the promotion gate on
-//! many candidates that are no better than production (every promotion is spurious);
+//! many (production, candidate) pairs, the candidate either no better (every promotion is
+//! spurious) or truly better because the world moved since production was trained;
 //! [`bootstrap_auc_diff`] gives a paired bootstrap interval for "candidate minus current" on the
 //! same recent data.
 //!
@@ -208,6 +209,10 @@ pub fn auc_on(model: &GbmModel, df: &Frame) -> Result<f64> {
     roc_auc(df.labels(), &model.predict_proba(&df.features())?)
 }
 
+/// Rows of the large fresh sample on which [`promotion_trials`] measures each round's true
+/// improvement (what the gate would see with unlimited recent data).
+pub const TRUE_GAIN_ROWS: usize = 20_000;
+
 /// Parameters of [`promotion_trials`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PromotionTrialsParams {
@@ -223,6 +228,11 @@ pub struct PromotionTrialsParams {
     pub same_data: bool,
     /// Base seed.
     pub seed: u128,
+    /// Days the world has moved since production was trained (`days_since_login` + `shift`):
+    /// the candidate is trained and both are scored in the moved world. 0: the candidate is no
+    /// better (every promotion is spurious); a shift of 20–40 days gives production a range
+    /// of days it never saw, so the candidate is truly better (by [`PromotionTrials::true_gains`]).
+    pub shift: i64,
 }
 
 /// What [`promotion_trials`] observed.
@@ -230,25 +240,50 @@ pub struct PromotionTrialsParams {
 pub struct PromotionTrials {
     /// Rounds run.
     pub rounds: usize,
-    /// Rounds in which the gate promoted the candidate (all spurious: it is no better).
+    /// Rounds in which the gate promoted the candidate.
     pub promotions: usize,
+    /// Rounds in which the same gate with a margin of 0 would have promoted it.
+    pub promotions_without_margin: usize,
     /// Per round, candidate AUC minus current AUC as the gate saw it.
     pub diffs: Vec<f64>,
+    /// Per round, candidate AUC minus current AUC on [`TRUE_GAIN_ROWS`] fresh rows of the world
+    /// both are scored in: the improvement the gate is trying to see.
+    pub true_gains: Vec<f64>,
 }
 
-/// Run the promotion gate on `rounds` candidates drawn from the same distribution as production.
+/// Run the promotion gate on `rounds` (production, candidate) pairs.
 ///
-/// Production is trained once on sample `(seed, u32::MAX, 0)`; round `i` trains a candidate on
-/// `(seed, i, 1)` and evaluates on `(seed, i, 2)` (and, when `same_data` is false, the candidate
-/// on `(seed, i, 3)`).
+/// Round `i` trains production on sample `(seed, i, 0)` of the original world (no drift) and
+/// the candidate on `(seed, i, 1)` of the world moved by `shift` days; both are scored on
+/// `(seed, i, 2)` of the moved world (when `same_data` is false, the candidate on `(seed, i, 3)`
+/// instead), and on `(seed, i, 4)`, [`TRUE_GAIN_ROWS`] rows, for the true improvement. Each round
+/// draws its own production model, so the rates are averages over productions as well as
+/// candidates: with `shift = 0` the two models of a round are exchangeable.
+///
+/// ```
+/// use mlops_loop::experiments::{promotion_trials, PromotionTrialsParams};
+/// let p = PromotionTrialsParams { rounds: 2, start: 0, rows: 600, margin: 0.0,
+///                                 same_data: true, seed: 1, shift: 40 };
+/// let r = promotion_trials(&p)?;
+/// // production never saw 90 days or more; a 40-day move puts a third of the customers there
+/// assert!(r.true_gains.iter().all(|&g| g > 0.0));
+/// # Ok::<(), mlops_loop::Error>(())
+/// ```
 ///
 /// # Errors
-/// [`Error::Invalid`] naming `rounds`, `rows` or `margin` when out of range.
+/// [`Error::Invalid`] naming `rounds`, `rows`, `margin` or `shift` when out of range.
 pub fn promotion_trials(p: &PromotionTrialsParams) -> Result<PromotionTrials> {
     check_count("rounds", p.rounds)?;
     check_rows("rows", p.rows)?;
     if !(p.margin.is_finite() && p.margin.abs() <= 1.0) {
         return Err(Error::invalid("margin", p.margin, "must be within [-1, 1]"));
+    }
+    if !(0..=360).contains(&p.shift) {
+        return Err(Error::invalid(
+            "shift",
+            p.shift,
+            "must be between 0 and 360 days",
+        ));
     }
     if p.rounds.saturating_mul(3).saturating_mul(p.rows) > MAX_ROWS_PER_CALL / 20 {
         return Err(Error::invalid(
@@ -260,34 +295,37 @@ pub fn promotion_trials(p: &PromotionTrialsParams) -> Result<PromotionTrials> {
     p.start
         .checked_add(p.rounds)
         .ok_or_else(|| Error::invalid("start", p.start, "start + rounds overflows"))?;
-    let zero = Drift::Float(0.0);
-    let production = train_book(
-        &make_data_from(&trial_seed(p.seed, u32::MAX as usize, 0), zero, p.rows)?,
-        GBM_RANDOM_STATE,
-    )?;
+    let before = Drift::Int(0);
+    let after = Drift::Int(p.shift);
     let mut out = PromotionTrials {
         rounds: p.rounds,
         promotions: 0,
+        promotions_without_margin: 0,
         diffs: Vec::with_capacity(p.rounds),
+        true_gains: Vec::with_capacity(p.rounds),
     };
     for r in p.start..p.start + p.rounds {
-        let candidate = train_book(
-            &make_data_from(&trial_seed(p.seed, r, 1), zero, p.rows)?,
-            GBM_RANDOM_STATE,
-        )?;
-        let recent = make_data_from(&trial_seed(p.seed, r, 2), zero, p.rows)?;
+        let data = |role: u32, drift: Drift, rows: usize| {
+            make_data_from(&trial_seed(p.seed, r, role), drift, rows)
+        };
+        let production = train_book(&data(0, before, p.rows)?, GBM_RANDOM_STATE)?;
+        let candidate = train_book(&data(1, after, p.rows)?, GBM_RANDOM_STATE)?;
+        let recent = data(2, after, p.rows)?;
         let current_auc = auc_on(&production.model, &recent)?;
         let candidate_auc = if p.same_data {
             auc_on(&candidate.model, &recent)?
         } else {
-            auc_on(
-                &candidate.model,
-                &make_data_from(&trial_seed(p.seed, r, 3), zero, p.rows)?,
-            )?
+            auc_on(&candidate.model, &data(3, after, p.rows)?)?
         };
+        let truth = data(4, after, TRUE_GAIN_ROWS)?;
+        out.true_gains
+            .push(auc_on(&candidate.model, &truth)? - auc_on(&production.model, &truth)?);
         out.diffs.push(candidate_auc - current_auc);
         if crate::gates::promotes(candidate_auc, current_auc, p.margin) {
             out.promotions += 1;
+        }
+        if crate::gates::promotes(candidate_auc, current_auc, 0.0) {
+            out.promotions_without_margin += 1;
         }
     }
     Ok(out)
@@ -486,6 +524,71 @@ mod tests {
         assert!(bonf.alarms <= r.alarms);
     }
 
+    /// What the page says about false alarms (exercise 2, "False alarms"): at alpha 0.01 with
+    /// no correction, the tied features `days_since_login` and `is_recent` alarm less often than
+    /// alpha, the continuous `spend_per_active_day` about as often as alpha; the chance that
+    /// some feature alarms is above alpha (three tests) yet below what three independent exact
+    /// tests would give; Bonferroni and Benjamini–Hochberg keep it at or below alpha.
+    #[test]
+    fn page_claims_about_false_alarms_at_alpha_001() {
+        let p = DriftTrialsParams {
+            n: 3000,
+            drift: Drift::Int(0),
+            trials: 4000,
+            start: 0,
+            alpha: 0.01,
+            seed: 0,
+            correction: Correction::None,
+        };
+        let r = drift_trials(&p).expect("trials");
+        let rate = |k: usize| k as f64 / p.trials as f64;
+        let [spend, recent, days] = r.alarms_per_feature.map(rate);
+        assert!(days < 0.01 * 0.75, "days_since_login rate {days}");
+        assert!(recent < 0.01 * 0.75, "is_recent rate {recent}");
+        assert!((0.007..0.013).contains(&spend), "spend rate {spend}");
+        let family = rate(r.alarms);
+        assert!(family > 0.01, "family rate {family}");
+        assert!(
+            family < 1.0 - 0.99f64.powi(3) - 0.005,
+            "family rate {family}"
+        );
+        for correction in [Correction::Bonferroni, Correction::Bh] {
+            let c = drift_trials(&DriftTrialsParams { correction, ..p }).expect("corrected");
+            assert!(rate(c.alarms) <= 0.01, "{correction:?}: {}", rate(c.alarms));
+        }
+    }
+
+    /// What exercise 3 says about its two kinds of candidate: with the world unmoved the
+    /// candidate is no better on average (true gains centred on zero, either sign), with the
+    /// world moved by 40 days it is better on average by more than 0.01 AUC.
+    #[test]
+    fn page_claims_about_candidates() {
+        let p = PromotionTrialsParams {
+            rounds: 8,
+            start: 0,
+            rows: 1500,
+            margin: 0.0,
+            same_data: true,
+            seed: 0,
+            shift: 0,
+        };
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let same = promotion_trials(&p).expect("no shift");
+        assert!(
+            mean(&same.true_gains).abs() < 0.005,
+            "{:?}",
+            same.true_gains
+        );
+        assert!(same.true_gains.iter().any(|&g| g > 0.0));
+        assert!(same.true_gains.iter().any(|&g| g < 0.0));
+        let moved = promotion_trials(&PromotionTrialsParams { shift: 40, ..p }).expect("moved");
+        assert!(mean(&moved.true_gains) > 0.01, "{:?}", moved.true_gains);
+        let e = promotion_trials(&PromotionTrialsParams { shift: -1, ..p })
+            .expect_err("negative shift")
+            .to_string();
+        assert!(e.contains("shift"), "{e}");
+    }
+
     #[test]
     fn bad_parameters_name_the_field() {
         let p = DriftTrialsParams {
@@ -527,11 +630,13 @@ mod tests {
             margin: 0.0,
             same_data: true,
             seed: 5,
+            shift: 0,
         };
         let plain = promotion_trials(&p).expect("plain");
         let strict =
             promotion_trials(&PromotionTrialsParams { margin: 0.05, ..p }).expect("margin");
         assert_eq!(plain.diffs, strict.diffs);
+        assert_eq!(strict.promotions_without_margin, plain.promotions);
         assert!(strict.promotions <= plain.promotions);
         assert_eq!(
             plain.promotions,

@@ -28,6 +28,7 @@
 //! | [`metrics`] | ROC AUC |
 //! | [`stats`] | two-sample Kolmogorov–Smirnov test, multiple-testing corrections (`Correction`) |
 //! | [`pipeline`] | `train_book` (the book's seeds as named constants), lineage, re-derivation |
+//! | [`trigger_cost`] | the retraining trigger's yearly cost at each alpha and correction (exercise 2) |
 //! | [`chapter`] | the chapter's three steps, computed |
 //! | [`experiments`] | the exercises' repeated trials of each gate |
 //! | [`registry`] | versions, stages, aliases, history, over a `Store` |
@@ -58,6 +59,7 @@ pub mod seeds;
 pub mod serving;
 pub mod split;
 pub mod stats;
+pub mod trigger_cost;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

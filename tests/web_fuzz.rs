@@ -147,7 +147,26 @@ const DRIFT_KEYS: &[&str] = &[
     "seed",
     "correction",
 ];
-const PROMO_KEYS: &[&str] = &["rounds", "start", "rows", "margin", "same_data", "seed"];
+const PROMO_KEYS: &[&str] = &[
+    "rounds",
+    "start",
+    "rows",
+    "margin",
+    "same_data",
+    "seed",
+    "shift",
+];
+const COST_KEYS: &[&str] = &[
+    "null_pvalues",
+    "drift_pvalues",
+    "alphas",
+    "corrections",
+    "false_alarm_cost",
+    "stale_week_cost",
+    "drifts",
+    "unnoticed_weeks",
+    "checks",
+];
 const BOOT_KEYS: &[&str] = &["current", "candidate", "recent", "resamples", "seed"];
 const CHAPTER_KEYS: &[&str] = &[
     "seed_train",
@@ -220,6 +239,10 @@ async fn ten_thousand_hostile_calls_and_no_trap() {
         n.check(
             "promotionTrials",
             mlops_loop::promotion_trials_js(params(&mut rng, PROMO_KEYS)),
+        );
+        n.check(
+            "triggerCosts",
+            mlops_loop::trigger_costs_js(params(&mut rng, COST_KEYS)),
         );
         n.check(
             "bootstrapAucDiff",

@@ -65,6 +65,7 @@ struct ChapterRunJs {
     current_auc_recent: Option<f64>,
     candidate_auc_recent: Option<f64>,
     promote: bool,
+    promote_on_own_splits: Option<bool>,
 }
 
 /// The chapter's three steps, computed: register a model, test the live inputs for drift and
@@ -119,6 +120,7 @@ pub fn chapter(params: JsValue) -> Result<JsValue, JsError> {
         current_auc_recent: run.current_auc_recent,
         candidate_auc_recent: run.candidate_auc_recent,
         promote: run.promote,
+        promote_on_own_splits: run.promote_on_own_splits,
     })
 }
 

@@ -1,5 +1,5 @@
 //! The experiments of exercises 2 and 3: `ksSamples`, `driftTrials`, `promotionTrials`,
-//! `bootstrapAucDiff` (see [`crate::experiments`]).
+//! `triggerCosts`, `bootstrapAucDiff` (see [`crate::experiments`]).
 
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
@@ -107,9 +107,11 @@ struct PromotionTrialsJs {
     margin: Option<f64>,
     same_data: Option<bool>,
     seed: Option<String>,
+    shift: Option<f64>,
 }
 
-/// Run the promotion gate on candidates that are no better than production; see
+/// Run the promotion gate on (production, candidate) pairs, the candidate no better
+/// (`shift` 0) or trained after the world moved by `shift` days; see
 /// [`crate::experiments::promotion_trials`].
 #[wasm_bindgen(js_name = promotionTrials)]
 pub fn promotion_trials_js(params: JsValue) -> Result<JsValue, JsError> {
@@ -122,8 +124,53 @@ pub fn promotion_trials_js(params: JsValue) -> Result<JsValue, JsError> {
         margin: p.margin.unwrap_or(0.0),
         same_data: p.same_data.unwrap_or(true),
         seed: parse_seed(p.seed.as_deref().unwrap_or("0"))?,
+        shift: count("shift", p.shift.unwrap_or(0.0), 0, 360)? as i64,
     };
     to_js(&promotion_trials(&params).map_err(js_err)?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TriggerCostsJs {
+    null_pvalues: Vec<f64>,
+    drift_pvalues: Vec<f64>,
+    alphas: Vec<f64>,
+    corrections: Option<Vec<String>>,
+    false_alarm_cost: f64,
+    stale_week_cost: f64,
+    drifts: Option<f64>,
+    unnoticed_weeks: Option<f64>,
+    checks: Option<f64>,
+}
+
+/// The yearly cost of the retraining trigger at each alpha and correction, from the p-values
+/// of two `driftTrials` runs (no drift, drift); see [`crate::trigger_cost::trigger_costs`].
+#[wasm_bindgen(js_name = triggerCosts)]
+pub fn trigger_costs_js(params: JsValue) -> Result<JsValue, JsError> {
+    let p: TriggerCostsJs = from_js("triggerCosts params", params)?;
+    let corrections = p
+        .corrections
+        .unwrap_or_else(|| vec!["none".into(), "bonferroni".into(), "bh".into()])
+        .iter()
+        .map(|c| Correction::parse(c))
+        .collect::<crate::Result<Vec<_>>>()
+        .map_err(js_err)?;
+    let cost = crate::trigger_cost::CostParams {
+        false_alarm_cost: p.false_alarm_cost,
+        stale_week_cost: p.stale_week_cost,
+        drifts: p.drifts.unwrap_or(1.0),
+        unnoticed_weeks: count("unnoticed_weeks", p.unnoticed_weeks.unwrap_or(13.0), 1, 520)?,
+        checks: count("checks", p.checks.unwrap_or(52.0), 1, 520)?,
+    };
+    let rows = crate::trigger_cost::trigger_costs(
+        &p.null_pvalues,
+        &p.drift_pvalues,
+        &p.alphas,
+        &corrections,
+        &cost,
+    )
+    .map_err(js_err)?;
+    to_js(&rows)
 }
 
 #[derive(Deserialize)]

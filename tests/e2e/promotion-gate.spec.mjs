@@ -1,12 +1,23 @@
 // Exercise 3: the paired bootstrap's observed difference is the book's candidate AUC minus the
-// current AUC on the recent data (sklearn's values, bit for bit); the experiment runs its four
-// settings; the challenge is met with a margin of 0.02; the margin lives in the link.
+// current AUC on the recent data (sklearn's values, bit for bit); the same rule on each model's own
+// test split gives the opposite verdict (0.714 vs 0.688: keep; 0.703 vs 0.706: promote); the
+// experiment runs no-better and truly-better candidates on the same and on different data; the
+// two-sided challenge fails at margin 0 (no-better candidates get through) and at 0.02 (real
+// improvements are turned away), and is met in between; the margin lives in the link.
 import { test, expect } from '@playwright/test';
 import { open, axeLightDark, screenshots, BOOK } from './helpers.mjs';
 
-test('bootstrap difference equals the book; experiment; challenge', async ({ page }) => {
+test('bootstrap difference equals the book; own splits against the same rows; experiment', async ({ page }) => {
   test.setTimeout(240_000);
   await open(page, '#panel=promotion-gate&rounds=10&resamples=200');
+  const own = page.getByTestId('own-split');
+  await expect(own.locator('tbody tr')).toHaveCount(2, { timeout: 60_000 });
+  const cells = async (i) => own.locator('tbody tr').nth(i).locator('td').allTextContents();
+  expect(await cells(0)).toEqual(['each on its own test split', Number(BOOK.auc).toFixed(4), '0.6880', 'keep the current model']);
+  expect(await cells(1)).toEqual(['both on the same recent data', Number(BOOK.current_auc_recent).toFixed(4),
+    Number(BOOK.candidate_auc_recent).toFixed(4), 'promote']);
+  await expect(page.getByTestId('own-split-verdict')).toHaveText('The two kinds of evidence give opposite verdicts.');
+
   await page.getByRole('button', { name: 'Bootstrap the difference' }).click();
   await expect(page.getByTestId('boot-ci')).toHaveText(/200 resamples/, { timeout: 60_000 });
   const diff = Number(await page.getByTestId('boot-diff').getAttribute('data-value'));
@@ -21,13 +32,31 @@ test('bootstrap difference equals the book; experiment; challenge', async ({ pag
 
   await page.getByRole('button', { name: 'Run the experiment' }).click();
   const rows = page.getByTestId('experiment').locator('tbody tr');
-  await expect(rows).toHaveCount(4, { timeout: 120_000 });
-  const count = async (i) => Number(await rows.nth(i).locator('td').nth(2).textContent());
+  await expect(rows).toHaveCount(8, { timeout: 180_000 });
+  const cell = async (i, j) => (await rows.nth(i).locator('td').nth(j).textContent());
+  const count = async (i) => Number(await cell(i, 4));
+  // rows: no better (same: margin 0, 0.02; different: 0, 0.02), better (same ..., different ...)
+  expect(await cell(0, 0)).toBe('no better');
+  expect(await cell(4, 0)).toBe('better (world moved 40 days)');
   // with the margin, the same-data gate promotes no more often than without it
-  expect(await count(2)).toBeLessThanOrEqual(await count(0));
+  expect(await count(1)).toBeLessThanOrEqual(await count(0));
+  expect(await count(5)).toBeLessThanOrEqual(await count(4));
+  // the better candidates' true gain, measured by the core, is positive on average
+  expect(Number((await cell(4, 1)).replace('−', '-'))).toBeGreaterThan(0);
+});
 
+test('challenge: too lax, too strict, then met', async ({ page }) => {
+  test.setTimeout(600_000);
+  await open(page, '#panel=promotion-gate&margin=0');
   await page.getByRole('button', { name: 'Check my margin' }).click();
-  await expect(page.getByTestId('challenge-verdict')).toHaveText('Challenge met.', { timeout: 120_000 });
+  await expect(page.getByTestId('challenge-verdict')).toHaveText(/Not yet: too many candidates that are no better/, { timeout: 180_000 });
+  await open(page, '#panel=promotion-gate&margin=0.02');
+  await page.getByRole('button', { name: 'Check my margin' }).click();
+  await expect(page.getByTestId('challenge-verdict')).toHaveText(/Not yet: the margin turns away too many real improvements/, { timeout: 180_000 });
+  await open(page, '#panel=promotion-gate&margin=0.013');
+  await page.getByRole('button', { name: 'Check my margin' }).click();
+  await expect(page.getByTestId('challenge-verdict')).toHaveText('Challenge met at margin 0.013.', { timeout: 180_000 });
+  await expect(page.getByTestId('challenge-real')).toHaveText(/^✓ better candidates \(world moved 40 days, true gain \+0\.0\d{3} AUC on average\) promoted: 26 of 40/);
   await axeLightDark(page);
   await screenshots(page, 'promotion-gate');
 });

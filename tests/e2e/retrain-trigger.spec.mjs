@@ -51,12 +51,39 @@ test('false-alarm simulator counts match the oracle, with corrections', async ({
   await screenshots(page, 'retrain-trigger');
 });
 
-test('challenge: fails at the defaults, met with enough rows', async ({ page }) => {
-  test.setTimeout(240_000);
+test('challenge: fails at the defaults, fails with enough rows but no correction, met with a correction', async ({ page }) => {
+  test.setTimeout(300_000);
   await open(page, '#panel=retrain-trigger');
   await page.getByRole('button', { name: 'Check my trigger' }).click();
   await expect(page.getByTestId('challenge-verdict')).toHaveText(/Not yet/, { timeout: 60_000 });
+  // enough rows for the power, but three features each tested at 0.01: the trigger as a whole
+  // alarms on more than 1 % of the no-drift checks
   await open(page, '#panel=retrain-trigger&rows=10000');
   await page.getByRole('button', { name: 'Check my trigger' }).click();
+  await expect(page.getByTestId('challenge-verdict')).toHaveText(/Not yet/, { timeout: 200_000 });
+  await expect(page.getByTestId('challenge-fa')).toHaveText(/^✗/);
+  await expect(page.getByTestId('challenge-power')).toHaveText(/^✓/);
+  await page.locator('[data-control="correction"] select').selectOption('bonferroni');
+  await expect(page.getByTestId('stale-note').last()).toBeVisible();
+  await page.getByRole('button', { name: 'Check my trigger' }).click();
   await expect(page.getByTestId('challenge-verdict')).toHaveText('Challenge met.', { timeout: 200_000 });
+  await expect(page.getByTestId('stale-note').last()).toBeHidden();
+});
+
+test('the cost tool prices every alpha and correction; results go stale when a price changes', async ({ page }) => {
+  test.setTimeout(120_000);
+  await open(page, '#panel=retrain-trigger&trials=100');
+  await page.getByRole('button', { name: 'Price the trigger' }).click();
+  const rows = page.getByTestId('cost-chart').locator('tbody tr');
+  await expect(rows).toHaveCount(24, { timeout: 60_000 });
+  await expect(page.getByTestId('cost-verdict')).toHaveText(/^Your setting \(alpha 0.01, no correction\)/);
+  // a stricter alpha never has more false alarms (same simulated checks for every row)
+  const fa = (await rows.locator('td:nth-child(3)').allTextContents()).map((t) => parseFloat(t));
+  for (let c = 0; c < 3; c++) for (let i = 1; i < 8; i++) expect(fa[8 * c + i]).toBeGreaterThanOrEqual(fa[8 * c + i - 1]);
+  const section = page.getByTestId('cost-now').locator('xpath=ancestor::section');
+  await page.locator('[data-control="fa_cost"] input').fill('10000');
+  await expect(section).toHaveAttribute('data-state', 'stale');
+  await page.getByRole('button', { name: 'Price the trigger' }).click();
+  await expect(page.getByTestId('cost-verdict')).toHaveText(/more trouble than it is worth/, { timeout: 60_000 });
+  await expect(section).not.toHaveAttribute('data-state', 'stale');
 });

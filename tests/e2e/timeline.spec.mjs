@@ -58,3 +58,21 @@ test('a practice switched off in the link changes the run as natively', async ({
   await expect(page.getByTestId('week-live')).not.toHaveText('…', { timeout: 30_000 });
   await screenshots(page, 'timeline');
 });
+
+test('each gate decision shows its counterfactual as the core scored it', async ({ page }) => {
+  test.setTimeout(120_000);
+  const cli = native(['loop', '--weeks', '30', '--seed', '2', '--schedule', 'step', '--counterfactual-weeks', '4']);
+  expect(cli, 'mlops-loop loop --json').not.toBeNull();
+  const w = cli.weeks.findIndex((x) => x.decisions.some((d) => d.counterfactual));
+  expect(w).toBeGreaterThan(0);
+  const c = cli.weeks[w].decisions.find((d) => d.counterfactual).counterfactual;
+  await open(page, `#panel=timeline&schedule=step&seed=2&weeks=30&cf_weeks=4&week=${w}`);
+  const shown = page.getByTestId('week-decisions').getByTestId('counterfactual').first();
+  const span = c.weeks[0] === c.weeks[1] ? `week ${c.weeks[0]}` : `weeks ${c.weeks[0]}–${c.weeks[1]}`;
+  await expect(shown).toHaveText(new RegExp(`^Had the gate decided “${c.other}” instead of “${c.chosen}”, the AUC over ${span} `
+    + `would have been ${c.other_auc.toFixed(4)} instead of ${c.chosen_auc.toFixed(4)}`), { timeout: 30_000 });
+  // with no counterfactual weeks the core scores none, and the page shows none
+  await open(page, `#panel=timeline&schedule=step&seed=2&weeks=30&cf_weeks=0&week=${w}`);
+  await expect(page.getByTestId('week-live')).not.toHaveText('…', { timeout: 30_000 });
+  await expect(page.getByTestId('counterfactual')).toHaveCount(0);
+});

@@ -224,6 +224,15 @@ function evidenceValue(k, v) {
   return fmt.text(v);
 }
 
+/** A gate decision's counterfactual as the core scored it: the road not taken, over the same future weeks. */
+export function counterfactualText(c) {
+  const [a, b] = c.weeks;
+  const span = a === b ? `week ${a}` : `weeks ${a}–${b}`;
+  const better = c.other_auc > c.chosen_auc ? 'better' : c.other_auc < c.chosen_auc ? 'worse' : 'the same';
+  return `Had the gate decided “${c.other}” instead of “${c.chosen}”, the AUC over ${span} would have been `
+    + `${fmt.auc(c.other_auc)} instead of ${fmt.auc(c.chosen_auc)} (${better}).`;
+}
+
 /** One week in detail: what was live, since when and why, the drift evidence, the AUC, every decision. */
 export function weekDetail(t, w) {
   const wk = t.weeks[w];
@@ -241,7 +250,7 @@ export function weekDetail(t, w) {
   const decision = (d) => h('li', {},
     h('strong', { text: decisionText(d) }), ` — ${d.actor}: ${fmt.text(d.reason)}`,
     d.evidence && Object.keys(d.evidence).length ? h('div', { class: 'evidence', text: `evidence: ${Object.entries(d.evidence).map(([k, v]) => `${k} = ${evidenceValue(k, v)}`).join('; ')}` }) : null,
-    d.counterfactual ? h('div', { class: 'evidence', text: `the other choice (${d.counterfactual.other}) would have scored ${fmt.auc(d.counterfactual.other_auc)} vs ${fmt.auc(d.counterfactual.chosen_auc)} over weeks ${d.counterfactual.weeks.join('–')}` }) : null);
+    d.counterfactual ? h('div', { class: 'evidence counterfactual', 'data-testid': 'counterfactual', text: counterfactualText(d.counterfactual) }) : null);
   return h('div', { class: 'week-detail' }, dl,
     why.length ? h('div', {}, h('h4', { text: `Why ${wk.live_label} is live since week ${since} (decided in week ${since - 1})` }), h('ul', { 'data-testid': 'week-why' }, why.map(decision))) : null,
     h('h4', { text: `Decisions in week ${w}` }),

@@ -21,7 +21,9 @@ export const noDriftTrials = () => ({ trials: 0, alarms: 0, alarms_per_feature: 
 
 /** `promotionTrials` results of consecutive index ranges, in order. */
 export const mergePromotionTrials = (a, b) => ({
-  rounds: a.rounds + b.rounds, promotions: a.promotions + b.promotions, diffs: concat(a.diffs, b.diffs),
+  rounds: a.rounds + b.rounds, promotions: a.promotions + b.promotions,
+  promotions_without_margin: a.promotions_without_margin + b.promotions_without_margin, diffs: concat(a.diffs, b.diffs),
+  true_gains: concat(a.true_gains, b.true_gains),
 });
 /** The empty `promotionTrials` result. */
-export const noPromotionTrials = () => ({ rounds: 0, promotions: 0, diffs: new Float64Array(0) });
+export const noPromotionTrials = () => ({ rounds: 0, promotions: 0, promotions_without_margin: 0, diffs: new Float64Array(0), true_gains: new Float64Array(0) });

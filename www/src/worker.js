@@ -138,6 +138,7 @@ const handlers = {
   trainModel: (id, params) => api('trainModel')(params),
   ksSamples: (id, a, b, column) => api('ksSamples')(a, b, column),
   bootstrapAucDiff: (id, params) => api('bootstrapAucDiff')(params),
+  triggerCosts: (id, params) => api('triggerCosts')(params),
   runLoop: (id, params) => api('runLoop')(params),
   driftTrials,
   promotionTrials,
@@ -159,7 +160,7 @@ const NEEDS = { driftSweep: 'driftTrials', kvGet: 'KvStore', kvPut: 'KvStore', k
 
 /** Which of the documented exports this build of the core has (panels light up when theirs exist). */
 const EXPORTS = ['version', 'dataFingerprint', 'KvStore', 'chapter', 'trainModel', 'ksSamples', 'driftTrials',
-  'promotionTrials', 'bootstrapAucDiff', 'runLoop', 'Registry'];
+  'promotionTrials', 'bootstrapAucDiff', 'triggerCosts', 'runLoop', 'Registry'];
 
 /**
  * The lite module, compiled by the page while this worker starts (engine.js), or null: then it is

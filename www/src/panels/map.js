@@ -5,11 +5,11 @@ import { h, debounce, download } from '../ui.js';
 
 /** The five stages of the loop and what the sandbox uses for each. */
 export const STAGES = [
-  { id: 'pipeline', name: 'Training pipeline', sandbox: 'make_data(seed, drift) draws 3,000 customers; a seeded split keeps a quarter for testing; a gradient-boosted classifier with a fixed random_state is fitted. Same seed, same model, bit for bit.' },
-  { id: 'registry', name: 'Registry', sandbox: 'Each model gets a version (1.0.0, 1.1.0, …) together with the fingerprint of its training data and its test AUC; the registry keeps a history of every promotion and rollback in this browser\'s IndexedDB.' },
-  { id: 'deployment', name: 'Deployment', sandbox: 'A promoted model serves the live traffic; a canary share goes to the newcomer first, and a rollback moves production back to the previous version.' },
-  { id: 'monitoring', name: 'Monitoring signal', sandbox: 'A two-sample Kolmogorov–Smirnov test compares each live feature with the training sample; once labels arrive, the AUC on recent data.' },
-  { id: 'trigger', name: 'Retraining trigger', sandbox: 'Retrain when the KS p-value falls below alpha (0.01 in the chapter); promote the candidate only if its AUC on the same recent data is at least that of production.' },
+  { id: 'pipeline', name: 'Training pipeline', sandbox: 'A seeded generator makes 3,000 synthetic customers, a seeded split sets a quarter aside for testing, and a gradient-boosted classifier with a fixed random_state learns from the rest. Run it twice with the same inputs and you get the same model, bit for bit.' },
+  { id: 'registry', name: 'Registry', sandbox: 'Each trained model is stored under a version (1.0.0, 1.1.0, …) with the fingerprint of its training data, its seed, its parameters and its test AUC. Every promotion and rollback adds an event, with who and why, to a history kept in this browser\'s IndexedDB.' },
+  { id: 'deployment', name: 'Deployment', sandbox: 'A new model reaches users only through the promotion gate: its AUC on recent labelled customers must be at least the serving model\'s on the same rows plus the margin (candidate >= current + margin). It then serves a canary share of the traffic first, and a rollback can put the previous version back.' },
+  { id: 'monitoring', name: 'Monitoring signal', sandbox: 'Each week, a two-sample Kolmogorov–Smirnov test sets every live feature against the same feature in the training sample; once the outcomes of those weeks are known, the serving model\'s AUC on them is tracked too.' },
+  { id: 'trigger', name: 'Retraining trigger', sandbox: 'The drift test decides: when a feature\'s KS p-value comes out under alpha (the chapter uses 0.01), a candidate is fitted on the latest weeks whose outcomes are known and handed to the deployment stage. No calendar and no person starts a retrain here.' },
 ];
 const STATUSES = [['automated', 'automated'], ['manual', 'manual'], ['missing', 'missing']];
 const KEY = 'ex1-map';

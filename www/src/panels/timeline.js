@@ -23,6 +23,7 @@ export const timeline = {
     { name: 'alpha', label: 'gate 1 alpha', kind: 'range', min: 0.001, max: 0.1, step: 0.001, default: 0.01 },
     { name: 'margin', label: 'gate 2 margin (AUC)', kind: 'range', min: 0, max: 0.05, step: 0.001, default: 0 },
     ...PRACTICES.map((p) => ({ name: p.name, label: p.label, kind: 'bool', default: true })),
+    { name: 'cf_weeks', label: 'weeks each counterfactual is scored on', kind: 'int', min: 0, max: 8, step: 1, default: 4 },
     { name: 'week', label: 'week shown', kind: 'int', min: 0, max: 519, step: 1, default: 12 },
   ],
   mount(root, ctx) {
@@ -76,7 +77,8 @@ export const timeline = {
       root.dataset.state = 'running';
       runBtn.disabled = true;
       try {
-        const params = loopParams(v);
+        // The core scores each gate decision's other branch over the next cf_weeks weeks.
+        const params = { ...loopParams(v), counterfactual_weeks: v.cf_weeks };
         const r = await runLoop(engine, params, prog);
         if (my !== seq) return;
         t = r;
@@ -101,7 +103,7 @@ export const timeline = {
 
     root.append(
       ctx.controls('The simulated world', ['schedule', 'seed', 'weeks']),
-      ctx.controls('The gates', ['alpha', 'margin']),
+      ctx.controls('The gates', ['alpha', 'margin', 'cf_weeks']),
       ctx.controls('Practices', PRACTICES.map((p) => p.name)),
       h('div', { class: 'row' }, runBtn, prog.el), err,
       h('section', { class: 'cell', 'aria-labelledby': 'tl-h' },

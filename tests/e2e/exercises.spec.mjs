@@ -35,8 +35,12 @@ test('exercise 4: by hand, the gates on the same numbers, then a year with the g
   await page.getByRole('button', { name: 'Keep the current model' }).last().click();
   await expect(page.getByTestId('my-decisions').locator('li')).toHaveCount(2);
   await expect(page.getByTestId('my-decisions')).toContainText('you wrote: “days_since_login moved a lot”');
-  // the book's gates retrain and promote: the first call agrees, the second does not
-  await expect(page.getByTestId('gates-verdict').getByTestId('agree')).toHaveText(['Same as you.', 'You decided “keep”.']);
+  // the book's gates retrain and promote: the first call agrees, the second does not, and
+  // disagreeing is a judgement, not a failure
+  const agree = page.getByTestId('gates-verdict').getByTestId('agree');
+  await expect(agree).toHaveText(['Same as you.', /^You decided “keep”: a judgement, not a mistake/]);
+  await expect(agree.nth(1)).not.toHaveClass(/fail/);
+  await expect(page.getByTestId('gate1-note')).toContainText('days_since_login alone at alpha 0.01');
 
   await page.getByRole('button', { name: 'Switch the gates on and run a year' }).click();
   const year = native(['loop', '--weeks', '52', '--seed', '2', '--schedule', 'step']);
@@ -50,15 +54,21 @@ test('exercise 4: by hand, the gates on the same numbers, then a year with the g
   await screenshots(page, 'two-loops');
 });
 
-test('exercise 4: the reflection is kept across a reload', async ({ page }) => {
+test('exercise 4: the reflection is kept across a reload; then the analogy is compared', async ({ page }) => {
   await open(page, '#panel=two-loops');
   const box = page.locator('#ex4-reflection-text');
   await expect(box).toHaveAttribute('data-loaded', '1');
+  await page.getByRole('button', { name: 'Compare with our reading' }).click();
+  await expect(page.getByTestId('analogy-wait')).toBeVisible();
   await box.fill('The analogy breaks at the judgement of a broken feature.');
   await expect(page.getByTestId('reflection-status')).toHaveText('Saved in this browser.');
   await page.reload();
   await expect(page.locator('body')).toHaveAttribute('data-ready', '1');
   await expect(page.locator('#ex4-reflection-text')).toHaveValue('The analogy breaks at the judgement of a broken feature.');
+  await page.getByRole('button', { name: 'Compare with our reading' }).click();
+  await expect(page.getByTestId('analogy')).toContainText('Where the analogy holds');
+  await expect(page.getByTestId('analogy')).toContainText('Where it breaks');
+  await expect(page.getByTestId('analogy-wait')).toHaveCount(0);
 });
 
 test('exercise 5: side by side equals the native runs; the challenge checks the matches', async ({ page }) => {

@@ -1,5 +1,6 @@
 // Exercise 1: the loop diagram opens what the sandbox uses; the reader's map survives a reload,
-// exports as Markdown, and the challenge checks that every stage is mapped.
+// exports as Markdown; the challenge checks that every stage is mapped with what stands for it and
+// a plan, and that the map holds together as a loop; once met, the sandbox's own map appears.
 import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { open, axeLightDark, screenshots } from './helpers.mjs';
@@ -20,13 +21,34 @@ test('diagram, saved answers across reload, Markdown export, challenge', async (
 
   await page.fill('#ex1-model', 'churn <b>model</b>');
   for (const s of ['pipeline', 'registry', 'deployment', 'monitoring']) await page.check(`#ex1-${s}-automated`);
+  await page.check('#ex1-trigger-automated');
+  await page.getByRole('button', { name: 'Check my map' }).click();
+  // an automated stage must say what stands for it
+  await expect(page.getByTestId('challenge-verdict')).toHaveText(/Not yet: 5 stage/);
+  for (const s of ['pipeline', 'registry', 'deployment']) await page.fill(`#ex1-${s}-now`, `our ${s} job in CI`);
+  await page.fill('#ex1-trigger-now', 'a cron job');
+  // the map must hold together: an automated trigger with no monitoring signal cannot fire
+  await page.check('#ex1-monitoring-missing');
+  await page.getByRole('button', { name: 'Check my map' }).click();
+  await expect(page.getByTestId('challenge-result')).toContainText('nothing can fire it');
+  await expect(page.getByTestId('challenge-result')).toContainText('Monitoring signal: a plan of at least a few words');
+  await page.check('#ex1-monitoring-automated');
+  await page.fill('#ex1-monitoring-now', 'a nightly drift report');
   await page.check('#ex1-trigger-manual');
   await page.fill('#ex1-trigger-now', 'a weekly look at a dashboard');
+  await page.fill('#ex1-trigger-next', 'retrain');
   await page.getByRole('button', { name: 'Check my map' }).click();
   await expect(page.getByTestId('challenge-verdict')).toHaveText(/Not yet: 1 stage/);
+  await expect(page.getByTestId('worked-map')).toHaveCount(0);
   await page.fill('#ex1-trigger-next', 'KS test at alpha 0.01 on the three inputs, weekly job');
   await page.getByRole('button', { name: 'Check my map' }).click();
   await expect(page.getByTestId('challenge-verdict')).toHaveText(/Challenge met/);
+  // the sandbox's own map, beside the reader's statuses
+  const worked = page.getByTestId('worked-map').locator('tbody tr');
+  await expect(worked).toHaveCount(5);
+  await expect(worked.nth(4).locator('td').nth(0)).toHaveText('manual');
+  await expect(worked.nth(4).locator('td').nth(1)).toHaveText('automated');
+  await expect(page.locator('.try')).toContainText('failed silently');
   await expect(page.getByTestId('saved-status')).toHaveText(/Saved in this browser/);
 
   await page.reload();

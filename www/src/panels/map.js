@@ -12,6 +12,22 @@ export const STAGES = [
   { id: 'trigger', name: 'Retraining trigger', sandbox: 'The drift test decides: when a feature\'s KS p-value comes out under alpha (the chapter uses 0.01), a candidate is fitted on the latest weeks whose outcomes are known and handed to the deployment stage. No calendar and no person starts a retrain here.' },
 ];
 const STATUSES = [['automated', 'automated'], ['manual', 'manual'], ['missing', 'missing']];
+
+/** This sandbox's own churn loop, mapped the way the reader maps theirs (shown after the check). */
+export const WORKED = {
+  pipeline: { status: 'automated', now: 'Generator seed, split seed and random_state are fixed, so gate 1 can call the same code every time it fires.',
+    gap: 'Real customers are not a seed: a team would need a stored, versioned snapshot of the training rows.' },
+  registry: { status: 'automated', now: 'Versions with the data fingerprint, seed, parameters and AUC; an event per promotion or rollback.',
+    gap: 'It lives in one browser; an export file is the only copy another person can see.' },
+  deployment: { status: 'automated', now: 'Gate 2 on shared recent rows, then a canary judged on labelled outcomes, with abort and rollback.',
+    gap: 'The canary waits for labels; a model whose outcomes arrive months later could not be judged this way.' },
+  monitoring: { status: 'automated', now: 'A KS test per feature every week; the AUC once the week\'s outcomes are known.',
+    gap: 'A falling weekly AUC starts no retrain (it only judges canaries and new versions), and a feature broken upstream looks the same as one that drifted.' },
+  trigger: { status: 'automated', now: 'Gate 1: a KS p-value under alpha, corrected for the three features, starts a retrain.',
+    gap: 'Nothing asks whether the new data are valid before training on them (exercise 5).' },
+};
+
+const words = (t) => (t ?? '').trim().split(/\s+/).filter(Boolean).length;
 const KEY = 'ex1-map';
 
 /** The reader's map as Markdown (what the export button downloads). */
@@ -25,15 +41,41 @@ export function toMarkdown(model, answers) {
   return lines.join('\n');
 }
 
-/** The challenge: every stage answered, and every manual or missing stage has a plan. */
+/**
+ * The challenge. Each stage has a status; a stage that exists (automated or manual) says what
+ * stands for it; a manual or missing stage has a plan of a few words that is not the same text
+ * as what is used now; and the map holds together as a loop: a trigger cannot be automated with
+ * no monitoring signal to fire it, and a rollback needs a registry that remembers what came before.
+ */
 export function checkMap(answers) {
   const problems = [];
+  const a = (id) => answers[id] ?? {};
   for (const s of STAGES) {
-    const a = answers[s.id] ?? {};
-    if (!a.status) problems.push(`${s.name}: choose automated, manual or missing.`);
-    else if (a.status !== 'automated' && !(a.next ?? '').trim()) problems.push(`${s.name}: say what would automate it.`);
+    const x = a(s.id);
+    if (!x.status) { problems.push(`${s.name}: choose automated, manual or missing.`); continue; }
+    if (x.status !== 'missing' && words(x.now) < 2) problems.push(`${s.name}: say what stands for it today (a tool, a job, a person).`);
+    if (x.status !== 'automated') {
+      if (words(x.next) < 4) problems.push(`${s.name}: a plan of at least a few words: what would automate it or close the gap?`);
+      else if ((x.next ?? '').trim() === (x.now ?? '').trim()) problems.push(`${s.name}: the plan repeats what is used now; what would change?`);
+    }
+  }
+  if (a('trigger').status === 'automated' && a('monitoring').status === 'missing') {
+    problems.push('Retraining trigger: automated, but with the monitoring signal missing nothing can fire it.');
+  }
+  if (a('deployment').status === 'automated' && a('registry').status === 'missing') {
+    problems.push('Deployment: automated, but with no registry there is no record of the version to roll back to.');
   }
   return problems;
+}
+
+/** The worked map of this sandbox, for comparison with the reader's. */
+function workedMap(answers) {
+  return h('div', { class: 'table-scroll', 'data-testid': 'worked-map' }, h('table', { class: 'data' },
+    h('caption', { text: 'This sandbox\'s churn loop, mapped: compare it with yours' }),
+    h('thead', {}, h('tr', {}, ['stage', 'yours', 'here', 'what stands for it here', 'the gap it still has'].map((c) => h('th', { scope: 'col', text: c })))),
+    h('tbody', {}, STAGES.map((s) => h('tr', {}, h('th', { scope: 'row', text: s.name }),
+      h('td', { text: answers[s.id]?.status ?? '—' }), h('td', { text: WORKED[s.id].status }),
+      h('td', { text: WORKED[s.id].now }), h('td', { text: WORKED[s.id].gap }))))));
 }
 
 export const mapTheLoop = {
@@ -110,7 +152,9 @@ export const mapTheLoop = {
       chOut.replaceChildren(problems.length
         ? h('div', {}, h('p', { class: 'fail', 'data-testid': 'challenge-verdict', text: `Not yet: ${problems.length} stage(s) to finish.` }),
           h('ul', {}, problems.map((p) => h('li', { text: p }))))
-        : h('p', { class: 'ok', 'data-testid': 'challenge-verdict', text: 'Challenge met: every stage is mapped and every gap has a plan.' }));
+        : h('div', {}, h('p', { class: 'ok', 'data-testid': 'challenge-verdict', text: 'Challenge met: every stage is mapped, every gap has a plan, and the map holds together as a loop.' }),
+          h('p', { text: 'Here is the same map for this sandbox. Where does your model do better, and which of its gaps does yours share?' }),
+          workedMap(data.answers)));
       root.dataset.challenge = problems.length ? 'fail' : 'pass';
     } });
 
@@ -123,7 +167,8 @@ export const mapTheLoop = {
         fields.map((f) => f.el), status, h('div', { class: 'row' }, exportBtn, clearBtn)),
       h('section', { class: 'cell challenge', 'aria-labelledby': 'ex1-c' }, h('h3', { id: 'ex1-c', text: 'Challenge' }),
         h('div', { class: 'prose' }, ctx.section('Challenge')), chBtn, chOut,
-        h('details', { class: 'hints' }, h('summary', { text: 'Hints' }), ctx.section('Hints'))));
+        h('details', { class: 'hints' }, h('summary', { text: 'Hints' }), ctx.section('Hints'))),
+      h('div', { class: 'prose try' }, ctx.section('Try this')));
 
     ctx.store.get(KEY).then((text) => {
       if (text) {

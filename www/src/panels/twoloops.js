@@ -156,7 +156,11 @@ export const twoLoops = {
         ];
         gatesOut.replaceChildren(h('ul', {}, lines.map(([rule, says, you, gate]) => h('li', {},
           h('strong', { text: rule }), `: ${says}. `,
-          you ? h('span', { class: you === gate ? 'ok' : 'fail', 'data-testid': 'agree', text: you === gate ? 'Same as you.' : `You decided “${you}”.` }) : null))));
+          you ? h('span', { class: you === gate ? 'agree' : 'differs', 'data-testid': 'agree',
+            text: you === gate ? 'Same as you.' : `You decided “${you}”: a judgement, not a mistake. Which rule would capture your reason?` }) : null))),
+        h('p', { class: 'note', 'data-testid': 'gate1-note', text: 'Gate 1 here is the chapter\'s: days_since_login alone at alpha 0.01. '
+          + 'The year below tests all three features every week, with the correction shown in the table of judgements, so one feature '
+          + 'that moves alone needs a smaller p-value there to start a retrain.' }));
       } catch (e) {
         err.textContent = `The gates could not run: ${e.message}`;
       }
@@ -219,6 +223,20 @@ export const twoLoops = {
     }
     renderJudgements();
 
+    // ---- after the reflection: where the analogy holds and where it breaks
+    const analogyOut = h('div', { 'data-testid': 'analogy', hidden: true });
+    const analogyButton = h('button', { type: 'button', class: 'secondary', text: 'Compare with our reading', onclick: async () => {
+      const text = (await ctx.store.get('ex4-reflection').catch(() => null)) ?? '';
+      if (text.trim().split(/\s+/).filter(Boolean).length < 10) {
+        analogyOut.hidden = false;
+        analogyOut.replaceChildren(h('p', { 'data-testid': 'analogy-wait', text: 'Write your own reading first (a few sentences), then compare.' }));
+        return;
+      }
+      analogyOut.hidden = false;
+      analogyOut.replaceChildren(h('h4', { text: 'Where the analogy holds' }), h('div', { class: 'prose' }, ctx.section('Where the analogy holds')),
+        h('h4', { text: 'Where it breaks' }), h('div', { class: 'prose' }, ctx.section('Where it breaks')));
+    } });
+
     root.append(err,
       h('section', { class: 'cell', 'aria-labelledby': 'ex4-a' },
         h('h3', { id: 'ex4-a', text: 'By hand: one turn of the loop' }),
@@ -233,7 +251,8 @@ export const twoLoops = {
       h('section', { class: 'cell', 'aria-labelledby': 'ex4-j' },
         h('h3', { id: 'ex4-j', text: 'Judgements that must become gates' }),
         h('div', { class: 'prose' }, ctx.section('Judgements')), judgements,
-        reflection(ctx, 'ex4-reflection', 'Your reflection: where does the analogy between the two loops hold, and where does it break?')),
+        reflection(ctx, 'ex4-reflection', 'Your reflection: where does the analogy between the two loops hold, and where does it break?'),
+        analogyButton, analogyOut),
       h('div', { class: 'prose try' }, ctx.section('Try this')));
     return undefined;
   },

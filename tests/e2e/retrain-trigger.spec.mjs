@@ -80,7 +80,7 @@ test('the cost tool prices every alpha and correction; results go stale when a p
   // a stricter alpha never has more false alarms (same simulated checks for every row)
   const fa = (await rows.locator('td:nth-child(3)').allTextContents()).map((t) => parseFloat(t));
   for (let c = 0; c < 3; c++) for (let i = 1; i < 8; i++) expect(fa[8 * c + i]).toBeGreaterThanOrEqual(fa[8 * c + i - 1]);
-  const section = page.getByTestId('cost-now').locator('xpath=ancestor::section');
+  const section = page.locator('section.cell', { has: page.getByTestId('cost-now') });
   await page.locator('[data-control="fa_cost"] input').fill('10000');
   await expect(section).toHaveAttribute('data-state', 'stale');
   await page.getByRole('button', { name: 'Price the trigger' }).click();

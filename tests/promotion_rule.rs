@@ -63,6 +63,7 @@ fn the_trials_promote_ties() {
             margin: 0.0,
             same_data: true,
             seed: 5,
+            shift: 0,
         }) else {
             continue;
         };

@@ -45,7 +45,10 @@ export function loopNav(panels, activeId) {
       h('ul', { class: 'stage-links' }, WHOLE.map((id) => h('li', {}, link(id))), h('li', {}, link('timeline', 'Timeline of a year')))));
   const menu = h('details', { class: 'navmenu' },
     h('summary', {}, h('span', { class: 'navmenu-label', text: 'Panels' }), h('span', { class: 'navmenu-current', text: active ? shortTitle(active.title) : '' })),
-    h('ol', {}, panels.map((p) => h('li', {}, link(p.id, p.title),
-      h('span', { class: 'stage-what', text: STAGES.filter((s) => s.panels[0] === p.id).map((s) => s.name).join(', ') || (WHOLE.includes(p.id) ? 'the whole loop' : '') })))));
+    h('ol', {}, panels.map((p) => {
+      const where = STAGES.filter((s) => s.panels[0] === p.id).map((s) => s.name).join(', ') || (WHOLE.includes(p.id) ? 'the whole loop' : '');
+      return h('li', { class: p.id === activeId ? 'current' : null }, link(p.id, p.title),
+        where && where !== p.title ? h('span', { class: 'stage-what', text: where }) : null);
+    })));
   return [ring, menu];
 }

@@ -46,8 +46,6 @@ export const weakestLink = {
     { name: 'off', label: 'practice switched off', kind: 'select', options: PRACTICES.map((p) => ({ value: p.name, label: p.label })), default: 'monitoring' },
     { name: 'schedule', label: 'drift schedule', kind: 'select', options: SCHEDULES, default: 'step' },
     { name: 'seed', label: 'seed of the year', kind: 'seed', default: '2' },
-    ...FAILURES.map((f) => ({ name: `m_${f.id}`, label: f.text, kind: 'select', default: '',
-      options: [{ value: '', label: 'choose a practice…' }, ...PRACTICES.map((p) => ({ value: p.name, label: `without ${p.label}` }))] })),
   ],
   mount(root, ctx) {
     const { engine, values: v } = ctx;
@@ -160,30 +158,46 @@ export const weakestLink = {
       }
     }
 
-    // ---- the challenge
+    // ---- the challenge, answered as a whole: the matches are the reader's own choices (not
+    // controls, so not in the link), and the check says only whether all of them hold, never
+    // which one is wrong (a per-item mark could be brute-forced one select at a time)
     const chProg = busyLine('checking your matches');
     const chOut = h('div', { 'data-testid': 'challenge-result', 'aria-live': 'polite' });
+    const picks = FAILURES.map((f) => {
+      const id = `ex5-match-${f.id}`;
+      const select = h('select', { id, 'data-testid': `match-${f.id}` },
+        h('option', { value: '', text: 'choose a practice…' }), PRACTICES.map((p) => h('option', { value: p.name, text: `without ${p.label}` })));
+      return { f, select, el: h('div', { class: 'control wide' }, h('label', { for: id, text: f.text }), select) };
+    });
+    const storyId = 'ex5-story';
+    const story = h('textarea', { id: storyId, rows: 4, maxlength: 4000, 'data-testid': 'ex5-story' });
+    const storyEl = h('div', { class: 'control wide' },
+      h('label', { for: storyId, text: 'In your own words: pick one of these failures, say what went wrong, when you would have noticed it, and what would have caught it.' }), story);
+    const MIN_WORDS = 12;
     const chBtn = h('button', { type: 'button', text: 'Check my matches', onclick: () => check() });
     async function check() {
       chBtn.disabled = true;
       try {
-        const lines = [];
-        let ok = 0;
-        for (const f of FAILURES) {
-          const off = v[`m_${f.id}`];
-          if (!off) { lines.push(h('li', { class: 'fail', text: `✗ ${f.text} — not matched yet.` })); continue; }
+        let all = true;
+        for (const { f, select } of picks) {
+          const off = select.value;
+          if (!off) { all = false; continue; }
           const full = await year(f.seed, f.schedule, null, chProg);
           const t = await year(f.seed, f.schedule, off, chProg);
-          const shows = f.detect(t, full);
-          if (shows) ok++;
-          lines.push(h('li', { class: shows ? 'ok' : 'fail', 'data-testid': `match-${f.id}`,
-            text: `${shows ? '✓' : '✗'} ${f.text} — seed ${f.seed}, ${f.schedule} schedule, without ${label(off)}: ${shows ? 'the timeline shows this failure.' : 'the timeline does not show this failure.'}` }));
+          if (!f.detect(t, full)) all = false;
         }
-        const pass = ok === FAILURES.length;
-        chOut.replaceChildren(h('ul', { class: 'checks' }, lines),
-          h('p', { class: pass ? 'ok' : 'fail', 'data-testid': 'challenge-verdict', text: pass ? 'Challenge met.' : `${ok} of ${FAILURES.length} matched. Not yet.` }));
+        const words = story.value.trim().split(/\s+/).filter(Boolean).length;
+        const told = words >= MIN_WORDS;
+        const pass = all && told;
+        chOut.replaceChildren(
+          h('p', { class: all ? 'ok' : 'fail', 'data-testid': 'challenge-matches',
+            text: all ? 'Every failure appears in its year with the practice you chose switched off.'
+              : 'Not every match holds: at least one failure does not appear with the practice you chose (the check does not say which).' }),
+          h('p', { class: told ? 'ok' : 'fail', 'data-testid': 'challenge-story',
+            text: told ? 'Your description is kept with the challenge.' : `Describe one failure in your own words (at least ${MIN_WORDS} words).` }),
+          h('p', { class: pass ? 'ok' : 'fail', 'data-testid': 'challenge-verdict', text: pass ? 'Challenge met.' : 'Not yet.' }));
         root.dataset.challenge = pass ? 'pass' : 'fail';
-        ctx.announce(pass ? 'Challenge met.' : `${ok} of ${FAILURES.length} matched.`);
+        ctx.announce(pass ? 'Challenge met.' : 'Not yet.');
       } catch (e) {
         chOut.replaceChildren(h('p', { class: 'error', text: `Check failed: ${e.message ?? e}` }));
       } finally {
@@ -199,7 +213,8 @@ export const weakestLink = {
       h('section', { class: 'cell challenge', 'aria-labelledby': 'ex5-c' },
         h('h3', { id: 'ex5-c', text: 'Challenge: match each failure to the missing practice' }),
         h('div', { class: 'prose' }, ctx.section('Challenge')),
-        ctx.controls('Which practice, switched off, lets in…', FAILURES.map((f) => `m_${f.id}`)),
+        h('fieldset', { class: 'controls' }, h('legend', { text: 'Which practice, switched off, lets in…' }), picks.map((p) => p.el)),
+        storyEl,
         h('div', { class: 'row' }, chBtn, chProg.el), chOut,
         h('details', { class: 'hints' }, h('summary', { text: 'Hints' }), ctx.section('Hints'))),
       h('div', { class: 'prose try' }, ctx.section('Try this')));

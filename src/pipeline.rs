@@ -46,6 +46,31 @@ pub fn train_book(df: &Frame, random_state: u32) -> Result<Trained> {
     Ok(Trained { model, auc })
 }
 
+/// Which part of [`train_book`]'s split of `df` has labels of one class only, if any: no
+/// classifier can be fitted on such training rows (`"training"`), and such held-out rows have
+/// no AUC (`"held-out"`). `None` when both parts have both classes.
+///
+/// # Errors
+/// Too few rows for a split.
+pub fn one_class_part(df: &Frame) -> Result<Option<&'static str>> {
+    let (train, test) = train_test_split(df.len(), 0.25, 42)?;
+    let labels = df.labels();
+    let one_class = |rows: &[usize]| {
+        let mut ys = rows.iter().filter_map(|&i| labels.get(i));
+        match ys.next() {
+            Some(first) => ys.all(|y| y == first),
+            None => true,
+        }
+    };
+    Ok(if one_class(&train) {
+        Some("training")
+    } else if one_class(&test) {
+        Some("held-out")
+    } else {
+        None
+    })
+}
+
 /// ROC AUC of `model` on the book's held-out quarter of `df` (the test rows of
 /// `train_test_split(test_size=0.25, random_state=42)`), as [`train_book`] reports it.
 ///

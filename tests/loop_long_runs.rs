@@ -9,7 +9,8 @@
 //!   counterfactual horizon are pinned by the sha256 of their JSON, computed before that change
 //!   (as `tests/loop_golden.rs` does for the runs without one).
 
-use mlops_loop::orchestrator::{run, LoopParams, Practices, Schedule};
+use mlops_loop::orchestrator::{run, run_with, LoopParams, Practices, Schedule};
+use mlops_loop::registry::{block_on, MemStore, Registry};
 use sha2::{Digest, Sha256};
 
 fn params(
@@ -84,4 +85,75 @@ fn counterfactual_timelines_are_pinned() {
         }
     }
     assert!(changed.is_empty(), "timelines changed: {changed:?}");
+}
+
+#[test]
+fn weeks_whose_labels_are_one_class_have_no_auc_and_the_run_goes_on() {
+    // Under the gradual drift, late weeks' customers all churn: this run failed at week 250-300
+    // with "invalid y_true = all 1" (a candidate's held-out AUC).
+    let p = params("gradual", 3, 300, 200).build().expect("params");
+    let t = run(&p).expect("a legal run completes");
+    assert_eq!(t.weeks.len(), 300);
+    let noted: Vec<_> = t.weeks.iter().filter(|w| w.auc_note.is_some()).collect();
+    assert!(!noted.is_empty(), "some late weeks are one class");
+    for w in &noted {
+        assert_eq!(
+            w.auc_note.as_deref(),
+            Some("no AUC: one class"),
+            "week {}",
+            w.week
+        );
+        assert_eq!(w.auc, None, "week {}", w.week);
+        assert!(
+            w.auc_known_week.is_some(),
+            "week {}: its labels arrived",
+            w.week
+        );
+    }
+    // Every other week whose labels arrived has its AUC.
+    for w in t
+        .weeks
+        .iter()
+        .filter(|w| w.auc_known_week.is_some() && w.auc_note.is_none())
+    {
+        assert!(w.auc.is_some(), "week {}", w.week);
+    }
+    // The JSON says it in so many words; weeks with an AUC carry no note (the field is absent).
+    let json = serde_json::to_string(&t).expect("json");
+    assert_eq!(
+        json.matches("\"auc_note\":\"no AUC: one class\"").count(),
+        noted.len()
+    );
+}
+
+#[test]
+fn a_run_that_fails_leaves_the_registry_as_it_was() {
+    let p = params("step", 2, 52, 300).build().expect("params");
+    // What the whole run writes, into a registry of its own.
+    let whole = MemStore::new();
+    let reg = block_on(Registry::open(whole.clone())).expect("open");
+    let t = block_on(run_with(&p, &reg)).expect("run");
+    assert!(
+        t.summary.retrains >= 2,
+        "the run registers several versions"
+    );
+
+    // A target with room for only half of it: the run fails at some write.
+    let store = MemStore::new();
+    let target = block_on(Registry::open(store.clone())).expect("open");
+    let empty = store.size();
+    store.set_quota(Some(empty + (whole.size() - empty) / 2));
+    let before = store.snapshot();
+    let err = block_on(run_with(&p, &target)).expect_err("the registry is too small");
+    assert_eq!(
+        store.snapshot(),
+        before,
+        "nothing of the failed run stays ({err})"
+    );
+
+    // With room, the same run is written whole: the same records as the run of its own.
+    store.set_quota(None);
+    let again = block_on(run_with(&p, &target)).expect("run");
+    assert_eq!(again, t);
+    assert_eq!(store.snapshot(), whole.snapshot());
 }

@@ -2,7 +2,7 @@
 //! archive it, start a canary, or promote it at once.
 
 use super::run::{
-    counterfactual, gate_decision, CanaryRun, Candidate, Deployable, Run, Watch, Week,
+    counterfactual, gate_decision, CanaryRun, Candidate, Deployable, Run, Scored, Watch, Week,
 };
 use super::schedule::Fault;
 use super::timeline::{Decision, DecisionKind};
@@ -41,9 +41,10 @@ impl<S: Store> Run<'_, S> {
             (false, true) => "reject",
             (false, false) => "promote (gate off)",
         };
+        let stable = self.service.stable();
         let counterfactual = match (
-            self.future_auc(&cand.model, week.w)?,
-            self.future_auc(&self.service.stable().model, week.w)?,
+            self.future_auc(Scored::Candidate(week.w), &cand.model, week.w)?,
+            self.future_auc(Scored::Version(stable.version), &stable.model, week.w)?,
         ) {
             (Some((na, span)), Some((ca, _))) => Some(counterfactual(
                 span,
@@ -53,6 +54,7 @@ impl<S: Store> Run<'_, S> {
             )),
             _ => None,
         };
+        self.scores_become(week.w, v);
         let mut d = gate_decision(
             DecisionKind::PromotionGate,
             Actor::PromotionGate,

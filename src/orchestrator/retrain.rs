@@ -2,14 +2,14 @@
 //! and register it.
 
 use super::lineage::{lineage_of, LoopLineage, TrainingSource};
-use super::run::{counterfactual, gate_decision, wait_decision, Candidate, Run, Week};
+use super::run::{counterfactual, gate_decision, wait_decision, Candidate, Run, Scored, Week};
 use super::timeline::DecisionKind;
 use super::world::{concat, random_state};
 use crate::data::Frame;
 use crate::gates::GateDecision;
 use crate::monitor::DriftReport;
 use crate::pipeline::new_version;
-use crate::pipeline::{train_book, Trained};
+use crate::pipeline::{one_class_part, train_book, Trained};
 use crate::registry::{Actor, Cause, Store};
 use crate::Result;
 
@@ -50,16 +50,26 @@ impl<S: Store> Run<'_, S> {
             }
             return Ok(());
         };
-        // A candidate is trained when gate 1 asks for one, or to score the road not taken.
+        // A candidate is trained when gate 1 asks for one, or to score the road not taken;
+        // none can be when labels are one class (late in a strong drift everyone churns).
         let candidate = if g1.decision || p.counterfactual_weeks > 0 {
-            Some(self.train_candidate(start..e, week.w)?)
+            match self.train_candidate(start..e, e, week.w)? {
+                Ok(cand) => Some(cand),
+                Err(why) if g1.decision => {
+                    week.decisions.push(wait_decision(&g1, current, &why));
+                    return Ok(());
+                }
+                Err(_) => None,
+            }
         } else {
             None
         };
         let counterfactual = match &candidate {
             Some(cand) => {
-                let cur = self.future_auc(&self.service.stable().model, week.w)?;
-                let new = self.future_auc(&cand.model, week.w)?;
+                let stable = self.service.stable();
+                let cur =
+                    self.future_auc(Scored::Version(stable.version), &stable.model, week.w)?;
+                let new = self.future_auc(Scored::Candidate(week.w), &cand.model, week.w)?;
                 match (cur, new) {
                     (Some((ca, span)), Some((na, _))) => Some(counterfactual(
                         span,
@@ -86,19 +96,44 @@ impl<S: Store> Run<'_, S> {
         Ok(())
     }
 
-    /// Train a candidate on the live batches of `weeks`, with week `w`'s random state.
-    fn train_candidate(&self, weeks: std::ops::Range<usize>, w: usize) -> Result<Candidate> {
+    /// Train a candidate on the live batches of `weeks`, with week `w`'s random state, for
+    /// gate 2 to score on week `eval`; `Err(why)` (a clause for gate 1's reason) when labels of
+    /// one class make that impossible: in the training or held-out rows of `weeks` (no model,
+    /// or no held-out AUC) or in week `eval` (gate 2 would have no AUC to compare).
+    fn train_candidate(
+        &self,
+        weeks: std::ops::Range<usize>,
+        eval: usize,
+        w: usize,
+    ) -> Result<std::result::Result<Candidate, String>> {
         let train_frames: Vec<&Frame> = self.batches[weeks.clone()].iter().collect();
         let df = concat(&train_frames)?;
+        let (first, last) = (weeks.start, weeks.end.saturating_sub(1));
+        if let Some(part) = one_class_part(&df)? {
+            return Ok(Err(format!(
+                " — but the {part} rows of weeks {first}-{last} have labels of one class: \
+                 no candidate can be trained and scored on them"
+            )));
+        }
+        let eval_labels = self
+            .batches
+            .get(eval)
+            .map(Frame::labels)
+            .unwrap_or_default();
+        if eval_labels.windows(2).all(|y| y[0] == y[1]) {
+            return Ok(Err(format!(
+                " — but week {eval}'s labels are one class: gate 2 would have no AUC to compare"
+            )));
+        }
         let rs = random_state(self.p, w);
         let Trained { model, auc } = train_book(&df, rs)?;
-        Ok(Candidate {
+        Ok(Ok(Candidate {
             df,
             model,
             auc,
             random_state: rs,
             weeks,
-        })
+        }))
     }
 
     /// Register the candidate gate 1 asked for, with its lineage; its version and label.

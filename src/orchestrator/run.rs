@@ -12,17 +12,19 @@ use super::timeline::{
     CanaryRecord, Counterfactual, Decision, DecisionKind, DriftEvidence, Summary, Timeline,
     WeekRecord,
 };
-use super::world::{concat, initial_data, live_batch, process, random_state, tail, WEEK_MS};
+use super::world::{initial_data, live_batch, process, random_state, tail, WEEK_MS};
 use crate::data::Frame;
 use crate::gates::{GateDecision, GateMetric, PromotionGate, RetrainGate};
 use crate::gbm::GbmModel;
 use crate::monitor::{performance, DelayedLabels, DriftReport, Monitor};
 use crate::pipeline::new_version;
 use crate::pipeline::{train_book, Trained};
-use crate::registry::{Actor, Cause, Registry, Store};
+use crate::registry::{Actor, Batch, Cause, MemStore, Meta, Registry, Store, StoreError, META_KEY};
 use crate::serving::{Deployed, ServedBy, Service};
 use crate::{Error, Result};
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 
 pub(super) struct ServedWeek {
     pub(super) probs: Vec<f64>,
@@ -86,10 +88,73 @@ pub(super) fn gate_decision(
 
 /// Run the loop, recording every change in `registry` (which must be empty).
 ///
+/// All or nothing: the run records into a registry in memory, and only a run that completes
+/// is written to `registry`, in one batch conditional on `registry` being as it was at the
+/// start. A run that fails, or a registry changed by someone else meanwhile, leaves
+/// `registry` as it was.
+///
 /// # Errors
 /// [`Error::Invalid`] for bad parameters (naming the field) or a registry that already holds
-/// versions; registry storage errors.
+/// versions; registry storage errors ([`StoreError::Conflict`] when `registry` changed
+/// during the run).
 pub async fn run_with<S: Store>(p: &LoopParams, registry: &Registry<S>) -> Result<Timeline> {
+    p.check()?;
+    check_empty(registry).await?;
+    let before = registry.store().get(META_KEY).await?;
+    let start: Meta = match &before {
+        Some(bytes) => serde_json::from_slice(bytes)
+            .map_err(|e| StoreError::corrupt(META_KEY, e.to_string()))?,
+        None => {
+            return Err(
+                StoreError::corrupt(META_KEY, "missing (the registry was not opened?)").into(),
+            )
+        }
+    };
+    let mem = Registry::open(MemStore::new()).await?;
+    let timeline = run_in(p, &mem).await?;
+    let mut batch = Batch::new().expect(META_KEY, before);
+    for (key, value) in mem.store().snapshot() {
+        if key == META_KEY {
+            // The revision moves on from the target's own, so that anyone polling it notices.
+            let m: Meta = serde_json::from_slice(&value)
+                .map_err(|e| StoreError::corrupt(META_KEY, e.to_string()))?;
+            let meta = Meta {
+                schema: m.schema,
+                revision: start.revision + m.revision,
+            };
+            let bytes = serde_json::to_vec(&meta).map_err(|e| Error::Malformed {
+                what: "meta",
+                reason: e.to_string(),
+            })?;
+            batch = batch.put(key, bytes);
+        } else {
+            batch = batch.put(key, value);
+        }
+    }
+    registry.store().commit(batch).await.map_err(|e| match e {
+        StoreError::Conflict(_) => StoreError::Conflict(
+            "the registry changed during the run; the run's records were not written".into(),
+        ),
+        e => e,
+    })?;
+    Ok(timeline)
+}
+
+/// Refuse a registry that already holds versions (the loop starts from 1.0.0).
+async fn check_empty<S: Store>(registry: &Registry<S>) -> Result<()> {
+    let existing = registry.state().await?.versions();
+    if existing > 0 {
+        return Err(Error::invalid(
+            "registry",
+            format!("{existing} version(s)"),
+            "the loop starts from an empty registry",
+        ));
+    }
+    Ok(())
+}
+
+/// The loop itself, recording into `registry`.
+async fn run_in<S: Store>(p: &LoopParams, registry: &Registry<S>) -> Result<Timeline> {
     let mut run = Run::start(p, registry).await?;
     // Each week: serve → drift test → labels arrive (AUC, canary evidence, rollback check) →
     // canary analysis → gate 1 (→ candidate → gate 2) → record.
@@ -105,6 +170,9 @@ pub async fn run_with<S: Store>(p: &LoopParams, registry: &Registry<S>) -> Resul
     }
     run.summary().await
 }
+
+/// The note of a week whose labels arrived all of one class: it has no AUC.
+pub const NO_AUC_ONE_CLASS: &str = "no AUC: one class";
 
 /// What the loop has counted so far (the [`Summary`]'s tallies).
 #[derive(Default)]
@@ -165,6 +233,16 @@ pub(super) struct Run<'a, S: Store> {
     /// A newly promoted version awaiting its post-promotion check.
     pub(super) watch: Option<Watch>,
     pub(super) counts: Counts,
+    /// Scores of a model on a week still ahead, for the counterfactuals ([`Run::future_auc`]).
+    pub(super) future_scores: RefCell<HashMap<(Scored, usize), Vec<f64>>>,
+}
+
+/// Whose scores a counterfactual uses: a registered version, or the candidate trained in a
+/// week (not registered, or not yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Scored {
+    Version(u32),
+    Candidate(usize),
 }
 
 /// The counterfactual of a yes/no choice over the weeks `weeks`: `yes` is the option taken
@@ -203,14 +281,7 @@ impl<'a, S: Store> Run<'a, S> {
     /// Check the inputs, draw every live batch, then train, register and deploy `1.0.0`.
     async fn start(p: &'a LoopParams, registry: &'a Registry<S>) -> Result<Self> {
         p.check()?;
-        let existing = registry.state().await?.versions();
-        if existing > 0 {
-            return Err(Error::invalid(
-                "registry",
-                format!("{existing} version(s)"),
-                "the loop starts from an empty registry",
-            ));
-        }
+        check_empty(registry).await?;
         let batches = (0..p.weeks + p.counterfactual_weeks)
             .map(|w| live_batch(p.seed, &p.schedule, p.rows_per_week, w))
             .collect::<Result<Vec<_>>>()?;
@@ -295,13 +366,21 @@ impl<'a, S: Store> Run<'a, S> {
             canary_run: None,
             watch: None,
             counts: Counts::default(),
+            future_scores: RefCell::new(HashMap::new()),
         })
     }
 
-    /// AUC of `model` over the `counterfactual_weeks` after `w`, with that span (`None` when
-    /// the horizon is 0).
+    /// AUC of `model` (known to the cache as `who`) over the `counterfactual_weeks` after `w`,
+    /// with that span (`None` when the horizon is 0).
+    ///
+    /// Each (model, week)'s scores are computed once and kept while that week is still ahead
+    /// (`future_scores`): a model's score for a row does not depend on the other rows, so the
+    /// span's scores are its weeks' scores one after the other, the same bits as predicting the
+    /// span at once, and a version that stays live scores one new week per week, not the whole
+    /// horizon again.
     pub(super) fn future_auc(
         &self,
+        who: Scored,
         model: &GbmModel,
         w: usize,
     ) -> Result<Option<(f64, [usize; 2])>> {
@@ -310,10 +389,39 @@ impl<'a, S: Store> Run<'a, S> {
             return Ok(None);
         }
         let span = w + 1..w + 1 + horizon;
-        let frames: Vec<&Frame> = self.batches[span.clone()].iter().collect();
-        let df = concat(&frames)?;
-        let s = model.predict_proba(&df.features())?;
-        Ok(performance(df.labels(), &s)?.map(|a| (a, [span.start, span.end - 1])))
+        let mut cache = self.future_scores.borrow_mut();
+        // Weeks up to `w` are never ahead again.
+        cache.retain(|&(_, k), _| k > w);
+        let rows = self.p.rows_per_week * horizon;
+        let (mut labels, mut scores) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+        for k in span.clone() {
+            let batch = self
+                .batches
+                .get(k)
+                .ok_or_else(|| Error::invalid("week", k, "beyond the drawn live batches"))?;
+            let s = match cache.entry((who, k)) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(model.predict_proba(&batch.features())?),
+            };
+            scores.extend_from_slice(s);
+            labels.extend_from_slice(batch.labels());
+        }
+        Ok(performance(&labels, &scores)?.map(|a| (a, [span.start, span.end - 1])))
+    }
+
+    /// The candidate trained in week `w` is now version `v`: its kept scores are `v`'s.
+    pub(super) fn scores_become(&self, w: usize, v: u32) {
+        let mut cache = self.future_scores.borrow_mut();
+        let moved: Vec<usize> = cache
+            .keys()
+            .filter(|(who, _)| *who == Scored::Candidate(w))
+            .map(|&(_, k)| k)
+            .collect();
+        for k in moved {
+            if let Some(s) = cache.remove(&(Scored::Candidate(w), k)) {
+                cache.insert((Scored::Version(v), k), s);
+            }
+        }
     }
 
     /// Close the week: its record, with the drift evidence (AUCs are filled in at the end).
@@ -333,6 +441,7 @@ impl<'a, S: Store> Run<'a, S> {
             }),
             auc: None,
             auc_known_week: None,
+            auc_note: None,
             canary: week.canary,
             decisions: week.decisions,
         });
@@ -346,6 +455,10 @@ impl<'a, S: Store> Run<'a, S> {
         for (rec, (a, k)) in records.iter_mut().zip(self.auc.iter().zip(&self.auc_known)) {
             rec.auc = *a;
             rec.auc_known_week = *k;
+            // Labels arrived but no AUC: the week's labels are one class (`performance`).
+            if a.is_none() && k.is_some() {
+                rec.auc_note = Some(NO_AUC_ONE_CLASS.into());
+            }
             if let Some(a) = a {
                 total += a;
                 known += 1;

@@ -106,6 +106,10 @@ pub struct WeekRecord {
     pub auc: Option<f64>,
     /// The week those labels arrived.
     pub auc_known_week: Option<usize>,
+    /// Why a week whose labels arrived has no AUC: `"no AUC: one class"` when its labels are
+    /// all of one class (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auc_note: Option<String>,
     /// The canary serving this week, if any.
     pub canary: Option<CanaryRecord>,
     /// Every decision taken this week.

@@ -9,6 +9,8 @@
 //!   counterfactual horizon are pinned by the sha256 of their JSON, computed before that change
 //!   (as `tests/loop_golden.rs` does for the runs without one).
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use mlops_loop::orchestrator::{run, run_with, LoopParams, Practices, Schedule};
 use mlops_loop::registry::{block_on, MemStore, Registry};
 use sha2::{Digest, Sha256};

@@ -13,6 +13,7 @@ WASM_TARGET := wasm32-unknown-unknown
 WASM_PROFILE := wasm-release
 # Two modules from the same crate: the lite one (no `loop-exports` feature: no registry, no loop)
 # is what the first page load fetches; the full one is loaded by the worker when a panel needs it.
+# Neither has the `python` feature (the learner's sandbox, docs/learner-code.md).
 # The lite build has its own profile (same settings) so that neither build overwrites the other's
 # .wasm in target/.
 WASM_LITE_PROFILE := wasm-lite
@@ -61,7 +62,7 @@ setup-browser: ## Debian's chromium + chromium-driver (no browser downloads)
 wasm: setup-rust setup-node $(PKG_LITE_WASM) $(PKG_WASM) ## Build both WASM modules (lite and full, wasm-opt -Oz) into www/pkg
 
 $(PKG_WASM): $(RUST_SRC)
-	cargo build --lib --target $(WASM_TARGET) --profile $(WASM_PROFILE)
+	cargo build --lib --target $(WASM_TARGET) --profile $(WASM_PROFILE) --no-default-features --features loop-exports
 	$(WASM_BINDGEN) --out-dir $(PKG) $(WASM_RAW)
 	$(WASM_OPT) $(PKG_WASM) -o $(PKG_WASM)
 

@@ -27,6 +27,9 @@ pub enum Error {
     /// A storage failure under the model registry (conflict, quota, corrupt record, I/O).
     #[error("registry storage: {0}")]
     Store(#[from] crate::registry::StoreError),
+    /// A learner's gate (exercise 2 or 3 in Python) failed: traceback and line.
+    #[error("{0}")]
+    Program(#[from] crate::learner::ProgramError),
 }
 
 impl Error {

@@ -16,6 +16,7 @@
 use crate::data::{add_int_drift, make_data_from, Drift, Frame, MAX_ROWS};
 use crate::gbm::GbmModel;
 use crate::metrics::roc_auc;
+use crate::monitor::Columns;
 use crate::numpy::{Generator, SeedSequence};
 use crate::pipeline::{train_book, GBM_RANDOM_STATE};
 use crate::seeds::trial_seed;
@@ -179,8 +180,7 @@ pub fn drift_trials(p: &DriftTrialsParams) -> Result<DriftTrials> {
         statistics: Vec::with_capacity(3 * p.trials),
     };
     for t in p.start..p.start + p.trials {
-        let reference = sorted_features(&trial_seed(p.seed, t, 0), zero_like(p.drift), p.n)?;
-        let live = sorted_features(&trial_seed(p.seed, t, 1), p.drift, p.n)?;
+        let (reference, live) = trial_pair(p, t, 0)?;
         let mut ps = [0.0; 3];
         for (f, (a, b)) in reference.iter().zip(&live).enumerate() {
             let r = ks_sorted(a, b, KsMethod::Auto);
@@ -196,6 +196,112 @@ pub fn drift_trials(p: &DriftTrialsParams) -> Result<DriftTrials> {
         }
         if rejected.iter().any(|&r| r) {
             out.alarms += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// Trial `t`'s reference sample and its live sample `week` weeks after the first (week 0 is the
+/// sample [`drift_trials`] tests; later weeks are fresh samples with the same drift, role
+/// `1 + week`), each feature sorted ascending.
+fn trial_pair(p: &DriftTrialsParams, t: usize, week: u32) -> Result<(Columns, Columns)> {
+    let reference = sorted_features(&trial_seed(p.seed, t, 0), zero_like(p.drift), p.n)?;
+    let live = sorted_features(&trial_seed(p.seed, t, 1 + week), p.drift, p.n)?;
+    Ok((reference, live))
+}
+
+/// Most weekly checks [`trigger_trials`] follows a drifted trial for before calling it missed.
+pub const MAX_WEEKS_TO_DETECT: u32 = 12;
+
+/// What one trigger did in [`trigger_trials`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TriggerRecord {
+    /// Trials run.
+    pub trials: usize,
+    /// Trials in which the trigger fired on the first check (false alarms when there is no drift,
+    /// detections when there is).
+    pub alarms: usize,
+    /// With drift: per trial, the weekly check (1-based) on which the trigger first fired, or
+    /// `None` if it had not fired after [`MAX_WEEKS_TO_DETECT`] checks. Empty without drift.
+    pub weeks_to_detect: Vec<Option<u32>>,
+    /// The reason the trigger gave on the first trial's first check, if any.
+    pub first_reason: Option<String>,
+}
+
+/// Run each of `triggers` (the built-in gate 1 as a [`crate::gates::RetrainGate`], a learner's
+/// program, ...) on the same trials as [`drift_trials`]: the first check of trial `i` compares the
+/// same reference and live samples (each column sorted ascending). With drift, a trial whose first
+/// check stays quiet is followed for up to [`MAX_WEEKS_TO_DETECT`] weekly checks (fresh live samples
+/// with the same drift, against the same reference) to measure how many weeks a trigger needs.
+/// Check number `16·i + week` is passed to the trigger (it seeds the learner's `resample`).
+///
+/// # Errors
+/// As [`drift_trials`]; the first error of a trigger (a learner's exception) stops the run.
+pub fn trigger_trials(
+    p: &DriftTrialsParams,
+    triggers: &mut [&mut dyn crate::learner::LearnerTrigger],
+) -> Result<Vec<TriggerRecord>> {
+    check_rows("n", p.n)?;
+    check_count("trials", p.trials)?;
+    if p.trials.saturating_mul(2).saturating_mul(p.n) > MAX_ROWS_PER_CALL {
+        return Err(Error::invalid(
+            "trials",
+            p.trials,
+            format!("trials × 2 × n must stay below {MAX_ROWS_PER_CALL} rows per call"),
+        ));
+    }
+    p.start
+        .checked_add(p.trials)
+        .ok_or_else(|| Error::invalid("start", p.start, "start + trials overflows"))?;
+    let drifted = p.drift != zero_like(p.drift);
+    let mut out: Vec<TriggerRecord> = triggers
+        .iter()
+        .map(|_| TriggerRecord {
+            trials: p.trials,
+            alarms: 0,
+            weeks_to_detect: Vec::new(),
+            first_reason: None,
+        })
+        .collect();
+    for t in p.start..p.start + p.trials {
+        let (reference, live) = trial_pair(p, t, 0)?;
+        let mut missed = Vec::new();
+        for (k, (trigger, rec)) in triggers.iter_mut().zip(out.iter_mut()).enumerate() {
+            let v = trigger.should_retrain(&reference, &live, 16 * t as u64)?;
+            if t == p.start {
+                rec.first_reason = v.reason;
+            }
+            if v.decision {
+                rec.alarms += 1;
+                if drifted {
+                    rec.weeks_to_detect.push(Some(1));
+                }
+            } else if drifted {
+                rec.weeks_to_detect.push(None);
+                missed.push(k);
+            }
+        }
+        for week in 1..MAX_WEEKS_TO_DETECT {
+            if missed.is_empty() {
+                break;
+            }
+            let (_, live) = trial_pair(p, t, week)?;
+            let mut still = Vec::new();
+            for k in missed {
+                let v = triggers[k].should_retrain(
+                    &reference,
+                    &live,
+                    16 * t as u64 + u64::from(week),
+                )?;
+                if v.decision {
+                    if let Some(w) = out[k].weeks_to_detect.last_mut() {
+                        *w = Some(week + 1);
+                    }
+                } else {
+                    still.push(k);
+                }
+            }
+            missed = still;
         }
     }
     Ok(out)
@@ -326,6 +432,135 @@ pub fn promotion_trials(p: &PromotionTrialsParams) -> Result<PromotionTrials> {
         }
         if crate::gates::promotes(candidate_auc, current_auc, 0.0) {
             out.promotions_without_margin += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// Rows of the large sample on which [`gate_trials`] measures whether a candidate is really better.
+pub const TRUTH_ROWS: usize = 20_000;
+
+/// What one gate did in [`gate_trials`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GateRecord {
+    /// Rounds run.
+    pub rounds: usize,
+    /// Rounds in which the gate promoted.
+    pub promotions: usize,
+    /// Promotions of a candidate that is not better on the large sample (spurious).
+    pub spurious: usize,
+    /// Really better candidates the gate kept out (real improvements turned away).
+    pub turned_away: usize,
+    /// Per round, the gate's verdict.
+    pub promoted: Vec<bool>,
+    /// The reason the gate gave in the first round, if any.
+    pub first_reason: Option<String>,
+}
+
+/// What [`gate_trials`] observed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GateTrials {
+    /// Rounds run.
+    pub rounds: usize,
+    /// Per round, candidate AUC minus current AUC on the recent rows (what a gate sees).
+    pub diffs: Vec<f64>,
+    /// Per round, the same difference on [`TRUTH_ROWS`] fresh rows of the recent distribution:
+    /// the candidate is really better when it is positive.
+    pub true_diffs: Vec<f64>,
+    /// Rounds whose candidate is really better.
+    pub better: usize,
+    /// One record per gate, in the order given.
+    pub gates: Vec<GateRecord>,
+}
+
+/// Run each of `gates` (the built-in gate 2 as a [`crate::gates::PromotionGate`], a learner's
+/// program, ...) on the same `rounds` candidates, as [`promotion_trials`] draws them, with the live
+/// world shifted by `drift` (`days_since_login`): production is trained once on undrifted data
+/// `(seed, u32::MAX, 0)`; round `i` trains a candidate on `(seed, i, 1)` and draws the recent rows
+/// `(seed, i, 2)` and a large sample `(seed, i, 4)` of [`TRUTH_ROWS`] rows, both with the drift.
+/// Every gate sees the recent labels and both models' scores on them; whether the candidate is
+/// really better is read off the large sample, so a promotion is spurious or a refusal turns an
+/// improvement away by measurement, not by assumption. Round `i` is check number `i`.
+/// `p.margin` and `p.same_data` are not used (a gate brings its own rule; both models are scored on
+/// the same rows).
+///
+/// # Errors
+/// As [`promotion_trials`]; the first error of a gate (a learner's exception) stops the run.
+pub fn gate_trials(
+    p: &PromotionTrialsParams,
+    drift: Drift,
+    gates: &mut [&mut dyn crate::learner::LearnerGate],
+) -> Result<GateTrials> {
+    check_count("rounds", p.rounds)?;
+    check_rows("rows", p.rows)?;
+    if p.rounds.saturating_mul(3).saturating_mul(p.rows) > MAX_ROWS_PER_CALL / 20 {
+        return Err(Error::invalid(
+            "rounds",
+            p.rounds,
+            "rounds × rows is too much training for one call; use smaller chunks",
+        ));
+    }
+    p.start
+        .checked_add(p.rounds)
+        .ok_or_else(|| Error::invalid("start", p.start, "start + rounds overflows"))?;
+    let production = train_book(
+        &make_data_from(
+            &trial_seed(p.seed, u32::MAX as usize, 0),
+            zero_like(drift),
+            p.rows,
+        )?,
+        GBM_RANDOM_STATE,
+    )?;
+    let mut out = GateTrials {
+        rounds: p.rounds,
+        diffs: Vec::with_capacity(p.rounds),
+        true_diffs: Vec::with_capacity(p.rounds),
+        better: 0,
+        gates: gates
+            .iter()
+            .map(|_| GateRecord {
+                rounds: p.rounds,
+                promotions: 0,
+                spurious: 0,
+                turned_away: 0,
+                promoted: Vec::with_capacity(p.rounds),
+                first_reason: None,
+            })
+            .collect(),
+    };
+    for r in p.start..p.start + p.rounds {
+        let candidate = train_book(
+            &make_data_from(&trial_seed(p.seed, r, 1), drift, p.rows)?,
+            GBM_RANDOM_STATE,
+        )?;
+        let recent = make_data_from(&trial_seed(p.seed, r, 2), drift, p.rows)?;
+        let x = recent.features();
+        let current_scores = production.model.predict_proba(&x)?;
+        let candidate_scores = candidate.model.predict_proba(&x)?;
+        let y = recent.labels();
+        out.diffs
+            .push(roc_auc(y, &candidate_scores)? - roc_auc(y, &current_scores)?);
+        let truth = make_data_from(&trial_seed(p.seed, r, 4), drift, TRUTH_ROWS)?;
+        let true_diff = auc_on(&candidate.model, &truth)? - auc_on(&production.model, &truth)?;
+        out.true_diffs.push(true_diff);
+        let better = true_diff > 0.0;
+        if better {
+            out.better += 1;
+        }
+        for (gate, rec) in gates.iter_mut().zip(out.gates.iter_mut()) {
+            let v = gate.should_promote(y, &current_scores, &candidate_scores, r as u64)?;
+            if r == p.start {
+                rec.first_reason = v.reason;
+            }
+            rec.promoted.push(v.decision);
+            if v.decision {
+                rec.promotions += 1;
+                if !better {
+                    rec.spurious += 1;
+                }
+            } else if better {
+                rec.turned_away += 1;
+            }
         }
     }
     Ok(out)

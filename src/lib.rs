@@ -35,6 +35,7 @@
 //! | [`serving`] | the service: typed request/response, canary routing, rollback |
 //! | [`monitor`] | input drift (KS per feature) and delayed-label performance |
 //! | [`gates`] | the retraining gate and the promotion gate (the rule once: [`gates::promotes`]) |
+//! | [`learner`] | the learner's gates as traits (`python`: in a Python sandbox, cargo feature `python`) |
 //! | [`orchestrator`] | the loop over simulated weeks, one file per phase of a week |
 //! | [`cli`] | the native command line (not on wasm32) |
 //! | `wasm` | the JavaScript boundary (wasm32 only), one file per exported area |
@@ -48,12 +49,15 @@ pub mod experiments;
 pub mod fingerprint;
 pub mod gates;
 pub mod gbm;
+pub mod learner;
 pub mod libm;
 pub mod metrics;
 pub mod monitor;
 pub mod numpy;
 pub mod orchestrator;
 pub mod pipeline;
+#[cfg(feature = "python")]
+pub mod python;
 pub mod registry;
 pub mod seeds;
 pub mod serving;

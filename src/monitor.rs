@@ -189,11 +189,27 @@ impl Monitor {
     /// # Errors
     /// As [`drift_report`].
     pub fn observe(&mut self, live: &Frame) -> Result<Option<DriftReport>> {
+        self.observe_with(live, |_, _| Ok(()))
+    }
+
+    /// As [`Monitor::observe`], and hand the reference and the live columns to `also` (a
+    /// learner's trigger) whenever there is a reference to compare with.
+    ///
+    /// # Errors
+    /// As [`Monitor::observe`], or the error of `also`.
+    pub fn observe_with(
+        &mut self,
+        live: &Frame,
+        mut also: impl FnMut(&Columns, &Columns) -> Result<()>,
+    ) -> Result<Option<DriftReport>> {
         let live = columns(live);
         let name = self.reference.name();
         let report = match self.reference {
             Reference::Training => match &self.training {
-                Some(t) => Some(drift_report(t, &live, self.alpha, self.correction, &name)?),
+                Some(t) => {
+                    also(t, &live)?;
+                    Some(drift_report(t, &live, self.alpha, self.correction, &name)?)
+                }
                 None => None,
             },
             Reference::LastN { .. } | Reference::Expanding => {
@@ -206,6 +222,7 @@ impl Monitor {
                             r[f].extend_from_slice(&week[f]);
                         }
                     }
+                    also(&r, &live)?;
                     Some(drift_report(&r, &live, self.alpha, self.correction, &name)?)
                 }
             }

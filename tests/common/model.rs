@@ -232,3 +232,33 @@ pub fn check_ks(json: &str) -> (Tally, f64, usize) {
     }
     (t, worst, asymptotic)
 }
+
+/// The AUC cases of `gbm_cases.json` without a fit: per case its tag, the test split's labels
+/// (from `make_data` and `train_test_split`), scikit-learn's test probabilities and its
+/// `roc_auc_score` on them.
+pub fn auc_cases(json: &str) -> Vec<(String, Vec<i64>, Vec<f64>, f64)> {
+    let root: Value = serde_json::from_str(json).expect("gbm_cases.json");
+    arr(&root["cases"])
+        .iter()
+        .map(|case| {
+            let seed = int(&case["seed"]);
+            let drift_text = case["drift"].as_str().expect("drift");
+            let rows = int(&case["rows"]) as usize;
+            let df = make_data(seed as u128, Drift::parse(drift_text).expect("drift"), rows)
+                .expect("make_data");
+            let (_, test) = train_test_split(rows, 0.25, 42).expect("split");
+            let y: Vec<i64> = test.iter().map(|&i| df.labels()[i]).collect();
+            let proba: Vec<f64> = arr(&case["test_proba"])
+                .iter()
+                .map(|v| f64::from_bits(bits(v)))
+                .collect();
+            let tag = format!("seed {seed} drift {drift_text} rows {rows}");
+            (tag, y, proba, f64::from_bits(bits(&case["auc"])))
+        })
+        .collect()
+}
+
+/// A fixture's `0x…` hex bits.
+pub fn fixture_bits(v: &Value) -> u64 {
+    bits(v)
+}

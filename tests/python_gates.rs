@@ -7,11 +7,12 @@ mod common;
 
 use mlops_loop::data::Drift;
 use mlops_loop::experiments::{
-    drift_trials, gate_trials, trigger_trials, Correction, DriftTrialsParams, PromotionTrialsParams,
+    drift_trials, gate_trials, trigger_trials, DriftTrialsParams, PromotionTrialsParams,
 };
 use mlops_loop::gates::{PromotionGate, RetrainGate};
 use mlops_loop::learner::{LearnerGate, LearnerTrigger, ProgramError, ProgramErrorKind};
 use mlops_loop::python::{Program, LIMITS, STARTER_GATE, STARTER_TRIGGER};
+use mlops_loop::stats::Correction;
 use mlops_loop::Error;
 use serde_json::Value;
 

@@ -379,6 +379,37 @@ pub struct PromotionTrials {
 /// # Errors
 /// [`Error::Invalid`] naming `rounds`, `rows`, `margin` or `shift` when out of range.
 pub fn promotion_trials(p: &PromotionTrialsParams) -> Result<PromotionTrials> {
+    check_promotion(p)?;
+    let mut out = PromotionTrials {
+        rounds: p.rounds,
+        promotions: 0,
+        promotions_without_margin: 0,
+        diffs: Vec::with_capacity(p.rounds),
+        true_gains: Vec::with_capacity(p.rounds),
+    };
+    for r in p.start..p.start + p.rounds {
+        let round = promotion_round(p, r)?;
+        let current_auc = auc_on(&round.production, &round.recent)?;
+        let candidate_auc = if p.same_data {
+            auc_on(&round.candidate, &round.recent)?
+        } else {
+            let other = make_data_from(&trial_seed(p.seed, r, 3), Drift::Int(p.shift), p.rows)?;
+            auc_on(&round.candidate, &other)?
+        };
+        out.true_gains.push(round.true_gain);
+        out.diffs.push(candidate_auc - current_auc);
+        if crate::gates::promotes(candidate_auc, current_auc, p.margin) {
+            out.promotions += 1;
+        }
+        if crate::gates::promotes(candidate_auc, current_auc, 0.0) {
+            out.promotions_without_margin += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// The parameter checks of [`promotion_trials`] and [`gate_trials`].
+fn check_promotion(p: &PromotionTrialsParams) -> Result<()> {
     check_count("rounds", p.rounds)?;
     check_rows("rows", p.rows)?;
     if !(p.margin.is_finite() && p.margin.abs() <= 1.0) {
@@ -401,44 +432,37 @@ pub fn promotion_trials(p: &PromotionTrialsParams) -> Result<PromotionTrials> {
     p.start
         .checked_add(p.rounds)
         .ok_or_else(|| Error::invalid("start", p.start, "start + rounds overflows"))?;
-    let before = Drift::Int(0);
-    let after = Drift::Int(p.shift);
-    let mut out = PromotionTrials {
-        rounds: p.rounds,
-        promotions: 0,
-        promotions_without_margin: 0,
-        diffs: Vec::with_capacity(p.rounds),
-        true_gains: Vec::with_capacity(p.rounds),
-    };
-    for r in p.start..p.start + p.rounds {
-        let data = |role: u32, drift: Drift, rows: usize| {
-            make_data_from(&trial_seed(p.seed, r, role), drift, rows)
-        };
-        let production = train_book(&data(0, before, p.rows)?, GBM_RANDOM_STATE)?;
-        let candidate = train_book(&data(1, after, p.rows)?, GBM_RANDOM_STATE)?;
-        let recent = data(2, after, p.rows)?;
-        let current_auc = auc_on(&production.model, &recent)?;
-        let candidate_auc = if p.same_data {
-            auc_on(&candidate.model, &recent)?
-        } else {
-            auc_on(&candidate.model, &data(3, after, p.rows)?)?
-        };
-        let truth = data(4, after, TRUE_GAIN_ROWS)?;
-        out.true_gains
-            .push(auc_on(&candidate.model, &truth)? - auc_on(&production.model, &truth)?);
-        out.diffs.push(candidate_auc - current_auc);
-        if crate::gates::promotes(candidate_auc, current_auc, p.margin) {
-            out.promotions += 1;
-        }
-        if crate::gates::promotes(candidate_auc, current_auc, 0.0) {
-            out.promotions_without_margin += 1;
-        }
-    }
-    Ok(out)
+    Ok(())
 }
 
-/// Rows of the large sample on which [`gate_trials`] measures whether a candidate is really better.
-pub const TRUTH_ROWS: usize = 20_000;
+/// Round `r` of [`promotion_trials`] and [`gate_trials`]: production trained on `(seed, r, 0)`
+/// of the original world, the candidate on `(seed, r, 1)` of the world moved by `shift` days, the
+/// recent rows `(seed, r, 2)` of the moved world, and the true gain (candidate AUC minus
+/// production AUC) on [`TRUE_GAIN_ROWS`] rows `(seed, r, 4)` of the moved world.
+struct PromotionRound {
+    production: GbmModel,
+    candidate: GbmModel,
+    recent: Frame,
+    true_gain: f64,
+}
+
+fn promotion_round(p: &PromotionTrialsParams, r: usize) -> Result<PromotionRound> {
+    let data = |role: u32, drift: Drift, rows: usize| {
+        make_data_from(&trial_seed(p.seed, r, role), drift, rows)
+    };
+    let after = Drift::Int(p.shift);
+    let production = train_book(&data(0, Drift::Int(0), p.rows)?, GBM_RANDOM_STATE)?.model;
+    let candidate = train_book(&data(1, after, p.rows)?, GBM_RANDOM_STATE)?.model;
+    let recent = data(2, after, p.rows)?;
+    let truth = data(4, after, TRUE_GAIN_ROWS)?;
+    let true_gain = auc_on(&candidate, &truth)? - auc_on(&production, &truth)?;
+    Ok(PromotionRound {
+        production,
+        candidate,
+        recent,
+        true_gain,
+    })
+}
 
 /// What one gate did in [`gate_trials`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -464,9 +488,9 @@ pub struct GateTrials {
     pub rounds: usize,
     /// Per round, candidate AUC minus current AUC on the recent rows (what a gate sees).
     pub diffs: Vec<f64>,
-    /// Per round, the same difference on [`TRUTH_ROWS`] fresh rows of the recent distribution:
-    /// the candidate is really better when it is positive.
-    pub true_diffs: Vec<f64>,
+    /// Per round, the true gain (as [`PromotionTrials::true_gains`]): the candidate is really
+    /// better when it is positive.
+    pub true_gains: Vec<f64>,
     /// Rounds whose candidate is really better.
     pub better: usize,
     /// One record per gate, in the order given.
@@ -474,47 +498,24 @@ pub struct GateTrials {
 }
 
 /// Run each of `gates` (the built-in gate 2 as a [`crate::gates::PromotionGate`], a learner's
-/// program, ...) on the same `rounds` candidates, as [`promotion_trials`] draws them, with the live
-/// world shifted by `drift` (`days_since_login`): production is trained once on undrifted data
-/// `(seed, u32::MAX, 0)`; round `i` trains a candidate on `(seed, i, 1)` and draws the recent rows
-/// `(seed, i, 2)` and a large sample `(seed, i, 4)` of [`TRUTH_ROWS`] rows, both with the drift.
-/// Every gate sees the recent labels and both models' scores on them; whether the candidate is
-/// really better is read off the large sample, so a promotion is spurious or a refusal turns an
-/// improvement away by measurement, not by assumption. Round `i` is check number `i`.
-/// `p.margin` and `p.same_data` are not used (a gate brings its own rule; both models are scored on
-/// the same rows).
+/// program, ...) on the same rounds as [`promotion_trials`] (same seeds, same `shift`): every gate
+/// sees the recent rows' labels and both models' scores on them. Whether a candidate is really
+/// better is its true gain (on [`TRUE_GAIN_ROWS`] fresh rows), so a promotion is spurious and a
+/// refusal turns an improvement away by measurement, not by assumption. Round `i` is check number
+/// `i`. `p.margin` and `p.same_data` are not used (a gate brings its own rule and sees both models
+/// on the same rows).
 ///
 /// # Errors
 /// As [`promotion_trials`]; the first error of a gate (a learner's exception) stops the run.
 pub fn gate_trials(
     p: &PromotionTrialsParams,
-    drift: Drift,
     gates: &mut [&mut dyn crate::learner::LearnerGate],
 ) -> Result<GateTrials> {
-    check_count("rounds", p.rounds)?;
-    check_rows("rows", p.rows)?;
-    if p.rounds.saturating_mul(3).saturating_mul(p.rows) > MAX_ROWS_PER_CALL / 20 {
-        return Err(Error::invalid(
-            "rounds",
-            p.rounds,
-            "rounds × rows is too much training for one call; use smaller chunks",
-        ));
-    }
-    p.start
-        .checked_add(p.rounds)
-        .ok_or_else(|| Error::invalid("start", p.start, "start + rounds overflows"))?;
-    let production = train_book(
-        &make_data_from(
-            &trial_seed(p.seed, u32::MAX as usize, 0),
-            zero_like(drift),
-            p.rows,
-        )?,
-        GBM_RANDOM_STATE,
-    )?;
+    check_promotion(p)?;
     let mut out = GateTrials {
         rounds: p.rounds,
         diffs: Vec::with_capacity(p.rounds),
-        true_diffs: Vec::with_capacity(p.rounds),
+        true_gains: Vec::with_capacity(p.rounds),
         better: 0,
         gates: gates
             .iter()
@@ -529,21 +530,15 @@ pub fn gate_trials(
             .collect(),
     };
     for r in p.start..p.start + p.rounds {
-        let candidate = train_book(
-            &make_data_from(&trial_seed(p.seed, r, 1), drift, p.rows)?,
-            GBM_RANDOM_STATE,
-        )?;
-        let recent = make_data_from(&trial_seed(p.seed, r, 2), drift, p.rows)?;
-        let x = recent.features();
-        let current_scores = production.model.predict_proba(&x)?;
-        let candidate_scores = candidate.model.predict_proba(&x)?;
-        let y = recent.labels();
+        let round = promotion_round(p, r)?;
+        let x = round.recent.features();
+        let current_scores = round.production.predict_proba(&x)?;
+        let candidate_scores = round.candidate.predict_proba(&x)?;
+        let y = round.recent.labels();
         out.diffs
             .push(roc_auc(y, &candidate_scores)? - roc_auc(y, &current_scores)?);
-        let truth = make_data_from(&trial_seed(p.seed, r, 4), drift, TRUTH_ROWS)?;
-        let true_diff = auc_on(&candidate.model, &truth)? - auc_on(&production.model, &truth)?;
-        out.true_diffs.push(true_diff);
-        let better = true_diff > 0.0;
+        out.true_gains.push(round.true_gain);
+        let better = round.true_gain > 0.0;
         if better {
             out.better += 1;
         }

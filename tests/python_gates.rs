@@ -432,11 +432,17 @@ fn the_starter_gate_decides_as_gate_2_on_the_rounds() {
         margin: 0.0,
         same_data: true,
         seed: 9,
+        shift: 30,
     };
     let mut gate2 = PromotionGate::book();
     let mut starter = Program::gate(STARTER_GATE, 9).unwrap();
-    let r = gate_trials(&p, Drift::Int(10), &mut [&mut gate2, &mut starter]).unwrap();
+    let r = gate_trials(&p, &mut [&mut gate2, &mut starter]).unwrap();
     assert_eq!(r.gates[0].promoted, r.gates[1].promoted);
+    // The same rounds as promotion_trials: the same gains, the same promotions.
+    let same = mlops_loop::experiments::promotion_trials(&p).unwrap();
+    assert_eq!(same.true_gains, r.true_gains);
+    assert_eq!(same.diffs, r.diffs);
+    assert_eq!(same.promotions, r.gates[0].promotions);
     assert_eq!(
         r.gates[0].promoted,
         r.diffs.iter().map(|&d| d >= 0.0).collect::<Vec<_>>()
@@ -445,7 +451,7 @@ fn the_starter_gate_decides_as_gate_2_on_the_rounds() {
         let g = &r.gates[0];
         g.promoted
             .iter()
-            .zip(&r.true_diffs)
+            .zip(&r.true_gains)
             .filter(|(&p, &t)| p != (t > 0.0))
             .count()
     });

@@ -3,7 +3,7 @@
 
 use super::Failure;
 use crate::monitor::Reference;
-use crate::orchestrator::{run_with, LoopParams, Practices, Schedule, Timeline};
+use crate::orchestrator::{run_with_learners, LoopParams, Practices, Schedule, Timeline};
 use crate::registry::{block_on, FileStore, MemStore, Registry, StoreError};
 use crate::stats::Correction;
 use clap::Args;
@@ -64,6 +64,14 @@ pub struct LoopArgs {
     /// Print the timeline as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Gate 1 written in Python: a file defining `should_retrain(reference, live)`
+    /// (docs/learner-code.md).
+    #[arg(long, value_name = "FILE.py")]
+    pub trigger: Option<PathBuf>,
+    /// Gate 2 written in Python: a file defining
+    /// `should_promote(y_true, current_scores, candidate_scores)`.
+    #[arg(long, value_name = "FILE.py")]
+    pub gate: Option<PathBuf>,
 }
 
 impl LoopArgs {
@@ -183,18 +191,21 @@ pub fn run_loop(args: &LoopArgs, out: &mut dyn Write) -> Result<(), Failure> {
             ) => 1,
             _ => 2,
         },
-        message: e.to_string(),
+        message: match &e {
+            crate::Error::Program(pe) => program_message(pe),
+            _ => e.to_string(),
+        },
     };
-    let timeline = match &args.registry {
+    let timeline = with_learners(args, u128::from(p.seed), |learners| match &args.registry {
         Some(path) => {
             let reg = block_on(Registry::open(FileStore::new(path))).map_err(storage)?;
-            block_on(run_with(&p, &reg)).map_err(storage)?
+            block_on(run_with_learners(&p, &reg, learners)).map_err(storage)
         }
         None => {
             let reg = block_on(Registry::open(MemStore::new())).map_err(storage)?;
-            block_on(run_with(&p, &reg)).map_err(storage)?
+            block_on(run_with_learners(&p, &reg, learners)).map_err(storage)
         }
-    };
+    })?;
     let text = if args.json {
         serde_json::to_string_pretty(&timeline).map_err(|e| Failure {
             code: 1,
@@ -207,4 +218,70 @@ pub fn run_loop(args: &LoopArgs, out: &mut dyn Write) -> Result<(), Failure> {
         code: 1,
         message: e.to_string(),
     })
+}
+
+/// A learner's error as the CLI prints it: the file and line, then the traceback or message.
+fn program_message(e: &crate::learner::ProgramError) -> String {
+    let at = e.line.map_or(String::new(), |l| format!(" line {l}"));
+    let body = if e.traceback.is_empty() {
+        e.message.clone()
+    } else {
+        format!("{}\n{}", e.traceback.trim_end(), e.message)
+    };
+    format!("error in {}{at}:\n{body}", e.file)
+}
+
+/// Run `f` with the learner's gates of `--trigger` / `--gate` loaded (none: the built-in gates).
+#[cfg(feature = "python")]
+fn with_learners<T>(
+    args: &LoopArgs,
+    seed: u128,
+    f: impl FnOnce(crate::orchestrator::Learners<'_>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    use crate::python::Program;
+    let load = |path: &PathBuf, kind: crate::python::Entry| -> Result<Program, Failure> {
+        let source = std::fs::read_to_string(path).map_err(|e| Failure {
+            code: 2,
+            message: format!("cannot read {}: {e}", path.display()),
+        })?;
+        Program::new(kind, &source, seed).map_err(|e| Failure {
+            code: 2,
+            message: match &e {
+                crate::Error::Program(pe) => program_message(pe),
+                _ => e.to_string(),
+            },
+        })
+    };
+    let mut trigger = match &args.trigger {
+        Some(path) => Some(load(path, crate::python::Entry::Trigger)?),
+        None => None,
+    };
+    let mut gate = match &args.gate {
+        Some(path) => Some(load(path, crate::python::Entry::Gate)?),
+        None => None,
+    };
+    f(crate::orchestrator::Learners {
+        trigger: trigger
+            .as_mut()
+            .map(|t| t as &mut dyn crate::learner::LearnerTrigger),
+        gate: gate
+            .as_mut()
+            .map(|g| g as &mut dyn crate::learner::LearnerGate),
+    })
+}
+
+/// Without the `python` feature, `--trigger` and `--gate` are refused.
+#[cfg(not(feature = "python"))]
+fn with_learners<T>(
+    args: &LoopArgs,
+    _seed: u128,
+    f: impl FnOnce(crate::orchestrator::Learners<'_>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    if args.trigger.is_some() || args.gate.is_some() {
+        return Err(Failure {
+            code: 2,
+            message: "--trigger and --gate need the Python sandbox: build with the default cargo feature `python`".into(),
+        });
+    }
+    f(crate::orchestrator::Learners::default())
 }

@@ -1,8 +1,10 @@
 //! Gate 2 of a week: the registered candidate against the current version on the same rows;
 //! archive it, start a canary, or promote it at once.
 
+use super::retrain::learner_reason;
 use super::run::{
-    counterfactual, gate_decision, CanaryRun, Candidate, Deployable, Run, Scored, Watch, Week,
+    counterfactual, gate_decision, CanaryRun, Candidate, Deployable, Learners, Run, Scored, Watch,
+    Week,
 };
 use super::schedule::Fault;
 use super::timeline::{Decision, DecisionKind};
@@ -22,19 +24,28 @@ impl<S: Store> Run<'_, S> {
         cand: Candidate,
         e: usize,
         week: &mut Week,
+        learners: &mut Learners<'_>,
     ) -> Result<()> {
         let p = self.p;
         let (v, label) = self.register_candidate(g1, &cand, week).await?;
         // Gate 2: both models on the same newest labelled week.
         let eval = &self.batches[e];
         let eval_rows = eval.features();
-        let g2 = self.promotion_gate.decide(
+        let mut g2 = self.promotion_gate.decide(
             &self.service.stable().model,
             &cand.model,
             &eval_rows,
             eval.labels(),
             &format!("week {e} labelled traffic"),
         )?;
+        if let Some(gate) = learners.gate.as_deref_mut() {
+            let current = self.service.stable().model.predict_proba(&eval_rows)?;
+            let candidate = cand.model.predict_proba(&eval_rows)?;
+            let verdict =
+                gate.should_promote(eval.labels(), &current, &candidate, week.w as u64)?;
+            g2.decision = verdict.decision;
+            g2.reason = learner_reason("gate.py", &verdict, "promote", "keep current");
+        }
         let promote = g2.decision || !p.practices.promotion_gate;
         let verdict = match (g2.decision, p.practices.promotion_gate) {
             (true, _) => "promote",

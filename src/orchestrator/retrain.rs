@@ -2,11 +2,14 @@
 //! and register it.
 
 use super::lineage::{lineage_of, LoopLineage, TrainingSource};
-use super::run::{counterfactual, gate_decision, wait_decision, Candidate, Run, Scored, Week};
+use super::run::{
+    counterfactual, gate_decision, wait_decision, Candidate, Learners, Run, Scored, Week,
+};
 use super::timeline::DecisionKind;
 use super::world::{concat, random_state};
 use crate::data::Frame;
 use crate::gates::GateDecision;
+use crate::learner::Verdict;
 use crate::monitor::DriftReport;
 use crate::pipeline::new_version;
 use crate::pipeline::{one_class_part, train_book, Trained};
@@ -19,10 +22,16 @@ impl<S: Store> Run<'_, S> {
     pub(super) async fn decide_retrain(
         &mut self,
         report: &DriftReport,
+        verdict: Option<&Verdict>,
         week: &mut Week,
+        learners: &mut Learners<'_>,
     ) -> Result<()> {
         let p = self.p;
-        let g1 = self.retrain_gate.decide_report(report)?;
+        let mut g1 = self.retrain_gate.decide_report(report)?;
+        if let Some(v) = verdict {
+            g1.decision = v.decision;
+            g1.reason = learner_reason("trigger.py", v, "retrain", "keep");
+        }
         // The newest labelled week evaluates; the `train_weeks` before it train.
         let eval_week = week.w.checked_sub(p.label_delay);
         let window = eval_week.and_then(|e| e.checked_sub(p.train_weeks).map(|s| (s, e)));
@@ -91,7 +100,7 @@ impl<S: Store> Run<'_, S> {
             counterfactual,
         ));
         if let (true, Some(cand)) = (g1.decision, candidate) {
-            self.decide_promotion(&g1, cand, e, week).await?;
+            self.decide_promotion(&g1, cand, e, week, learners).await?;
         }
         Ok(())
     }
@@ -176,5 +185,14 @@ impl<S: Store> Run<'_, S> {
             )
             .await?;
         Ok((v, label))
+    }
+}
+
+/// A learner's verdict in the decision record: whose rule it was and its reason.
+pub(super) fn learner_reason(file: &str, v: &Verdict, yes: &str, no: &str) -> String {
+    let what = if v.decision { yes } else { no };
+    match &v.reason {
+        Some(r) => format!("{file} says {what}: {r}"),
+        None => format!("{file} says {what}"),
     }
 }

@@ -16,6 +16,7 @@ use super::world::{initial_data, live_batch, process, random_state, tail, WEEK_M
 use crate::data::Frame;
 use crate::gates::{GateDecision, GateMetric, PromotionGate, RetrainGate};
 use crate::gbm::GbmModel;
+use crate::learner::{LearnerGate, LearnerTrigger};
 use crate::monitor::{performance, DelayedLabels, DriftReport, Monitor};
 use crate::pipeline::new_version;
 use crate::pipeline::{train_book, Trained};
@@ -98,6 +99,30 @@ pub(super) fn gate_decision(
 /// versions; registry storage errors ([`StoreError::Conflict`] when `registry` changed
 /// during the run).
 pub async fn run_with<S: Store>(p: &LoopParams, registry: &Registry<S>) -> Result<Timeline> {
+    run_with_learners(p, registry, Learners::default()).await
+}
+
+/// The learner's gates standing in for the built-in ones (exercises 2 and 3 written in Python,
+/// [`crate::learner`]). Not part of [`LoopParams`]: nothing of it is serialized, and without
+/// learners the run is the built-in one (the golden timelines).
+#[derive(Default)]
+pub struct Learners<'l> {
+    /// Decides gate 1 each week instead of the KS rule; the week's KS evidence is still recorded.
+    pub trigger: Option<&'l mut dyn LearnerTrigger>,
+    /// Decides gate 2 instead of the AUC rule; both AUCs are still recorded.
+    pub gate: Option<&'l mut dyn LearnerGate>,
+}
+
+/// [`run_with`] with the learner's gates deciding (either or both). A learner's error stops the
+/// run; its message names the week.
+///
+/// # Errors
+/// As [`run_with`], and [`Error::Program`] from the learner's code.
+pub async fn run_with_learners<S: Store>(
+    p: &LoopParams,
+    registry: &Registry<S>,
+    mut learners: Learners<'_>,
+) -> Result<Timeline> {
     p.check()?;
     check_empty(registry).await?;
     let before = registry.store().get(META_KEY).await?;
@@ -111,7 +136,7 @@ pub async fn run_with<S: Store>(p: &LoopParams, registry: &Registry<S>) -> Resul
         }
     };
     let mem = Registry::open(MemStore::new()).await?;
-    let timeline = run_in(p, &mem).await?;
+    let timeline = run_in(p, &mem, &mut learners).await?;
     let mut batch = Batch::new().expect(META_KEY, before);
     for (key, value) in mem.store().snapshot() {
         if key == META_KEY {
@@ -154,21 +179,38 @@ async fn check_empty<S: Store>(registry: &Registry<S>) -> Result<()> {
 }
 
 /// The loop itself, recording into `registry`.
-async fn run_in<S: Store>(p: &LoopParams, registry: &Registry<S>) -> Result<Timeline> {
+async fn run_in<S: Store>(
+    p: &LoopParams,
+    registry: &Registry<S>,
+    learners: &mut Learners<'_>,
+) -> Result<Timeline> {
     let mut run = Run::start(p, registry).await?;
     // Each week: serve → drift test → labels arrive (AUC, canary evidence, rollback check) →
     // canary analysis → gate 1 (→ candidate → gate 2) → record.
     for w in 0..p.weeks {
         let mut week = run.serve(w)?;
-        let report = run.observe(&week)?;
+        let (report, verdict) = run.observe(&week, learners).map_err(|e| in_week(e, w))?;
         run.labels_arrive(&mut week).await?;
         run.canary_analysis(&mut week).await?;
         if let Some(r) = &report {
-            run.decide_retrain(r, &mut week).await?;
+            run.decide_retrain(r, verdict.as_ref(), &mut week, learners)
+                .await
+                .map_err(|e| in_week(e, w))?;
         }
         run.record(week, report);
     }
     run.summary().await
+}
+
+/// A learner's error, with the week it happened in.
+fn in_week(e: Error, w: usize) -> Error {
+    match e {
+        Error::Program(mut pe) => {
+            pe.message = format!("week {w}: {}", pe.message);
+            Error::Program(pe)
+        }
+        other => other,
+    }
 }
 
 /// The note of a week whose labels arrived all of one class: it has no AUC.

@@ -1,9 +1,10 @@
 //! The first phases of a week: serve the live batch, test it for drift, and take in the labels
 //! of the week served `label_delay` weeks ago.
 
-use super::run::{Clock, Run, ServedWeek, Week};
+use super::run::{Clock, Learners, Run, ServedWeek, Week};
 use super::timeline::CanaryRecord;
 use super::world::process;
+use crate::learner::Verdict;
 use crate::monitor::{performance, DriftReport};
 use crate::registry::Store;
 use crate::Result;
@@ -44,11 +45,24 @@ impl<S: Store> Run<'_, S> {
 
     /// Test the week's inputs for drift, counting alarms (false ones: the data came from the
     /// same process as the live version's training data).
-    pub(super) fn observe(&mut self, week: &Week) -> Result<Option<DriftReport>> {
-        let report = match self.monitor.as_mut() {
-            Some(m) => m.observe(&self.batches[week.w])?,
-            None => None,
+    /// With a learner's trigger, its verdict is the week's alarm (returned beside the report).
+    pub(super) fn observe(
+        &mut self,
+        week: &Week,
+        learners: &mut Learners<'_>,
+    ) -> Result<(Option<DriftReport>, Option<Verdict>)> {
+        let mut verdict = None;
+        let mut report = match (self.monitor.as_mut(), learners.trigger.as_deref_mut()) {
+            (Some(m), Some(t)) => m.observe_with(&self.batches[week.w], |r, l| {
+                verdict = Some(t.should_retrain(r, l, week.w as u64)?);
+                Ok(())
+            })?,
+            (Some(m), None) => m.observe(&self.batches[week.w])?,
+            (None, _) => None,
         };
+        if let (Some(r), Some(v)) = (report.as_mut(), verdict.as_ref()) {
+            r.alarm = v.decision;
+        }
         if report.as_ref().is_some_and(|r| r.alarm) {
             self.counts.alarms += 1;
             let now = process(self.p, week.w);
@@ -60,7 +74,7 @@ impl<S: Store> Run<'_, S> {
                 self.counts.false_alarms += 1;
             }
         }
-        Ok(report)
+        Ok((report, verdict))
     }
 
     /// Labels of the weeks served `label_delay` ago arrive: their AUC, the canary's evidence

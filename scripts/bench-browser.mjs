@@ -5,12 +5,14 @@
 //   a one-core device makes one chapter call, about 60 ms) · 1000 exact KS trials at n = 3000 in the worker ·
 //   the longest main-thread task (PerformanceObserver 'longtask', all through the session, every panel) · the
 //   52-week loop (runLoop in the worker, click to drawn) · a cold load straight into the timeline
-//   (the full WASM module fetched on demand, then the run).
+//   (the full WASM module fetched on demand, then the run) · the registry at its limits (the
+//   largest legal import, then a promotion and a refresh with 100,000 events).
 // Usage: node scripts/bench-browser.mjs [--json]    (needs `make build` first; CHROMIUM=... to override)
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { verdict } from './bench-goals.mjs';
+import { longExport, maxEvents } from './long-registry.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8131);
 const base = `http://127.0.0.1:${PORT}`;
@@ -143,6 +145,51 @@ try {
 
   await noteLongest();
   results.longest_main_thread_task_ms = Math.round(longest);
+
+  // the registry at its limits, in a fresh context (empty IndexedDB): the largest legal import
+  // (20 MiB: as many of the shortest events as fit; 1,000,000 events cannot fit), then with
+  // 100,000 events a promotion and a refresh (click to shown), and the longest main-thread task
+  // through all of it
+  {
+    const fresh = await browser.newContext();
+    const p = await fresh.newPage();
+    await p.goto(`${base}/index.html#panel=registry`);
+    await p.waitForSelector('[data-testid="no-versions"]', { timeout: 60_000 });
+    await p.evaluate(() => {
+      window.__longest = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
+      }).observe({ type: 'longtask' });
+      document.querySelector('input[type="file"]').addEventListener('change', () => { window.__t0 = performance.now(); }, { capture: true });
+    });
+    const importMs = async (name, text) => {
+      await p.locator('input[type="file"]').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+      const h = await p.waitForFunction(() => /^Imported /.test(document.querySelector('[data-testid="registry-status"]').textContent)
+        && performance.now() - window.__t0, null, { timeout: 300_000, polling: 10 });
+      return Math.round(await h.jsonValue());
+    };
+    const limit = maxEvents(20 * 1024 * 1024);
+    const big = longExport(limit);
+    results.registry_limit_events = limit;
+    results.registry_limit_mib = Number((big.length / 1024 / 1024).toFixed(2));
+    results.registry_import_limit_ms = await importMs('limit.json', big);
+    results.registry_import_100k_ms = await importMs('100k.json', longExport(100_001, { production: false }));
+    const clickUntil = (button, done) => p.evaluate(async ([name, test]) => {
+      const btn = [...document.querySelectorAll('.panel-body button')].find((b) => b.textContent.trim() === name || b.getAttribute('aria-label') === name);
+      const ok = new Function(`return (${test})`)();
+      const t0 = performance.now();
+      btn.click();
+      while (!ok()) await new Promise((r) => setTimeout(r, 1));
+      return Math.round(performance.now() - t0);
+    }, [button, done.toString()]);
+    results.registry_promote_100k_ms = await clickUntil('Promote',
+      () => document.querySelector('[data-testid="production"]').textContent === 'v1 (1.0.0)'
+        && /of 100,002$/.test(document.querySelector('[data-testid="history-range"]').textContent));
+    results.registry_refresh_100k_ms = await clickUntil('Oldest events',
+      () => document.querySelector('[data-testid="history"] tbody tr')?.dataset.seq === '1');
+    results.registry_longest_task_ms = Math.round(await p.evaluate(() => window.__longest));
+    await fresh.close();
+  }
 } finally {
   await browser.close();
   server.kill();
@@ -161,6 +208,12 @@ else {
     longest_task_cold_load_ms: '  of which during the cold load (ms)',
     loop_52_weeks_ms: '52-week loop, runLoop in the worker (ms)',
     timeline_cold_ms: 'timeline as the first page, to drawn (ms)',
+    registry_limit_events: 'registry: events in the largest import (20 MiB)',
+    registry_import_limit_ms: '  import them, file chosen to shown (ms)',
+    registry_import_100k_ms: '  import 100,000 events (ms)',
+    registry_promote_100k_ms: '  promote with 100,000 events, click to shown (ms)',
+    registry_refresh_100k_ms: '  refresh (a page of the history) at 100,000 (ms)',
+    registry_longest_task_ms: '  longest main-thread task through these (ms)',
   };
   console.log('browser bench (headless Chromium, localhost, dist/; best of 3 for walkthrough and loop)');
   for (const [k, label] of Object.entries(LABELS)) console.log(`  ${label.padEnd(44)} ${String(results[k]).padStart(7)}  ${verdict(k, results[k])}`);

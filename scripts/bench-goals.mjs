@@ -17,6 +17,11 @@ export const GOALS = {
   longest_main_thread_task_ms: ['≤', 50, 'ms'],
   loop_52_weeks_ms: ['≤', 150, 'ms'],
   timeline_cold_ms: ['≤', 400, 'ms'],
+  // the registry at its limits (issue 16; bench-browser.mjs)
+  registry_import_limit_ms: ['≤', 10000, 'ms'],
+  registry_promote_100k_ms: ['≤', 200, 'ms'],
+  registry_refresh_100k_ms: ['≤', 200, 'ms'],
+  registry_longest_task_ms: ['≤', 50, 'ms'],
 };
 
 /** "goal ≤ 10 ms: met" for a measured value, or "" when the key has no goal. */

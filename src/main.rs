@@ -1,13 +1,46 @@
 //! The native CLI. See `mlops-loop --help`.
 
+/// Standard output that remembers whether the reader went away (a broken pipe), so that
+/// `mlops-loop data | head -1` ends quietly, as Unix tools do, instead of reporting the failed
+/// write on a standard error that is often the same closed pipe.
+#[cfg(not(target_arch = "wasm32"))]
+struct Stdout<'a> {
+    inner: std::io::StdoutLock<'a>,
+    broken: bool,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl std::io::Write for Stdout<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.broken |= matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
+        r
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.broken |= matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
+        r
+    }
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
     use clap::Parser;
+    use std::io::Write as _;
     let cli = mlops_loop::cli::Cli::parse();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    if let Err(f) = mlops_loop::cli::run(cli, &mut out) {
-        eprintln!("error: {}", f.message);
+    let mut out = Stdout {
+        inner: std::io::stdout().lock(),
+        broken: false,
+    };
+    let result = mlops_loop::cli::run(cli, &mut out);
+    let _ = out.flush();
+    if out.broken {
+        // What a shell reports for a process ended by SIGPIPE (128 + 13); nothing is printed.
+        std::process::exit(mlops_loop::cli::EXIT_BROKEN_PIPE);
+    }
+    if let Err(f) = result {
+        // Standard error may be closed too: a failed write there must not panic.
+        let _ = writeln!(std::io::stderr(), "error: {}", f.message);
         std::process::exit(f.code);
     }
 }

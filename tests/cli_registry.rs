@@ -283,3 +283,220 @@ fn corrupt_registry_file_is_exit_2_naming_the_file() {
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Run the CLI under a 1 GiB address-space limit, so that a read without a cap fails fast
+/// instead of eating the machine's memory.
+fn run_limited(args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_mlops-loop"))
+        .args(args)
+        .output()
+        .expect("run mlops-loop")
+}
+
+#[test]
+fn a_time_outside_a_js_date_is_refused_naming_the_field_and_value() {
+    let dir = temp_dir();
+    let path = dir.join("reg.json");
+    chapter_registry(&path);
+    let p = path.to_str().expect("utf8 path");
+    let before = std::fs::read(&path).expect("read");
+    for t in ["1e308", "8640000000000001", "inf"] {
+        let o = run(&["registry", "promote", "1", "--time", t, "--registry", p]);
+        assert_eq!(o.status.code(), Some(2), "{t}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("invalid time = "), "{t}: {err}");
+        assert!(err.contains("8.64e15"), "{t}: says the range: {err}");
+        assert_eq!(std::fs::read(&path).expect("read"), before, "{t}");
+    }
+    let o = run(&[
+        "registry",
+        "promote",
+        "1",
+        "--time",
+        "1e308",
+        "--registry",
+        p,
+    ]);
+    assert!(stderr(&o).contains("time = 1e308"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_registry_holding_a_bad_time_still_lists_and_says_which_record() {
+    let dir = temp_dir();
+    let path = dir.join("reg.json");
+    chapter_registry(&path);
+    // What an older build's import could leave: the last event past the end of a JS Date.
+    let store = FileStore::new(&path);
+    let key = "history/00000005";
+    let mut e: serde_json::Value = serde_json::from_slice(
+        &block_on(mlops_loop::registry::Store::get(&store, key))
+            .expect("get")
+            .expect("event"),
+    )
+    .expect("json");
+    e["time"] = serde_json::json!(8_640_000_000_000_001u64);
+    let mut st: serde_json::Value = serde_json::from_slice(
+        &block_on(mlops_loop::registry::Store::get(&store, "state"))
+            .expect("get")
+            .expect("state"),
+    )
+    .expect("json");
+    st["last_time"] = serde_json::json!(8_640_000_000_000_001u64);
+    block_on(mlops_loop::registry::Store::commit(
+        &store,
+        mlops_loop::registry::Batch::new()
+            .put(key, e.to_string().into_bytes())
+            .put("state", st.to_string().into_bytes()),
+    ))
+    .expect("write");
+    let p = path.to_str().expect("utf8 path");
+    let o = run(&["registry", "list", "--registry", p]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Production"), "{}", stdout(&o));
+    let o = run(&["registry", "history", "--registry", p]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(key) && stderr(&o).contains("8640000000000001"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["registry", "rollback", "--time", "9", "--registry", p]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains(key), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn reading_commands_on_a_missing_file_do_not_create_it() {
+    let dir = temp_dir();
+    let path = dir.join("absent.json");
+    let p = path.to_str().expect("utf8 path");
+    let o = run(&["registry", "list", "--registry", p]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 1, "the header only");
+    for args in [&["history"][..], &["export"], &["show", "1"]] {
+        let mut a = vec!["registry"];
+        a.extend_from_slice(args);
+        a.extend(["--registry", p]);
+        let _ = run(&a);
+    }
+    assert!(
+        !path.exists(),
+        "a reading command created {}",
+        path.display()
+    );
+    let entries = std::fs::read_dir(&dir).expect("dir").count();
+    assert_eq!(entries, 0, "no lock or temporary file either");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[cfg(unix)]
+fn a_lock_left_by_a_killed_writer_is_taken_over_at_once() {
+    let dir = temp_dir();
+    let path = dir.join("reg.json");
+    chapter_registry(&path);
+    let p = path.to_str().expect("utf8 path");
+    // A writer killed mid-commit leaves its lock file behind (nobody holds the lock).
+    let lock = dir.join("reg.json.lock");
+    std::fs::write(&lock, "12345").expect("stale lock");
+    let t0 = std::time::Instant::now();
+    let o = run(&["registry", "rollback", "--time", "9000", "--registry", p]);
+    let took = t0.elapsed();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        took < std::time::Duration::from_secs(2),
+        "took {took:?} to take over a dead writer's lock"
+    );
+    assert!(!lock.exists(), "the lock file is removed after the write");
+    // A live holder is waited for, then the write goes through: the lock still excludes.
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock)
+        .expect("lock file");
+    // SAFETY: flock(2) on a descriptor `f` owns; the lock is released when `f` is dropped.
+    let held = unsafe { libc::flock(std::os::unix::io::AsRawFd::as_raw_fd(&f), libc::LOCK_EX) };
+    assert_eq!(held, 0, "hold the lock");
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        drop(f);
+    });
+    let t0 = std::time::Instant::now();
+    let o = run(&[
+        "registry",
+        "promote",
+        "2",
+        "--time",
+        "9001",
+        "--registry",
+        p,
+    ]);
+    let took = t0.elapsed();
+    release.join().expect("release");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        took >= std::time::Duration::from_millis(350),
+        "it waited for the holder ({took:?})"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn reads_are_capped_before_reading_dev_zero() {
+    if !Path::new("/dev/zero").exists() {
+        return;
+    }
+    let dir = temp_dir();
+    let path = dir.join("reg.json");
+    chapter_registry(&path);
+    let p = path.to_str().expect("utf8 path");
+    for (args, needle) in [
+        (
+            vec!["registry", "import", "/dev/zero", "--registry", p],
+            "more than 20971520 bytes",
+        ),
+        (
+            vec!["registry", "list", "--registry", "/dev/zero"],
+            "more than 134217728 bytes",
+        ),
+        (
+            vec!["predict", "--model", "/dev/zero", "--seed", "1"],
+            "more than 67108864 bytes",
+        ),
+    ] {
+        let t0 = std::time::Instant::now();
+        let o = run_limited(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(10),
+            "{args:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    if Command::new("bash").arg("--version").output().is_err() {
+        return;
+    }
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg("\"$0\" data --seed 1 --rows 100000 2>&1 | head -1; echo \"exit=${PIPESTATUS[0]}\"")
+        .arg(env!("CARGO_BIN_EXE_mlops-loop"))
+        .output()
+        .expect("bash");
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "one line of data, then the status: {out}");
+    assert!(lines[0].contains("days_since_login"), "{out}");
+    assert_eq!(lines[1], "exit=141", "ended as by SIGPIPE, quietly: {out}");
+    assert!(!out.contains("panicked"), "{out}");
+}

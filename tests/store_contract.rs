@@ -94,8 +94,7 @@ fn mem_quota_refuses_the_write_and_says_so() {
     let before = s.snapshot();
     s.set_quota(Some(s.size() + 100));
     let mut big = sample("2.0.0", 3, 0.7);
-    big.model_json = format!("{{\"pad\":\"{}\"}}", "x".repeat(10_000));
-    big.model_hash = mlops_loop::registry::model_hash(&big.model_json);
+    big.lineage.params = serde_json::json!({ "pad": "x".repeat(10_000) });
     let e = block_on(reg.register(&big, &cause(5.0))).expect_err("quota");
     assert!(matches!(e, Error::Store(StoreError::Quota(_))), "{e}");
     assert!(e.to_string().contains("quota"), "{e}");
@@ -201,19 +200,33 @@ fn file_store_binary_values_round_trip_as_hex() {
 }
 
 #[test]
-fn file_store_held_lock_is_a_conflict_naming_the_lock_file() {
+#[cfg(unix)]
+fn file_store_lock_a_stale_file_is_taken_over_a_held_lock_is_waited_for() {
     let dir = temp_dir("lock");
     let path = dir.join("reg.json");
     let s = FileStore::new(&path);
     block_on(s.commit(Batch::new().put("a", b"1".to_vec()))).expect("commit");
+    // A lock file nobody holds (its writer was killed): taken over at once.
     let lock = dir.join("reg.json.lock");
-    std::fs::write(&lock, b"").expect("hold the lock");
-    let e = block_on(s.commit(Batch::new().put("a", b"2".to_vec()))).expect_err("locked");
-    assert!(matches!(e, StoreError::Conflict(_)), "{e}");
-    assert!(e.to_string().contains("reg.json.lock"), "{e}");
-    assert_eq!(block_on(s.get("a")).expect("get"), Some(b"1".to_vec()));
-    std::fs::remove_file(&lock).expect("release");
-    block_on(s.commit(Batch::new().put("a", b"2".to_vec()))).expect("commit");
+    std::fs::write(&lock, b"4242").expect("stale lock file");
+    let t0 = std::time::Instant::now();
+    block_on(s.commit(Batch::new().put("a", b"2".to_vec()))).expect("taken over");
+    assert!(t0.elapsed() < std::time::Duration::from_secs(1));
+    assert!(!lock.exists(), "removed after the commit");
+    // A held lock: the commit waits for its release, then goes through.
+    let f = std::fs::File::create(&lock).expect("lock file");
+    // SAFETY: flock(2) on a descriptor `f` owns; the lock is released when `f` is dropped.
+    let held = unsafe { libc::flock(std::os::unix::io::AsRawFd::as_raw_fd(&f), libc::LOCK_EX) };
+    assert_eq!(held, 0, "hold the lock");
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        drop(f);
+    });
+    let t0 = std::time::Instant::now();
+    block_on(s.commit(Batch::new().put("a", b"3".to_vec()))).expect("after the release");
+    assert!(t0.elapsed() >= std::time::Duration::from_millis(250));
+    release.join().expect("thread");
+    assert_eq!(block_on(s.get("a")).expect("get"), Some(b"3".to_vec()));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

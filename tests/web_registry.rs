@@ -334,3 +334,117 @@ async fn storage_cleared_while_open_fails_loudly_and_loses_nothing_silently() {
         "later writes fail loudly",
     );
 }
+
+/// The largest legal import: one version and as many events as fit in `MAX_IMPORT_BYTES` (about
+/// 180,000 of the shortest events; the 1,000,000-event limit cannot be reached by an import, an
+/// event being at least about 100 bytes of JSON). It imports, pages read the right events from
+/// either end, a write appends, and the export imports back: correctness at the limit (its
+/// timings are in `make bench`).
+#[wasm_bindgen_test]
+async fn the_largest_import_pages_appends_and_exports_back() {
+    use mlops_loop::registry::{
+        Change, Event, Export, EXPORT_FORMAT, EXPORT_SCHEMA, HISTORY_RUN, MAX_IMPORT_BYTES,
+    };
+    let model = sample("1.0.0", 1, 0.7);
+    let version = mlops_loop::registry::ModelVersion {
+        version: 1,
+        label: model.label.clone(),
+        model_json: model.model_json.clone(),
+        model_hash: model.model_hash.clone(),
+        lineage: model.lineage.clone(),
+        metrics: model.metrics.clone(),
+        created_at: 0.0,
+    };
+    let event = |seq: u64| Event {
+        seq,
+        time: 0.0,
+        change: match seq {
+            1 => Change::Register {
+                version: 1,
+                label: "1.0.0".into(),
+            },
+            s if s % 2 == 0 => Change::SetAlias {
+                alias: "a".into(),
+                version: 1,
+                previous: None,
+            },
+            _ => Change::RemoveAlias {
+                alias: "a".into(),
+                previous: 1,
+            },
+        },
+        actor: Actor::User,
+        reason: String::new(),
+        evidence: None,
+    };
+    let mut history = Vec::new();
+    let mut size = 2000 + version.model_json.len() * 2;
+    while size < MAX_IMPORT_BYTES - 4096 {
+        let e = event(history.len() as u64 + 1);
+        size += serde_json::to_string(&e).expect("json").len() + 1;
+        history.push(e);
+    }
+    // End with the alias removed, so the export's stated aliases are empty.
+    if history.len() % 2 == 0 {
+        history.pop();
+    }
+    let n = history.len() as u64;
+    let export = Export {
+        format: EXPORT_FORMAT.into(),
+        schema: EXPORT_SCHEMA,
+        versions: vec![version],
+        history,
+        stages: Default::default(),
+        aliases: Default::default(),
+    };
+    let text = serde_json::to_string(&export).expect("export text");
+    assert!(text.len() <= MAX_IMPORT_BYTES, "{} bytes", text.len());
+    assert!(n > 150_000, "{n} events in {} bytes", text.len());
+
+    let store = fresh("limit").await;
+    let reg = Registry::open(store.clone()).await.expect("open");
+    let t0 = js_sys::Date::now();
+    let s = reg.import_json(&text).await.expect("import at the limit");
+    let took = js_sys::Date::now() - t0;
+    assert_eq!(s.events, n);
+    let records = Store::keys(&store, "history/").await.expect("keys").len() as u64;
+    assert_eq!(records, n.div_ceil(HISTORY_RUN), "runs of {HISTORY_RUN}");
+    web_sys::console::log_1(
+        &format!(
+            "import at the limit: {n} events, {} bytes, {took} ms (IndexedDB)",
+            text.len()
+        )
+        .into(),
+    );
+    let (total, last) = reg.history_page(None, 50).await.expect("last page");
+    assert_eq!(total, n);
+    assert_eq!(last.len(), 50);
+    assert_eq!(last[49], event(n));
+    assert_eq!(last[0], event(n - 49));
+    let (_, first) = reg.history_page(Some(1), 50).await.expect("first page");
+    assert_eq!(first[0], event(1));
+    let (_, mid) = reg
+        .history_page(Some(HISTORY_RUN - 10), 20)
+        .await
+        .expect("across two runs");
+    assert_eq!(mid[10], event(HISTORY_RUN));
+    assert_eq!(mid[11], event(HISTORY_RUN + 1));
+    // A write appends after the runs; then the export imports back into another database.
+    reg.promote(1, &cause(1.0))
+        .await
+        .expect("promote at the limit");
+    let (total, last) = reg.history_page(None, 2).await.expect("last page");
+    assert_eq!(total, n + 1);
+    assert_eq!(last[0], event(n));
+    assert_eq!(last[1].seq, n + 1);
+    let again = reg.export_json().await.expect("export");
+    assert!(again.len() <= MAX_IMPORT_BYTES, "{} bytes", again.len());
+    let other = Registry::open(fresh("limit-back").await)
+        .await
+        .expect("open");
+    assert_eq!(
+        other.import_json(&again).await.expect("import back").events,
+        n + 1
+    );
+    assert_eq!(other.production().await.expect("prod"), Some(1));
+}

@@ -1,7 +1,12 @@
 //! The native command line: the same core as the page, for the book's own build to check outputs.
 //!
 //! Exit codes: 0 success, 2 bad input (an argument outside its domain, a malformed file), 1 other
-//! failures (I/O).
+//! failures (I/O), 141 when the reader of standard output went away (`| head`: nothing printed,
+//! as a Unix tool ended by SIGPIPE).
+//!
+//! Every file named on the command line is read through a cap (the model: the loader's 64 MiB;
+//! an import: 20 MiB; a registry file: 128 MiB), so `/dev/zero` or a huge file is refused after
+//! that many bytes, never read until memory runs out.
 
 use clap::{Parser, Subcommand};
 
@@ -40,6 +45,31 @@ pub enum Command {
     Chapter,
     /// Run the loop over simulated weeks and print its timeline (a table, or JSON).
     Loop(loop_cmd::LoopArgs),
+}
+
+/// The exit code when standard output is a closed pipe (128 + SIGPIPE, what a shell reports for
+/// a process that SIGPIPE ended).
+pub const EXIT_BROKEN_PIPE: i32 = 141;
+
+/// The bytes of the file at `path`, at most `cap` of them (`what` names it in messages).
+///
+/// # Errors
+/// Code 1 if it cannot be read; code 2 if it holds more than `cap` bytes (not read further).
+pub fn read_capped(path: &std::path::Path, cap: usize, what: &str) -> Result<Vec<u8>, Failure> {
+    match crate::registry::file::read_at_most(path, cap) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(Failure {
+            code: 2,
+            message: format!(
+                "{what} {} holds more than {cap} bytes, the limit; it was not read",
+                path.display()
+            ),
+        }),
+        Err(e) => Err(Failure {
+            code: 1,
+            message: format!("cannot read {what} {}: {e}", path.display()),
+        }),
+    }
 }
 
 /// A CLI failure: its message and the exit code it maps to.

@@ -101,9 +101,10 @@ pub struct PredictArgs {
 /// # Errors
 /// Code 1 if the model file cannot be read; 2 if it is malformed or the arguments are bad.
 pub fn run_predict(args: &PredictArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    let text = std::fs::read_to_string(&args.model).map_err(|e| Failure {
-        code: 1,
-        message: format!("cannot read {}: {e}", args.model.display()),
+    let bytes = super::read_capped(&args.model, crate::gbm::MAX_JSON_BYTES, "the model")?;
+    let text = String::from_utf8(bytes).map_err(|e| crate::Error::Malformed {
+        what: "model",
+        reason: format!("{} is not UTF-8 text: {e}", args.model.display()),
     })?;
     let model = GbmModel::from_json(&text)?;
     let df = args.frame.frame()?;

@@ -6,7 +6,8 @@
 
 use super::Failure;
 use crate::registry::{
-    block_on, Actor, Cause, Event, Evidence, FileStore, Registry, StoreError, MAX_IMPORT_BYTES,
+    block_on, time_text, Actor, Cause, Event, Evidence, FileStore, MemStore, Registry, Store,
+    StoreError, MAX_IMPORT_BYTES,
 };
 use crate::Error;
 use clap::{Args, Subcommand};
@@ -97,7 +98,7 @@ fn now_ms() -> f64 {
 }
 
 /// Resolve `3`, `v3`, an alias or a label to a version number.
-fn resolve(reg: &Registry<FileStore>, spec: &str) -> Result<u32, Failure> {
+fn resolve<S: Store>(reg: &Registry<S>, spec: &str) -> Result<u32, Failure> {
     let digits = spec.strip_prefix('v').unwrap_or(spec);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         return digits.parse::<u32>().map_err(|_| {
@@ -147,7 +148,7 @@ fn event_line(e: &Event) -> String {
     let mut line = format!(
         "#{} t={} {} {}",
         e.seq,
-        e.time,
+        time_text(e.time),
         e.actor,
         e.change.describe()
     );
@@ -177,9 +178,28 @@ pub fn run_registry(args: &RegistryArgs, out: &mut dyn Write) -> Result<(), Fail
         Some(t) => t,
         None => now_ms(),
     };
+    // A command that only reads never creates the file: a missing one reads as empty.
+    let reads_only = matches!(
+        args.action,
+        Action::List | Action::Show { .. } | Action::History | Action::Export { .. }
+    );
+    let missing = matches!(std::fs::symlink_metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+    if reads_only && missing {
+        let reg = block_on(Registry::open(MemStore::new())).map_err(fail)?;
+        return act(&reg, &args.action, time, out);
+    }
     let reg = block_on(Registry::open(FileStore::new(path))).map_err(fail)?;
+    act(&reg, &args.action, time, out)
+}
+
+fn act<S: Store>(
+    reg: &Registry<S>,
+    action: &Action,
+    time: f64,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
     let cause = |reason: &str| Cause::new(Actor::User, reason, time);
-    match &args.action {
+    match action {
         Action::List => {
             let list = block_on(reg.list()).map_err(fail)?;
             writeln!(
@@ -201,7 +221,7 @@ pub fn run_registry(args: &RegistryArgs, out: &mut dyn Write) -> Result<(), Fail
             }
         }
         Action::Show { version } => {
-            let v = resolve(&reg, version)?;
+            let v = resolve(reg, version)?;
             let m = block_on(reg.get(v)).map_err(fail)?;
             let state = block_on(reg.state()).map_err(fail)?;
             let l = &m.lineage;
@@ -238,7 +258,7 @@ pub fn run_registry(args: &RegistryArgs, out: &mut dyn Write) -> Result<(), Fail
             }
         }
         Action::Promote { version, reason } => {
-            let v = resolve(&reg, version)?;
+            let v = resolve(reg, version)?;
             let e = block_on(reg.promote(v, &cause(reason))).map_err(fail)?;
             writeln!(out, "{}", event_line(&e)).map_err(io)?;
         }
@@ -254,17 +274,11 @@ pub fn run_registry(args: &RegistryArgs, out: &mut dyn Write) -> Result<(), Fail
             }
         }
         Action::Import { file } => {
-            let size = std::fs::metadata(file).map_err(io)?.len();
-            if size > MAX_IMPORT_BYTES as u64 {
-                return Err(fail(Error::Malformed {
-                    what: "registry import",
-                    reason: format!("{size} bytes, the limit is {MAX_IMPORT_BYTES}"),
-                }));
-            }
-            let text = std::fs::read_to_string(file).map_err(|e| {
+            let bytes = super::read_capped(file, MAX_IMPORT_BYTES, "the export")?;
+            let text = String::from_utf8(bytes).map_err(|e| {
                 fail(Error::Malformed {
                     what: "registry import",
-                    reason: format!("{}: {e}", file.display()),
+                    reason: format!("{} is not UTF-8 text: {e}", file.display()),
                 })
             })?;
             let s = block_on(reg.import_json(&text)).map_err(fail)?;

@@ -2,15 +2,23 @@
 
 use super::history::{self, State};
 use super::migrate;
-use super::model::{check_alias, Cause, Change, Event, ModelVersion, NewVersion, Stage};
+use super::model::{
+    check_alias, check_loadable, time_problem, time_text, Cause, Change, Event, ModelVersion,
+    NewVersion, Stage,
+};
 use super::store::{Batch, Store, StoreError, Write};
 use crate::{Error, Result};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The storage layout's schema version (1 had stages inside version records and no aliases).
-pub const SCHEMA_VERSION: u32 = 2;
+/// The storage layout's schema version (1 had stages inside version records and no aliases; 2 had
+/// one event per history record, which 3 still reads).
+pub const SCHEMA_VERSION: u32 = 3;
+/// The `schema` of an export (its shape has not changed since the storage schema 2).
+pub const EXPORT_SCHEMA: u32 = 2;
+/// Most events in one history record: an import writes the history in runs of this many.
+pub const HISTORY_RUN: u64 = 1000;
 /// Largest registry export accepted by [`Registry::import_json`], in bytes (20 MiB).
 pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
 /// Most versions in one registry (registration beyond it and larger imports are refused).
@@ -81,7 +89,7 @@ pub struct Listing {
 pub struct Export {
     /// Always [`EXPORT_FORMAT`].
     pub format: String,
-    /// Always [`SCHEMA_VERSION`].
+    /// Always [`EXPORT_SCHEMA`].
     pub schema: u32,
     /// Every version, in order.
     pub versions: Vec<ModelVersion>,
@@ -112,10 +120,14 @@ pub struct ImportSummary {
 /// ```
 /// use mlops_loop::registry::{block_on, model_hash, Actor, Cause, Lineage, MemStore};
 /// use mlops_loop::registry::{NewVersion, Registry, Stage};
+/// use mlops_loop::gbm::GbmParams;
 /// let reg = block_on(Registry::open(MemStore::new()))?;
-/// let new = |label: &str| {
-///     let model_json = format!("{{\"label\":\"{label}\"}}");
-///     NewVersion {
+/// // The registry holds only models the loader accepts: fit a one-tree model per label.
+/// let new = |label: &str| -> mlops_loop::Result<NewVersion> {
+///     let x: Vec<[f64; 3]> = (0..8).map(|i| [f64::from(i), label.len() as f64, 0.0]).collect();
+///     let y: Vec<i64> = (0..8).map(|i| i64::from(i >= 4)).collect();
+///     let model_json = GbmParams::new().n_estimators(1).check()?.fit(&x, &y)?.to_json();
+///     Ok(NewVersion {
 ///         label: label.into(),
 ///         model_hash: model_hash(&model_json),
 ///         model_json,
@@ -129,10 +141,10 @@ pub struct ImportSummary {
 ///             build_id: "0.1.0".into(),
 ///         },
 ///         metrics: vec![],
-///     }
+///     })
 /// };
-/// let v1 = block_on(reg.register(&new("1.0.0"), &Cause::new(Actor::User, "", 1.0)))?;
-/// let v2 = block_on(reg.register(&new("1.1.0"), &Cause::new(Actor::User, "", 2.0)))?;
+/// let v1 = block_on(reg.register(&new("1.0.0")?, &Cause::new(Actor::User, "", 1.0)))?;
+/// let v2 = block_on(reg.register(&new("1.1.0")?, &Cause::new(Actor::User, "", 2.0)))?;
 /// block_on(reg.promote(v1, &Cause::new(Actor::User, "first", 3.0)))?;
 /// block_on(reg.promote(v2, &Cause::new(Actor::PromotionGate, "better", 4.0)))?;
 /// assert_eq!(block_on(reg.state())?.stage(v1), Stage::Archived);
@@ -202,6 +214,21 @@ impl<S: Store> Registry<S> {
                     let meta: Meta = decode(META_KEY, &bytes)?;
                     match meta.schema {
                         SCHEMA_VERSION => return Ok(reg),
+                        // Schema 3 reads schema 2's records as they are: only `meta` changes.
+                        2 => {
+                            let next = Meta {
+                                schema: SCHEMA_VERSION,
+                                revision: meta.revision + 1,
+                            };
+                            let batch = Batch::new()
+                                .expect(META_KEY, Some(bytes))
+                                .put(META_KEY, encode("meta", &next)?);
+                            match reg.store.commit(batch).await {
+                                Ok(()) => return Ok(reg),
+                                Err(StoreError::Conflict(_)) => continue,
+                                Err(e) => return Err(e.into()),
+                            }
+                        }
                         1 => match migrate::migrate_v1(&reg.store, bytes, meta.revision).await {
                             Ok(()) => return Ok(reg),
                             Err(Error::Store(StoreError::Conflict(_))) => continue,
@@ -329,28 +356,75 @@ impl<S: Store> Registry<S> {
     /// The whole history, in order, each event validated.
     ///
     /// # Errors
-    /// [`Error::Store`] with [`StoreError::Corrupt`] naming the first damaged or missing event.
+    /// [`Error::Store`] with [`StoreError::Corrupt`] naming the first damaged or missing record.
     pub async fn history(&self) -> Result<Vec<Event>> {
         let records = self.store.scan(HISTORY_PREFIX).await?;
         let mut events = Vec::with_capacity(records.len());
-        for (i, (key, bytes)) in records.iter().enumerate() {
-            let seq = i as u64 + 1;
-            if *key != history_key(seq) {
+        for (key, bytes) in &records {
+            let next = events.len() as u64 + 1;
+            if *key != history_key(next) {
                 return Err(StoreError::corrupt(
-                    history_key(seq),
+                    history_key(next),
                     format!("missing (the next history key is {key})"),
                 )
                 .into());
             }
-            let e: Event = decode(key, bytes)?;
-            e.check()
-                .map_err(|err| StoreError::corrupt(key, err.to_string()))?;
-            if e.seq != seq {
-                return Err(StoreError::corrupt(key, format!("holds event {}", e.seq)).into());
-            }
-            events.push(e);
+            events.extend(decode_events(next, key, bytes)?);
         }
         Ok(events)
+    }
+
+    /// At most `count` consecutive events starting at event `from` (1-based; `None`: the last
+    /// `count`), and the number of events in the history. Reads only the records holding them,
+    /// so a page of a long history costs the same as a page of a short one.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when `state` cannot be read, or [`StoreError::Corrupt`] naming a damaged or
+    /// missing record among those holding the page (the rest of the registry stays readable).
+    pub async fn history_page(&self, from: Option<u64>, count: u64) -> Result<(u64, Vec<Event>)> {
+        let total = self.state().await?.events;
+        let count = count.min(total);
+        if count == 0 {
+            return Ok((total, Vec::new()));
+        }
+        let from = from
+            .unwrap_or(total + 1 - count)
+            .clamp(1, total + 1 - count);
+        let to = from + count - 1;
+        // The record holding event `from` starts at most HISTORY_RUN - 1 events earlier.
+        let first_key = history_key(from.saturating_sub(HISTORY_RUN - 1).max(1));
+        let records = self.store.range(&first_key, &history_key(to)).await?;
+        let starts: Vec<Option<u64>> = records
+            .iter()
+            .map(|(k, _)| k.strip_prefix(HISTORY_PREFIX).and_then(|n| n.parse().ok()))
+            .collect();
+        // Skip the records that end before `from`: the last one starting at or before it holds it.
+        let skip = starts
+            .iter()
+            .rposition(|s| s.is_some_and(|s| s <= from))
+            .unwrap_or(0);
+        let mut events: Vec<Event> = Vec::with_capacity(count as usize);
+        let mut next = starts.get(skip).copied().flatten().unwrap_or(from);
+        for (key, bytes) in &records[skip..] {
+            if next > to {
+                break;
+            }
+            if *key != history_key(next) {
+                break;
+            }
+            let run = decode_events(next, key, bytes)?;
+            next += run.len() as u64;
+            events.extend(run.into_iter().filter(|e| (from..=to).contains(&e.seq)));
+        }
+        if events.len() as u64 != count {
+            let missing = from + events.len() as u64;
+            return Err(StoreError::corrupt(
+                history_key(missing.max(next)),
+                format!("missing: the history should hold events {from} to {to} of {total}"),
+            )
+            .into());
+        }
+        Ok((total, events))
     }
 
     /// The version that was in production at time `time` (after every event at or before it).
@@ -363,6 +437,17 @@ impl<S: Store> Registry<S> {
             .map_err(|r| StoreError::corrupt(HISTORY_PREFIX, r).into())
     }
 
+    /// The key of the history record holding event `seq` (a run starts at most [`HISTORY_RUN`]
+    /// - 1 events earlier); `history_key(seq)` if it cannot be found.
+    async fn holder_key(&self, seq: u64) -> String {
+        let start = history_key(seq.saturating_sub(HISTORY_RUN - 1).max(1));
+        match self.store.range(&start, &history_key(seq)).await {
+            Ok(records) => records.last().map(|(k, _)| k.clone()),
+            Err(_) => None,
+        }
+        .unwrap_or_else(|| history_key(seq))
+    }
+
     /// Read, compute, commit-if-unchanged; retry on conflict.
     async fn mutate<F>(&self, cause: &Cause, build: F) -> Result<Event>
     where
@@ -370,25 +455,31 @@ impl<S: Store> Registry<S> {
     {
         cause.check()?;
         let mut last = None;
+        let mut seen: Option<u64> = None;
         for _ in 0..=self.retries {
             let (meta_bytes, meta, state) = self.head().await?;
-            if let Some(t) = state.last_time {
-                if cause.time < t {
-                    return Err(Error::invalid(
-                        "time",
-                        cause.time,
-                        format!("earlier than the last event in the history ({t})"),
-                    ));
-                }
+            // A registry holding an out-of-range time (left by an older build's import) stays
+            // readable but takes no new event: name the record holding it.
+            if let Some(why) = state.last_time.and_then(time_problem) {
+                return Err(StoreError::corrupt(
+                    self.holder_key(state.events).await,
+                    format!(
+                        "event {}: its time {why}; the registry can be read but takes no new \
+                         event until it is erased or replaced by an import",
+                        state.events
+                    ),
+                )
+                .into());
             }
-            if state.events >= MAX_EVENTS {
-                return Err(Error::invalid(
-                    "history",
-                    state.events,
-                    format!("the history is full ({MAX_EVENTS} events): export, prune, import"),
-                ));
-            }
-            let (change, extra) = build(&state)?;
+            let checked = next_event(&state, cause).and_then(|()| build(&state));
+            let (change, extra) = match (checked, seen) {
+                (Ok(c), _) => c,
+                (Err(e), None) => return Err(e),
+                // The state changed between our first read and now: say so, not just why the
+                // change no longer applies to the new state.
+                (Err(e), Some(before)) => return Err(changed_under(before, &state, e)),
+            };
+            seen.get_or_insert(state.events);
             let event = Event {
                 seq: state.events + 1,
                 time: cause.time,
@@ -629,7 +720,8 @@ impl<S: Store> Registry<S> {
         .await
     }
 
-    /// The whole registry as JSON (every version, the history, the resulting stages and aliases).
+    /// The whole registry as compact JSON (every version, the history, the resulting stages and
+    /// aliases).
     ///
     /// # Errors
     /// [`Error::Store`] when any record cannot be read or is corrupt (an export is complete or
@@ -650,13 +742,14 @@ impl<S: Store> Registry<S> {
             }
             let export = Export {
                 format: EXPORT_FORMAT.to_string(),
-                schema: SCHEMA_VERSION,
+                schema: EXPORT_SCHEMA,
                 versions,
                 history,
                 stages: state.stages,
                 aliases: state.aliases,
             };
-            return serde_json::to_string_pretty(&export).map_err(|e| Error::Malformed {
+            // Compact: an export of a registry imported at the size limit imports back.
+            return serde_json::to_string(&export).map_err(|e| Error::Malformed {
                 what: "registry export",
                 reason: e.to_string(),
             });
@@ -682,8 +775,10 @@ impl<S: Store> Registry<S> {
         for v in &export.versions {
             batch = batch.put(version_key(v.version), encode("version", v)?);
         }
-        for e in &export.history {
-            batch = batch.put(history_key(e.seq), encode("event", e)?);
+        for run in export.history.chunks(HISTORY_RUN as usize) {
+            if let Some(first) = run.first() {
+                batch = batch.put(history_key(first.seq), encode("events", &run)?);
+            }
         }
         self.store.commit(batch).await?;
         Ok(ImportSummary {
@@ -756,11 +851,94 @@ impl<S: Store> Registry<S> {
     }
 }
 
+/// The events of the history record `key` (`bytes`), which must start at event `first`: one event
+/// (a JSON object, as every write stores it) or a run of up to [`HISTORY_RUN`] consecutive events
+/// (a JSON array, as an import stores them, so that a long history is a few large records rather
+/// than a million small ones). Every event is checked as on the way in.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] naming `key`.
+pub(super) fn decode_events(first: u64, key: &str, bytes: &[u8]) -> Result<Vec<Event>, StoreError> {
+    let run: Vec<Event> = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => decode(key, bytes)?,
+        _ => vec![decode(key, bytes)?],
+    };
+    if run.is_empty() || run.len() as u64 > HISTORY_RUN {
+        return Err(StoreError::corrupt(
+            key,
+            format!(
+                "holds {} events, a record holds 1 to {HISTORY_RUN}",
+                run.len()
+            ),
+        ));
+    }
+    for (i, e) in run.iter().enumerate() {
+        let seq = first + i as u64;
+        if e.seq != seq {
+            return Err(StoreError::corrupt(
+                key,
+                format!("holds event {} where event {seq} belongs", e.seq),
+            ));
+        }
+        e.check()
+            .map_err(|err| StoreError::corrupt(key, format!("event {seq}: {err}")))?;
+    }
+    Ok(run)
+}
+
 fn newer(schema: u32) -> Error {
     Error::Unsupported(format!(
-        "registry schema {schema}: this build reads schema {SCHEMA_VERSION} (and migrates 1); \
+        "registry schema {schema}: this build reads schema {SCHEMA_VERSION} (and migrates 1 and 2); \
          it was written by a newer version of mlops-loop"
     ))
+}
+
+/// Whether the next event may be recorded at `cause.time` on `state`: the new time not earlier
+/// than the last, the history not full.
+fn next_event(state: &State, cause: &Cause) -> Result<()> {
+    if let Some(t) = state.last_time {
+        if cause.time < t {
+            return Err(Error::invalid(
+                "time",
+                time_text(cause.time),
+                format!(
+                    "earlier than the last event in the history (#{} at {})",
+                    state.events,
+                    time_text(t)
+                ),
+            ));
+        }
+    }
+    if state.events >= MAX_EVENTS {
+        return Err(Error::invalid(
+            "history",
+            state.events,
+            format!("the history is full ({MAX_EVENTS} events): export, prune, import"),
+        ));
+    }
+    Ok(())
+}
+
+/// The error of a write whose first attempt lost a race: another writer committed after it read
+/// the registry (which had `before` events), and the change no longer applies (`why`).
+fn changed_under(before: u64, now: &State, why: Error) -> Error {
+    let what = match now.events.saturating_sub(before) {
+        0 => "changed the registry".to_string(),
+        1 => format!("recorded event #{}", now.events),
+        n => format!("recorded {n} events (#{}–#{})", before + 1, now.events),
+    };
+    let later = match (why, now.last_time) {
+        (Error::Invalid { field: "time", .. }, Some(t)) => format!(
+            "its last event is at {}, later than this change's time",
+            time_text(t)
+        ),
+        (e, _) => format!("on the new state: {e}"),
+    };
+    StoreError::Conflict(format!(
+        "the registry changed under this write: another tab or process {what} after it was \
+         read; {later}. Nothing was written: look at the registry again and retry"
+    ))
+    .into()
 }
 
 fn need(s: &State, version: u32) -> Result<()> {
@@ -797,9 +975,9 @@ pub fn validate_export(text: &str) -> Result<Export> {
             export.format
         )));
     }
-    if export.schema != SCHEMA_VERSION {
+    if export.schema != EXPORT_SCHEMA {
         return Err(malformed(format!(
-            "schema {}, this build imports schema {SCHEMA_VERSION}",
+            "schema {}, this build imports schema {EXPORT_SCHEMA}",
             export.schema
         )));
     }
@@ -825,6 +1003,8 @@ pub fn validate_export(text: &str) -> Result<Export> {
         }
         v.check()
             .map_err(|e| malformed(format!("version {}: {e}", v.version)))?;
+        check_loadable(&v.model_json)
+            .map_err(|e| malformed(format!("version {} ({:?}): {e}", v.version, v.label)))?;
     }
     for (i, e) in export.history.iter().enumerate() {
         e.check()

@@ -6,7 +6,18 @@
 //! re-reads the file, checks the batch's precondition, writes the new document to a temporary
 //! file in the same directory, `fsync`s it and renames it over the old one: a reader sees the old
 //! file or the new one, never a half-written one, and a crash leaves at worst a stray temporary
-//! file (ignored) or a stale lock file (reported by name, to be removed by hand).
+//! file (ignored) or a lock file nobody holds.
+//!
+//! The lock is an advisory lock of the operating system on `<file>.lock` (`flock` on Unix), not
+//! the file's existence: the kernel releases it when its holder exits, however it exits, so a
+//! writer killed mid-commit never blocks the next one, which takes the lock at once. A writer
+//! waits up to 10 s for a live holder. The holder removes the lock file before releasing it, and
+//! a writer that obtained the lock on a file no longer at that path starts again, so two writers
+//! can never both hold it.
+//!
+//! The file is read through a cap of [`MAX_FILE_BYTES`] (a path naming `/dev/zero` or a huge file
+//! is refused after that many bytes, not read until memory runs out), and a commit that would
+//! write a larger file is refused as a quota error.
 
 use super::store::{Batch, Store, StoreError, Write};
 use serde::{Deserialize, Serialize};
@@ -15,6 +26,26 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 const FORMAT: &str = "mlops-loop-store";
+
+/// Largest registry file read or written, in bytes (128 MiB: a 20 MiB import, stored, is at most
+/// a few times its size).
+pub const MAX_FILE_BYTES: usize = 128 << 20;
+
+/// How long a writer waits for a live holder of the lock.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Read at most `cap` bytes of the file at `path`: `Ok(None)` when it holds more (a device like
+/// `/dev/zero`, a huge file), without reading beyond `cap + 1` bytes.
+///
+/// # Errors
+/// The I/O error of opening or reading the file.
+pub fn read_at_most(path: &Path, cap: usize) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let f = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    f.take(cap as u64 + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= cap).then_some(bytes))
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -50,13 +81,60 @@ pub struct FileStore {
     path: PathBuf,
 }
 
-/// Removes the lock file when the commit ends, whatever the outcome.
-struct LockGuard(PathBuf);
+/// Holds the lock for the commit; on drop removes the lock file, then releases the lock.
+struct LockGuard {
+    path: PathBuf,
+    file: Option<std::fs::File>,
+}
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        let _ = std::fs::remove_file(&self.path);
+        drop(self.file.take());
     }
+}
+
+/// Take the exclusive advisory lock of `file` without waiting: `Ok(false)` when another open
+/// file description holds it.
+#[cfg(unix)]
+fn try_lock(file: &std::fs::File) -> std::io::Result<bool> {
+    use std::os::unix::io::AsRawFd as _;
+    // SAFETY: flock(2) on a descriptor `file` owns and keeps open; no memory is passed.
+    let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if r == 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    if e.kind() == std::io::ErrorKind::WouldBlock {
+        Ok(false)
+    } else {
+        Err(e)
+    }
+}
+
+#[cfg(not(unix))]
+#[allow(clippy::incompatible_msrv)]
+fn try_lock(file: &std::fs::File) -> std::io::Result<bool> {
+    match file.try_lock() {
+        Ok(()) => Ok(true),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+/// Whether the open `file` is the file `path` names now (not one removed or replaced since).
+#[cfg(unix)]
+fn is_at(file: &std::fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn is_at(_file: &std::fs::File, path: &Path) -> bool {
+    path.exists()
 }
 
 fn io(path: &Path, what: &str, e: std::io::Error) -> StoreError {
@@ -89,8 +167,16 @@ impl FileStore {
     }
 
     fn read(&self) -> Result<BTreeMap<String, Vec<u8>>, StoreError> {
-        let text = match std::fs::read(&self.path) {
-            Ok(t) => t,
+        let text = match read_at_most(&self.path, MAX_FILE_BYTES) {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                return Err(StoreError::corrupt(
+                    self.path.display().to_string(),
+                    format!(
+                        "more than {MAX_FILE_BYTES} bytes (the largest registry file); not read"
+                    ),
+                ))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
             Err(e) => return Err(io(&self.path, "cannot read", e)),
         };
@@ -119,25 +205,46 @@ impl FileStore {
     }
 
     fn lock(&self) -> Result<LockGuard, StoreError> {
+        use std::io::{Seek as _, SeekFrom};
         let lock = self.sibling(".lock");
-        for _ in 0..300 {
-            match std::fs::OpenOptions::new()
+        let start = std::time::Instant::now();
+        loop {
+            let mut f = std::fs::OpenOptions::new()
+                .read(true)
                 .write(true)
-                .create_new(true)
+                .create(true)
+                .truncate(false)
                 .open(&lock)
-            {
-                Ok(_) => return Ok(LockGuard(lock)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    std::thread::sleep(std::time::Duration::from_millis(10));
+                .map_err(|e| io(&lock, "cannot open the lock file", e))?;
+            match try_lock(&f) {
+                Ok(true) if is_at(&f, &lock) => {
+                    // Who holds it, for the message of a writer that waits too long.
+                    let _ = f.set_len(0);
+                    let _ = f.seek(SeekFrom::Start(0));
+                    let _ = write!(f, "{}", std::process::id());
+                    return Ok(LockGuard {
+                        path: lock,
+                        file: Some(f),
+                    });
                 }
-                Err(e) => return Err(io(&lock, "cannot create the lock file", e)),
+                // The holder we waited for removed the file: lock the one at the path now.
+                Ok(true) => continue,
+                Ok(false) => {
+                    if start.elapsed() > LOCK_WAIT {
+                        let holder = std::fs::read_to_string(&lock).unwrap_or_default();
+                        return Err(StoreError::Io(format!(
+                            "another running writer (process {}) has held the lock {} for more \
+                             than {} s",
+                            holder.trim(),
+                            lock.display(),
+                            LOCK_WAIT.as_secs()
+                        )));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Err(e) => return Err(io(&lock, "cannot lock the lock file", e)),
             }
         }
-        Err(StoreError::Conflict(format!(
-            "the lock file {} is held by another writer for more than 3 s \
-             (if no other mlops-loop is running, delete it)",
-            lock.display()
-        )))
     }
 
     fn write(&self, records: &BTreeMap<String, Vec<u8>>) -> Result<(), StoreError> {
@@ -156,6 +263,14 @@ impl FileStore {
         };
         let bytes = serde_json::to_vec_pretty(&doc)
             .map_err(|e| StoreError::Io(format!("cannot serialise the store: {e}")))?;
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(StoreError::Quota(format!(
+                "{} would be {} bytes, more than the {MAX_FILE_BYTES}-byte limit of a registry \
+                 file; nothing was written",
+                self.path.display(),
+                bytes.len()
+            )));
+        }
         let tmp = self.sibling(&format!(".tmp-{}", std::process::id()));
         let result = (|| {
             let mut f = std::fs::File::create(&tmp).map_err(|e| io(&tmp, "cannot create", e))?;
@@ -201,6 +316,14 @@ impl Store for FileStore {
             .read()?
             .into_iter()
             .filter(|(k, _)| k.starts_with(prefix))
+            .collect())
+    }
+
+    async fn range(&self, start: &str, end: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        Ok(self
+            .read()?
+            .into_iter()
+            .filter(|(k, _)| k.as_str() >= start && k.as_str() <= end)
             .collect())
     }
 

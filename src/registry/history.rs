@@ -7,7 +7,7 @@
 //! top back into Production and archives the version it replaces *without* pushing it (it was
 //! rolled back for a reason), so repeated rollbacks walk further back in time.
 
-use super::model::{check_alias, Change, Event, Stage};
+use super::model::{check_alias, time_problem, Change, Event, Stage};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -126,8 +126,8 @@ impl State {
                 self.events + 1
             ));
         }
-        if !event.time.is_finite() || event.time < 0.0 {
-            return Err(format!("event time {} is not a valid time", event.time));
+        if let Some(why) = time_problem(event.time) {
+            return Err(format!("event time {why}"));
         }
         if let Some(last) = self.last_time {
             if event.time < last {

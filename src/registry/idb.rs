@@ -1,6 +1,7 @@
 //! The IndexedDB backend (browser only): a byte-level key–value store in one object store.
 //!
-//! Each call is one IndexedDB transaction; a write resolves only when its transaction has
+//! Each call is one IndexedDB transaction (a scan or a range read too: `getAllKeys` and `getAll`
+//! over one key range); a write resolves only when its transaction has
 //! *completed* (not merely when the request succeeded), so a resolved `put` survives a reload.
 //! Every failure (database blocked, quota exceeded, aborted transaction) becomes a `JsValue`
 //! error with a readable message; nothing here panics.
@@ -12,7 +13,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    IdbDatabase, IdbFactory, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode,
+    IdbDatabase, IdbFactory, IdbKeyRange, IdbOpenDbRequest, IdbRequest, IdbTransaction,
+    IdbTransactionMode,
 };
 
 /// The name of the single object store holding the records.
@@ -373,6 +375,51 @@ impl IdbStore {
     }
 }
 
+/// The key range of every string key starting with `prefix` (keys are ASCII).
+fn prefix_range(prefix: &str) -> Result<IdbKeyRange, JsValue> {
+    IdbKeyRange::bound(
+        &JsValue::from_str(prefix),
+        &JsValue::from_str(&format!("{prefix}\u{ffff}")),
+    )
+}
+
+impl IdbStore {
+    /// Every record in `range`, sorted by key, read in one transaction (both requests are issued
+    /// before either is awaited, so the transaction stays active).
+    async fn read_range(
+        &self,
+        range: &IdbKeyRange,
+        what: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let (_tx, store) = self
+            .tx(IdbTransactionMode::Readonly)
+            .map_err(|e| store_err(what, &e))?;
+        let keys_req = store
+            .get_all_keys_with_key(range)
+            .map_err(|e| store_err(what, &e))?;
+        let vals_req = store
+            .get_all_with_key(range)
+            .map_err(|e| store_err(what, &e))?;
+        let (keys, vals) = (request_future(&keys_req), request_future(&vals_req));
+        let keys: Array = keys
+            .await
+            .and_then(|v| v.dyn_into())
+            .map_err(|e| store_err(what, &e))?;
+        let vals: Array = vals
+            .await
+            .and_then(|v| v.dyn_into())
+            .map_err(|e| store_err(what, &e))?;
+        let mut out = Vec::with_capacity(keys.length() as usize);
+        for (k, v) in keys.iter().zip(vals.iter()) {
+            let Some(k) = k.as_string() else { continue };
+            if let Some(bytes) = bytes_of(&k, v)? {
+                out.push((k, bytes));
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Issue every write of `writes` on `store` (inside the caller's transaction).
 fn issue_writes(store: &web_sys::IdbObjectStore, writes: &[Write]) -> Result<(), JsValue> {
     for w in writes {
@@ -403,10 +450,39 @@ impl Store for IdbStore {
     }
 
     async fn keys(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        let mut keys = self.keys().await.map_err(|e| store_err("keys", &e))?;
+        let (_tx, store) = self
+            .tx(IdbTransactionMode::Readonly)
+            .map_err(|e| store_err("keys", &e))?;
+        let range = prefix_range(prefix).map_err(|e| store_err("keys", &e))?;
+        let req = store
+            .get_all_keys_with_key(&range)
+            .map_err(|e| store_err("keys", &e))?;
+        let v = request_future(&req)
+            .await
+            .map_err(|e| store_err("keys", &e))?;
+        let arr: Array = v.dyn_into().map_err(|e| store_err("keys", &e))?;
+        let mut keys: Vec<String> = arr.iter().filter_map(|k| k.as_string()).collect();
         keys.retain(|k| k.starts_with(prefix));
         keys.sort();
         Ok(keys)
+    }
+
+    /// One `readonly` transaction: `getAllKeys` and `getAll` over the prefix's key range.
+    async fn scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let range = prefix_range(prefix).map_err(|e| store_err("scan", &e))?;
+        let mut out = self.read_range(&range, "scan").await?;
+        out.retain(|(k, _)| k.starts_with(prefix));
+        Ok(out)
+    }
+
+    /// One `readonly` transaction: `getAllKeys` and `getAll` over `[start, end]`.
+    async fn range(&self, start: &str, end: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        if start > end {
+            return Ok(Vec::new());
+        }
+        let range = IdbKeyRange::bound(&JsValue::from_str(start), &JsValue::from_str(end))
+            .map_err(|e| store_err("range", &e))?;
+        self.read_range(&range, "range").await
     }
 
     /// One `readwrite` transaction: read the expected key, compare, issue the writes — all in the

@@ -112,6 +112,18 @@ impl Store for MemStore {
             .collect())
     }
 
+    async fn range(&self, start: &str, end: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        if start > end {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .lock()
+            .records
+            .range(start.to_string()..=end.to_string())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
     async fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         let mut inner = self.lock();
         let fault = inner.fault.take();

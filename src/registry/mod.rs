@@ -10,14 +10,20 @@
 //! one version per alias); unlike MLflow it keeps a history that answers "which version was in
 //! production at time t" and makes rollback a verb.
 //!
-//! # Storage layout (schema 2)
+//! # Storage layout (schema 3)
 //!
 //! | key | record | mutable |
 //! |---|---|---|
-//! | `meta` | `{"schema": 2, "revision": n}`: every mutation is conditioned on it and bumps it | yes |
+//! | `meta` | `{"schema": 3, "revision": n}`: every mutation is conditioned on it and bumps it | yes |
 //! | `state` | labels, stages, aliases, production trail, event count, last time | yes |
 //! | `version/00000001` | a [`ModelVersion`]: label, model JSON + sha256, lineage, metrics, created_at | no |
-//! | `history/00000001` | an [`Event`]: time, change (from → to), actor, reason, evidence | no (append-only) |
+//! | `history/00000001` | an [`Event`] (time, change, actor, reason, evidence), or a run of up to [`HISTORY_RUN`] consecutive events starting at that number | no (append-only) |
+//!
+//! A write appends one event record; an import writes the history in runs, so that a history at
+//! the size limit is a few hundred records (fast to write and to page through) rather than a few
+//! hundred thousand. Schema 2 (one event per record) is read as it is; opening it only updates
+//! `meta`. Reading a page of the history ([`Registry::history_page`]) reads only the records
+//! holding it. Every time stored is in a JavaScript `Date`'s range ([`model::MAX_TIME_MS`]).
 //!
 //! All records are JSON. `state` is derived: replaying `history/` from empty gives it
 //! ([`history::replay`]), which import and migration check and [`Registry::repair`] uses.
@@ -46,16 +52,16 @@ pub mod idb;
 
 pub use api::{
     history_key, validate_export, version_key, Export, ImportSummary, Listing, Meta, Registry,
-    EXPORT_FORMAT, HISTORY_PREFIX, MAX_ALIASES, MAX_EVENTS, MAX_IMPORT_BYTES, MAX_VERSIONS,
-    META_KEY, SCHEMA_VERSION, STATE_KEY, VERSION_PREFIX,
+    EXPORT_FORMAT, EXPORT_SCHEMA, HISTORY_PREFIX, HISTORY_RUN, MAX_ALIASES, MAX_EVENTS,
+    MAX_IMPORT_BYTES, MAX_VERSIONS, META_KEY, SCHEMA_VERSION, STATE_KEY, VERSION_PREFIX,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use file::FileStore;
 pub use history::State;
 pub use mem::MemStore;
 pub use model::{
-    model_hash, Actor, Cause, Change, Event, Evidence, Lineage, Metric, ModelVersion, Move,
-    NewVersion, Stage,
+    check_loadable, model_hash, time_text, Actor, Cause, Change, Event, Evidence, Lineage, Metric,
+    ModelVersion, Move, NewVersion, Stage, MAX_TIME_MS,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::block_on;

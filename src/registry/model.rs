@@ -466,19 +466,47 @@ pub fn check_alias(alias: &str) -> Result<()> {
     Ok(())
 }
 
-/// Check a time stamp: finite and not negative.
+/// The latest time a record may carry, in ms since the Unix epoch: the end of a JavaScript
+/// `Date`'s range (8.64e15 ms, 100,000,000 days, the year 275760), so the page can show every
+/// time it stores.
+pub const MAX_TIME_MS: f64 = 8.64e15;
+
+/// A time as people read it: plain up to 1e16, in exponent form beyond (`1e308`, not 309 digits).
+pub fn time_text(time: f64) -> String {
+    if time.abs() < 1e16 {
+        time.to_string()
+    } else {
+        format!("{time:e}")
+    }
+}
+
+/// Why `time` is not a valid time stamp, if it is not: the one range check of every time the
+/// registry writes, imports or reads back (0 to [`MAX_TIME_MS`], finite).
+pub fn time_problem(time: f64) -> Option<String> {
+    if (0.0..=MAX_TIME_MS).contains(&time) {
+        None
+    } else {
+        Some(format!(
+            "{} is outside the valid range of times: 0 to 8.64e15 ms since 1970 \
+             (a JavaScript Date's range)",
+            time_text(time)
+        ))
+    }
+}
+
+/// Check a time stamp: finite, from 0 to [`MAX_TIME_MS`].
 ///
 /// # Errors
 /// [`Error::Invalid`] naming `time`.
 pub fn check_time(time: f64) -> Result<()> {
-    if !time.is_finite() || time < 0.0 {
-        return Err(Error::invalid(
+    match time_problem(time) {
+        None => Ok(()),
+        Some(_) => Err(Error::invalid(
             "time",
-            time,
-            "expected a finite, non-negative time in ms",
-        ));
+            time_text(time),
+            "expected a time in ms from 0 to 8.64e15 (a JavaScript Date's range)",
+        )),
     }
-    Ok(())
 }
 
 fn check_unit(field: &'static str, v: Option<f64>) -> Result<()> {
@@ -611,14 +639,34 @@ fn check_model(model_json: &str, model_hash_hex: &str) -> Result<()> {
     Ok(())
 }
 
+/// Check that `model_json` is a model the loader accepts: the one validation of a model, shared
+/// by loading ([`crate::gbm::GbmModel::from_json`], which serving uses), registration and import,
+/// so the registry never holds a model that cannot be served (a cycle, a NaN threshold, a child
+/// index out of range are refused even with a matching hash).
+///
+/// # Errors
+/// [`Error::Invalid`] naming `model_json` and saying what the loader refused.
+pub fn check_loadable(model_json: &str) -> Result<()> {
+    match crate::gbm::GbmModel::from_json(model_json) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(Error::invalid(
+            "model_json",
+            format!("<{} bytes>", model_json.len()),
+            format!("not a model this build can load: {e}"),
+        )),
+    }
+}
+
 impl NewVersion {
-    /// Check the label, the model (JSON, size, hash), the lineage and the metrics.
+    /// Check the label, the model (JSON, size, hash, and that it loads), the lineage and the
+    /// metrics.
     ///
     /// # Errors
     /// [`Error::Invalid`] naming the field.
     pub fn check(&self) -> Result<()> {
         check_label(&self.label)?;
         check_model(&self.model_json, &self.model_hash)?;
+        check_loadable(&self.model_json)?;
         self.lineage.check()?;
         check_metrics(&self.metrics)
     }

@@ -157,6 +157,19 @@ pub trait Store {
         Ok(out)
     }
 
+    /// Every `(key, bytes)` with `start <= key <= end`, sorted by key (one page of the history).
+    ///
+    /// The default scans every key; a backend should answer from the range alone (IndexedDB:
+    /// `getAll` over a key range, in one transaction).
+    ///
+    /// # Errors
+    /// As [`Store::get`].
+    async fn range(&self, start: &str, end: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let mut all = self.scan("").await?;
+        all.retain(|(k, _)| k.as_str() >= start && k.as_str() <= end);
+        Ok(all)
+    }
+
     /// Apply the whole batch atomically if its precondition holds, or nothing.
     ///
     /// # Errors

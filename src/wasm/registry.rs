@@ -70,6 +70,25 @@ impl crate::registry::Store for AnyStore {
             AnyStore::Mem(s) => s.keys(prefix).await,
         }
     }
+    async fn scan(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, crate::registry::StoreError> {
+        match self {
+            AnyStore::Idb(s) => crate::registry::Store::scan(s, prefix).await,
+            AnyStore::Mem(s) => s.scan(prefix).await,
+        }
+    }
+    async fn range(
+        &self,
+        start: &str,
+        end: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, crate::registry::StoreError> {
+        match self {
+            AnyStore::Idb(s) => crate::registry::Store::range(s, start, end).await,
+            AnyStore::Mem(s) => s.range(start, end).await,
+        }
+    }
     async fn commit(
         &self,
         batch: crate::registry::Batch,
@@ -149,6 +168,25 @@ impl Registry {
     /// The append-only history, oldest first.
     pub async fn history(&self) -> Result<JsValue, JsError> {
         to_js(&self.inner.history().await.map_err(js_err)?)
+    }
+
+    /// One page of the history: `{total, from, events}`, at most `count` (1 to 1000) events from
+    /// event `from` (1-based; `undefined`: the last page). Reads only the records holding them,
+    /// so a page costs the same in a history of ten events or of a million.
+    #[wasm_bindgen(js_name = historyPage)]
+    pub async fn history_page(&self, from: Option<f64>, size: f64) -> Result<JsValue, JsError> {
+        let size = count("count", size, 1, 1000)? as u64;
+        let from = match from {
+            Some(f) => Some(count("from", f, 1, crate::registry::MAX_EVENTS as usize)? as u64),
+            None => None,
+        };
+        let (total, events) = self
+            .inner
+            .history_page(from, size)
+            .await
+            .map_err(js_err)?;
+        let first = events.first().map_or(0, |e| e.seq);
+        to_js(&serde_json::json!({ "total": total, "from": first, "events": events }))
     }
 
     /// The production version, or `undefined`.

@@ -3,6 +3,9 @@
 // evidence; train & register, promote, archive, rollback, aliases, export/import, erase and
 // re-derive. Every value shown is the core's answer, inserted as text. Another tab's changes are
 // picked up by polling `revision()` every 2 s and when the page becomes visible again.
+// The history is shown a page at a time (`historyPage`: the core reads only the records holding
+// it), so a registry with a million events refreshes as fast as one with ten; a record the core
+// cannot read is named in the history's place while versions and production stay shown.
 import { h, newId, download } from '../ui.js';
 import { fmt } from '../format.js';
 import { comingNotice } from '../app.js';
@@ -46,7 +49,16 @@ export function changeText(c) {
   }
 }
 
-const iso = (t) => (Number.isFinite(t) ? new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : String(t));
+/** Events per page of the history table. */
+export const HISTORY_PAGE = 50;
+/** The largest import the core accepts (`registry::MAX_IMPORT_BYTES`): a bigger file is not read. */
+const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+/** A JS Date's range (8.64e15 ms, the core's `MAX_TIME_MS`): a time beyond it is shown as a number. */
+const MAX_TIME_MS = 8.64e15;
+
+/** A time in ms as "2026-01-02 03:04:05 UTC"; a time a Date cannot hold, as the number itself. */
+export const iso = (t) => (Number.isFinite(t) && Math.abs(t) <= MAX_TIME_MS
+  ? new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : String(t));
 
 export const registry = {
   id: 'registry',
@@ -189,6 +201,12 @@ export const registry = {
     file.addEventListener('change', async () => {
       const f = file.files?.[0];
       if (!f) return;
+      if (f.size > MAX_IMPORT_BYTES) {
+        file.value = '';
+        error.textContent = `Importing ${f.name} failed: ${f.size} bytes, the limit is ${MAX_IMPORT_BYTES} (nothing was read or changed).`;
+        status.textContent = '';
+        return;
+      }
       const text = await f.text();
       file.value = '';
       const r = await act(`Importing ${f.name}`, () => call('importJson', text));
@@ -279,13 +297,42 @@ export const registry = {
       for (const [v, r] of rederived) showRederive(v, r);
     }
 
-    function renderHistory(events) {
+    // ---- the history, a page at a time: `histFrom` is the first event shown, or null to follow the newest
+    let histFrom = null;
+    const histNote = h('p', { class: 'result', 'data-testid': 'history-range' });
+    const histError = h('p', { class: 'error', role: 'alert', 'data-testid': 'history-error' });
+    const nav = (text, label, go) => h('button', { type: 'button', class: 'secondary small', text, 'aria-label': label, onclick: () => {
+      histFrom = go();
+      refresh(true);
+    } });
+    let page = { total: 0, from: 0, events: [] };
+    const last = () => Math.max(1, page.total - HISTORY_PAGE + 1);
+    const histNav = {
+      oldest: nav('⇤ Oldest', 'Oldest events', () => 1),
+      older: nav('← Older', 'Older events', () => Math.max(1, page.from - HISTORY_PAGE)),
+      newer: nav('Newer →', 'Newer events', () => (page.from + HISTORY_PAGE >= last() ? null : page.from + HISTORY_PAGE)),
+      newest: nav('Newest ⇥', 'Newest events', () => null),
+    };
+    const histBar = h('div', { class: 'row history-nav', role: 'group', 'aria-label': 'Pages of the history' },
+      histNav.oldest, histNav.older, histNote, histNav.newer, histNav.newest);
+
+    function renderHistory(p) {
+      page = p;
+      histError.textContent = '';
+      const { total, events } = p;
+      histBar.hidden = total <= HISTORY_PAGE;
       if (!events.length) {
         hist.replaceChildren(h('p', { class: 'empty', text: 'The history is empty.' }));
+        histNote.textContent = '';
         return;
       }
+      const a = events[0].seq;
+      const b = events[events.length - 1].seq;
+      histNote.textContent = `events ${a.toLocaleString('en')}–${b.toLocaleString('en')} of ${total.toLocaleString('en')}`;
+      histNav.oldest.disabled = histNav.older.disabled = a <= 1;
+      histNav.newer.disabled = histNav.newest.disabled = b >= total;
       const t = h('table', { class: 'data history' },
-        h('caption', { text: 'Every change, oldest first' }),
+        h('caption', { text: total <= HISTORY_PAGE ? 'Every change, oldest first' : `Changes ${a}–${b} of ${total}, oldest first` }),
         h('thead', {}, h('tr', {}, ['#', 'time', 'change', 'actor', 'reason', 'evidence'].map((c) => h('th', { scope: 'col', text: c })))),
         h('tbody', {}, events.map((e) => h('tr', { 'data-seq': e.seq },
           h('td', { text: String(e.seq) }), h('td', { text: iso(e.time) }), h('td', { text: changeText(e.change) }),
@@ -293,22 +340,44 @@ export const registry = {
       hist.replaceChildren(h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Registry history' }, t));
     }
 
-    /** Re-read the registry when its revision moved (or always, after our own change). */
+    const why = (r) => r?.message ?? String(r);
+
+    /** Re-read the registry when its revision moved (or always, after our own change). Each part
+     * (versions, production, the history page) is read and shown on its own: a damaged record
+     * in one does not hide the others. */
     async function refresh(force = false) {
+      let rev;
       try {
-        const rev = await call('revision');
-        if (!force && rev === revision) return;
-        const [vs, events, prod] = await Promise.all([call('list'), call('history'), call('production')]);
-        revision = rev;
-        versions = vs;
-        for (const [k, r] of rederived) if (!vs.some((x) => x.version === k && x.model_hash === r.stored_hash)) rederived.delete(k);
-        renderVersions();
-        renderHistory(events);
-        prodOut.textContent = prod ? `v${prod} (${vs.find((x) => x.version === prod)?.label ?? '?'})` : 'none';
-        root.dataset.revision = String(rev);
+        rev = await call('revision');
       } catch (e) {
-        error.textContent = `Could not read the registry: ${e.message ?? e}`;
+        error.textContent = `Could not read the registry: ${why(e)}`;
+        return;
       }
+      if (!force && rev === revision) return;
+      const [vs, prod, hp] = await Promise.allSettled([call('list'), call('production'), call('historyPage', histFrom ?? undefined, HISTORY_PAGE)]);
+      revision = rev;
+      if (vs.status === 'fulfilled') {
+        versions = vs.value;
+        for (const [k, r] of rederived) if (!versions.some((x) => x.version === k && x.model_hash === r.stored_hash)) rederived.delete(k);
+        renderVersions();
+      } else {
+        error.textContent = `Could not read the registry's versions: ${why(vs.reason)}`;
+      }
+      if (prod.status === 'fulfilled') {
+        const p = prod.value;
+        prodOut.textContent = p ? `v${p} (${versions.find((x) => x.version === p)?.label ?? '?'})` : 'none';
+      } else {
+        prodOut.textContent = 'unknown (the registry could not be read)';
+        error.textContent = `Could not read the registry: ${why(prod.reason)}`;
+      }
+      if (hp.status === 'fulfilled') {
+        renderHistory(hp.value);
+      } else {
+        hist.replaceChildren();
+        histBar.hidden = true;
+        histError.textContent = `Could not read this part of the history: ${why(hp.reason)}`;
+      }
+      root.dataset.revision = String(rev);
     }
 
     const prodOut = h('output', { 'data-testid': 'production', text: '…' });
@@ -318,7 +387,7 @@ export const registry = {
         h('p', { class: 'result' }, h('span', { class: 'result-label', text: 'In production: ' }), prodOut),
         list),
       h('section', { class: 'cell', 'aria-labelledby': 'reg-history-h' },
-        h('h3', { id: 'reg-history-h', text: 'History' }), hist),
+        h('h3', { id: 'reg-history-h', text: 'History' }), histBar, histError, hist),
       h('div', { class: 'prose try' }, ctx.section('Try this')));
 
     refresh(true);

@@ -1,0 +1,84 @@
+// The registry panel at its limits: a long history is shown a page at a time (the core reads only
+// that page), paged from either end, and a promotion still lands and shows; a registry holding a
+// time past the end of a JavaScript Date (what an older build's import could leave) still shows
+// its versions and production, and names the record it cannot read; an import with such a time is
+// refused, naming it. (The timings at the size limit are in `make bench`.)
+import { test, expect } from '@playwright/test';
+import { open } from './helpers.mjs';
+import { longExport } from '../../scripts/long-registry.mjs';
+
+const importText = async (page, name, text) => {
+  await page.locator('input[type="file"]').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+};
+
+test('a long history is paged, and a promotion at the end lands and shows', async ({ page }) => {
+  test.setTimeout(90_000);
+  await open(page, '#panel=registry');
+  await importText(page, 'long.json', longExport(3001, { production: false }));
+  await expect(page.getByTestId('registry-status')).toHaveText('Imported 1 versions and 3001 history events from long.json.', { timeout: 30_000 });
+  const rows = page.getByTestId('history').locator('tbody tr');
+  await expect(page.getByTestId('history-range')).toHaveText('events 2,952–3,001 of 3,001');
+  await expect(rows).toHaveCount(50);
+  await expect(rows.last()).toHaveAttribute('data-seq', '3001');
+  await page.getByRole('button', { name: 'Oldest events' }).click();
+  await expect(rows.first()).toHaveAttribute('data-seq', '1');
+  await expect(rows.first()).toContainText('registered v1 "1.0.0"');
+  await expect(page.getByRole('button', { name: 'Older events' })).toBeDisabled();
+  await page.getByRole('button', { name: 'Newer events' }).click();
+  await expect(rows.first()).toHaveAttribute('data-seq', '51');
+  await page.locator('article.version[data-version="1"]').getByRole('button', { name: 'Promote' }).click();
+  await expect(page.getByTestId('production')).toHaveText('v1 (1.0.0)');
+  await expect(rows.first()).toHaveAttribute('data-seq', '51');
+  await page.getByRole('button', { name: 'Newest events' }).click();
+  await expect(page.getByTestId('history-range')).toHaveText('events 2,953–3,002 of 3,002');
+  await expect(rows.last()).toContainText('promoted v1');
+  await expect(page.getByTestId('registry-error')).toHaveText('');
+});
+
+test('a stored time past a JS Date: versions and production still shown, the record named', async ({ page }) => {
+  test.setTimeout(90_000);
+  await open(page, '#panel=registry');
+  const text = longExport(5);
+  // An import with such a time is refused, naming the event and the value.
+  const bad = JSON.parse(text);
+  bad.history[4].time = 8640000000000001;
+  await importText(page, 'bad-time.json', JSON.stringify(bad));
+  await expect(page.getByTestId('registry-error')).toContainText('history[4]');
+  await expect(page.getByTestId('registry-error')).toContainText('8640000000000001');
+  await importText(page, 'good.json', text);
+  await expect(page.getByTestId('production')).toHaveText('v1 (1.0.0)');
+  // What an older build's import could leave: write the bad time into the stored records.
+  await page.evaluate(async () => {
+    const db = await new Promise((res, rej) => {
+      const r = indexedDB.open('mlops-loop-registry');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const tx = db.transaction('records', 'readwrite');
+    const st = tx.objectStore('records');
+    const get = (k) => new Promise((res) => { const r = st.get(k); r.onsuccess = () => res(JSON.parse(new TextDecoder().decode(r.result))); });
+    const put = (k, v) => st.put(new TextEncoder().encode(JSON.stringify(v)), k);
+    const run = await get('history/00000001');
+    run[4].time = 8640000000000001;
+    put('history/00000001', run);
+    const state = await get('state');
+    state.last_time = 8640000000000001;
+    put('state', state);
+    await new Promise((res) => { tx.oncomplete = res; });
+    db.close();
+  });
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-ready', '1');
+  await expect(page.getByTestId('production')).toHaveText('v1 (1.0.0)');
+  await expect(page.locator('article.version')).toHaveCount(1);
+  await expect(page.getByTestId('history-error')).toContainText('history/00000001');
+  await expect(page.getByTestId('history-error')).toContainText('8640000000000001');
+  await expect(page.locator('#panel')).not.toContainText('Invalid time value');
+  // A change is refused naming the record; erasing makes the registry usable again.
+  await page.getByRole('button', { name: 'Roll back production' }).click();
+  await expect(page.getByTestId('registry-error')).toContainText('history/00000001');
+  await page.getByRole('button', { name: 'Erase my data…' }).click();
+  await page.getByRole('button', { name: 'Yes, erase everything' }).click();
+  await expect(page.getByTestId('no-versions')).toBeVisible();
+  await expect(page.getByTestId('history-error')).toHaveText('');
+});

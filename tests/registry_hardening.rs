@@ -1,0 +1,309 @@
+//! The registry against what an attacker and a clumsy user tried (hardening, round two): times
+//! outside a JavaScript `Date`'s range, a registry already holding one, imports of models the
+//! loader refuses, the loser of a write race, and reading a page of a long history.
+#![cfg(not(target_arch = "wasm32"))]
+
+#[path = "common/store_contract.rs"]
+mod store_contract;
+
+use mlops_loop::registry::{
+    block_on, history_key, Actor, Cause, Event, MemStore, Registry, Stage, Store, StoreError,
+    HISTORY_RUN, MAX_TIME_MS,
+};
+use mlops_loop::Error;
+use store_contract::{sample, Racing};
+
+fn cause(t: f64) -> Cause {
+    Cause::new(Actor::User, "test", t)
+}
+
+/// v1 and v2 registered, v1 in production: 3 events at times 1, 2, 3.
+fn small() -> (MemStore, Registry<MemStore>) {
+    let s = MemStore::new();
+    let reg = block_on(Registry::open(s.clone())).expect("open");
+    block_on(reg.register(&sample("1.0.0", 1, 0.71), &cause(1.0))).expect("v1");
+    block_on(reg.register(&sample("1.1.0", 2, 0.72), &cause(2.0))).expect("v2");
+    block_on(reg.promote(1, &cause(3.0))).expect("promote");
+    (s, reg)
+}
+
+#[test]
+fn times_outside_a_js_date_are_refused_on_every_write_naming_the_value() {
+    let (s, reg) = small();
+    let before = s.snapshot();
+    for t in [1e308, MAX_TIME_MS + 1.0, f64::INFINITY, -1.0] {
+        let e = block_on(reg.promote(2, &cause(t))).expect_err("refused");
+        let msg = e.to_string();
+        assert!(
+            matches!(e, Error::Invalid { field: "time", .. }),
+            "{t}: {msg}"
+        );
+        assert!(msg.contains("8.64e15"), "{t}: says the range: {msg}");
+        assert_eq!(s.snapshot(), before, "{t}: nothing written");
+    }
+    let e = block_on(reg.promote(2, &cause(1e308))).expect_err("refused");
+    assert!(
+        e.to_string().contains("= 1e308"),
+        "the value as people read it: {e}"
+    );
+    // The end of the range itself is a valid time.
+    block_on(reg.promote(2, &cause(MAX_TIME_MS))).expect("the last valid time");
+}
+
+#[test]
+fn an_import_with_a_time_past_a_js_date_is_refused_naming_the_event() {
+    let (_, reg) = small();
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&block_on(reg.export_json()).expect("export")).expect("json");
+    doc["history"][2]["time"] = serde_json::json!(8_640_000_000_000_001u64);
+    let (s2, reg2) = small();
+    let before = s2.snapshot();
+    let e = block_on(reg2.import_json(&doc.to_string())).expect_err("refused");
+    let msg = e.to_string();
+    assert!(matches!(e, Error::Malformed { .. }), "{msg}");
+    assert!(
+        msg.contains("history[2]") && msg.contains("8640000000000001"),
+        "{msg}"
+    );
+    assert_eq!(s2.snapshot(), before);
+}
+
+/// What an older build's import left behind: the last event (and the state) at a time past the
+/// end of a JavaScript `Date`.
+fn holding_a_bad_time() -> (MemStore, Registry<MemStore>) {
+    let (s, reg) = small();
+    let bad = 8_640_000_000_000_001.0;
+    let key = history_key(3);
+    let mut e: Event = serde_json::from_slice(&s.snapshot()[&key]).expect("event");
+    e.time = bad;
+    s.corrupt(&key, &serde_json::to_vec(&e).expect("json"));
+    let mut st = block_on(reg.state()).expect("state");
+    st.last_time = Some(bad);
+    s.corrupt("state", &serde_json::to_vec(&st).expect("json"));
+    (s, reg)
+}
+
+#[test]
+fn a_registry_already_holding_a_bad_time_opens_and_says_which_record() {
+    let (s, _) = holding_a_bad_time();
+    let reg = block_on(Registry::open(s.clone())).expect("it still opens");
+    // The versions and production stay right.
+    assert_eq!(block_on(reg.production()).expect("production"), Some(1));
+    assert_eq!(block_on(reg.list()).expect("list").len(), 2);
+    assert_eq!(block_on(reg.get(2)).expect("v2").label, "1.1.0");
+    // Reading the history names the record and the value.
+    for e in [
+        block_on(reg.history()).expect_err("history"),
+        block_on(reg.history_page(None, 50)).expect_err("the last page"),
+    ] {
+        match &e {
+            Error::Store(StoreError::Corrupt { key, reason }) => {
+                assert_eq!(key, "history/00000003");
+                assert!(reason.contains("8640000000000001"), "{reason}");
+            }
+            other => panic!("expected Corrupt naming history/00000003, got {other}"),
+        }
+    }
+    // The events before it still read.
+    let (total, page) = block_on(reg.history_page(Some(1), 2)).expect("first page");
+    assert_eq!((total, page.len()), (3, 2));
+    // A write is refused naming the record, not as "earlier than the last event".
+    let before = s.snapshot();
+    let e = block_on(reg.promote(2, &cause(4.0))).expect_err("no new event");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("history/00000003") && msg.contains("8640000000000001"),
+        "{msg}"
+    );
+    assert!(!msg.contains("earlier than"), "{msg}");
+    assert_eq!(s.snapshot(), before);
+    // Erasing, or importing a good export, makes it writable again.
+    block_on(reg.erase_all()).expect("erase");
+    block_on(reg.register(&sample("2.0.0", 3, 0.7), &cause(5.0))).expect("writable");
+}
+
+/// A model JSON the loader refuses, with its hash recomputed so only the loader can tell.
+fn hostile_models() -> Vec<(&'static str, String, &'static str)> {
+    let good: serde_json::Value =
+        serde_json::from_str(&store_contract::sample_model_json("x", 1)).expect("json");
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = good.clone();
+        f(&mut v);
+        v.to_string()
+    };
+    vec![
+        (
+            "a cycle",
+            edit(&|v| {
+                let t = &mut v["trees"][0];
+                t["children_left"][1] = 0.into();
+                t["children_right"][1] = 2.into();
+                t["feature"][1] = 0.into();
+                t["threshold"][1] = "0x3ff0000000000000".into();
+            }),
+            "forward-only",
+        ),
+        (
+            "a NaN threshold",
+            edit(&|v| v["trees"][0]["threshold"][0] = "0x7ff8000000000000".into()),
+            "not finite",
+        ),
+        (
+            "a child index of 99999",
+            edit(&|v| v["trees"][0]["children_left"][0] = 99999.into()),
+            "99999",
+        ),
+    ]
+}
+
+#[test]
+fn imports_validate_every_model_as_loading_does_even_in_production() {
+    let (_, reg) = small();
+    let export = block_on(reg.export_json()).expect("export");
+    for (what, model, needle) in hostile_models() {
+        // The loader itself refuses it.
+        assert!(
+            mlops_loop::gbm::GbmModel::from_json(&model).is_err(),
+            "{what}"
+        );
+        // v1 is the production version of the export.
+        let mut doc: serde_json::Value = serde_json::from_str(&export).expect("json");
+        doc["versions"][0]["model_json"] = model.clone().into();
+        doc["versions"][0]["model_hash"] = mlops_loop::registry::model_hash(&model).into();
+        let (s, target) = small();
+        let before = s.snapshot();
+        let e = block_on(target.import_json(&doc.to_string())).expect_err(what);
+        let msg = e.to_string();
+        assert!(matches!(e, Error::Malformed { .. }), "{what}: {msg}");
+        assert!(
+            msg.contains("version 1") && msg.contains("model_json") && msg.contains(needle),
+            "{what}: {msg}"
+        );
+        assert_eq!(s.snapshot(), before, "{what}: nothing written");
+        // Registering it is refused the same way.
+        let mut new = sample("9.9.9", 9, 0.7);
+        new.model_hash = mlops_loop::registry::model_hash(&model);
+        new.model_json = model;
+        let e = block_on(target.register(&new, &cause(10.0))).expect_err(what);
+        assert!(e.to_string().contains(needle), "{what}: {e}");
+    }
+}
+
+#[test]
+fn the_loser_of_a_write_race_is_told_the_registry_changed_under_it() {
+    let s = MemStore::new();
+    let base = block_on(Registry::open(s.clone())).expect("open");
+    block_on(base.register(&sample("1.0.0", 1, 0.71), &cause(1.0))).expect("v1");
+    block_on(base.register(&sample("1.1.0", 2, 0.72), &cause(2.0))).expect("v2");
+    // Another writer promotes v2 at t = 20 between our read and our commit at t = 10.
+    let rival_reg = base.clone();
+    let rival = Box::pin(async move {
+        rival_reg
+            .promote(2, &cause(20.0))
+            .await
+            .expect("the rival wins");
+    });
+    let racing = Racing::new(s.clone(), rival);
+    let reg = block_on(Registry::open(racing)).expect("open");
+    let e = block_on(reg.promote(1, &cause(10.0))).expect_err("lost the race");
+    let msg = e.to_string();
+    assert!(
+        matches!(e, Error::Store(StoreError::Conflict(_))),
+        "a conflict: {msg}"
+    );
+    assert!(
+        msg.contains("changed under") && msg.contains("#3"),
+        "says the registry changed under it, and what: {msg}"
+    );
+    assert!(!msg.contains("earlier than"), "{msg}");
+    assert_eq!(block_on(base.production()).expect("prod"), Some(2));
+    // The same time given by hand, without a race, is the caller's own mistake.
+    let e = block_on(base.promote(1, &cause(10.0))).expect_err("earlier");
+    assert!(e.to_string().contains("earlier than"), "{e}");
+}
+
+#[test]
+fn a_page_of_the_history_reads_the_same_from_single_events_and_from_runs() {
+    // 2,501 events: by writes (one record each), then the same through an import (runs).
+    let s = MemStore::new();
+    let reg = block_on(Registry::open(s.clone())).expect("open");
+    block_on(reg.register(&sample("1.0.0", 1, 0.7), &cause(0.0))).expect("v1");
+    for i in 0..2500u32 {
+        let c = cause(f64::from(i + 1));
+        if i % 2 == 0 {
+            block_on(reg.set_alias("a", 1, &c)).expect("alias");
+        } else {
+            block_on(reg.remove_alias("a", &c)).expect("remove");
+        }
+    }
+    let all = block_on(reg.history()).expect("history");
+    assert_eq!(all.len(), 2501);
+    assert_eq!(block_on(s.keys("history/")).expect("keys").len(), 2501);
+    let export = block_on(reg.export_json()).expect("export");
+    let s2 = MemStore::new();
+    let reg2 = block_on(Registry::open(s2.clone())).expect("open");
+    let summary = block_on(reg2.import_json(&export)).expect("import");
+    assert_eq!(summary.events, 2501);
+    // An import writes runs of HISTORY_RUN events, keyed by their first event.
+    assert_eq!(
+        block_on(s2.keys("history/")).expect("keys"),
+        vec![history_key(1), history_key(1001), history_key(2001)]
+    );
+    assert_eq!(HISTORY_RUN, 1000);
+    assert_eq!(block_on(reg2.history()).expect("history"), all);
+    assert_eq!(block_on(reg2.export_json()).expect("export"), export);
+    for r in [&reg, &reg2] {
+        for (from, count) in [
+            (None, 50),
+            (Some(1), 50),
+            (Some(990), 20),
+            (Some(1000), 1),
+            (Some(1001), 1000),
+            (Some(2480), 50),
+            (Some(5000), 10),
+        ] {
+            let (total, page) = block_on(r.history_page(from, count)).expect("page");
+            assert_eq!(total, 2501);
+            let first = from.unwrap_or(2501 - count + 1).min(2501 - count + 1) as usize;
+            assert_eq!(page, all[first - 1..first - 1 + count as usize], "{from:?}");
+        }
+    }
+    // Appending to an imported history adds a one-event record after the runs.
+    block_on(reg2.set_alias("b", 1, &cause(3000.0))).expect("append");
+    let (total, page) = block_on(reg2.history_page(None, 3)).expect("page");
+    assert_eq!(total, 2502);
+    assert_eq!(page[..2], all[2499..]);
+    assert_eq!(page[2].seq, 2502);
+    // A damaged run is reported by its key, and the pages it does not hold still read.
+    s2.corrupt(&history_key(1001), b"[{\"seq\":1001}]");
+    let e = block_on(reg2.history_page(Some(1500), 10)).expect_err("damaged run");
+    assert!(e.to_string().contains("history/00001001"), "{e}");
+    assert_eq!(
+        block_on(reg2.history_page(Some(1), 10)).expect("page 1").1,
+        all[..10]
+    );
+    assert_eq!(block_on(reg2.history_page(None, 3)).expect("last").1, page);
+}
+
+#[test]
+fn a_schema_2_store_opens_as_it_is_and_only_meta_changes() {
+    let (s, reg) = small();
+    let st = block_on(reg.state()).expect("state");
+    s.corrupt("meta", br#"{"schema":2,"revision":5}"#);
+    let before = s.snapshot();
+    let reg = block_on(Registry::open(s.clone())).expect("open a schema-2 store");
+    let after = s.snapshot();
+    assert_eq!(after["meta"], br#"{"schema":3,"revision":6}"#.to_vec());
+    for (k, v) in &before {
+        if k != "meta" {
+            assert_eq!(after.get(k), Some(v), "{k} unchanged");
+        }
+    }
+    assert_eq!(block_on(reg.state()).expect("state"), st);
+    assert_eq!(block_on(reg.history()).expect("history").len(), 3);
+    block_on(reg.promote(2, &cause(4.0))).expect("writable");
+    assert_eq!(
+        block_on(reg.state()).expect("state").stage(1),
+        Stage::Archived
+    );
+}

@@ -180,11 +180,7 @@ impl Registry {
             Some(f) => Some(count("from", f, 1, crate::registry::MAX_EVENTS as usize)? as u64),
             None => None,
         };
-        let (total, events) = self
-            .inner
-            .history_page(from, size)
-            .await
-            .map_err(js_err)?;
+        let (total, events) = self.inner.history_page(from, size).await.map_err(js_err)?;
         let first = events.first().map_or(0, |e| e.seq);
         to_js(&serde_json::json!({ "total": total, "from": first, "events": events }))
     }

@@ -1,7 +1,7 @@
 // A registry export with a long history, for the registry panel's limit test and `make bench`:
-// one loadable model (version 1), then `events - 1` alias changes (set "a", remove "a", ...), the
-// shortest legal events. With `production`, version 1 is promoted by the last event.
-// `maxEvents(bytes)` says how many such events fit in an export of at most `bytes`.
+// one loadable model (version 1), then alias changes (set "a", remove "a", ...), the shortest
+// legal events; with `production`, a last event promotes version 1. `maxEvents(bytes)` says how
+// many such events fit in an export of at most `bytes`.
 import { createHash } from 'node:crypto';
 
 const hex = (v) => {
@@ -21,18 +21,20 @@ export function modelJson(label, seed) {
     + `"feature":[0,-2,-2],"threshold":["${hex(0.5)}","${hex(-2)}","${hex(-2)}"],"value":["${hex(0)}","${hex(0.5)}","${hex(-0.25)}"]}]}`;
 }
 
-function event(seq, time, production, total) {
+function event(seq, time, promote) {
   let change;
   if (seq === 1) change = { kind: 'register', version: 1, label: '1.0.0' };
-  else if (production && seq === total) change = { kind: 'promote', version: 1, from: 'None', replaced: null };
+  else if (promote) change = { kind: 'promote', version: 1, from: 'None', replaced: null };
   else if (seq % 2 === 0) change = { kind: 'set_alias', alias: 'a', version: 1, previous: null };
   else change = { kind: 'remove_alias', alias: 'a', previous: 1 };
   return { seq, time, change, actor: 'user', reason: '' };
 }
 
-/** The export as text: `events` events (odd, so the alias ends removed), times 0, 1, 2, ... */
+/** The export as text: at most `events` events at times 0, 1, 2, ... (the registration, alias
+ * changes ending with the alias removed, and with `production` a last promotion of version 1). */
 export function longExport(events, { production = true } = {}) {
-  const n = events % 2 === 1 ? events : events - 1;
+  let n = production ? events - 1 : events;
+  if (n % 2 === 0) n -= 1;
   const model = modelJson('1.0.0', 1);
   const version = {
     version: 1, label: '1.0.0', model_json: model, model_hash: createHash('sha256').update(model).digest('hex'),
@@ -40,24 +42,24 @@ export function longExport(events, { production = true } = {}) {
     metrics: [], created_at: 0,
   };
   const history = [];
-  for (let s = 1; s <= n; s++) history.push(event(s, s - 1, production, n));
+  for (let s = 1; s <= n; s++) history.push(event(s, s - 1, false));
+  if (production) history.push(event(n + 1, n, true));
   return JSON.stringify({
     format: 'mlops-loop-registry', schema: 2, versions: [version], history,
     stages: production ? { 1: 'Production' } : {}, aliases: {},
   });
 }
 
-/** How many events an export of at most `bytes` holds (an event is about 110 bytes of JSON). */
+/** The most events `longExport(n)` can hold in at most `bytes` (an event is about 110 bytes). */
 export function maxEvents(bytes) {
-  let size = longExport(1).length + 200; // the promotion at the end is longer than an alias event
-  let n = 1;
+  let size = longExport(2).length;
+  let n = 2;
   while (true) {
-    const next = JSON.stringify(event(n + 1, n, false, 0)).length + 1;
+    const next = JSON.stringify(event(n + 1, n, false)).length + 1;
     if (size + next > bytes) break;
     size += next;
     n += 1;
   }
-  if (n % 2 === 0) n -= 1;
-  while (longExport(n).length > bytes) n -= 2;
-  return n;
+  while (longExport(n).length > bytes) n -= 1;
+  return JSON.parse(longExport(n)).history.length;
 }

@@ -38,12 +38,12 @@ test('a long history is paged, and a promotion at the end lands and shows', asyn
 test('a stored time past a JS Date: versions and production still shown, the record named', async ({ page }) => {
   test.setTimeout(90_000);
   await open(page, '#panel=registry');
-  const text = longExport(5);
+  const text = longExport(6);
   // An import with such a time is refused, naming the event and the value.
   const bad = JSON.parse(text);
-  bad.history[4].time = 8640000000000001;
+  bad.history[5].time = 8640000000000001;
   await importText(page, 'bad-time.json', JSON.stringify(bad));
-  await expect(page.getByTestId('registry-error')).toContainText('history[4]');
+  await expect(page.getByTestId('registry-error')).toContainText('history[5]');
   await expect(page.getByTestId('registry-error')).toContainText('8640000000000001');
   await importText(page, 'good.json', text);
   await expect(page.getByTestId('production')).toHaveText('v1 (1.0.0)');
@@ -59,7 +59,7 @@ test('a stored time past a JS Date: versions and production still shown, the rec
     const get = (k) => new Promise((res) => { const r = st.get(k); r.onsuccess = () => res(JSON.parse(new TextDecoder().decode(r.result))); });
     const put = (k, v) => st.put(new TextEncoder().encode(JSON.stringify(v)), k);
     const run = await get('history/00000001');
-    run[4].time = 8640000000000001;
+    run[5].time = 8640000000000001;
     put('history/00000001', run);
     const state = await get('state');
     state.last_time = 8640000000000001;

@@ -293,6 +293,10 @@ async fn ten_thousand_hostile_calls_and_no_trap() {
         n.check("Registry.removeAlias", reg.remove_alias(s.clone()).await);
         n.check("Registry.rederive", reg.rederive(v).await);
         n.check("Registry.productionAt", reg.production_at(v).await);
+        n.check(
+            "Registry.historyPage",
+            reg.history_page(Some(v), *rng.pick(NUMBERS)).await,
+        );
         n.check("Registry.importJson", reg.import_json(s.clone()).await);
         n.check(
             "Registry.registerTrained",

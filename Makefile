@@ -100,7 +100,11 @@ test-wasm: setup-rust setup-browser ## wasm-bindgen-test in headless Chromium
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner WASM_BINDGEN_TEST_TIMEOUT=120 \
 	  CHROMEDRIVER=$$(command -v chromedriver) cargo test --target $(WASM_TARGET) --tests -- --nocapture
 
+# Several specs compare the page with the release CLI (`cargo run --release`, tests/e2e/helpers.mjs):
+# build it first, so that its compile (minutes with LTO and the Python sandbox) does not run inside
+# one test's time limit.
 test-e2e: build setup-browser ## Playwright end-to-end tests of the page (Debian's chromium)
+	cargo build --release --bin mlops-loop
 	playwright test
 
 screenshots: build setup-browser ## Re-take the README's screenshots into docs/ (test runs keep theirs in test-results/)

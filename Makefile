@@ -96,9 +96,12 @@ lint: setup-rust ## cargo clippy (native, wasm32 full and lite), warnings are er
 test-native: ## Native cargo test (fixtures, CLI, doc tests)
 	cargo test
 
+# The browser tests use the page's full module's features: the Python sandbox's tests are native
+# (tests/python_*.rs), and `make lint` checks that the sandbox compiles for wasm32.
 test-wasm: setup-rust setup-browser ## wasm-bindgen-test in headless Chromium
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner WASM_BINDGEN_TEST_TIMEOUT=120 \
-	  CHROMEDRIVER=$$(command -v chromedriver) cargo test --target $(WASM_TARGET) --tests -- --nocapture
+	  CHROMEDRIVER=$$(command -v chromedriver) cargo test --target $(WASM_TARGET) --tests \
+	  --no-default-features --features loop-exports -- --nocapture
 
 # Several specs compare the page with the release CLI (`cargo run --release`, tests/e2e/helpers.mjs):
 # build it first, so that its compile (minutes with LTO and the Python sandbox) does not run inside

@@ -43,7 +43,7 @@ fn timelines_are_pinned() {
     let want = [
         "36c5ff474d7ee98554a5afeea66088e1b3b8b0184ef3e2db0460b44dbb0588d0",
         "a6f23859f6357a2cb27cfc28e911161de5a33cf51d1d59e00db902adcfc6ce14",
-        "7f56839183c1e1acd461022aa0c2455d5bf08254b496c231f7b53534905e2959",
+        "921693b66b7bbd86dcf52354470e5d66a68b1d4979a6c6f0fed4eeadb36cb4c8",
     ];
     assert_eq!(got, want);
 }

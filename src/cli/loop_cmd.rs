@@ -19,7 +19,7 @@ pub struct LoopArgs {
     /// The run's seed (a non-negative 64-bit integer).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Drift schedule: none, step, gradual, seasonal or broken_feature.
+    /// Drift schedule: none, step, gradual, seasonal or broken_feature (spend ×100 in weeks 20-39).
     #[arg(long, default_value = "none")]
     pub schedule: String,
     /// Live rows per week (200 to 5000).
@@ -58,6 +58,9 @@ pub struct LoopArgs {
     /// Train each candidate with an unrecorded random_state.
     #[arg(long)]
     pub unseeded: bool,
+    /// Switch off the data-validation tests (broken batches are then monitored and trained on).
+    #[arg(long)]
+    pub no_validation: bool,
     /// Record into this registry file (must hold no versions yet) instead of memory.
     #[arg(long, value_name = "FILE")]
     pub registry: Option<PathBuf>,
@@ -97,6 +100,7 @@ impl LoopArgs {
                 canary: !self.no_canary,
                 rollback: !self.no_rollback,
                 seeded_training: !self.unseeded,
+                validation: !self.no_validation,
             })
             .build()
     }

@@ -29,6 +29,7 @@
 //! | `params.rs` | [`LoopParams`], [`Practices`]: what a run is asked to do |
 //! | `schedule.rs` | [`Schedule`], [`Fault`]: how the world drifts |
 //! | `world.rs` | each week's live batch, the initial data, the training random state |
+//! | `validate.rs` | [`validate`]: the data contract a batch must meet (schema, ranges, a broken feature) |
 //! | `run.rs` | the [`Run`](run_with) state: start (model `1.0.0`), the weekly driver, the close |
 //! | `serve.rs` | serve the batch, test it for drift, take in the labels that arrived |
 //! | `canary.rs` | the canary's evidence and analysis, the post-promotion rollback check |
@@ -48,6 +49,7 @@ mod run;
 mod schedule;
 mod serve;
 mod timeline;
+mod validate;
 mod world;
 
 pub use chapter::{run_chapter, ChapterRun};
@@ -59,6 +61,7 @@ pub use timeline::{
     CanaryRecord, Counterfactual, Decision, DecisionKind, DriftEvidence, Summary, Timeline,
     WeekRecord,
 };
+pub use validate::validate;
 pub use world::{initial_data, live_batch, ROLE_INITIAL, ROLE_LIVE, SEEDED_RANDOM_STATE, WEEK_MS};
 
 use crate::registry::{poll_now, MemStore, Registry};

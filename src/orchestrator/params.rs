@@ -29,6 +29,20 @@ pub struct Practices {
     pub rollback: bool,
     /// Train with a recorded `random_state`; without it, each retrain draws its own.
     pub seeded_training: bool,
+    /// Data-validation tests on each live batch and training set
+    /// ([`validate`](super::validate)): a failing batch is quarantined (no drift test, never
+    /// training data). Left out of the JSON when on, so older records read the same.
+    #[serde(default = "on", skip_serializing_if = "is_on")]
+    pub validation: bool,
+}
+
+fn on() -> bool {
+    true
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_on(v: &bool) -> bool {
+    *v
 }
 
 impl Default for Practices {
@@ -39,6 +53,7 @@ impl Default for Practices {
             canary: true,
             rollback: true,
             seeded_training: true,
+            validation: true,
         }
     }
 }

@@ -59,9 +59,33 @@ impl<S: Store> Run<'_, S> {
             }
             return Ok(());
         };
+        // Validation: no candidate is trained on a quarantined week, nor scored on one.
+        let refused = self.quarantined_in(start..e + 1);
+        if let Some((k, why)) = refused {
+            if g1.decision {
+                let reason = format!(
+                    "no candidate: week {k} of its data (weeks {start}-{e}) failed data validation ({why})"
+                );
+                week.decisions.push(wait_decision(
+                    &g1,
+                    current,
+                    " — but its training data failed validation: no candidate",
+                ));
+                week.decisions.push(crate::orchestrator::Decision {
+                    kind: DecisionKind::Validation,
+                    actor: Actor::Orchestrator,
+                    decision: "refuse".into(),
+                    reason,
+                    evidence: crate::registry::Evidence::default(),
+                    version: Some(current),
+                    counterfactual: None,
+                });
+                return Ok(());
+            }
+        }
         // A candidate is trained when gate 1 asks for one, or to score the road not taken;
         // none can be when labels are one class (late in a strong drift everyone churns).
-        let candidate = if g1.decision || p.counterfactual_weeks > 0 {
+        let candidate = if refused.is_none() && (g1.decision || p.counterfactual_weeks > 0) {
             match self.train_candidate(start..e, e, week.w)? {
                 Ok(cand) => Some(cand),
                 Err(why) if g1.decision => {

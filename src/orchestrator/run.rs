@@ -12,6 +12,7 @@ use super::timeline::{
     CanaryRecord, Counterfactual, Decision, DecisionKind, DriftEvidence, Summary, Timeline,
     WeekRecord,
 };
+use super::validate::validate;
 use super::world::{initial_data, live_batch, process, random_state, tail, WEEK_MS};
 use crate::data::Frame;
 use crate::gates::{GateDecision, GateMetric, PromotionGate, RetrainGate};
@@ -189,6 +190,7 @@ async fn run_in<S: Store>(
     // canary analysis → gate 1 (→ candidate → gate 2) → record.
     for w in 0..p.weeks {
         let mut week = run.serve(w)?;
+        run.validate_week(&mut week);
         let (report, verdict) = run.observe(&week, learners).map_err(|e| in_week(e, w))?;
         run.labels_arrive(&mut week).await?;
         run.canary_analysis(&mut week).await?;
@@ -255,6 +257,8 @@ pub(super) struct Run<'a, S: Store> {
     pub(super) registry: &'a Registry<S>,
     /// Live batches for the run's weeks plus the counterfactual horizon.
     pub(super) batches: Vec<Frame>,
+    /// Why each live batch failed data validation (`None`: passed, or validation is off).
+    pub(super) quarantine: Vec<Option<String>>,
     pub(super) retrain_gate: RetrainGate,
     pub(super) promotion_gate: PromotionGate,
     pub(super) seed_text: String,
@@ -327,6 +331,10 @@ impl<'a, S: Store> Run<'a, S> {
         let batches = (0..p.weeks + p.counterfactual_weeks)
             .map(|w| live_batch(p.seed, &p.schedule, p.rows_per_week, w))
             .collect::<Result<Vec<_>>>()?;
+        let quarantine = batches
+            .iter()
+            .map(|b| p.practices.validation.then(|| validate(b)).flatten())
+            .collect();
         let seed_text = p.seed.to_string();
 
         // The initial model, trained before week 0 and deployed at time 0.
@@ -389,6 +397,7 @@ impl<'a, S: Store> Run<'a, S> {
             p,
             registry,
             batches,
+            quarantine,
             retrain_gate: RetrainGate {
                 alpha: p.alpha,
                 correction: p.correction,
@@ -487,6 +496,35 @@ impl<'a, S: Store> Run<'a, S> {
             canary: week.canary,
             decisions: week.decisions,
         });
+    }
+
+    /// Quarantine the week's live batch when it failed validation: recorded as a decision;
+    /// [`observe`](Self::observe) then skips it and no candidate trains on it.
+    fn validate_week(&mut self, week: &mut Week) {
+        if let Some(Some(why)) = self.quarantine.get(week.w) {
+            week.decisions.push(Decision {
+                kind: DecisionKind::Validation,
+                actor: Actor::Orchestrator,
+                decision: "quarantine".into(),
+                reason: format!(
+                    "week {}'s batch failed data validation ({why}): no drift test, never training data",
+                    week.w
+                ),
+                evidence: crate::registry::Evidence::default(),
+                version: Some(week.live_version),
+                counterfactual: None,
+            });
+        }
+    }
+
+    /// The first quarantined week among `weeks`, with why.
+    pub(super) fn quarantined_in(&self, weeks: std::ops::Range<usize>) -> Option<(usize, &str)> {
+        weeks
+            .filter_map(|k| match self.quarantine.get(k) {
+                Some(Some(why)) => Some((k, why.as_str())),
+                _ => None,
+            })
+            .next()
     }
 
     /// Fill in each week's AUC as known by the end, and sum the run up.

@@ -44,19 +44,23 @@ pub enum Schedule {
         /// Period in weeks.
         period_weeks: f64,
     },
-    /// From week `week` on, an upstream bug breaks `spend_per_active_day`.
+    /// From week `week` on (up to week `until`, when the upstream fix lands, if given), an
+    /// upstream bug breaks `spend_per_active_day`.
     BrokenFeature {
         /// First broken week.
         week: usize,
         /// What the bug does.
         fault: Fault,
+        /// First week fixed again (`None`: never fixed); left out of the JSON when `None`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<usize>,
     },
 }
 
 impl Schedule {
     /// The schedule called `name` with its default parameters: `none`; `step` (+10 days from
     /// week 12); `gradual` (+0.5 day per week); `seasonal` (8 · sin(2π w / 52) days);
-    /// `broken_feature` (spend ×100 from week 20).
+    /// `broken_feature` (spend ×100 from week 20 until the upstream fix lands in week 40).
     ///
     /// # Errors
     /// [`Error::Invalid`] naming `schedule` for any other name.
@@ -75,6 +79,7 @@ impl Schedule {
             "broken_feature" => Ok(Schedule::BrokenFeature {
                 week: 20,
                 fault: Fault::Scale100,
+                until: Some(40),
             }),
             _ => Err(Error::invalid(
                 "schedule",
@@ -99,7 +104,7 @@ impl Schedule {
     ///
     /// # Errors
     /// [`Error::Invalid`] naming `schedule.days`, `schedule.days_per_week`,
-    /// `schedule.amplitude`, `schedule.period_weeks` or `schedule.week`.
+    /// `schedule.amplitude`, `schedule.period_weeks`, `schedule.week` or `schedule.until`.
     pub fn check(&self) -> Result<()> {
         let days = |field: &'static str, v: f64, max: f64| {
             if v.is_finite() && v.abs() <= max {
@@ -147,7 +152,21 @@ impl Schedule {
                     ))
                 }
             }
-            Schedule::BrokenFeature { week: w, .. } => week(w),
+            Schedule::BrokenFeature {
+                week: w, until: u, ..
+            } => {
+                week(w)?;
+                match u {
+                    Some(u) if u <= w || u > MAX_WEEKS => Err(Error::invalid(
+                        "schedule.until",
+                        u,
+                        format!(
+                            "expected a week after schedule.week ({w}) and at most {MAX_WEEKS}"
+                        ),
+                    )),
+                    _ => Ok(()),
+                }
+            }
         }
     }
 
@@ -176,7 +195,11 @@ impl Schedule {
     /// The upstream fault active in week `w`, if any.
     pub fn fault(&self, w: usize) -> Option<Fault> {
         match *self {
-            Schedule::BrokenFeature { week, fault } if w >= week => Some(fault),
+            Schedule::BrokenFeature { week, fault, until }
+                if w >= week && until.is_none_or(|u| w < u) =>
+            {
+                Some(fault)
+            }
             _ => None,
         }
     }

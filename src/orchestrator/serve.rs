@@ -43,7 +43,7 @@ impl<S: Store> Run<'_, S> {
         })
     }
 
-    /// Test the week's inputs for drift, counting alarms (false ones: the data came from the
+    /// Test the week's inputs for drift (not a quarantined batch's), counting alarms (false ones: the data came from the
     /// same process as the live version's training data).
     /// With a learner's trigger, its verdict is the week's alarm (returned beside the report).
     pub(super) fn observe(
@@ -52,13 +52,16 @@ impl<S: Store> Run<'_, S> {
         learners: &mut Learners<'_>,
     ) -> Result<(Option<DriftReport>, Option<Verdict>)> {
         let mut verdict = None;
+        let quarantined = matches!(self.quarantine.get(week.w), Some(Some(_)));
         let mut report = match (self.monitor.as_mut(), learners.trigger.as_deref_mut()) {
-            (Some(m), Some(t)) => m.observe_with(&self.batches[week.w], |r, l| {
-                verdict = Some(t.should_retrain(r, l, week.w as u64)?);
-                Ok(())
-            })?,
-            (Some(m), None) => m.observe(&self.batches[week.w])?,
-            (None, _) => None,
+            (Some(m), Some(t)) if !quarantined => {
+                m.observe_with(&self.batches[week.w], |r, l| {
+                    verdict = Some(t.should_retrain(r, l, week.w as u64)?);
+                    Ok(())
+                })?
+            }
+            (Some(m), None) if !quarantined => m.observe(&self.batches[week.w])?,
+            _ => None,
         };
         if let (Some(r), Some(v)) = (report.as_mut(), verdict.as_ref()) {
             r.alarm = v.decision;

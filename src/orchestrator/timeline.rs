@@ -50,6 +50,9 @@ pub enum DecisionKind {
     Promotion,
     /// The first labelled week of a new production version vs its predecessor.
     RollbackCheck,
+    /// Data validation: a live batch `quarantine`d, or a candidate `refuse`d because its
+    /// training weeks failed validation.
+    Validation,
 }
 
 /// What the simulator knows the other choice would have scored.
@@ -75,7 +78,7 @@ pub struct Decision {
     /// Who decided.
     pub actor: Actor,
     /// The verdict (`retrain`, `keep`, `wait`, `promote`, `reject`, `advance`, `pause`,
-    /// `abort`, `rollback`, ...).
+    /// `abort`, `rollback`, `quarantine`, `refuse`, ...).
     pub decision: String,
     /// Why, with the numbers.
     pub reason: String,

@@ -11,7 +11,7 @@ export const SCHEDULES = [
   { value: 'step', label: 'step (+10 days from week 12)' },
   { value: 'gradual', label: 'gradual (+0.5 day a week)' },
   { value: 'seasonal', label: 'seasonal (8 · sin, 52-week period)' },
-  { value: 'broken_feature', label: 'broken feature (spend ×100 from week 20)' },
+  { value: 'broken_feature', label: 'broken feature (spend ×100 in weeks 20–39)' },
 ];
 
 export const PRACTICES = [

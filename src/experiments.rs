@@ -21,6 +21,7 @@ use crate::numpy::{Generator, SeedSequence};
 use crate::pipeline::{train_book, GBM_RANDOM_STATE};
 use crate::seeds::trial_seed;
 use crate::stats::correction::check_alpha;
+use crate::stats::interval::{proportion, Proportion};
 use crate::stats::ks::{ks_sorted, sort_total, KsMethod};
 use crate::stats::Correction;
 use crate::{Error, Result};
@@ -127,8 +128,10 @@ pub struct DriftTrialsParams {
 }
 
 /// What [`drift_trials`] observed.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DriftTrials {
+    /// Index of the first trial.
+    pub start: usize,
     /// Trials run.
     pub trials: usize,
     /// Trials in which the trigger fired (at least one feature rejected after correction).
@@ -173,6 +176,7 @@ pub fn drift_trials(p: &DriftTrialsParams) -> Result<DriftTrials> {
         .checked_add(p.trials)
         .ok_or_else(|| Error::invalid("start", p.start, "start + trials overflows"))?;
     let mut out = DriftTrials {
+        start: p.start,
         trials: p.trials,
         alarms: 0,
         alarms_per_feature: [0; 3],
@@ -342,8 +346,10 @@ pub struct PromotionTrialsParams {
 }
 
 /// What [`promotion_trials`] observed.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PromotionTrials {
+    /// Index of the first round.
+    pub start: usize,
     /// Rounds run.
     pub rounds: usize,
     /// Rounds in which the gate promoted the candidate.
@@ -381,6 +387,7 @@ pub struct PromotionTrials {
 pub fn promotion_trials(p: &PromotionTrialsParams) -> Result<PromotionTrials> {
     check_promotion(p)?;
     let mut out = PromotionTrials {
+        start: p.start,
         rounds: p.rounds,
         promotions: 0,
         promotions_without_margin: 0,
@@ -561,6 +568,155 @@ pub fn gate_trials(
     Ok(out)
 }
 
+/// Checks that `parts` cover consecutive index ranges, in order; returns the first start.
+fn check_consecutive(what: &'static str, parts: &[(usize, usize)]) -> Result<usize> {
+    let Some(&(first, _)) = parts.first() else {
+        return Err(Error::invalid(what, "[]", "nothing to merge"));
+    };
+    let mut next = first;
+    for (i, &(start, count)) in parts.iter().enumerate() {
+        if start != next {
+            return Err(Error::invalid(
+                what,
+                format!("part {i} starting at {start}"),
+                format!("parts must cover consecutive ranges in order; expected a start of {next}"),
+            ));
+        }
+        next = start
+            .checked_add(count)
+            .ok_or_else(|| Error::invalid(what, start, "start + count overflows"))?;
+    }
+    Ok(first)
+}
+
+impl DriftTrials {
+    /// Merge the results of consecutive index ranges of one experiment into the result of the
+    /// whole range: trial `i` is seeded by its index alone, so `[s, s+h)` and `[s+h, s+n)` (in
+    /// chunks, or in two workers) merge into exactly what one call over `[s, s+n)` returns.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming `parts` when there are none, when their ranges are not
+    /// consecutive and in order, or when a part's p-values do not match its trial count.
+    pub fn merge(parts: &[DriftTrials]) -> Result<DriftTrials> {
+        let ranges: Vec<(usize, usize)> = parts.iter().map(|p| (p.start, p.trials)).collect();
+        let start = check_consecutive("parts", &ranges)?;
+        let mut out = DriftTrials {
+            start,
+            trials: 0,
+            alarms: 0,
+            alarms_per_feature: [0; 3],
+            pvalues: Vec::new(),
+            statistics: Vec::new(),
+        };
+        for (i, p) in parts.iter().enumerate() {
+            let cells = p.trials.checked_mul(3);
+            if cells != Some(p.pvalues.len())
+                || cells != Some(p.statistics.len())
+                || p.alarms > p.trials
+                || p.alarms_per_feature.iter().any(|&a| a > p.alarms)
+            {
+                return Err(Error::invalid(
+                    "parts",
+                    format!("part {i}"),
+                    "not a driftTrials result: counts and p-values disagree",
+                ));
+            }
+            out.trials += p.trials;
+            out.alarms += p.alarms;
+            for (a, b) in out.alarms_per_feature.iter_mut().zip(p.alarms_per_feature) {
+                *a += b;
+            }
+            out.pvalues.extend_from_slice(&p.pvalues);
+            out.statistics.extend_from_slice(&p.statistics);
+        }
+        Ok(out)
+    }
+
+    /// The share of trials in which the trigger fired, with its 95 % interval.
+    ///
+    /// # Errors
+    /// As [`proportion`]: an empty result.
+    pub fn alarm_rate(&self) -> Result<Proportion> {
+        proportion(self.alarms, self.trials)
+    }
+
+    /// Per feature (in [`FEATURES`](crate::data::FEATURES) order), the share of trials in which
+    /// that feature's test rejected, with its 95 % interval.
+    ///
+    /// # Errors
+    /// As [`proportion`].
+    pub fn feature_alarm_rates(&self) -> Result<[Proportion; 3]> {
+        let [a, b, c] = self.alarms_per_feature;
+        Ok([
+            proportion(a, self.trials)?,
+            proportion(b, self.trials)?,
+            proportion(c, self.trials)?,
+        ])
+    }
+}
+
+impl PromotionTrials {
+    /// Merge the results of consecutive round ranges, as [`DriftTrials::merge`].
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming `parts` as [`DriftTrials::merge`].
+    pub fn merge(parts: &[PromotionTrials]) -> Result<PromotionTrials> {
+        let ranges: Vec<(usize, usize)> = parts.iter().map(|p| (p.start, p.rounds)).collect();
+        let start = check_consecutive("parts", &ranges)?;
+        let mut out = PromotionTrials {
+            start,
+            rounds: 0,
+            promotions: 0,
+            promotions_without_margin: 0,
+            diffs: Vec::new(),
+            true_gains: Vec::new(),
+        };
+        for (i, p) in parts.iter().enumerate() {
+            if p.diffs.len() != p.rounds
+                || p.true_gains.len() != p.rounds
+                || p.promotions > p.rounds
+                || p.promotions_without_margin > p.rounds
+            {
+                return Err(Error::invalid(
+                    "parts",
+                    format!("part {i}"),
+                    "not a promotionTrials result: counts and differences disagree",
+                ));
+            }
+            out.rounds += p.rounds;
+            out.promotions += p.promotions;
+            out.promotions_without_margin += p.promotions_without_margin;
+            out.diffs.extend_from_slice(&p.diffs);
+            out.true_gains.extend_from_slice(&p.true_gains);
+        }
+        Ok(out)
+    }
+
+    /// The share of rounds in which the (no better) candidate was promoted, with its 95 % interval.
+    ///
+    /// # Errors
+    /// As [`proportion`]: an empty result.
+    pub fn promotion_rate(&self) -> Result<Proportion> {
+        proportion(self.promotions, self.rounds)
+    }
+
+    /// The share of rounds in which the same gate with a margin of 0 would have promoted.
+    ///
+    /// # Errors
+    /// As [`proportion`]: an empty result.
+    pub fn promotion_rate_without_margin(&self) -> Result<Proportion> {
+        proportion(self.promotions_without_margin, self.rounds)
+    }
+
+    /// The mean of [`Self::true_gains`]: the candidates' average true improvement.
+    pub fn mean_true_gain(&self) -> f64 {
+        if self.true_gains.is_empty() {
+            return 0.0;
+        }
+        self.true_gains.iter().sum::<f64>() / self.true_gains.len() as f64
+    }
+}
+
 /// A paired bootstrap interval for AUC(candidate) − AUC(current) on the same recent rows.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BootstrapDiff {
@@ -724,6 +880,70 @@ mod tests {
         let whole: Vec<u64> = all.pvalues.iter().map(|p| p.to_bits()).collect();
         assert_eq!(joined, whole);
         assert_eq!(a.alarms + b.alarms, all.alarms);
+    }
+
+    #[test]
+    fn merged_parts_equal_the_one_call_result() {
+        // Any split of the range (chunks in a worker, halves in two workers) merges into the
+        // one-call result, field for field; parts out of order or with gaps are refused.
+        let base = DriftTrialsParams {
+            n: 200,
+            drift: Drift::Int(2),
+            trials: 7,
+            start: 5,
+            alpha: 0.05,
+            seed: 11,
+            correction: Correction::Bh,
+        };
+        let all = drift_trials(&base).expect("trials");
+        let part = |start, trials| {
+            drift_trials(&DriftTrialsParams {
+                start,
+                trials,
+                ..base
+            })
+            .expect("part")
+        };
+        let (a, b, c) = (part(5, 1), part(6, 3), part(9, 3));
+        let merged = DriftTrials::merge(&[a.clone(), b.clone(), c.clone()]).expect("merge");
+        assert_eq!(merged, all);
+        assert_eq!(merged.alarm_rate().expect("rate").count, all.alarms);
+        for bad in [
+            vec![b.clone(), a.clone()],
+            vec![a.clone(), c.clone()],
+            vec![],
+        ] {
+            let e = DriftTrials::merge(&bad).expect_err("not consecutive");
+            assert!(e.to_string().contains("parts"), "{e}");
+        }
+        let mut broken = b;
+        broken.pvalues.pop();
+        assert!(DriftTrials::merge(&[a, broken]).is_err());
+
+        let pb = PromotionTrialsParams {
+            rounds: 3,
+            start: 0,
+            rows: 300,
+            margin: 0.0,
+            same_data: true,
+            seed: 4,
+            shift: 0,
+        };
+        let whole = promotion_trials(&pb).expect("rounds");
+        let x = promotion_trials(&PromotionTrialsParams { rounds: 1, ..pb }).expect("x");
+        let y = promotion_trials(&PromotionTrialsParams {
+            rounds: 2,
+            start: 1,
+            ..pb
+        })
+        .expect("y");
+        assert_eq!(
+            PromotionTrials::merge(&[x.clone(), y.clone()]).expect("merge"),
+            whole
+        );
+        assert!(PromotionTrials::merge(&[y, x]).is_err());
+        let rate = whole.promotion_rate().expect("rate");
+        assert_eq!((rate.count, rate.total), (whole.promotions, 3));
     }
 
     #[test]

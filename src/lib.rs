@@ -36,6 +36,8 @@
 //! | [`monitor`] | input drift (KS per feature) and delayed-label performance |
 //! | [`gates`] | the retraining gate and the promotion gate (the rule once: [`gates::promotes`]) |
 //! | [`learner`] | the learner's gates as traits (`python`: in a Python sandbox, cargo feature `python`) |
+//! | [`experiments`] | the exercises' repeated trials, and how their parts merge |
+//! | [`exercises`] | what the exercises conclude: expected rates, readings, challenge grades |
 //! | [`orchestrator`] | the loop over simulated weeks, one file per phase of a week |
 //! | [`cli`] | the native command line (not on wasm32) |
 //! | `wasm` | the JavaScript boundary (wasm32 only), one file per exported area |
@@ -45,6 +47,7 @@
 pub mod chapter;
 pub mod data;
 pub mod error;
+pub mod exercises;
 pub mod experiments;
 pub mod fingerprint;
 pub mod gates;

@@ -60,7 +60,7 @@ fn ks_samples_gives_the_books_drift_p_value() {
     // scipy.stats.ks_2samp(make_data(1, 0.0).days_since_login, make_data(2, 10).days_since_login)
     let a = obj(&[("seed", "1".into()), ("drift", "0.0".into())]);
     let b = obj(&[("seed", "2".into()), ("drift", "10".into())]);
-    let r = mlops_loop::ks_samples(a, b, "days_since_login").expect("ks");
+    let r = mlops_loop::ks_samples(a, b, "days_since_login", None).expect("ks");
     let p = get(&r, "pvalue").as_f64().expect("p");
     let d = get(&r, "statistic").as_f64().expect("d");
     assert_eq!(p.to_bits(), 0x3c0195eac0e06818, "p = {p:e}");
@@ -74,16 +74,16 @@ fn bad_inputs_throw_readable_errors_and_the_module_survives() {
     let bad_rows = obj(&[("seed", "1".into()), ("rows", 0.0.into())]);
     let ok = obj(&[("seed", "2".into())]);
     assert!(
-        mlops_loop::ks_samples(bad_rows, ok.clone(), "days_since_login").is_err(),
+        mlops_loop::ks_samples(bad_rows, ok.clone(), "days_since_login", None).is_err(),
         "case 1"
     );
     let typo = obj(&[("sed", "1".into())]);
     assert!(
-        mlops_loop::ks_samples(typo, ok.clone(), "days_since_login").is_err(),
+        mlops_loop::ks_samples(typo, ok.clone(), "days_since_login", None).is_err(),
         "case 2"
     );
     assert!(
-        mlops_loop::ks_samples(ok.clone(), ok.clone(), "no_such_column").is_err(),
+        mlops_loop::ks_samples(ok.clone(), ok.clone(), "no_such_column", None).is_err(),
         "case 3"
     );
     assert!(

@@ -230,6 +230,30 @@ async fn ten_thousand_hostile_calls_and_no_trap() {
                 params(&mut rng, SAMPLE_KEYS),
                 hostile(&mut rng),
                 pick_str(&mut rng, COLUMNS),
+                *rng.pick(&[None, Some(f64::NAN), Some(-1.0), Some(0.01)]),
+            ),
+        );
+        n.check(
+            "mergeDriftTrials",
+            mlops_loop::merge_drift_trials(hostile(&mut rng)),
+        );
+        n.check(
+            "mergePromotionTrials",
+            mlops_loop::merge_promotion_trials(hostile(&mut rng)),
+        );
+        n.check(
+            "gradeTriggerChallenge",
+            mlops_loop::grade_trigger_challenge(params(&mut rng, &["null", "drifted"])),
+        );
+        n.check(
+            "gradeGateChallenge",
+            mlops_loop::grade_gate_challenge(params(&mut rng, &["trials", "margin"])),
+        );
+        n.check(
+            "expectedFalseAlarmRate",
+            mlops_loop::expected_false_alarm_rate_js(
+                *rng.pick(&[f64::NAN, 0.0, 1.0, -1e300]),
+                &hostile_string(&mut rng),
             ),
         );
         n.check(

@@ -1,5 +1,6 @@
-//! Monitoring statistics: the two-sample KS test ([`ks`]) that flags input drift, and
-//! multiple-testing corrections for when several features are tested at once.
+//! Monitoring statistics: the two-sample KS test ([`ks`]) that flags input drift,
+//! multiple-testing corrections for when several features are tested at once, and the exact
+//! interval of a rate ([`interval`]) that the exercises report.
 //!
 //! In the loop, each monitored feature gets a KS p-value; with one feature the retraining gate
 //! compares it with `alpha`; with several, [`bonferroni`] or [`benjamini_hochberg`] decide which
@@ -7,6 +8,7 @@
 //! the choice.
 
 pub mod correction;
+pub mod interval;
 pub mod ks;
 
 pub use correction::Correction;

@@ -64,6 +64,8 @@ struct ChapterRunJs {
     candidate: Option<RegisteredJs>,
     current_auc_recent: Option<f64>,
     candidate_auc_recent: Option<f64>,
+    /// Candidate AUC − current AUC on the recent data (when there is a candidate).
+    candidate_minus_current: Option<f64>,
     promote: bool,
     promote_on_own_splits: Option<bool>,
 }
@@ -119,6 +121,10 @@ pub fn chapter(params: JsValue) -> Result<JsValue, JsError> {
         candidate: run.candidate.as_ref().map(Into::into),
         current_auc_recent: run.current_auc_recent,
         candidate_auc_recent: run.candidate_auc_recent,
+        candidate_minus_current: run
+            .candidate_auc_recent
+            .zip(run.current_auc_recent)
+            .map(|(candidate, current)| candidate - current),
         promote: run.promote,
         promote_on_own_splits: run.promote_on_own_splits,
     })

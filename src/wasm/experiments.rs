@@ -4,12 +4,16 @@
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::{count, drift_of, from_js, js_err, parse_seed, to_js};
+use super::{count, drift_of, from_js, js_err, jserr, parse_seed, to_js};
 use crate::data::{column, make_data};
+use crate::exercises::{read_bootstrap, BootstrapReading};
 use crate::experiments::{
-    bootstrap_auc_diff, drift_trials, promotion_trials, DriftTrialsParams, PromotionTrialsParams,
+    bootstrap_auc_diff, drift_trials, promotion_trials, BootstrapDiff, DriftTrials,
+    DriftTrialsParams, PromotionTrials, PromotionTrialsParams,
 };
+use crate::gates::{FeatureTest, RetrainGate};
 use crate::pipeline::{train_book, GBM_RANDOM_STATE};
+use crate::stats::interval::Proportion;
 use crate::stats::ks::{ks_2samp, KsMethod};
 use crate::stats::Correction;
 
@@ -42,19 +46,37 @@ struct KsSamples {
     method: KsMethod,
     location: f64,
     sign: i8,
+    alpha: f64,
+    retrain: bool,
     a: Vec<f64>,
     b: Vec<f64>,
 }
 
 /// Two-sample KS test of one column of two generated samples, with both samples sorted (for
-/// ECDF charts). `a`, `b`: `{seed, drift, rows}`; `column`: a feature name.
+/// ECDF charts). `a`, `b`: `{seed, drift, rows}`; `column`: a feature name; `alpha` (default
+/// 0.01, the book's): the level at which the retraining gate decides `retrain`.
 #[wasm_bindgen(js_name = ksSamples)]
-pub fn ks_samples(a: JsValue, b: JsValue, column_name: &str) -> Result<JsValue, JsError> {
+pub fn ks_samples(
+    a: JsValue,
+    b: JsValue,
+    column_name: &str,
+    alpha: Option<f64>,
+) -> Result<JsValue, JsError> {
     let sa: SampleSpec = from_js("a", a)?;
     let sb: SampleSpec = from_js("b", b)?;
     let mut xa = column(&sa.frame("a.drift")?, column_name).map_err(js_err)?;
     let mut xb = column(&sb.frame("b.drift")?, column_name).map_err(js_err)?;
     let r = ks_2samp(&xa, &xb, KsMethod::Auto).map_err(js_err)?;
+    let gate = RetrainGate {
+        alpha: alpha.unwrap_or(0.01),
+        ..RetrainGate::book()
+    };
+    let test = FeatureTest {
+        feature: column_name.to_string(),
+        pvalue: r.pvalue,
+        statistic: r.statistic,
+    };
+    let retrain = gate.decide(&[test]).map_err(js_err)?.decision;
     xa.sort_by(f64::total_cmp);
     xb.sort_by(f64::total_cmp);
     to_js(&KsSamples {
@@ -63,6 +85,8 @@ pub fn ks_samples(a: JsValue, b: JsValue, column_name: &str) -> Result<JsValue, 
         method: r.method_used,
         location: r.statistic_location,
         sign: r.statistic_sign,
+        alpha: gate.alpha,
+        retrain,
         a: xa,
         b: xb,
     })
@@ -95,7 +119,33 @@ pub fn drift_trials_js(params: JsValue) -> Result<JsValue, JsError> {
         seed: parse_seed(p.seed.as_deref().unwrap_or("0"))?,
         correction: Correction::parse(p.correction.as_deref().unwrap_or("none")).map_err(js_err)?,
     };
-    to_js(&drift_trials(&params).map_err(js_err)?)
+    drift_trials_out(&drift_trials(&params).map_err(js_err)?)
+}
+
+/// A `driftTrials` result as JS gets it: the counts, with the alarm rates and their 95 %
+/// intervals ([`crate::stats::interval`]).
+#[derive(serde::Serialize)]
+struct DriftTrialsOut<'a> {
+    #[serde(flatten)]
+    trials: &'a DriftTrials,
+    alarm_rate: Proportion,
+    feature_alarm_rates: [Proportion; 3],
+}
+
+fn drift_trials_out(r: &DriftTrials) -> Result<JsValue, JsError> {
+    to_js(&DriftTrialsOut {
+        trials: r,
+        alarm_rate: r.alarm_rate().map_err(js_err)?,
+        feature_alarm_rates: r.feature_alarm_rates().map_err(js_err)?,
+    })
+}
+
+/// Merge `driftTrials` results of consecutive index ranges (in order) into the result of the
+/// whole range; see [`DriftTrials::merge`]. The rates are recomputed from the merged counts.
+#[wasm_bindgen(js_name = mergeDriftTrials)]
+pub fn merge_drift_trials(parts: JsValue) -> Result<JsValue, JsError> {
+    let parts: Vec<DriftTrials> = from_js("mergeDriftTrials parts", parts)?;
+    drift_trials_out(&DriftTrials::merge(&parts).map_err(js_err)?)
 }
 
 #[derive(Deserialize)]
@@ -126,7 +176,33 @@ pub fn promotion_trials_js(params: JsValue) -> Result<JsValue, JsError> {
         seed: parse_seed(p.seed.as_deref().unwrap_or("0"))?,
         shift: count("shift", p.shift.unwrap_or(0.0), 0, 360)? as i64,
     };
-    to_js(&promotion_trials(&params).map_err(js_err)?)
+    promotion_trials_out(&promotion_trials(&params).map_err(js_err)?)
+}
+
+/// A `promotionTrials` result as JS gets it: the counts with the promotion rate and its interval.
+#[derive(serde::Serialize)]
+struct PromotionTrialsOut<'a> {
+    #[serde(flatten)]
+    trials: &'a PromotionTrials,
+    promotion_rate: Proportion,
+    promotion_rate_without_margin: Proportion,
+    mean_true_gain: f64,
+}
+
+fn promotion_trials_out(r: &PromotionTrials) -> Result<JsValue, JsError> {
+    to_js(&PromotionTrialsOut {
+        trials: r,
+        promotion_rate: r.promotion_rate().map_err(js_err)?,
+        promotion_rate_without_margin: r.promotion_rate_without_margin().map_err(js_err)?,
+        mean_true_gain: r.mean_true_gain(),
+    })
+}
+
+/// Merge `promotionTrials` results of consecutive round ranges; see [`PromotionTrials::merge`].
+#[wasm_bindgen(js_name = mergePromotionTrials)]
+pub fn merge_promotion_trials(parts: JsValue) -> Result<JsValue, JsError> {
+    let parts: Vec<PromotionTrials> = from_js("mergePromotionTrials parts", parts)?;
+    promotion_trials_out(&PromotionTrials::merge(&parts).map_err(js_err)?)
 }
 
 #[derive(Deserialize)]
@@ -181,11 +257,21 @@ struct BootstrapJs {
     recent: Option<SampleSpec>,
     resamples: Option<f64>,
     seed: Option<String>,
+    margin: Option<f64>,
+}
+
+#[derive(serde::Serialize)]
+struct BootstrapOut {
+    #[serde(flatten)]
+    diff: BootstrapDiff,
+    margin: f64,
+    reading: BootstrapReading,
 }
 
 /// Paired bootstrap interval of AUC(candidate) − AUC(current) on the same recent rows. Defaults
 /// are the chapter's: current on seed 1 drift 0.0, candidate on seed 2 drift 10, recent seed 3
-/// drift 10.
+/// drift 10. `margin` (default 0): `reading` says how the interval reads against it
+/// ([`read_bootstrap`]).
 #[wasm_bindgen(js_name = bootstrapAucDiff)]
 pub fn bootstrap_auc_diff_js(params: JsValue) -> Result<JsValue, JsError> {
     let p: BootstrapJs = from_js("bootstrapAucDiff params", params)?;
@@ -209,8 +295,17 @@ pub fn bootstrap_auc_diff_js(params: JsValue) -> Result<JsValue, JsError> {
     let recent = spec(p.recent, "3", "10").frame("recent.drift")?;
     let resamples = count("resamples", p.resamples.unwrap_or(1000.0), 1, 100_000)?;
     let seed = parse_seed(p.seed.as_deref().unwrap_or("0"))?;
-    to_js(
-        &bootstrap_auc_diff(&current.model, &candidate.model, &recent, resamples, seed)
-            .map_err(js_err)?,
-    )
+    let margin = p.margin.unwrap_or(0.0);
+    if !(margin.is_finite() && margin.abs() <= 1.0) {
+        return Err(jserr(format!(
+            "invalid margin = {margin}: must be within [-1, 1]"
+        )));
+    }
+    let diff = bootstrap_auc_diff(&current.model, &candidate.model, &recent, resamples, seed)
+        .map_err(js_err)?;
+    to_js(&BootstrapOut {
+        reading: read_bootstrap(&diff, margin),
+        margin,
+        diff,
+    })
 }

@@ -11,7 +11,8 @@
 //! |---|---|
 //! | `mod.rs` | `version`, `dataFingerprint`; the shared argument readers and error helpers |
 //! | `kv.rs` | `KvStore` (a key–value store in IndexedDB) |
-//! | `experiments.rs` | `ksSamples`, `driftTrials`, `promotionTrials`, `bootstrapAucDiff` (exercises 2–3) |
+//! | `experiments.rs` | `ksSamples`, `driftTrials`, `promotionTrials`, `mergeDriftTrials`, `mergePromotionTrials`, `bootstrapAucDiff` (exercises 2–3) |
+//! | `exercises.rs` | `challenges`, `gradeTriggerChallenge`, `gradeGateChallenge`, `expectedFalseAlarmRate` |
 //! | `chapter.rs` | `chapter`, `trainModel` (the walkthrough) |
 //! | `registry.rs` | `Registry` (full module only) |
 //! | `run_loop.rs` | `runLoop` (full module only) |
@@ -29,6 +30,7 @@ use crate::fingerprint::fingerprint;
 
 mod bench;
 mod chapter;
+mod exercises;
 mod experiments;
 mod kv;
 #[cfg(feature = "loop-exports")]
@@ -38,6 +40,7 @@ mod run_loop;
 
 pub use bench::*;
 pub use chapter::*;
+pub use exercises::*;
 pub use experiments::*;
 pub use kv::*;
 #[cfg(feature = "loop-exports")]

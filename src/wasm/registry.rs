@@ -42,6 +42,13 @@ struct VersionJs {
     created_at: f64,
 }
 
+#[derive(serde::Serialize)]
+struct EventJs<'a> {
+    #[serde(flatten)]
+    event: &'a crate::registry::Event,
+    text: String,
+}
+
 /// The model registry, stored in this browser's IndexedDB (survives reloads; shared by tabs).
 #[wasm_bindgen]
 pub struct Registry {
@@ -165,12 +172,22 @@ impl Registry {
         to_js(&out)
     }
 
-    /// The append-only history, oldest first.
+    /// The append-only history, oldest first; each event also carries `text`, its change in
+    /// words ([`crate::registry::Change::describe`], as the CLI prints it).
     pub async fn history(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.history().await.map_err(js_err)?)
+        let events = self.inner.history().await.map_err(js_err)?;
+        let out: Vec<EventJs> = events
+            .iter()
+            .map(|event| EventJs {
+                text: event.change.describe(),
+                event,
+            })
+            .collect();
+        to_js(&out)
     }
 
-    /// One page of the history: `{total, from, events}`, at most `count` (1 to 1000) events from
+    /// One page of the history: `{total, from, events}` (each event with its `text`, as in
+    /// [`Self::history`]), at most `count` (1 to 1000) events from
     /// event `from` (1-based; `undefined`: the last page). Reads only the records holding them,
     /// so a page costs the same in a history of ten events or of a million.
     #[wasm_bindgen(js_name = historyPage)]
@@ -182,6 +199,13 @@ impl Registry {
         };
         let (total, events) = self.inner.history_page(from, size).await.map_err(js_err)?;
         let first = events.first().map_or(0, |e| e.seq);
+        let events: Vec<EventJs> = events
+            .iter()
+            .map(|event| EventJs {
+                text: event.change.describe(),
+                event,
+            })
+            .collect();
         to_js(&serde_json::json!({ "total": total, "from": first, "events": events }))
     }
 

@@ -55,7 +55,7 @@ test('register, promote, roll back, reload, re-derive, alias; numbers equal the 
   await expect(page.getByTestId('stage-2')).toHaveText('Archived');
   await expect(page.getByTestId('production')).toHaveText('v1 (1.0.0)');
   const last = page.getByTestId('history').locator('tbody tr').last();
-  await expect(last).toContainText('rolled back to v1');
+  await expect(last).toContainText('rollback: v2 Production → Archived; v1 Archived → Production');
   await expect(last).toContainText('user');
   await expect(last).toContainText('v2 worse on live traffic');
 

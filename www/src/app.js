@@ -153,11 +153,3 @@ export function mountPanel(root, panel, { values, hidden, engine, onState }) {
     if (typeof cleanup === 'function') cleanup();
   };
 }
-
-/** A notice for a panel whose core export is not built yet (no fake numbers, ever). */
-export function comingNotice(what) {
-  return h('div', { class: 'notice', role: 'note', 'data-testid': 'coming' },
-    h('strong', { text: 'Coming with the loop engine. ' }),
-    `This part needs the core's ${what}, which this build does not have yet. `,
-    'It lights up by itself once the core exports it; nothing here is simulated in the meantime.');
-}

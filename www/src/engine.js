@@ -2,7 +2,6 @@
 // `engine.call(method, args, {onProgress})` returns a promise; `engine.has(name)` says whether this
 // build of the core has a given export (panels whose export is missing say so instead of guessing).
 
-import { mergeDriftTrials, mergePromotionTrials } from './trials.js';
 import { startWorker } from './spawn.js';
 import workerUrl from './worker.js?worker&url';
 
@@ -83,12 +82,12 @@ const SPLITTABLE = {
   driftTrials: {
     count: 'trials',
     default: 100,
-    merge: mergeDriftTrials,
+    merge: 'mergeDriftTrials',
   },
   promotionTrials: {
     count: 'rounds',
     default: 100,
-    merge: mergePromotionTrials,
+    merge: 'mergePromotionTrials',
   },
 };
 /** Below this many trials a split costs more than it saves. */
@@ -114,7 +113,7 @@ class MainEngine extends Engine {
     return Promise.all([
       super.call(method, [{ ...p, [how.count]: half, start }], { ...opts, onProgress: progress(0) }),
       spare.call(method, [{ ...p, [how.count]: total - half, start: start + half }], { ...opts, onProgress: progress(1) }),
-    ]).then(([a, b]) => how.merge(a, b));
+    ]).then(([a, b]) => super.call(how.merge, [[a, b]])); // the core merges (and checks) the halves
   }
 }
 

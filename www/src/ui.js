@@ -44,20 +44,6 @@ export const fmtP = fmt.p;
 /** A share as a percentage (format.js: `fmt.pct`). */
 export const pct = fmt.pct;
 
-/**
- * Wilson score interval for a binomial proportion (Wilson 1927, "Probable inference, the law of
- * succession, and statistical inference", JASA 22:209–212), at z = 1.959964 (95 %).
- */
-export function wilson(k, n, z = 1.959963984540054) {
-  if (n === 0) return [0, 1];
-  const p = k / n;
-  const z2 = z * z;
-  const den = 1 + z2 / n;
-  const mid = (p + z2 / (2 * n)) / den;
-  const half = (z / den) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return [Math.max(0, mid - half), Math.min(1, mid + half)];
-}
-
 /** A progress bar with a text label (role=progressbar semantics come with <progress>). */
 export function progress(label) {
   const bar = h('progress', { max: 1, value: 0, 'aria-label': label });

@@ -11,7 +11,6 @@
 // first page load and the light panels need; the full module (the same crate with the registry
 // and the loop) is imported the first time a call needs one of its exports, and only then.
 import init, * as lite from '../pkg/mlops_loop_lite.js';
-import { mergeDriftTrials, noDriftTrials, mergePromotionTrials, noPromotionTrials } from './trials.js';
 
 /** Exports only the full module has; reported as present (they load on first use). */
 const FULL_ONLY = ['runLoop', 'Registry'];
@@ -51,16 +50,18 @@ class Cancelled extends Error {
 
 /**
  * Run `fn(start, count)` over `total` items in chunks sized to take ~80 ms each, posting progress.
- * `merge(acc, part)` folds each chunk's result into the accumulator.
+ * Returns the chunks' results in order (the core merges them: `mergeDriftTrials` and
+ * `mergePromotionTrials`).
  */
-async function chunked(id, total, fn, merge, acc) {
+async function chunked(id, total, fn) {
+  const parts = [];
   let done = 0;
   let size = 1;
   while (done < total) {
     if (cancelled.has(id)) throw new Cancelled();
     const n = Math.min(size, total - done);
     const t0 = performance.now();
-    acc = merge(acc, fn(done, n));
+    parts.push(fn(done, n));
     const dt = performance.now() - t0;
     done += n;
     postMessage({ id, progress: { done, total } });
@@ -68,33 +69,38 @@ async function chunked(id, total, fn, merge, acc) {
     size = Math.max(1, Math.min(total, Math.round(n * Math.min(4, 80 / Math.max(dt, 1)))));
     await tick();
   }
-  return acc;
+  return parts;
 }
 
 /** Many no-drift (or drifted) KS checks: `core.driftTrials` in chunks, with progress. */
-function driftTrials(id, params) {
+async function driftTrials(id, params) {
   const total = params.trials ?? 100;
-  return chunked(id, total, (start, n) => api('driftTrials')({ ...params, trials: n, start: (params.start ?? 0) + start }),
-    mergeDriftTrials, noDriftTrials());
+  const parts = await chunked(id, total,
+    (start, n) => api('driftTrials')({ ...params, trials: n, start: (params.start ?? 0) + start }));
+  return api('mergeDriftTrials')(parts);
 }
 
 /** Many promotion rounds where the candidate is no better: `core.promotionTrials` in chunks. */
-function promotionTrials(id, params) {
+async function promotionTrials(id, params) {
   const total = params.rounds ?? 100;
-  return chunked(id, total, (start, n) => api('promotionTrials')({ ...params, rounds: n, start: (params.start ?? 0) + start }),
-    mergePromotionTrials, noPromotionTrials());
+  const parts = await chunked(id, total,
+    (start, n) => api('promotionTrials')({ ...params, rounds: n, start: (params.start ?? 0) + start }));
+  return api('mergePromotionTrials')(parts);
 }
 
-/** A sweep: `driftTrials` at each value of one parameter (a power curve, the large-sample effect). */
+/**
+ * A sweep: `driftTrials` at each value of one parameter (a power curve, the large-sample effect).
+ * Rows: `{[key]: value, trials, alarms, alarm_rate}` (the rate with its interval, from the core).
+ */
 async function driftSweep(id, { base, key, values }) {
   const trials = base.trials ?? 100;
   const total = trials * values.length;
   const rows = [];
   let doneBefore = 0;
   for (const v of values) {
-    const r = await chunked(id, trials, (start, n) => api('driftTrials')({ ...base, [key]: v, trials: n, start }),
-      (acc, part) => ({ trials: acc.trials + part.trials, alarms: acc.alarms + part.alarms }), { trials: 0, alarms: 0 });
-    rows.push({ [key]: v, trials: r.trials, alarms: r.alarms });
+    const parts = await chunked(id, trials, (start, n) => api('driftTrials')({ ...base, [key]: v, trials: n, start }));
+    const r = api('mergeDriftTrials')(parts);
+    rows.push({ [key]: v, trials: r.trials, alarms: r.alarms, alarm_rate: r.alarm_rate });
     doneBefore += trials;
     postMessage({ id, progress: { done: doneBefore, total } });
   }
@@ -136,13 +142,19 @@ const handlers = {
   dataFingerprint: (id, seed, drift, rows) => api('dataFingerprint')(seed, drift, rows),
   chapter: (id, params) => api('chapter')(params),
   trainModel: (id, params) => api('trainModel')(params),
-  ksSamples: (id, a, b, column) => api('ksSamples')(a, b, column),
+  ksSamples: (id, a, b, column, alpha) => api('ksSamples')(a, b, column, alpha),
   bootstrapAucDiff: (id, params) => api('bootstrapAucDiff')(params),
   triggerCosts: (id, params) => api('triggerCosts')(params),
   runLoop: (id, params) => api('runLoop')(params),
   driftTrials,
   promotionTrials,
   driftSweep,
+  mergeDriftTrials: (id, parts) => api('mergeDriftTrials')(parts),
+  mergePromotionTrials: (id, parts) => api('mergePromotionTrials')(parts),
+  challenges: () => api('challenges')(),
+  gradeTriggerChallenge: (id, runs) => api('gradeTriggerChallenge')(runs),
+  gradeGateChallenge: (id, run) => api('gradeGateChallenge')(run),
+  expectedFalseAlarmRate: (id, alpha, correction) => api('expectedFalseAlarmRate')(alpha, correction),
   kvGet: async (id, key) => (await openKv()).getText(key),
   kvPut: async (id, key, value) => (await openKv()).putText(key, value),
   kvDelete: async (id, key) => (await openKv()).delete(key),
@@ -160,7 +172,8 @@ const NEEDS = { driftSweep: 'driftTrials', kvGet: 'KvStore', kvPut: 'KvStore', k
 
 /** Which of the documented exports this build of the core has (panels light up when theirs exist). */
 const EXPORTS = ['version', 'dataFingerprint', 'KvStore', 'chapter', 'trainModel', 'ksSamples', 'driftTrials',
-  'promotionTrials', 'bootstrapAucDiff', 'triggerCosts', 'runLoop', 'Registry'];
+  'promotionTrials', 'mergeDriftTrials', 'mergePromotionTrials', 'bootstrapAucDiff', 'challenges',
+  'gradeTriggerChallenge', 'gradeGateChallenge', 'expectedFalseAlarmRate', 'triggerCosts', 'runLoop', 'Registry'];
 
 /**
  * The lite module, compiled by the page while this worker starts (engine.js), or null: then it is

@@ -81,7 +81,6 @@ function workedMap(answers) {
 export const mapTheLoop = {
   id: 'map-the-loop',
   title: 'Exercise 1: map the loop onto your model',
-  needs: 'KvStore',
   controls: [],
   mount(root, ctx) {
     let data = { model: '', answers: {} };

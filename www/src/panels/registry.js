@@ -8,7 +8,6 @@
 // cannot read is named in the history's place while versions and production stay shown.
 import { h, newId, download } from '../ui.js';
 import { fmt } from '../format.js';
-import { comingNotice } from '../app.js';
 import { runAlone } from '../engine.js';
 
 /** A 64-bit hex float as the core stores it ("0x3fb999999999999a") → the double it encodes. */
@@ -36,19 +35,6 @@ export function evidenceText(ev) {
   return Object.entries(ev).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}=${v}`).join('; ');
 }
 
-/** One history change in words (every name and number from the event itself). */
-export function changeText(c) {
-  switch (c?.kind) {
-    case 'register': return `registered v${c.version} "${c.label}"`;
-    case 'promote': return `promoted v${c.version} (was ${c.from})${c.replaced ? `; v${c.replaced} archived` : ''}`;
-    case 'transition': return `v${c.version}: ${c.from} → ${c.to}`;
-    case 'rollback': return `rolled back to v${c.to} (was ${c.to_was})${c.from ? `; v${c.from} archived` : ''}`;
-    case 'set_alias': return `alias "${c.alias}" → v${c.version}${c.previous ? ` (was v${c.previous})` : ''}`;
-    case 'remove_alias': return `alias "${c.alias}" removed (was v${c.previous})`;
-    default: return JSON.stringify(c);
-  }
-}
-
 /** Events per page of the history table. */
 export const HISTORY_PAGE = 50;
 /** The largest import the core accepts (`registry::MAX_IMPORT_BYTES`): a bigger file is not read. */
@@ -63,15 +49,10 @@ export const iso = (t) => (Number.isFinite(t) && Math.abs(t) <= MAX_TIME_MS
 export const registry = {
   id: 'registry',
   title: 'Registry',
-  needs: 'Registry',
   controls: [],
   mount(root, ctx) {
     const { engine } = ctx;
     root.append(h('div', { class: 'prose' }, ctx.section('What you will do')));
-    if (!engine.has('Registry')) {
-      root.append(comingNotice('Registry'));
-      return undefined;
-    }
     const call = (method, ...args) => engine.call('registry', [method, ...args]);
     const status = h('p', { role: 'status', class: 'status', 'data-testid': 'registry-status' });
     const error = h('p', { class: 'error', role: 'alert', 'data-testid': 'registry-error' });
@@ -335,7 +316,7 @@ export const registry = {
         h('caption', { text: total <= HISTORY_PAGE ? 'Every change, oldest first' : `Changes ${a}–${b} of ${total}, oldest first` }),
         h('thead', {}, h('tr', {}, ['#', 'time', 'change', 'actor', 'reason', 'evidence'].map((c) => h('th', { scope: 'col', text: c })))),
         h('tbody', {}, events.map((e) => h('tr', { 'data-seq': e.seq },
-          h('td', { text: String(e.seq) }), h('td', { text: iso(e.time) }), h('td', { text: changeText(e.change) }),
+          h('td', { text: String(e.seq) }), h('td', { text: iso(e.time) }), h('td', { text: e.text }),
           h('td', { text: e.actor }), h('td', { text: e.reason }), h('td', { text: evidenceText(e.evidence) || '—' })))));
       hist.replaceChildren(h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Registry history' }, t));
     }

@@ -4,7 +4,6 @@
 // End) shows for the chosen week what was live, since when, why, and every decision with its evidence.
 import { h } from '../ui.js';
 import { fmt } from '../format.js';
-import { comingNotice } from '../app.js';
 import { chartFigure } from '../charts.js';
 import { SCHEDULES, PRACTICES, loopParams, runLoop, busyLine, aucPlot, pPlot, weekColumns, weekRows, weekDetail, summaryTable, FEATURES } from '../loopview.js';
 
@@ -17,7 +16,6 @@ export const LOOP_CONTROLS = [
 export const timeline = {
   id: 'timeline',
   title: 'Timeline',
-  needs: 'runLoop',
   controls: [
     ...LOOP_CONTROLS,
     { name: 'alpha', label: 'gate 1 alpha', kind: 'range', min: 0.001, max: 0.1, step: 0.001, default: 0.01 },
@@ -29,10 +27,6 @@ export const timeline = {
   mount(root, ctx) {
     const { engine, values: v } = ctx;
     root.append(h('div', { class: 'prose' }, ctx.section('What you will do')));
-    if (!engine.has('runLoop')) {
-      root.append(comingNotice('runLoop(params)'));
-      return undefined;
-    }
     const prog = busyLine('running the loop in the worker');
     const err = h('p', { class: 'error', role: 'alert' });
     const summary = h('div', { 'data-testid': 'timeline-summary' });

@@ -5,7 +5,6 @@
 // loop's own settings), and a reflection box is kept in this browser.
 import { h, debounce, fmtP, showNum } from '../ui.js';
 import { fmt } from '../format.js';
-import { comingNotice } from '../app.js';
 import { chartFigure } from '../charts.js';
 import { FEATURES, loopSeed, runLoop, busyLine, aucPlot, weekColumns, weekRows, summaryTable, decisionText } from '../loopview.js';
 
@@ -39,7 +38,6 @@ const BOOK_GATES = { alpha: 0.01, margin: 0 };
 export const twoLoops = {
   id: 'two-loops',
   title: 'Exercise 4: the exploration loop and the production loop',
-  needs: 'runLoop',
   controls: [
     SEED('seed_train', 'training data seed', '1'),
     SEED('seed_live', 'live data seed', '2'),
@@ -52,11 +50,6 @@ export const twoLoops = {
   mount(root, ctx) {
     const { engine, values: v } = ctx;
     root.append(h('div', { class: 'prose' }, ctx.section('What you will do')));
-    if (!engine.has('runLoop') || !engine.has('chapter') || !engine.has('ksSamples')) {
-      root.append(comingNotice('runLoop(params), chapter(params) and ksSamples'));
-      root.append(reflection(ctx, 'ex4-reflection', 'Your reflection: where does the analogy between the two loops hold, and where does it break?'));
-      return undefined;
-    }
     /** The reader's decisions, in order: {what, choice, why, evidence}. */
     const mine = [];
     const mineList = h('ol', { 'data-testid': 'my-decisions' });

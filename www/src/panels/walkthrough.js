@@ -2,7 +2,6 @@
 // three lines exactly; every number comes from the WASM core's `chapter(params)`.
 import { h, progress, showNum } from '../ui.js';
 import { fmt } from '../format.js';
-import { comingNotice } from '../app.js';
 import { spareEngine } from '../engine.js';
 
 /**
@@ -34,7 +33,6 @@ export const walkthrough = {
   id: 'walkthrough',
   title: 'Walkthrough: one turn of the loop',
   seedAlias: 'seed_live',
-  needs: 'chapter',
   controls: [
     SEED('seed_train', 'training seed', '1'),
     DRIFT('drift_train', 'training drift (days)', '0.0'),
@@ -47,10 +45,6 @@ export const walkthrough = {
     { name: 'rows', label: 'rows per data set', kind: 'int', min: 200, max: 10000, step: 100, default: 3000 },
   ],
   mount(root, ctx) {
-    if (!ctx.engine.has('chapter')) {
-      root.append(comingNotice('chapter(params)'));
-      return undefined;
-    }
     const cells = [
       { key: 'step 1', title: 'Train and register', names: ['seed_train', 'drift_train', 'rows'], section: 'Step 1' },
       { key: 'step 2', title: 'Watch the inputs', names: ['seed_live', 'drift_live', 'alpha'], section: 'Step 2' },

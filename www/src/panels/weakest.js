@@ -5,7 +5,6 @@
 // and looks for the failure in the timeline the core returns.
 import { h } from '../ui.js';
 import { fmt } from '../format.js';
-import { comingNotice } from '../app.js';
 import { chartFigure } from '../charts.js';
 import { SCHEDULES, PRACTICES, loopSeed, runLoop, busyLine, aucPlot, summaryTable, decisionText } from '../loopview.js';
 
@@ -41,7 +40,6 @@ export const FAILURES = [
 export const weakestLink = {
   id: 'weakest-link',
   title: 'Exercise 5: the weakest link',
-  needs: 'runLoop',
   controls: [
     { name: 'off', label: 'practice switched off', kind: 'select', options: PRACTICES.map((p) => ({ value: p.name, label: p.label })), default: 'monitoring' },
     { name: 'schedule', label: 'drift schedule', kind: 'select', options: SCHEDULES, default: 'step' },
@@ -50,10 +48,6 @@ export const weakestLink = {
   mount(root, ctx) {
     const { engine, values: v } = ctx;
     root.append(h('div', { class: 'prose' }, ctx.section('What you will do')));
-    if (!engine.has('runLoop')) {
-      root.append(comingNotice('runLoop(params)'));
-      return undefined;
-    }
     const cache = new Map();
     /** runLoop for (seed, schedule, practice off), cached for the panel's life. */
     async function year(seed, schedule, off, prog, rederive = false) {

@@ -1,0 +1,77 @@
+//! What the exercises conclude ([`crate::exercises`]): `challenges`, `gradeTriggerChallenge`,
+//! `gradeGateChallenge`, `expectedFalseAlarmRate`. The page shows these verdicts.
+
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use super::{from_js, js_err, to_js};
+use crate::exercises::{expected_false_alarm_rate, GateChallenge, TriggerChallenge};
+use crate::experiments::{DriftTrials, PromotionTrials};
+use crate::stats::Correction;
+
+#[derive(serde::Serialize)]
+struct Challenges {
+    trigger: TriggerChallenge,
+    gate: GateChallenge,
+}
+
+/// The two challenges' goals and the runs their grades need:
+/// `{trigger: {max_false_rate, drift, weeks, catch_probability, null_trials, drift_trials, seed},
+/// gate: {rounds, max_spurious, shift, min_real, seed, rows}}`.
+#[wasm_bindgen]
+pub fn challenges() -> Result<JsValue, JsError> {
+    to_js(&Challenges {
+        trigger: TriggerChallenge::default(),
+        gate: GateChallenge::default(),
+    })
+}
+
+#[derive(Deserialize)]
+struct TriggerGradeJs {
+    null: DriftTrials,
+    drifted: DriftTrials,
+}
+
+/// Grade exercise 2's challenge from `{null, drifted}`: two `driftTrials` results (no drift, and
+/// the challenge's drift) run with the reader's trigger. Returns `{false_alarms, detections}`
+/// (each `{count, total, rate, lo, hi}`), `caught_within_weeks` and the verdicts
+/// `false_alarms_ok`, `caught_ok`, `pass`.
+#[wasm_bindgen(js_name = gradeTriggerChallenge)]
+pub fn grade_trigger_challenge(runs: JsValue) -> Result<JsValue, JsError> {
+    let r: TriggerGradeJs = from_js("gradeTriggerChallenge runs", runs)?;
+    to_js(
+        &TriggerChallenge::default()
+            .grade(&r.null, &r.drifted)
+            .map_err(js_err)?,
+    )
+}
+
+#[derive(Deserialize)]
+struct GateGradeJs {
+    none: PromotionTrials,
+    real: PromotionTrials,
+}
+
+/// Grade exercise 3's challenge from `{none, real}`: two same-data `promotionTrials` results at
+/// the reader's margin (shift 0; the challenge's shift). Returns `{spurious, real}` (rates),
+/// `mean_true_gain` and the verdicts `spurious_ok`, `real_ok`, `pass`.
+#[wasm_bindgen(js_name = gradeGateChallenge)]
+pub fn grade_gate_challenge(runs: JsValue) -> Result<JsValue, JsError> {
+    let r: GateGradeJs = from_js("gradeGateChallenge runs", runs)?;
+    to_js(
+        &GateChallenge::default()
+            .grade(&r.none, &r.real)
+            .map_err(js_err)?,
+    )
+}
+
+/// The retraining trigger's expected chance of any false alarm per check of the three features:
+/// `{rate, at_most, assumes_independence}`; see [`expected_false_alarm_rate`].
+#[wasm_bindgen(js_name = expectedFalseAlarmRate)]
+pub fn expected_false_alarm_rate_js(alpha: f64, correction: &str) -> Result<JsValue, JsError> {
+    let correction = Correction::parse(correction).map_err(js_err)?;
+    to_js(
+        &expected_false_alarm_rate(alpha, correction, crate::data::FEATURES.len())
+            .map_err(js_err)?,
+    )
+}

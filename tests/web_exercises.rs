@@ -1,0 +1,221 @@
+//! Browser tests (wasm32, headless Chromium) of what the page used to compute itself and now asks
+//! the core: merging trial results, rates with their intervals, the challenges' grades, the
+//! expected false-alarm rate, the retraining decision of one check and the bootstrap's reading.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Object, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &(*k).into(), v).expect("set");
+    }
+    o.into()
+}
+
+fn get(v: &JsValue, path: &str) -> JsValue {
+    path.split('.')
+        .fold(v.clone(), |v, k| Reflect::get(&v, &k.into()).expect("get"))
+}
+
+fn num(v: &JsValue, path: &str) -> f64 {
+    get(v, path)
+        .as_f64()
+        .unwrap_or_else(|| panic!("{path} is not a number"))
+}
+
+fn json(v: &JsValue) -> String {
+    JSON::stringify(v).expect("stringify").into()
+}
+
+fn drift_trials(start: u32, trials: u32) -> JsValue {
+    mlops_loop::drift_trials_js(obj(&[
+        ("n", 200.into()),
+        ("drift", "1".into()),
+        ("trials", trials.into()),
+        ("start", start.into()),
+        ("alpha", 0.05.into()),
+        ("seed", "9".into()),
+    ]))
+    .expect("driftTrials")
+}
+
+#[wasm_bindgen_test]
+fn merged_halves_equal_the_one_call_result_with_rates() {
+    // What engine.js does with the two workers' halves and worker.js with its chunks.
+    let whole = drift_trials(3, 9);
+    let parts = Array::of3(
+        &drift_trials(3, 2),
+        &drift_trials(5, 4),
+        &drift_trials(9, 3),
+    );
+    let merged = mlops_loop::merge_drift_trials(parts.into()).expect("merge");
+    assert_eq!(json(&merged), json(&whole));
+    let alarms = num(&whole, "alarms");
+    assert_eq!(num(&whole, "alarm_rate.count"), alarms);
+    assert_eq!(num(&whole, "alarm_rate.total"), 9.0);
+    assert_eq!(num(&whole, "alarm_rate.rate"), alarms / 9.0);
+    let (lo, hi) = (num(&whole, "alarm_rate.lo"), num(&whole, "alarm_rate.hi"));
+    assert!(0.0 <= lo && lo <= alarms / 9.0 && alarms / 9.0 <= hi && hi <= 1.0);
+    assert_eq!(
+        num(&whole, "feature_alarm_rates.0.count"),
+        num(&whole, "alarms_per_feature.0")
+    );
+    // Out of order: refused with a message naming the parts.
+    let swapped = Array::of2(&drift_trials(5, 4), &drift_trials(3, 2));
+    let e = mlops_loop::merge_drift_trials(swapped.into()).expect_err("out of order");
+    let msg: String = JsValue::from(e)
+        .dyn_into::<js_sys::Error>()
+        .map(|e| e.message().into())
+        .unwrap_or_default();
+    assert!(msg.contains("parts"), "{msg}");
+}
+
+#[wasm_bindgen_test]
+fn promotion_rounds_merge_and_carry_their_rate() {
+    let rounds = |start: u32, rounds: u32| {
+        mlops_loop::promotion_trials_js(obj(&[
+            ("rounds", rounds.into()),
+            ("start", start.into()),
+            ("rows", 300.into()),
+            ("seed", "2".into()),
+        ]))
+        .expect("promotionTrials")
+    };
+    let whole = rounds(0, 3);
+    let merged =
+        mlops_loop::merge_promotion_trials(Array::of2(&rounds(0, 1), &rounds(1, 2)).into())
+            .expect("merge");
+    assert_eq!(json(&merged), json(&whole));
+    assert_eq!(
+        num(&whole, "promotion_rate.count"),
+        num(&whole, "promotions")
+    );
+}
+
+fn counts(trials: u32, alarms: u32) -> JsValue {
+    let n = trials as usize;
+    obj(&[
+        ("start", 0.into()),
+        ("trials", trials.into()),
+        ("alarms", alarms.into()),
+        (
+            "alarms_per_feature",
+            Array::of3(&alarms.into(), &0.into(), &0.into()).into(),
+        ),
+        (
+            "pvalues",
+            Array::from_iter(std::iter::repeat_n(JsValue::from(0.5), 3 * n)).into(),
+        ),
+        (
+            "statistics",
+            Array::from_iter(std::iter::repeat_n(JsValue::from(0.1), 3 * n)).into(),
+        ),
+    ])
+}
+
+fn rounds(n: u32, promotions: u32, gain: f64) -> JsValue {
+    let zeros = || Array::from_iter(std::iter::repeat_n(JsValue::from(0.0), n as usize));
+    obj(&[
+        ("start", 0.into()),
+        ("rounds", n.into()),
+        ("promotions", promotions.into()),
+        ("promotions_without_margin", promotions.into()),
+        ("diffs", zeros().into()),
+        (
+            "true_gains",
+            Array::from_iter(std::iter::repeat_n(JsValue::from(gain), n as usize)).into(),
+        ),
+    ])
+}
+
+#[wasm_bindgen_test]
+fn the_challenges_are_graded_by_the_core() {
+    let c = mlops_loop::challenges().expect("challenges");
+    assert_eq!(num(&c, "trigger.null_trials"), 2000.0);
+    assert_eq!(get(&c, "trigger.drift").as_string().as_deref(), Some("3"));
+    assert_eq!(num(&c, "gate.min_real"), 0.6);
+    // 20 of 2000 false alarms (1 %), 156 of 200 detections (0.9516 within 2 weeks).
+    let runs = obj(&[("null", counts(2000, 20)), ("drifted", counts(200, 156))]);
+    let g = mlops_loop::grade_trigger_challenge(runs).expect("grade");
+    assert_eq!(get(&g, "pass").as_bool(), Some(true));
+    let runs = obj(&[("null", counts(2000, 20)), ("drifted", counts(200, 155))]);
+    let g = mlops_loop::grade_trigger_challenge(runs).expect("grade");
+    assert_eq!(get(&g, "caught_ok").as_bool(), Some(false));
+    assert_eq!(get(&g, "pass").as_bool(), Some(false));
+    // Too few trials is refused, not graded.
+    let runs = obj(&[("null", counts(10, 0)), ("drifted", counts(200, 200))]);
+    assert!(mlops_loop::grade_trigger_challenge(runs).is_err());
+
+    let g = mlops_loop::grade_gate_challenge(obj(&[
+        ("none", rounds(40, 2, 0.0)),
+        ("real", rounds(40, 24, 0.02)),
+    ]))
+    .expect("grade");
+    assert_eq!(get(&g, "pass").as_bool(), Some(true));
+    assert!((num(&g, "mean_true_gain") - 0.02).abs() < 1e-15);
+    let g = mlops_loop::grade_gate_challenge(obj(&[
+        ("none", rounds(40, 2, 0.0)),
+        ("real", rounds(40, 23, 0.02)),
+    ]))
+    .expect("grade");
+    assert_eq!(get(&g, "real_ok").as_bool(), Some(false));
+}
+
+#[wasm_bindgen_test]
+fn expected_rate_and_one_checks_decision() {
+    let e = mlops_loop::expected_false_alarm_rate_js(0.01, "none").expect("none");
+    assert!((num(&e, "rate") - (1.0 - 0.99f64.powi(3))).abs() < 1e-15);
+    assert_eq!(get(&e, "at_most").as_bool(), Some(false));
+    let e = mlops_loop::expected_false_alarm_rate_js(0.01, "bonferroni").expect("bonferroni");
+    assert_eq!(
+        (num(&e, "rate"), get(&e, "at_most").as_bool()),
+        (0.01, Some(true))
+    );
+    assert!(mlops_loop::expected_false_alarm_rate_js(0.01, "holm").is_err());
+
+    // The book's check: p = 1.2e-19 retrains at 0.01 and at any alpha above it.
+    let a = obj(&[("seed", "1".into()), ("drift", "0.0".into())]);
+    let b = obj(&[("seed", "2".into()), ("drift", "10".into())]);
+    let r = mlops_loop::ks_samples(a.clone(), b.clone(), "days_since_login", None).expect("ks");
+    assert_eq!(get(&r, "retrain").as_bool(), Some(true));
+    assert_eq!(num(&r, "alpha"), 0.01);
+    // The same samples at a level below their p-value: no alarm.
+    let r =
+        mlops_loop::ks_samples(a.clone(), b.clone(), "days_since_login", Some(1e-20)).expect("ks");
+    assert_eq!(get(&r, "retrain").as_bool(), Some(false));
+    assert!(mlops_loop::ks_samples(a, b, "days_since_login", Some(1.5)).is_err());
+}
+
+#[wasm_bindgen_test]
+fn the_bootstrap_reads_against_the_margin() {
+    let run = |margin: f64| {
+        mlops_loop::bootstrap_auc_diff_js(obj(&[
+            ("resamples", 200.into()),
+            ("margin", margin.into()),
+        ]))
+        .expect("bootstrap")
+    };
+    let r = run(0.0);
+    let (lo, hi) = (num(&r, "lo"), num(&r, "hi"));
+    let reading = get(&r, "reading").as_string().expect("reading");
+    let expected = if lo >= 0.0 {
+        "clears_margin"
+    } else if hi < 0.0 {
+        "worse"
+    } else {
+        "not_convincing"
+    };
+    assert_eq!(reading, expected, "lo {lo}, hi {hi}");
+    // A margin above the whole interval cannot be cleared.
+    let r = run(hi + 0.01);
+    assert_ne!(
+        get(&r, "reading").as_string().as_deref(),
+        Some("clears_margin")
+    );
+    assert!(mlops_loop::bootstrap_auc_diff_js(obj(&[("margin", 2.0.into())])).is_err());
+}

@@ -134,7 +134,7 @@ export const trigger = {
 
     const faProg = progress('false-alarm simulation');
     const faRate = result('observed false-alarm rate (any feature)', 'fa-rate');
-    const faCI = result('95 % Wilson interval', 'fa-ci');
+    const faCI = result('95 % exact interval', 'fa-ci');
     const faAlpha = result('alpha, as set', 'fa-alpha');
     const SIM_INPUTS = ['rows', 'alpha', 'correction', 'trials', 'sim_seed'];
     const faStale = staleMarker(ctx, SIM_INPUTS);

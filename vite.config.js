@@ -57,6 +57,28 @@ function earlyEngine() {
 }
 
 /**
+ * Observable Plot 0.6.17's src/format.js builds an `Intl.NumberFormat` while its module is
+ * evaluated (for its default formatter). The first number formatter of a page initialises the
+ * browser's locale data: about 20 ms of CPU in one task (40–100 ms on a busy machine), the longest
+ * task of a chart's first draw, though the page's charts format their own numbers (format.js) and
+ * never call it. This makes that formatter build its `Intl.NumberFormat` on first use (Plot keeps
+ * one per locale), so a page that never needs it never pays for it. The build fails if the line it
+ * replaces changes (a Plot upgrade): then check whether this is still needed.
+ */
+function lazyPlotFormat() {
+  const eager = 'const format = numberFormat(locale);\n  return (i) => (i != null && !isNaN(i) ? format.format(i) : undefined);';
+  const lazy = 'return (i) => (i != null && !isNaN(i) ? numberFormat(locale).format(i) : undefined);';
+  return {
+    name: 'lazy-plot-format',
+    transform(code, id) {
+      if (!/[\\/]@observablehq[\\/]plot[\\/]src[\\/]format\.js$/.test(id.split('?')[0])) return null;
+      if (!code.includes(eager)) this.error(`lazy-plot-format: ${id} no longer has the line it makes lazy`);
+      return { code: code.replace(eager, lazy), map: null };
+    },
+  };
+}
+
+/**
  * The page's Content-Security-Policy, read from its one home: the <meta> tag of www/index.html.
  * `vite preview` (`make serve`) sends it as a header on every response, so that it also governs
  * the service worker (a worker's policy comes from its own response; SECURITY.md).
@@ -93,7 +115,7 @@ export default defineConfig({
   },
   // The engine worker imports the wasm-bindgen glue, an ES module.
   worker: { format: 'es' },
-  plugins: [earlyEngine(), precache()],
+  plugins: [lazyPlotFormat(), earlyEngine(), precache()],
   server: { host: '127.0.0.1', fs: { allow: ['..'] } },
   preview: { host: '127.0.0.1', headers: { 'Content-Security-Policy': pagePolicy() } },
 });

@@ -56,6 +56,7 @@ test('format.js: one rule for every number', () => {
   expect(fmt.auc(0.70870764072036)).toBe('0.7087');
   expect(fmt.diff(-0.004512)).toBe('−0.00451');
   expect(fmt.pct(0.1234)).toBe('12.3 %');
+  expect([999, 1000, 100002, 1234567].map(fmt.count)).toEqual(['999', '1,000', '100,002', '1,234,567']);
   expect(fmt.text('smallest p = 2.478452270821555e-9 < 0.01; v1.1.0; fp cf0f14ace53e; auc 0.6795312'))
     .toBe('smallest p = 2.48e-09 < 0.01; v1.1.0; fp cf0f14ace53e; auc 0.6795');
   expect(significantDigits('p = 1.2345e-19, 3000 rows, 0.0120').map((x) => x.sig)).toEqual([5, 1, 3]);

@@ -29,12 +29,17 @@ export function chartFigure(caption, testid) {
   const alt = h('div', { class: 'chart-table' });
   const el = h('figure', { class: 'chart', 'data-testid': testid, hidden: true }, cap, slot, alt);
   let last = null;
-  const render = async () => {
-    if (!last) return;
+  let drawnWidth = 0;
+  let queued = null;
+  // Requests made before a draw starts share it (it draws the latest spec): a chart whose data
+  // arrive as it becomes visible is drawn once, not once for the data and once for the resize.
+  const render = () => (queued ??= (async () => {
     const Plot = await loadPlot();
     await nextTask();
-    if (!last) return;
+    queued = null;
+    if (!last || !slot.isConnected) return;
     const width = Math.max(240, Math.min(720, slot.clientWidth || el.parentElement?.clientWidth || 640));
+    drawnWidth = width;
     const spec = last;
     let node = spec.draw(Plot, width);
     if (Array.isArray(node)) {
@@ -51,13 +56,15 @@ export function chartFigure(caption, testid) {
     // per-mark aria-labels on <g> elements would be prohibited attributes on generic elements.
     node.querySelectorAll?.('[aria-label]').forEach((x) => x.removeAttribute('aria-label'));
     node.setAttribute?.('role', 'img');
-    node.setAttribute?.('aria-label', last.label ?? caption);
+    node.setAttribute?.('aria-label', spec.label ?? caption);
     slot.replaceChildren(node);
-  };
-  let lastWidth = 0;
+  })());
+  // Redraw when the width changes by more than a little; never for a chart that is not on the page
+  // (a panel being left, a hidden figure) or not drawn yet.
   const ro = new ResizeObserver(() => {
     const w = slot.clientWidth;
-    if (Math.abs(w - lastWidth) > 24) { lastWidth = w; render(); }
+    if (!last || !w || !slot.isConnected) return;
+    if (Math.abs(Math.max(240, Math.min(720, w)) - drawnWidth) > 24) render();
   });
   ro.observe(slot);
   return {

@@ -7,6 +7,8 @@
 //                ("1.23e-19"; the exponent has two digits, as Python prints it).
 //   fmt.auc(x)   AUCs (and other scores in [0, 1]) to 4 decimal places ("0.8123").
 //   fmt.diff(x)  a signed difference, 3 significant digits ("+0.0123", "−0.00451").
+//   fmt.count(n) a count with thousands separators ("100,002"), written out here: the first
+//                `toLocaleString` of a page initialises the browser's locale data, a long task.
 //   fmt.pct(x)   a share in [0, 1] as a percentage with one decimal ("12.3 %"; below 0.1 % with 2
 //                significant digits, "0.042 %").
 //
@@ -67,6 +69,11 @@ function pct(x) {
   return `${v.toFixed(1)} %`;
 }
 
+function count(n) {
+  if (missing(n)) return DASH;
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 /** Full precision (for elements marked `data-exact` and for tooltips). */
 const exact = (x) => (missing(x) ? DASH : String(x));
 
@@ -82,7 +89,7 @@ function text(s) {
   });
 }
 
-export const fmt = { num, p, auc, diff, pct, exact, text };
+export const fmt = { num, p, auc, diff, pct, count, exact, text };
 
 /** Put `x` at full precision into `el` and mark it `data-exact` (the book's lines, exact-value tables). */
 export function exactText(el, x) {

@@ -309,7 +309,7 @@ export const registry = {
       }
       const a = events[0].seq;
       const b = events[events.length - 1].seq;
-      histNote.textContent = `events ${a.toLocaleString('en')}–${b.toLocaleString('en')} of ${total.toLocaleString('en')}`;
+      histNote.textContent = `events ${fmt.count(a)}–${fmt.count(b)} of ${fmt.count(total)}`;
       histNav.oldest.disabled = histNav.older.disabled = a <= 1;
       histNav.newer.disabled = histNav.newest.disabled = b >= total;
       const t = h('table', { class: 'data history' },

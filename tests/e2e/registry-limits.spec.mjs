@@ -22,7 +22,7 @@ test('a long history is paged, and a promotion at the end lands and shows', asyn
   await expect(rows.last()).toHaveAttribute('data-seq', '3001');
   await page.getByRole('button', { name: 'Oldest events' }).click();
   await expect(rows.first()).toHaveAttribute('data-seq', '1');
-  await expect(rows.first()).toContainText('registered v1 "1.0.0"');
+  await expect(rows.first()).toContainText('register v1 (1.0.0)');
   await expect(page.getByRole('button', { name: 'Older events' })).toBeDisabled();
   await page.getByRole('button', { name: 'Newer events' }).click();
   await expect(rows.first()).toHaveAttribute('data-seq', '51');
@@ -31,7 +31,7 @@ test('a long history is paged, and a promotion at the end lands and shows', asyn
   await expect(rows.first()).toHaveAttribute('data-seq', '51');
   await page.getByRole('button', { name: 'Newest events' }).click();
   await expect(page.getByTestId('history-range')).toHaveText('events 2,953–3,002 of 3,002');
-  await expect(rows.last()).toContainText('promoted v1');
+  await expect(rows.last()).toContainText('promote: v1 None → Production');
   await expect(page.getByTestId('registry-error')).toHaveText('');
 });
 

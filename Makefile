@@ -13,16 +13,20 @@ WASM_TARGET := wasm32-unknown-unknown
 WASM_PROFILE := wasm-release
 # Two modules from the same crate: the lite one (no `loop-exports` feature: no registry, no loop)
 # is what the first page load fetches; the full one is loaded by the worker when a panel needs it.
-# Neither has the `python` feature (the learner's sandbox, docs/learner-code.md).
-# The lite build has its own profile (same settings) so that neither build overwrites the other's
-# .wasm in target/.
+# Neither has the `python` feature: the learner's sandbox (docs/learner-code.md) is a third module,
+# the full one plus `python`, loaded by a worker of its own when a learner opens the editor.
+# The lite and sandbox builds have their own profiles (same settings) so that no build overwrites
+# another's .wasm in target/.
 WASM_LITE_PROFILE := wasm-lite
+WASM_PY_PROFILE := wasm-python
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM_RAW := $(TARGET_DIR)/$(WASM_TARGET)/$(WASM_PROFILE)/$(CRATE).wasm
 WASM_LITE_RAW := $(TARGET_DIR)/$(WASM_TARGET)/$(WASM_LITE_PROFILE)/$(CRATE).wasm
+WASM_PY_RAW := $(TARGET_DIR)/$(WASM_TARGET)/$(WASM_PY_PROFILE)/$(CRATE).wasm
 PKG := www/pkg
 PKG_WASM := $(PKG)/$(CRATE)_bg.wasm
 PKG_LITE_WASM := $(PKG)/$(CRATE)_lite_bg.wasm
+PKG_PY_WASM := $(PKG)/$(CRATE)_py_bg.wasm
 WASM_BINDGEN := wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section
 WASM_OPT := wasm-opt -Oz --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-multivalue --enable-mutable-globals
@@ -59,7 +63,7 @@ setup-browser: ## Debian's chromium + chromium-driver (no browser downloads)
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; fi
 
 # ---------------------------------------------------------------- build
-wasm: setup-rust setup-node $(PKG_LITE_WASM) $(PKG_WASM) ## Build both WASM modules (lite and full, wasm-opt -Oz) into www/pkg
+wasm: setup-rust setup-node $(PKG_LITE_WASM) $(PKG_WASM) $(PKG_PY_WASM) ## Build the three WASM modules (lite, full, sandbox; wasm-opt -Oz) into www/pkg
 
 $(PKG_WASM): $(RUST_SRC)
 	cargo build --lib --target $(WASM_TARGET) --profile $(WASM_PROFILE) --no-default-features --features loop-exports
@@ -71,8 +75,13 @@ $(PKG_LITE_WASM): $(RUST_SRC)
 	$(WASM_BINDGEN) --out-dir $(PKG) --out-name $(CRATE)_lite $(WASM_LITE_RAW)
 	$(WASM_OPT) $(PKG_LITE_WASM) -o $(PKG_LITE_WASM)
 
+$(PKG_PY_WASM): $(RUST_SRC) $(shell find src/python -name '*.py')
+	cargo build --lib --target $(WASM_TARGET) --profile $(WASM_PY_PROFILE) --no-default-features --features loop-exports,python
+	$(WASM_BINDGEN) --out-dir $(PKG) --out-name $(CRATE)_py $(WASM_PY_RAW)
+	$(WASM_OPT) $(PKG_PY_WASM) -o $(PKG_PY_WASM)
+
 build: setup-rust setup-node dist/index.html ## Production build of the page into dist/
-dist/index.html: $(PKG_LITE_WASM) $(PKG_WASM) $(WWW_SRC) node_modules/.installed
+dist/index.html: $(PKG_LITE_WASM) $(PKG_WASM) $(PKG_PY_WASM) $(WWW_SRC) node_modules/.installed
 	vite build --logLevel warn
 
 serve: setup-rust setup-node build ## Build and serve the page on http://127.0.0.1:8000 (PORT=...)
@@ -96,12 +105,14 @@ lint: setup-rust ## cargo clippy (native, wasm32 full and lite), warnings are er
 test-native: ## Native cargo test (fixtures, CLI, doc tests)
 	cargo test
 
-# The browser tests use the page's full module's features: the Python sandbox's tests are native
-# (tests/python_*.rs), and `make lint` checks that the sandbox compiles for wasm32.
+# The browser tests use the page's full module's features; the sandbox module's own test
+# (tests/web_python.rs: its exports, host functions and hostile programs) runs apart with `python`,
+# so that the other test binaries are not rebuilt with the sandbox.
+WASM_TEST = CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner WASM_BINDGEN_TEST_TIMEOUT=120 \
+  CHROMEDRIVER=$$(command -v chromedriver) cargo test --target $(WASM_TARGET) --no-default-features
 test-wasm: setup-rust setup-browser ## wasm-bindgen-test in headless Chromium
-	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner WASM_BINDGEN_TEST_TIMEOUT=120 \
-	  CHROMEDRIVER=$$(command -v chromedriver) cargo test --target $(WASM_TARGET) --tests \
-	  --no-default-features --features loop-exports -- --nocapture
+	$(WASM_TEST) --tests --features loop-exports -- --nocapture
+	$(WASM_TEST) --test web_python --features loop-exports,python -- --nocapture
 
 # Several specs compare the page with the release CLI (`cargo run --release`, tests/e2e/helpers.mjs):
 # build it first, so that its compile (minutes with LTO and the Python sandbox) does not run inside
@@ -114,10 +125,11 @@ screenshots: build setup-browser ## Re-take the README's screenshots into docs/ 
 	UPDATE_SCREENSHOTS=1 playwright test
 
 # ---------------------------------------------------------------- measurements and data
-bench: build setup-browser ## Benchmarks: native (criterion), the fit natively/WASM/sklearn, the page in Chromium
+bench: build setup-browser ## Benchmarks: native (criterion), the fit natively/WASM/sklearn, the page and the learner's sandbox in Chromium
 	cargo bench --bench core
 	node scripts/bench-fit.mjs
 	node scripts/bench-browser.mjs
+	node scripts/bench-python.mjs
 
 FUZZ_SECONDS ?= 120
 fuzz: ## cargo-fuzz the model loader, registry import and link parameters (FUZZ_SECONDS each; not in CI)

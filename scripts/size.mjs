@@ -3,7 +3,8 @@
 // interactive: its scripts and styles, what they import statically, and what they fetch with
 // `new URL(..., import.meta.url)` (the engine worker, the lite WASM module). "on demand" is what
 // a dynamic import() reaches from there (Observable Plot, the full WASM module and its glue).
-// Everything else belongs to the other pages (embed, example). The service worker later copies
+// The learner's sandbox and editor (on demand too) are reported apart. Everything else belongs to
+// the other pages (embed, example). The service worker later copies
 // every file for offline use; that is not counted as the first load.
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, extname, relative, dirname, normalize } from 'node:path';
@@ -63,4 +64,24 @@ console.log(`${'total'.padEnd(w)}  ${String(rows.reduce((a, r) => a + r.bytes, 0
 console.log(`first load of index.html (gzip):  ${kib(sum((r) => r.when === 'first load'))}` +
   `, of which the lite WASM module ${kib(sum((r) => isLite(r) && r.f.endsWith('.wasm')))}`);
 console.log(`full WASM module + glue (on demand): ${kib(sum(isFull))}`);
-console.log(`everything else on demand (gzip):    ${kib(sum((r) => r.when === 'on demand' && !isFull(r)))}`);
+// The learner's editor and sandbox (docs/learner-code.md), loaded when a learner opens "Write your
+// own": every file reached from their chunks that the first load does not already have.
+function closure(re) {
+  const seen = new Set();
+  const todo = rows.filter((r) => re.test(r.f)).map((r) => r.f);
+  while (todo.length) {
+    const f = todo.pop();
+    if (seen.has(f) || when.get(f) === 'first load') continue;
+    seen.add(f);
+    for (const [g] of references(f)) todo.push(g);
+  }
+  return seen;
+}
+const sandboxFiles = closure(/^assets\/sandbox-[\w-]+\.js$/);
+const editorFiles = closure(/^assets\/editor-[\w-]+\.js$/);
+const isLearner = (r) => sandboxFiles.has(r.f) || editorFiles.has(r.f);
+console.log(`everything else on demand (gzip):    ${kib(sum((r) => r.when === 'on demand' && !isFull(r) && !isLearner(r)))}`);
+console.log(`learner's sandbox (module, glue, worker; on opening the editor): ${kib(sum((r) => sandboxFiles.has(r.f)))}` +
+  `, of which the WASM module ${kib(sum((r) => sandboxFiles.has(r.f) && r.f.endsWith('.wasm')))}`);
+console.log(`learner's editor (CodeMirror chunk, on opening the editor):       ${kib(sum((r) => editorFiles.has(r.f) && !sandboxFiles.has(r.f)))}`);
+console.log(`sandbox + editor together (goal ≤ 3 MB gzip):                      ${kib(sum(isLearner))}`);

@@ -133,3 +133,194 @@ impl LearnerGate for crate::gates::PromotionGate {
         })
     }
 }
+
+// ------------------------------------------------------------------ grading (exercises 2 and 3)
+
+/// A count of events among trials and its rate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Count {
+    /// Events (alarms, detections, promotions, ...).
+    pub count: usize,
+    /// Trials.
+    pub total: usize,
+    /// `count / total` (0 when there were no trials).
+    pub rate: f64,
+}
+
+impl Count {
+    fn of(count: usize, total: usize) -> Self {
+        Count {
+            count,
+            total,
+            rate: if total == 0 {
+                0.0
+            } else {
+                count as f64 / total as f64
+            },
+        }
+    }
+}
+
+/// Parameters of [`grade_triggers`]: the trials of exercise 2's false-alarm and detection checks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TriggerGradeParams {
+    /// Rows in each reference and live sample.
+    pub n: usize,
+    /// Base seed of the trials (also seeds the learner's `resample`).
+    pub seed: u128,
+    /// No-drift checks (false alarms).
+    pub null_trials: usize,
+    /// The drift of the drifted checks.
+    pub drift: crate::data::Drift,
+    /// Drifted checks (detections, weeks to detect).
+    pub drift_trials: usize,
+}
+
+/// How one trigger did in [`grade_triggers`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TriggerGrade {
+    /// No-drift checks on which it fired.
+    pub false_alarms: Count,
+    /// Drifted checks on which it fired at the first check.
+    pub detections: Count,
+    /// Per drifted trial, the weekly check (1-based) it first fired on, or `None` when it had not
+    /// fired after [`crate::experiments::MAX_WEEKS_TO_DETECT`] checks.
+    pub weeks_to_detect: Vec<Option<u32>>,
+    /// `caught_by[w]`: drifted trials caught within `w + 1` weekly checks.
+    pub caught_by: Vec<usize>,
+    /// Mean weeks to detect over the trials it caught (`None` when it caught none).
+    pub mean_weeks: Option<f64>,
+    /// The reason it gave on the first no-drift check, and on the first drifted check.
+    pub reasons: [Option<String>; 2],
+}
+
+/// Grade each of `triggers` (the built-in gate 1, a learner's file, ...) on the same trials of
+/// [`crate::experiments::trigger_trials`]: `null_trials` checks without drift (every alarm is
+/// false) and `drift_trials` checks with `drift` (detections, and the weeks a trigger needs,
+/// followed up to [`crate::experiments::MAX_WEEKS_TO_DETECT`] weekly checks).
+///
+/// # Errors
+/// As [`crate::experiments::trigger_trials`]; a learner's first error stops the grading.
+pub fn grade_triggers(
+    p: &TriggerGradeParams,
+    triggers: &mut [&mut dyn LearnerTrigger],
+) -> Result<Vec<TriggerGrade>> {
+    use crate::experiments::{trigger_trials, zero_like, DriftTrialsParams, MAX_WEEKS_TO_DETECT};
+    let trials = |drift, trials| DriftTrialsParams {
+        n: p.n,
+        drift,
+        trials,
+        start: 0,
+        // The trials' alpha and correction are the built-in drift_trials' settings; a trigger
+        // brings its own.
+        alpha: 0.01,
+        seed: p.seed,
+        correction: crate::stats::Correction::None,
+    };
+    let null = trigger_trials(&trials(zero_like(p.drift), p.null_trials), triggers)?;
+    let drifted = trigger_trials(&trials(p.drift, p.drift_trials), triggers)?;
+    Ok(null
+        .into_iter()
+        .zip(drifted)
+        .map(|(a, b)| {
+            let caught: Vec<u32> = b.weeks_to_detect.iter().flatten().copied().collect();
+            let caught_by = (1..=MAX_WEEKS_TO_DETECT)
+                .map(|w| caught.iter().filter(|&&x| x <= w).count())
+                .collect();
+            let mean_weeks = (!caught.is_empty())
+                .then(|| caught.iter().map(|&w| f64::from(w)).sum::<f64>() / caught.len() as f64);
+            TriggerGrade {
+                false_alarms: Count::of(a.alarms, a.trials),
+                detections: Count::of(b.alarms, b.trials),
+                weeks_to_detect: b.weeks_to_detect,
+                caught_by,
+                mean_weeks,
+                reasons: [a.first_reason, b.first_reason],
+            }
+        })
+        .collect())
+}
+
+/// Parameters of [`grade_gates`]: exercise 3's rounds of candidates no better and truly better.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GateGradeParams {
+    /// Rounds of each kind.
+    pub rounds: usize,
+    /// Rows of each training and evaluation sample.
+    pub rows: usize,
+    /// Base seed (also seeds the learner's `resample`).
+    pub seed: u128,
+    /// Days the world moved before the "better" candidates were trained.
+    pub shift: i64,
+}
+
+/// How one gate did in [`grade_gates`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateGrade {
+    /// Candidates of the no-better rounds it promoted.
+    pub promoted_no_better: Count,
+    /// Candidates of the better rounds it promoted.
+    pub promoted_better: Count,
+    /// Promotions (both kinds of rounds) of a candidate whose true gain is not positive.
+    pub spurious: Count,
+    /// Candidates with a positive true gain (both kinds) it kept out.
+    pub turned_away: Count,
+    /// The reason it gave in the first no-better round, and in the first better one.
+    pub reasons: [Option<String>; 2],
+}
+
+/// What [`grade_gates`] observed: the rounds' evidence, and one grade per gate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateGrades {
+    /// Per round (no-better rounds, then better ones), candidate AUC minus current AUC on the
+    /// recent rows (what a gate sees).
+    pub diffs: Vec<f64>,
+    /// Per round, the true gain (on [`crate::experiments::TRUE_GAIN_ROWS`] fresh rows).
+    pub true_gains: Vec<f64>,
+    /// Per gate, per round, its verdict.
+    pub promoted: Vec<Vec<bool>>,
+    /// One grade per gate, in the order given.
+    pub gates: Vec<GateGrade>,
+}
+
+/// Grade each of `gates` (the built-in gate 2, a learner's file, ...) on the rounds of
+/// [`crate::experiments::gate_trials`]: `rounds` with a candidate no better (`shift` 0) and
+/// `rounds` with a candidate trained after the world moved by `shift` days. Spurious promotions
+/// and improvements turned away are judged by each round's measured true gain.
+///
+/// # Errors
+/// As [`crate::experiments::gate_trials`]; a learner's first error stops the grading.
+pub fn grade_gates(p: &GateGradeParams, gates: &mut [&mut dyn LearnerGate]) -> Result<GateGrades> {
+    use crate::experiments::{gate_trials, PromotionTrialsParams};
+    let rounds = |shift| PromotionTrialsParams {
+        rounds: p.rounds,
+        start: 0,
+        rows: p.rows,
+        margin: 0.0,
+        same_data: true,
+        seed: p.seed,
+        shift,
+    };
+    let a = gate_trials(&rounds(0), gates)?;
+    let b = gate_trials(&rounds(p.shift), gates)?;
+    let total = a.rounds + b.rounds;
+    let mut out = GateGrades {
+        diffs: a.diffs.iter().chain(&b.diffs).copied().collect(),
+        true_gains: a.true_gains.iter().chain(&b.true_gains).copied().collect(),
+        promoted: Vec::with_capacity(gates.len()),
+        gates: Vec::with_capacity(gates.len()),
+    };
+    let better = a.better + b.better;
+    for (ra, rb) in a.gates.into_iter().zip(b.gates) {
+        out.gates.push(GateGrade {
+            promoted_no_better: Count::of(ra.promotions, ra.rounds),
+            promoted_better: Count::of(rb.promotions, rb.rounds),
+            spurious: Count::of(ra.spurious + rb.spurious, total - better),
+            turned_away: Count::of(ra.turned_away + rb.turned_away, better),
+            reasons: [ra.first_reason, rb.first_reason],
+        });
+        out.promoted
+            .push(ra.promoted.into_iter().chain(rb.promoted).collect());
+    }
+    Ok(out)
+}

@@ -478,3 +478,103 @@ fn a_learner_error_stops_the_trials_with_the_traceback() {
     assert!(e.traceback.contains("KeyError"), "{}", e.traceback);
     assert_eq!(e.line, Some(2));
 }
+
+// ------------------------------------------------------------------ grading (the page's exports)
+
+#[test]
+fn grading_the_starter_trigger_gives_gate_1s_grade() {
+    use mlops_loop::learner::{grade_triggers, TriggerGradeParams};
+    let p = TriggerGradeParams {
+        n: 600,
+        seed: 4,
+        null_trials: 60,
+        drift: Drift::Int(3),
+        drift_trials: 20,
+    };
+    let mut gate1 = RetrainGate {
+        alpha: 0.01,
+        correction: Correction::Bonferroni,
+    };
+    let mut starter = Program::trigger(STARTER_TRIGGER, 4).unwrap();
+    let g = grade_triggers(&p, &mut [&mut gate1, &mut starter]).unwrap();
+    assert_eq!(g[0].false_alarms, g[1].false_alarms);
+    assert_eq!(g[0].detections, g[1].detections);
+    assert_eq!(g[0].weeks_to_detect, g[1].weeks_to_detect);
+    assert_eq!(g[0].caught_by, g[1].caught_by);
+    // The counts are the built-in experiment's, on the same trials.
+    let null = drift_trials(&DriftTrialsParams {
+        n: 600,
+        drift: Drift::Int(0),
+        trials: 60,
+        start: 0,
+        alpha: 0.01,
+        seed: 4,
+        correction: Correction::Bonferroni,
+    })
+    .unwrap();
+    assert_eq!(g[0].false_alarms.count, null.alarms);
+    assert_eq!(g[0].false_alarms.total, 60);
+    assert_eq!(g[0].detections.total, 20);
+    // caught_by is cumulative and ends at the trials caught within the follow-up.
+    let caught = g[0].weeks_to_detect.iter().flatten().count();
+    assert_eq!(*g[0].caught_by.last().unwrap(), caught);
+    assert_eq!(g[0].caught_by[0], g[0].detections.count);
+    assert!(g[0].caught_by.windows(2).all(|w| w[0] <= w[1]));
+    let mean = g[0].mean_weeks.unwrap();
+    assert!((1.0..=12.0).contains(&mean), "{mean}");
+}
+
+#[test]
+fn grading_a_trigger_that_always_fires_counts_every_check() {
+    use mlops_loop::learner::{grade_triggers, TriggerGradeParams};
+    let p = TriggerGradeParams {
+        n: 100,
+        seed: 1,
+        null_trials: 7,
+        drift: Drift::Int(5),
+        drift_trials: 3,
+    };
+    let mut always = trigger("def should_retrain(reference, live):\n    return True, 'always'\n");
+    let g = grade_triggers(&p, &mut [&mut always]).unwrap();
+    assert_eq!((g[0].false_alarms.count, g[0].false_alarms.rate), (7, 1.0));
+    assert_eq!(g[0].detections.count, 3);
+    assert_eq!(g[0].mean_weeks, Some(1.0));
+    assert_eq!(g[0].reasons[0].as_deref(), Some("always"));
+}
+
+#[test]
+fn grading_the_starter_gate_gives_gate_2s_grade() {
+    use mlops_loop::learner::{grade_gates, GateGradeParams};
+    let p = GateGradeParams {
+        rounds: 3,
+        rows: 600,
+        seed: 2,
+        shift: 40,
+    };
+    let mut gate2 = PromotionGate::book();
+    let mut starter = Program::gate(STARTER_GATE, 2).unwrap();
+    let g = grade_gates(&p, &mut [&mut gate2, &mut starter]).unwrap();
+    assert_eq!(g.promoted[0], g.promoted[1]);
+    assert_eq!(g.gates[0], {
+        let mut s = g.gates[1].clone();
+        s.reasons = g.gates[0].reasons.clone();
+        s
+    });
+    assert_eq!(g.diffs.len(), 6);
+    let better = g.true_gains.iter().filter(|&&t| t > 0.0).count();
+    assert_eq!(g.gates[0].turned_away.total, better);
+    assert_eq!(g.gates[0].spurious.total, 6 - better);
+    let wrong = g.promoted[0]
+        .iter()
+        .zip(&g.true_gains)
+        .filter(|(&p, &t)| p != (t > 0.0))
+        .count();
+    assert_eq!(
+        g.gates[0].spurious.count + g.gates[0].turned_away.count,
+        wrong
+    );
+    assert_eq!(
+        g.gates[0].promoted_no_better.count + g.gates[0].promoted_better.count,
+        g.promoted[0].iter().filter(|&&p| p).count()
+    );
+}

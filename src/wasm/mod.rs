@@ -17,9 +17,11 @@
 //! | `registry.rs` | `Registry` (full module only) |
 //! | `run_loop.rs` | `runLoop` (full module only) |
 //! | `bench.rs` | `benchFit`, `benchLoop` (for `make bench`) |
+//! | `learner.rs` | `learnerStarters`, `gradeLearnerTrigger`, `gradeLearnerGate`, `learnerYear` (sandbox module only) |
 //!
-//! The full module (feature `loop-exports`, the default) has every file; the lite first-load
-//! module (`--no-default-features`) leaves out `registry.rs` and `run_loop.rs`.
+//! The full module (feature `loop-exports`) has every file but `learner.rs`; the lite first-load
+//! module (`--no-default-features`) leaves out `registry.rs` and `run_loop.rs` too; the sandbox
+//! module (`loop-exports` and `python`, loaded when a learner opens the editor) has them all.
 
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
@@ -33,6 +35,8 @@ mod chapter;
 mod exercises;
 mod experiments;
 mod kv;
+#[cfg(all(feature = "loop-exports", feature = "python"))]
+mod learner;
 #[cfg(feature = "loop-exports")]
 mod registry;
 #[cfg(feature = "loop-exports")]
@@ -43,6 +47,8 @@ pub use chapter::*;
 pub use exercises::*;
 pub use experiments::*;
 pub use kv::*;
+#[cfg(all(feature = "loop-exports", feature = "python"))]
+pub use learner::*;
 #[cfg(feature = "loop-exports")]
 pub use registry::*;
 #[cfg(feature = "loop-exports")]

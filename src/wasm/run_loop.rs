@@ -32,18 +32,7 @@ pub fn run_loop(params: JsValue) -> Result<JsValue, JsError> {
             )))
         }
     };
-    if let Some(name) = json
-        .get("schedule")
-        .and_then(|s| s.as_str())
-        .map(str::to_owned)
-    {
-        let schedule = Schedule::parse(&name).map_err(js_err)?;
-        json["schedule"] =
-            serde_json::to_value(schedule).map_err(|e| jserr(format!("invalid schedule: {e}")))?;
-    }
-    let p: LoopParams =
-        serde_json::from_value(json).map_err(|e| jserr(format!("invalid runLoop params: {e}")))?;
-    p.check().map_err(js_err)?;
+    let p = loop_params(json, "runLoop params")?;
     if !rederive {
         return to_js(&run_loop_core(&p).map_err(js_err)?);
     }
@@ -59,4 +48,21 @@ struct TimelineWithRederivations<'a> {
     #[serde(flatten)]
     timeline: &'a crate::orchestrator::Timeline,
     rederivations: &'a [crate::orchestrator::Rederivation],
+}
+
+/// [`LoopParams`] from their JSON form (a schedule may be given by its name), checked.
+pub(super) fn loop_params(mut json: serde_json::Value, what: &str) -> Result<LoopParams, JsError> {
+    if let Some(name) = json
+        .get("schedule")
+        .and_then(|s| s.as_str())
+        .map(str::to_owned)
+    {
+        let schedule = Schedule::parse(&name).map_err(js_err)?;
+        json["schedule"] =
+            serde_json::to_value(schedule).map_err(|e| jserr(format!("invalid schedule: {e}")))?;
+    }
+    let p: LoopParams =
+        serde_json::from_value(json).map_err(|e| jserr(format!("invalid {what}: {e}")))?;
+    p.check().map_err(js_err)?;
+    Ok(p)
 }

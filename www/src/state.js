@@ -37,6 +37,8 @@ export function parseValue(c, raw) {
     case 'select':
       return c.options.some((o) => o.value === s) ? { ok: true, value: s }
         : { ok: false, reason: `expected one of ${c.options.map((o) => o.value).join(', ')}` };
+    case 'code':
+      return decodeCode(s, c.max);
     case 'bool':
       if (s === '1' || s === 'true') return { ok: true, value: true };
       if (s === '0' || s === 'false') return { ok: true, value: false };
@@ -46,9 +48,37 @@ export function parseValue(c, raw) {
   }
 }
 
+/**
+ * A learner's Python file in the link (a teacher shares a gate): its UTF-8 bytes in base64url
+ * (RFC 4648 §5, no padding), so that any text survives the hash unchanged.
+ */
+export function encodeCode(text) {
+  let bin = '';
+  for (const b of new TextEncoder().encode(text)) bin += String.fromCharCode(b);
+  return btoa(bin).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+/** The text of an `encodeCode` value of at most `max` characters, or why it is not one. */
+export function decodeCode(s, max) {
+  if (s.length > max) {
+    return { ok: false, reason: `the code is ${s.length.toLocaleString('en-US')} characters long in the link; the limit is ${max.toLocaleString('en-US')}` };
+  }
+  if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) {
+    return { ok: false, reason: 'expected Python code as the page writes it into links (base64url); the link was cut or edited' };
+  }
+  try {
+    const bin = atob(s.replaceAll('-', '+').replaceAll('_', '/'));
+    const bytes = Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+    return { ok: true, value: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    return { ok: false, reason: 'the code in the link is not valid UTF-8 text; the link was cut or edited' };
+  }
+}
+
 /** The text form of a value, as written into the hash. */
 export function formatValue(c, v) {
   if (c.kind === 'bool') return v ? '1' : '0';
+  if (c.kind === 'code') return encodeCode(v);
   return String(v);
 }
 
@@ -108,7 +138,9 @@ export function readHash(hash, panels, fallbackPanel) {
     const r = parseValue(c, raw);
     if (r.ok) values[key] = r.value;
     else {
-      messages.push(`Ignored ${key}="${clip(raw)}" from the link: ${r.reason}. Using the default ${formatValue(c, values[key])}.`);
+      messages.push(c.kind === 'code'
+        ? `Ignored ${key} from the link: ${r.reason}. The editor opens with the code saved in this browser, or the starter.`
+        : `Ignored ${key}="${clip(raw)}" from the link: ${r.reason}. Using the default ${formatValue(c, values[key])}.`);
     }
   }
   return { panel, values, hidden, messages: capped(messages) };

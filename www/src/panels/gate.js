@@ -8,6 +8,7 @@ import { h, pct, progress, result, table, jobRunner } from '../ui.js';
 import { fmt } from '../format.js';
 import { spareEngine } from '../engine.js';
 import { chartFigure, baseStyle } from '../charts.js';
+import { codeControl, learnerSection, showGate } from './learner.js';
 
 export const gate = {
   id: 'promotion-gate',
@@ -24,6 +25,7 @@ export const gate = {
     { name: 'rows', label: 'rows per data set', kind: 'int', min: 200, max: 10000, step: 100, default: 3000 },
     { name: 'resamples', label: 'bootstrap resamples', kind: 'int', min: 100, max: 10000, step: 100, default: 1000 },
     { name: 'sim_seed', label: 'simulation seed', kind: 'seed', default: '0' },
+    codeControl('gate_py', 'your gate (Python)'),
   ],
   mount(root, ctx) {
     spareEngine(); // warm the second worker: the trial experiments split across both
@@ -219,9 +221,21 @@ export const gate = {
         h('div', { class: 'row' }, cButton, cProg.el), errC, cDiff.el, cCI.el, cSays.el));
     }
 
-    root.append(...parts.slice(1), h('div', { class: 'prose try' }, ctx.section('Try this')));
+    // ---- E. the gate in Python: graded on the challenge's rounds, and in a year of the loop
+    const C = CHALLENGE;
+    const own = learnerSection(ctx, {
+      kind: 'gate',
+      control: 'gate_py',
+      intro: [h('p', { text: `Write the rule yourself: should_promote gets the labels of the newest labelled rows and both models' churn probabilities on those same rows, and returns True to promote, or (True, "why"). The starter is the built-in gate in Python; resample() draws a paired bootstrap. Run it and the engine grades it beside the built-in gate (the margin set above) on the challenge's rounds: ${C.rounds} candidates no better and ${C.rounds} trained after the world moved ${C.shift} days, then a year of the loop with it.` })],
+      grade: () => ['gradeLearnerGate', { rounds: C.rounds, rows: C.rows, seed: C.seed, shift: C.shift, margin: v.margin },
+        `Grading your gate on ${2 * C.rounds} rounds (each trains two models)`],
+      show: showGate(C),
+      year: (sources) => ({ ...sources, weeks: 52, seed: 0, schedule: 'step', margin: v.margin }),
+    });
+
+    root.append(...parts.slice(1), own.el, h('div', { class: 'prose try' }, ctx.section('Try this')));
     score();
-    ctx.onChange((name) => { if (!['rounds', 'resamples', 'sim_seed'].includes(name)) score(); });
-    return () => { seqA++; for (const j of jobs) j.abort(); };
+    ctx.onChange((name) => { if (!['rounds', 'resamples', 'sim_seed', 'gate_py'].includes(name)) score(); });
+    return () => { seqA++; for (const j of jobs) j.abort(); own.unmount(); };
   },
 };

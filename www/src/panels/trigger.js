@@ -5,6 +5,7 @@ import { h, fmtP, pct, progress, result, table, jobRunner } from '../ui.js';
 import { fmt } from '../format.js';
 import { spareEngine } from '../engine.js';
 import { chartFigure, baseStyle, ecdfPoints, ecdfAt } from '../charts.js';
+import { codeControl, learnerSection, showTrigger } from './learner.js';
 
 const COLUMNS = [
   { value: 'days_since_login', label: 'days_since_login' },
@@ -64,6 +65,7 @@ export const trigger = {
     { name: 'stale_cost', label: 'price of one week of a stale model', kind: 'int', min: 0, max: 10000, step: 1, default: 5 },
     { name: 'unnoticed', label: 'weeks a drift goes unnoticed without the trigger', kind: 'int', min: 1, max: 52, step: 1, default: 13 },
     { name: 'cost_drift', label: 'drift you care about (days)', kind: 'drift', min: -90, max: 360, default: '3' },
+    codeControl('trigger_py', 'your trigger (Python)'),
   ],
   mount(root, ctx) {
     spareEngine(); // warm the second worker: the trial experiments split across both
@@ -347,9 +349,21 @@ export const trigger = {
       h('div', { class: 'row' }, chButton, chProg.el), chStale.note, chOut,
       h('details', { class: 'hints' }, h('summary', { text: 'Hints' }), ctx.section('Hints')));
 
-    root.append(partB, partC, partD, ...(engine.has('triggerCosts') ? [partF] : []), partE, h('div', { class: 'prose try' }, ctx.section('Try this')));
+    // ---- G. the trigger in Python: graded on the challenge's checks, and in a year of the loop
+    const C = CHALLENGE;
+    const own = learnerSection(ctx, {
+      kind: 'trigger',
+      control: 'trigger_py',
+      intro: [h('p', { text: `Write the check yourself: should_retrain gets the reference sample and this week's live sample (each a dict of the three columns, lists of floats) and returns True to retrain, or (True, "why"). The starter is the built-in trigger in Python. Run it and the engine grades it beside the built-in trigger (alpha and correction as set above) on the challenge's checks: ${C.nullTrials.toLocaleString('en-US')} without drift and ${C.driftTrials} with a ${C.drift}-day drift, then a year of the loop with it.` })],
+      grade: () => ['gradeLearnerTrigger', { n: v.rows, alpha: v.alpha, correction: v.correction, seed: C.seed,
+        null_trials: C.nullTrials, drift: C.drift, drift_trials: C.driftTrials }, `Grading your trigger on ${(C.nullTrials + C.driftTrials).toLocaleString('en-US')} checks`],
+      show: showTrigger(C),
+      year: (sources) => ({ ...sources, weeks: 52, seed: 0, schedule: 'step', alpha: v.alpha, correction: v.correction }),
+    });
+
+    root.append(partB, partC, partD, ...(engine.has('triggerCosts') ? [partF] : []), partE, own.el, h('div', { class: 'prose try' }, ctx.section('Try this')));
     check();
     ctx.onChange((name) => { if (['seed_ref', 'seed_live', 'drift', 'column', 'rows', 'alpha'].includes(name)) check(); });
-    return () => { seqA++; for (const j of jobs) j.abort(); };
+    return () => { seqA++; for (const j of jobs) j.abort(); own.unmount(); };
   },
 };

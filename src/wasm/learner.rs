@@ -1,0 +1,282 @@
+//! The learner's gates in Python, graded in the page (the sandbox module only: features
+//! `loop-exports` and `python`): `learnerStarters`, `gradeLearnerTrigger`, `gradeLearnerGate`,
+//! `learnerYear`.
+//!
+//! A learner's program that fails (a syntax error, an exception, a limit, a broken contract) is
+//! not a thrown error but a result: `{ok: false, error: {kind, message, traceback, line, file}}`
+//! (`crate::learner::ProgramError`), so that the page can mark the line. Bad parameters throw, as
+//! in every other export.
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+use super::{count, drift_of, from_js, js_err, jserr, parse_seed, reject_non_finite, to_js};
+use crate::gates::{GateMetric, PromotionGate, RetrainGate};
+use crate::learner::{
+    grade_gates, grade_triggers, GateGradeParams, LearnerGate, LearnerTrigger, ProgramError,
+    TriggerGradeParams,
+};
+use crate::orchestrator::{run_with_learners, Learners, Timeline};
+use crate::python::{Entry, Program, HOST_FUNCTIONS, LIMITS, STARTER_GATE, STARTER_TRIGGER};
+use crate::registry::{poll_now, MemStore, Registry};
+use crate::stats::Correction;
+use crate::Error;
+
+/// Most checks (no-drift plus drifted) or rounds one grading call may run.
+const MAX_CHECKS: usize = 20_000;
+
+#[derive(Serialize)]
+struct Starters {
+    trigger: &'static str,
+    gate: &'static str,
+    limits: crate::python::Limits,
+    host_functions: &'static [&'static str],
+}
+
+/// The starter files (the built-in gates written in Python), the sandbox's limits and the host
+/// functions' names.
+#[wasm_bindgen(js_name = learnerStarters)]
+pub fn learner_starters() -> Result<JsValue, JsError> {
+    to_js(&Starters {
+        trigger: STARTER_TRIGGER,
+        gate: STARTER_GATE,
+        limits: LIMITS,
+        host_functions: &HOST_FUNCTIONS,
+    })
+}
+
+/// The result of a grading call: what the built-in gate and the learner's did, or the learner's
+/// program error.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Graded<T: Serialize> {
+    Ok {
+        ok: bool,
+        #[serde(flatten)]
+        value: T,
+    },
+    Failed {
+        ok: bool,
+        error: ProgramError,
+    },
+}
+
+/// `Ok(result)` as `{ok: true, ...result}`, a program error as `{ok: false, error}`; any other
+/// error is thrown.
+fn graded<T: Serialize>(r: crate::Result<T>) -> Result<JsValue, JsError> {
+    match r {
+        Ok(value) => to_js(&Graded::Ok { ok: true, value }),
+        Err(Error::Program(error)) => to_js(&Graded::<T>::Failed { ok: false, error }),
+        Err(e) => Err(js_err(e)),
+    }
+}
+
+fn program(entry: Entry, source: &str, seed: u128) -> crate::Result<Program> {
+    Program::new(entry, source, seed)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TriggerJs {
+    n: Option<f64>,
+    alpha: Option<f64>,
+    correction: Option<String>,
+    seed: Option<String>,
+    null_trials: Option<f64>,
+    drift: Option<String>,
+    drift_trials: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct TriggerResult {
+    builtin: crate::learner::TriggerGrade,
+    learner: crate::learner::TriggerGrade,
+}
+
+/// Grade a learner's trigger file (`should_retrain`) beside the built-in gate 1 (KS on the three
+/// features at `alpha` with `correction`) on the same trials: `null_trials` no-drift checks
+/// (false alarms) and `drift_trials` checks with `drift` (detections, weeks to detect); see
+/// [`crate::learner::grade_triggers`].
+#[wasm_bindgen(js_name = gradeLearnerTrigger)]
+pub fn grade_learner_trigger(source: &str, params: JsValue) -> Result<JsValue, JsError> {
+    let p: TriggerJs = from_js("gradeLearnerTrigger params", params)?;
+    let null_trials = count(
+        "null_trials",
+        p.null_trials.unwrap_or(1000.0),
+        1,
+        MAX_CHECKS,
+    )?;
+    let drift_trials = count(
+        "drift_trials",
+        p.drift_trials.unwrap_or(200.0),
+        1,
+        MAX_CHECKS,
+    )?;
+    if null_trials + drift_trials > MAX_CHECKS {
+        return Err(jserr(format!(
+            "invalid null_trials + drift_trials = {}: at most {MAX_CHECKS} checks per call",
+            null_trials + drift_trials
+        )));
+    }
+    let gp = TriggerGradeParams {
+        n: count("n", p.n.unwrap_or(3000.0), 2, crate::data::MAX_ROWS)?,
+        seed: parse_seed(p.seed.as_deref().unwrap_or("0"))?,
+        null_trials,
+        drift: drift_of("drift", p.drift.as_deref().unwrap_or("3"))?,
+        drift_trials,
+    };
+    let mut builtin = RetrainGate {
+        alpha: p.alpha.unwrap_or(0.01),
+        correction: Correction::parse(p.correction.as_deref().unwrap_or("bonferroni"))
+            .map_err(js_err)?,
+    };
+    if !(builtin.alpha > 0.0 && builtin.alpha < 1.0) {
+        return Err(jserr(format!(
+            "invalid alpha = {}: must be between 0 and 1",
+            builtin.alpha
+        )));
+    }
+    graded((|| {
+        let mut learner = program(Entry::Trigger, source, gp.seed)?;
+        let mut grades = grade_triggers(
+            &gp,
+            &mut [
+                &mut builtin as &mut dyn LearnerTrigger,
+                &mut learner as &mut dyn LearnerTrigger,
+            ],
+        )?
+        .into_iter();
+        match (grades.next(), grades.next()) {
+            (Some(builtin), Some(learner)) => Ok(TriggerResult { builtin, learner }),
+            _ => Err(Error::Unsupported("grading returned no grades".into())),
+        }
+    })())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GateJs {
+    rounds: Option<f64>,
+    rows: Option<f64>,
+    seed: Option<String>,
+    shift: Option<f64>,
+    margin: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct GateResult {
+    diffs: Vec<f64>,
+    true_gains: Vec<f64>,
+    builtin: crate::learner::GateGrade,
+    learner: crate::learner::GateGrade,
+    builtin_promoted: Vec<bool>,
+    learner_promoted: Vec<bool>,
+}
+
+/// Grade a learner's gate file (`should_promote`) beside the built-in gate 2 (AUC with `margin`)
+/// on the same rounds: `rounds` candidates no better and `rounds` trained after the world moved
+/// by `shift` days (spurious promotions, real improvements turned away); see
+/// [`crate::learner::grade_gates`].
+#[wasm_bindgen(js_name = gradeLearnerGate)]
+pub fn grade_learner_gate(source: &str, params: JsValue) -> Result<JsValue, JsError> {
+    let p: GateJs = from_js("gradeLearnerGate params", params)?;
+    let gp = GateGradeParams {
+        rounds: count("rounds", p.rounds.unwrap_or(40.0), 1, MAX_CHECKS / 2)?,
+        rows: count("rows", p.rows.unwrap_or(3000.0), 2, crate::data::MAX_ROWS)?,
+        seed: parse_seed(p.seed.as_deref().unwrap_or("0"))?,
+        shift: count("shift", p.shift.unwrap_or(40.0), 1, 360)? as i64,
+    };
+    let margin = p.margin.unwrap_or(0.0);
+    if !(margin.is_finite() && margin.abs() <= 1.0) {
+        return Err(jserr(format!(
+            "invalid margin = {margin}: must be between -1 and 1"
+        )));
+    }
+    let mut builtin = PromotionGate {
+        metric: GateMetric::Auc,
+        margin,
+    };
+    graded((|| {
+        let mut learner = program(Entry::Gate, source, gp.seed)?;
+        let g = grade_gates(
+            &gp,
+            &mut [
+                &mut builtin as &mut dyn LearnerGate,
+                &mut learner as &mut dyn LearnerGate,
+            ],
+        )?;
+        let mut gates = g.gates.into_iter();
+        let mut promoted = g.promoted.into_iter();
+        match (gates.next(), gates.next(), promoted.next(), promoted.next()) {
+            (Some(builtin), Some(learner), Some(builtin_promoted), Some(learner_promoted)) => {
+                Ok(GateResult {
+                    diffs: g.diffs,
+                    true_gains: g.true_gains,
+                    builtin,
+                    learner,
+                    builtin_promoted,
+                    learner_promoted,
+                })
+            }
+            _ => Err(Error::Unsupported("grading returned no grades".into())),
+        }
+    })())
+}
+
+#[derive(Serialize)]
+struct YearResult {
+    builtin: Timeline,
+    learner: Timeline,
+}
+
+/// The loop with the learner's gates beside the built-in run: `params` is `runLoop`'s, plus
+/// `trigger` and/or `gate` (the learner's sources; at least one). Both runs have the same
+/// parameters and seed; in the learner's, their files decide gate 1 and/or gate 2
+/// ([`crate::orchestrator::run_with_learners`]).
+#[wasm_bindgen(js_name = learnerYear)]
+pub fn learner_year(params: JsValue) -> Result<JsValue, JsError> {
+    if params.is_undefined() || params.is_null() {
+        return Err(jserr(
+            "learnerYear needs {trigger and/or gate, ...runLoop params}",
+        ));
+    }
+    reject_non_finite("learnerYear params", &params, 0)?;
+    let mut json: serde_json::Value = serde_wasm_bindgen::from_value(params)
+        .map_err(|e| jserr(format!("invalid learnerYear params: {e}")))?;
+    let mut take = |key: &str| -> Result<Option<String>, JsError> {
+        match json.as_object_mut().and_then(|o| o.remove(key)) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(jserr(format!(
+                "invalid {key}: expected the Python source as a string"
+            ))),
+        }
+    };
+    let trigger = take("trigger")?;
+    let gate = take("gate")?;
+    if trigger.is_none() && gate.is_none() {
+        return Err(jserr(
+            "learnerYear needs a trigger or a gate source (or both)",
+        ));
+    }
+    let p = super::run_loop::loop_params(json, "learnerYear params")?;
+    let seed = u128::from(p.seed);
+    graded((|| {
+        let mut t = trigger
+            .as_deref()
+            .map(|s| program(Entry::Trigger, s, seed))
+            .transpose()?;
+        let mut g = gate
+            .as_deref()
+            .map(|s| program(Entry::Gate, s, seed))
+            .transpose()?;
+        let builtin = crate::orchestrator::run(&p)?;
+        let reg = poll_now(Registry::open(MemStore::new()))??;
+        let learners = Learners {
+            trigger: t.as_mut().map(|x| x as &mut dyn LearnerTrigger),
+            gate: g.as_mut().map(|x| x as &mut dyn LearnerGate),
+        };
+        let learner = poll_now(run_with_learners(&p, &reg, learners))??;
+        Ok(YearResult { builtin, learner })
+    })())
+}

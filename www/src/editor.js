@@ -62,7 +62,7 @@ export function createEditor(parent, { doc, label, describedBy, onChange }) {
         highlightActiveLine(), syntaxHighlighting(highlight), python(),
         indentUnit.of('    '), EditorState.tabSize.of(4), lintGutter(), markedLine,
         keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
-        EditorView.contentAttributes.of({ 'aria-label': label, ...(describedBy ? { 'aria-describedby': describedBy } : {}), 'data-testid': 'code-input' }),
+        EditorView.contentAttributes.of({ 'aria-label': label, tabindex: '0', ...(describedBy ? { 'aria-describedby': describedBy } : {}), 'data-testid': 'code-input' }),
         EditorView.updateListener.of((u) => { if (u.docChanged) onChange?.(u.state.doc.toString()); }),
         theme,
       ],

@@ -221,15 +221,17 @@ export const gate = {
         h('div', { class: 'row' }, cButton, cProg.el), errC, cDiff.el, cCI.el, cSays.el));
     }
 
-    // ---- E. the gate in Python: graded on the challenge's rounds, and in a year of the loop
-    const C = CHALLENGE;
+    // ---- E. the gate in Python: graded on the challenge's rounds (the core's), and in a year of the loop
     const own = learnerSection(ctx, {
       kind: 'gate',
       control: 'gate_py',
-      intro: [h('p', { text: `Write the rule yourself: should_promote gets the labels of the newest labelled rows and both models' churn probabilities on those same rows, and returns True to promote, or (True, "why"). The starter is the built-in gate in Python; resample() draws a paired bootstrap. Run it and the engine grades it beside the built-in gate (the margin set above) on the challenge's rounds: ${C.rounds} candidates no better and ${C.rounds} trained after the world moved ${C.shift} days, then a year of the loop with it.` })],
-      grade: () => ['gradeLearnerGate', { rounds: C.rounds, rows: C.rows, seed: C.seed, shift: C.shift, margin: v.margin },
-        `Grading your gate on ${2 * C.rounds} rounds (each trains two models)`],
-      show: showGate(C),
+      intro: [h('p', { text: 'Write the rule yourself: should_promote gets the labels of the newest labelled rows and both models\' churn probabilities on those same rows, and returns True to promote, or (True, "why"). The starter is the built-in gate in Python; resample() draws a paired bootstrap. Run it and the engine grades it beside the built-in gate (the margin set above) on the challenge\'s rounds, candidates no better and candidates trained after the world moved, then runs a year of the loop with it.' })],
+      grade: async () => {
+        const C = (await engine.call('challenges')).gate;
+        return ['gradeLearnerGate', { rounds: C.rounds, rows: C.rows, seed: C.seed, shift: C.shift, margin: v.margin },
+          `Grading your gate on ${2 * C.rounds} rounds (each trains two models)`, C];
+      },
+      show: showGate,
       year: (sources) => ({ ...sources, weeks: 52, seed: 0, schedule: 'step', margin: v.margin }),
     });
 

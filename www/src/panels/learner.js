@@ -190,9 +190,13 @@ export function learnerSection(ctx, spec) {
     }
   }
 
-  runBtn.addEventListener('click', () => {
-    const [method, params, what] = spec.grade();
-    run(what, method, [editor.get(), params], out, spec.show);
+  runBtn.addEventListener('click', async () => {
+    try {
+      const [method, params, what, challenge] = await spec.grade();
+      run(what, method, [editor.get(), params], out, (r, into) => spec.show(r, into, challenge));
+    } catch (e) {
+      out.replaceChildren(h('p', { class: 'error', role: 'alert', text: `The challenge could not be read from the engine: ${e.message}` }));
+    }
   });
   yearBtn.addEventListener('click', () => {
     const sources = { [spec.kind]: editor.get() };
@@ -238,9 +242,12 @@ async function showYear(r, into, sources) {
   });
 }
 
-/** The grade of a trigger as table rows: the built-in gate 1 and the learner's. */
-export function showTrigger(challenge) {
-  return async (r, into) => {
+/**
+ * The grade of a trigger: the built-in gate 1 and the learner's, and the challenge's goals
+ * (`challenge`: the core's `challenges().trigger`).
+ */
+export async function showTrigger(r, into, challenge) {
+  {
     const caught = (g) => g.caught_by[challenge.weeks - 1] / g.detections.total;
     const row = (name, g) => [name, `${g.false_alarms.count} / ${g.false_alarms.total}`, pct(g.false_alarms.rate),
       pct(g.detections.rate), pct(caught(g)), g.mean_weeks === null ? '—' : fmt.num(g.mean_weeks),
@@ -251,8 +258,8 @@ export function showTrigger(challenge) {
     const g = r.learner;
     const fa = g.false_alarms.rate;
     const within = caught(g);
-    const ok1 = fa <= challenge.maxFalseRate;
-    const ok2 = within >= challenge.catchProb;
+    const ok1 = fa <= challenge.max_false_rate;
+    const ok2 = within >= challenge.catch_probability;
     into.replaceChildren(
       table(['trigger', 'false alarms', 'false-alarm rate', `detected at the first check`, `caught within ${challenge.weeks} weeks`,
         'mean weeks to detect (caught ones)', `missed after ${g.caught_by.length} weeks`],
@@ -260,9 +267,9 @@ export function showTrigger(challenge) {
       { caption: `${g.false_alarms.total} no-drift checks and ${g.detections.total} checks with a ${challenge.drift}-day drift, the same for both` }),
       g.reasons[0] ? h('p', { 'data-testid': 'learner-reason' }, h('strong', { text: 'Your reason on the first no-drift check: ' }), g.reasons[0]) : null,
       h('p', { class: ok1 ? 'ok' : 'fail', 'data-testid': 'learner-challenge-fa',
-        text: `${ok1 ? '✓' : '✗'} false alarms: ${g.false_alarms.count} of ${g.false_alarms.total} no-drift checks (${pct(fa)}; goal ≤ ${pct(challenge.maxFalseRate)})` }),
+        text: `${ok1 ? '✓' : '✗'} false alarms: ${g.false_alarms.count} of ${g.false_alarms.total} no-drift checks (${pct(fa)}; goal ≤ ${pct(challenge.max_false_rate)})` }),
       h('p', { class: ok2 ? 'ok' : 'fail', 'data-testid': 'learner-challenge-power',
-        text: `${ok2 ? '✓' : '✗'} a ${challenge.drift}-day drift caught within ${challenge.weeks} weekly checks in ${pct(within)} of the trials (goal ≥ ${pct(challenge.catchProb)})` }),
+        text: `${ok2 ? '✓' : '✗'} a ${challenge.drift}-day drift caught within ${challenge.weeks} weekly checks in ${pct(within)} of the trials (goal ≥ ${pct(challenge.catch_probability)})` }),
       h('p', { class: ok1 && ok2 ? 'ok' : 'fail', 'data-testid': 'learner-verdict',
         text: ok1 && ok2 ? 'Your trigger meets the challenge.' : 'Your trigger does not meet the challenge yet.' }),
       chart.el);
@@ -277,12 +284,12 @@ export function showTrigger(challenge) {
       columns: ['weekly checks', 'built-in trigger', 'your trigger'],
       rows: r.builtin.caught_by.map((c, i) => [String(i + 1), pct(c / r.builtin.detections.total), pct(g.caught_by[i] / g.detections.total)]),
     });
-  };
+  }
 }
 
-/** The grade of a gate: the built-in gate 2 and the learner's over the same rounds. */
-export function showGate(challenge) {
-  return async (r, into) => {
+/** The grade of a gate: the built-in gate 2 and the learner's over the same rounds (`challenge`: `challenges().gate`). */
+export async function showGate(r, into, challenge) {
+  {
     const row = (name, g) => [name, `${g.promoted_no_better.count} / ${g.promoted_no_better.total}`,
       `${g.promoted_better.count} / ${g.promoted_better.total}`, `${g.spurious.count} / ${g.spurious.total}`,
       `${g.turned_away.count} / ${g.turned_away.total}`];
@@ -293,17 +300,17 @@ export function showGate(challenge) {
     const g = r.learner;
     const spurious = g.promoted_no_better.rate;
     const found = g.promoted_better.rate;
-    const ok1 = spurious <= challenge.maxSpurious;
-    const ok2 = found >= challenge.minReal;
+    const ok1 = spurious <= challenge.max_spurious;
+    const ok2 = found >= challenge.min_real;
     into.replaceChildren(
       table(['gate', 'no-better candidates promoted', 'better candidates promoted', 'spurious promotions (true gain ≤ 0)', 'real improvements turned away'],
         [row('built-in (AUC with the margin set above)', r.builtin), row('your gate', g)],
         { caption: `${n} rounds with a candidate no better and ${n} after the world moved ${challenge.shift} days, the same for both gates; the true gain is measured on 20,000 fresh rows` }),
       g.reasons[0] ? h('p', { 'data-testid': 'learner-reason' }, h('strong', { text: 'Your reason in the first round: ' }), g.reasons[0]) : null,
       h('p', { class: ok1 ? 'ok' : 'fail', 'data-testid': 'learner-challenge-rate',
-        text: `${ok1 ? '✓' : '✗'} no-better candidates promoted: ${g.promoted_no_better.count} of ${g.promoted_no_better.total} (${pct(spurious)}; goal ≤ ${pct(challenge.maxSpurious)})` }),
+        text: `${ok1 ? '✓' : '✗'} no-better candidates promoted: ${g.promoted_no_better.count} of ${g.promoted_no_better.total} (${pct(spurious)}; goal ≤ ${pct(challenge.max_spurious)})` }),
       h('p', { class: ok2 ? 'ok' : 'fail', 'data-testid': 'learner-challenge-real',
-        text: `${ok2 ? '✓' : '✗'} better candidates promoted: ${g.promoted_better.count} of ${g.promoted_better.total} (${pct(found)}; goal ≥ ${pct(challenge.minReal)})` }),
+        text: `${ok2 ? '✓' : '✗'} better candidates promoted: ${g.promoted_better.count} of ${g.promoted_better.total} (${pct(found)}; goal ≥ ${pct(challenge.min_real)})` }),
       h('p', { class: ok1 && ok2 ? 'ok' : 'fail', 'data-testid': 'learner-verdict',
         text: ok1 && ok2 ? 'Your gate meets the challenge.' : 'Your gate does not meet the challenge yet.' }),
       chart.el);
@@ -322,5 +329,5 @@ export function showGate(challenge) {
       columns: ['round', 'candidate', 'observed difference', 'true gain', 'your gate', 'built-in gate'],
       rows: data.map((d, i) => [String(i + 1), d.kind, fmt.diff(d.diff), fmt.diff(d.gain), d.yours, d.builtin]),
     });
-  };
+  }
 }

@@ -349,15 +349,18 @@ export const trigger = {
       h('div', { class: 'row' }, chButton, chProg.el), chStale.note, chOut,
       h('details', { class: 'hints' }, h('summary', { text: 'Hints' }), ctx.section('Hints')));
 
-    // ---- G. the trigger in Python: graded on the challenge's checks, and in a year of the loop
-    const C = CHALLENGE;
+    // ---- G. the trigger in Python: graded on the challenge's checks (the core's), and in a year of the loop
     const own = learnerSection(ctx, {
       kind: 'trigger',
       control: 'trigger_py',
-      intro: [h('p', { text: `Write the check yourself: should_retrain gets the reference sample and this week's live sample (each a dict of the three columns, lists of floats) and returns True to retrain, or (True, "why"). The starter is the built-in trigger in Python. Run it and the engine grades it beside the built-in trigger (alpha and correction as set above) on the challenge's checks: ${C.nullTrials.toLocaleString('en-US')} without drift and ${C.driftTrials} with a ${C.drift}-day drift, then a year of the loop with it.` })],
-      grade: () => ['gradeLearnerTrigger', { n: v.rows, alpha: v.alpha, correction: v.correction, seed: C.seed,
-        null_trials: C.nullTrials, drift: C.drift, drift_trials: C.driftTrials }, `Grading your trigger on ${(C.nullTrials + C.driftTrials).toLocaleString('en-US')} checks`],
-      show: showTrigger(C),
+      intro: [h('p', { text: 'Write the check yourself: should_retrain gets the reference sample and this week\'s live sample (each a dict of the three columns, lists of floats) and returns True to retrain, or (True, "why"). The starter is the built-in trigger in Python. Run it and the engine grades it beside the built-in trigger (alpha and correction as set above) on the challenge\'s checks, without drift and with a small drift, then runs a year of the loop with it.' })],
+      grade: async () => {
+        const C = (await engine.call('challenges')).trigger;
+        return ['gradeLearnerTrigger', { n: v.rows, alpha: v.alpha, correction: v.correction, seed: C.seed,
+          null_trials: C.null_trials, drift: C.drift, drift_trials: C.drift_trials },
+        `Grading your trigger on ${(C.null_trials + C.drift_trials).toLocaleString('en-US')} checks`, C];
+      },
+      show: showTrigger,
       year: (sources) => ({ ...sources, weeks: 52, seed: 0, schedule: 'step', alpha: v.alpha, correction: v.correction }),
     });
 

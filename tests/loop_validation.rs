@@ -3,6 +3,7 @@
 //! candidate whose weeks include a quarantined one, and switched off gives the loop that existed
 //! before it. `the_chapters_two_timelines` pins every number chapters/ex5-weakest-link.md states.
 
+use mlops_loop::data::{Days, Frame};
 use mlops_loop::orchestrator::{
     live_batch, run, validate, Decision, DecisionKind, LoopParams, Practices, Schedule, Timeline,
 };
@@ -63,6 +64,67 @@ fn broken_feature_is_broken_in_weeks_20_to_39() {
         .build()
         .expect_err("until <= week");
     assert!(err.to_string().contains("schedule.until"), "{err}");
+}
+
+/// A batch of `spend` with days 10 and 40 alternating (is_recent 1 and 0) and churned 0/1.
+fn frame(spend: Vec<f64>) -> Frame {
+    let n = spend.len();
+    let days: Vec<i64> = (0..n).map(|i| if i % 2 == 0 { 10 } else { 40 }).collect();
+    let recent = days.iter().map(|&d| i64::from(d < 30)).collect();
+    let churned = (0..n).map(|i| (i % 3 == 0) as i64).collect();
+    Frame::new(spend, recent, Days::Int(days), churned).expect("frame")
+}
+
+/// Spend rows around `mean` (mean exactly `mean`, not constant).
+fn spend_around(mean: f64) -> Vec<f64> {
+    (0..100)
+        .map(|i| mean + if i % 2 == 0 { 0.5 } else { -0.5 })
+        .collect()
+}
+
+/// Every bound chapters/ex5-weakest-link.md states for the contract.
+#[test]
+fn the_contract_the_chapter_states() {
+    let ok = |f: &Frame| validate(f).is_none();
+    let why = |f: &Frame| validate(f).unwrap_or_default();
+    assert!(ok(&frame(spend_around(5.0))));
+    // spend between 0 and 200 a day
+    let mut s = spend_around(5.0);
+    s[3] = 200.0;
+    s[4] = 0.0;
+    assert!(ok(&frame(s.clone())));
+    s[3] = 200.01;
+    assert!(why(&frame(s.clone())).starts_with("range: spend_per_active_day"));
+    s[3] = -0.01;
+    assert!(why(&frame(s)).starts_with("range: spend_per_active_day"));
+    // averaging outside 2.5 to 10 a day, or constant: a broken feature
+    assert!(ok(&frame(spend_around(2.5))) && ok(&frame(spend_around(10.0))));
+    for m in [2.49, 10.01] {
+        assert!(
+            why(&frame(spend_around(m))).starts_with("broken feature"),
+            "{m}"
+        );
+    }
+    assert!(why(&frame(vec![5.0; 100])).starts_with("broken feature"));
+    // ... where its mean is 5
+    let b = live_batch(0, &Schedule::None, 5000, 0).expect("batch");
+    let mean = b.spend_per_active_day().iter().sum::<f64>() / 5000.0;
+    assert!((4.8..5.2).contains(&mean), "{mean}");
+    // is_recent and churned 0 or 1; is_recent 1 exactly when days_since_login is under 30
+    let spend = spend_around(5.0);
+    let n = spend.len();
+    let days = |d0: i64| Days::Int((0..n as i64).map(|i| d0 + i % 2).collect());
+    let at = |d0: i64, recent: i64, churned: i64| {
+        Frame::new(spend.clone(), vec![recent; n], days(d0), vec![churned; n]).expect("frame")
+    };
+    assert!(ok(&at(28, 1, 0)) && ok(&at(30, 0, 1)));
+    assert!(why(&at(29, 1, 0)).starts_with("range: is_recent"));
+    assert!(why(&at(28, 0, 0)).starts_with("range: is_recent"));
+    assert!(why(&at(28, 1, 2)).starts_with("range: churned"));
+    let mut bad = vec![1; n];
+    bad[0] = 2;
+    let f = Frame::new(spend.clone(), bad, days(28), vec![0; n]).expect("frame");
+    assert!(why(&f).starts_with("range: is_recent"));
 }
 
 #[test]
@@ -209,6 +271,9 @@ fn the_chapters_two_timelines() {
         .map(|w| w.week)
         .collect();
     assert_eq!(q, (20..40).collect::<Vec<_>>());
+    assert!(on.weeks[20..40]
+        .iter()
+        .all(|w| w.decisions[0].reason.contains("spend_per_active_day")));
     assert!(on.weeks.iter().all(|w| w.live_label == "1.0.0"));
     assert_eq!(auc4(mean_auc(&on, 20, 40)), "0.6604");
     let (lo, hi) = on.weeks[20..40]
@@ -322,5 +387,47 @@ fn without_validation_the_loop_is_the_one_before() {
             .map(|b| format!("{b:02x}"))
             .collect();
         assert_eq!(got, want, "seed {seed}");
+    }
+}
+
+/// On a schedule without a broken feature, switching validation off changes no week (so the
+/// page's other Ex 5 failures, on `step` seeds 1-4, do not show with validation off).
+#[test]
+fn on_clean_schedules_validation_changes_nothing() {
+    for seed in 1..=4 {
+        let s = Schedule::parse("step").expect("schedule");
+        let on = run(&params(seed, s, 1000, true)).expect("run");
+        let off = run(&params(seed, s, 1000, false)).expect("run");
+        assert_eq!(on.weeks, off.weeks, "step seed {seed}");
+        assert_eq!(on.summary, off.summary, "step seed {seed}");
+    }
+}
+
+/// The page's Ex 5 failure for validation (www/src/panels/weakest.js, `learnt`: seed 0,
+/// `broken_feature`): a version promoted during the fault is live the week the column is fixed
+/// only with validation off; with any other practice off, 1.0.0 still is.
+#[test]
+fn only_without_validation_is_a_bug_trained_model_live_at_the_fix() {
+    type Switch = fn(&mut Practices);
+    let off: [(&str, Switch); 6] = [
+        ("monitoring", |p| p.monitoring = false),
+        ("promotion_gate", |p| p.promotion_gate = false),
+        ("canary", |p| p.canary = false),
+        ("rollback", |p| p.rollback = false),
+        ("seeded_training", |p| p.seeded_training = false),
+        ("validation", |p| p.validation = false),
+    ];
+    for (name, switch) in off {
+        let mut practices = Practices::default();
+        switch(&mut practices);
+        let p = LoopParams::builder()
+            .seed(0)
+            .schedule(broken())
+            .practices(practices)
+            .build()
+            .expect("params");
+        let t = run(&p).expect("run");
+        let changed = t.weeks[40].live_version != t.weeks[19].live_version;
+        assert_eq!(changed, name == "validation", "without {name}");
     }
 }

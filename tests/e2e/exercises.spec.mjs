@@ -102,7 +102,7 @@ test('exercise 5: side by side equals the native runs; the challenge checks the 
   // the matches are not in the link, and the check answers for the set as a whole
   await open(page, '#panel=weakest-link');
   const pick = (id, practice) => page.getByTestId(`match-${id}`).selectOption(practice);
-  const right = { stale: 'monitoring', worse: 'promotion_gate', canary: 'rollback', blast: 'canary', unrepro: 'seeded_training' };
+  const right = { stale: 'monitoring', worse: 'promotion_gate', canary: 'rollback', blast: 'canary', unrepro: 'seeded_training', learnt: 'validation' };
   for (const [id, p] of Object.entries(right)) await pick(id, p);
   await pick('worse', 'monitoring'); // one wrong match
   await page.getByTestId('ex5-story').fill('Without monitoring the shifted customers were scored by the first model all year and nobody was told.');

@@ -20,6 +20,7 @@ export const PRACTICES = [
   { name: 'canary', label: 'canary rollout' },
   { name: 'rollback', label: 'rollback (canary aborts, post-promotion check)' },
   { name: 'seeded_training', label: 'seeded, recorded training' },
+  { name: 'validation', label: 'data validation (schema, ranges, broken feature)' },
 ];
 
 export const FEATURES = ['spend_per_active_day', 'is_recent', 'days_since_login'];
@@ -89,13 +90,14 @@ export function markedEvents(t) {
       else if (d.kind === 'canary_analysis' && d.decision === 'abort') what = 'canary aborted';
       else if (d.kind === 'canary_analysis' && d.decision.includes('anyway')) what = 'failed canary kept';
       else if (d.kind === 'rollback_check' && d.decision !== 'keep') what = d.decision === 'rollback' ? 'rollback' : 'regression kept';
+      else if (d.kind === 'validation') what = d.decision === 'quarantine' ? 'batch quarantined' : 'candidate refused';
       if (what) out.push({ week: w.week, what, auc: w.auc, text: decisionText(d) });
     }
   }
   return out;
 }
 
-const SYMBOLS = { retrain: 'triangle', 'candidate rejected': 'times', promotion: 'star', 'canary aborted': 'square', 'failed canary kept': 'diamond', rollback: 'circle', 'regression kept': 'diamond2' };
+const SYMBOLS = { retrain: 'triangle', 'candidate rejected': 'times', promotion: 'star', 'canary aborted': 'square', 'failed canary kept': 'diamond', rollback: 'circle', 'regression kept': 'diamond2', 'batch quarantined': 'plus', 'candidate refused': 'asterisk' };
 
 /**
  * Lanes for the decision markers so that no two overlap at this width: markers closer than `gapPx`
@@ -245,7 +247,8 @@ export function weekDetail(t, w) {
     since > 0 ? h('dt', { text: 'decided in' }) : null, since > 0 ? h('dd', { 'data-testid': 'week-decided', text: `week ${since - 1} (a decision takes effect the next week)` }) : null,
     h('dt', { text: 'canary' }), h('dd', { 'data-testid': 'week-canary', text: wk.canary ? `${wk.canary.label} (v${wk.canary.version}) at ${wk.canary.weight} %, ${wk.canary.status}` : 'none' }),
     h('dt', { text: 'drift of days_since_login' }), h('dd', { text: `${fmt.num(wk.drift_days)} days${wk.broken_feature ? '; spend_per_active_day broken upstream' : ''}` }),
-    h('dt', { text: 'KS p-values (spend, is_recent, days)' }), h('dd', { 'data-testid': 'week-pvalues', title: wk.drift ? wk.drift.pvalues.join(', ') : null, text: wk.drift ? `${wk.drift.pvalues.map(fmt.p).join(', ')} → ${wk.drift.alarm ? 'alarm' : 'no alarm'} (reference: ${wk.drift.reference})` : 'not monitored' }),
+    h('dt', { text: 'KS p-values (spend, is_recent, days)' }), h('dd', { 'data-testid': 'week-pvalues', title: wk.drift ? wk.drift.pvalues.join(', ') : null, text: wk.drift ? `${wk.drift.pvalues.map(fmt.p).join(', ')} → ${wk.drift.alarm ? 'alarm' : 'no alarm'} (reference: ${wk.drift.reference})`
+      : wk.decisions.some((d) => d.kind === 'validation' && d.decision === 'quarantine') ? 'not tested: the batch failed data validation (quarantined)' : 'not monitored' }),
     h('dt', { text: 'AUC of this week' }), h('dd', { 'data-testid': 'week-auc', 'data-value': wk.auc ?? null, title: wk.auc ?? null, text: wk.auc === null ? 'labels not in yet' : `${fmt.auc(wk.auc)} (labels arrived in week ${wk.auc_known_week})` }));
   const decision = (d) => h('li', {},
     h('strong', { text: decisionText(d) }), ` — ${d.actor}: ${fmt.text(d.reason)}`,

@@ -15,7 +15,8 @@ const signature = (t) => JSON.stringify(decisions(t).map((d) => [d.kind, d.decis
 /**
  * The failures of the challenge. Each names the scenario (seed and schedule) in which it shows, and
  * a detector over the timeline with the reader's practice off (`t`) and the full loop's (`full`).
- * The seeds are the ones tests/loop_orchestrator.rs uses for each failure.
+ * The seeds are the ones tests/loop_orchestrator.rs (and, for validation, tests/loop_validation.rs)
+ * use for each failure.
  */
 export const FAILURES = [
   { id: 'stale', seed: 2, schedule: 'step', answer: 'monitoring',
@@ -35,6 +36,13 @@ export const FAILURES = [
   { id: 'unrepro', seed: 2, schedule: 'step', answer: 'seeded_training',
     text: 'The same data and the same decisions, yet other models: weekly AUCs change, and the lineage cannot rebuild them.',
     detect: (t, full) => signature(t) === signature(full) && t.weeks.some((w, i) => w.auc !== full.weeks[i].auc) },
+  { id: 'learnt', seed: 0, schedule: 'broken_feature', answer: 'validation',
+    text: 'An upstream bug is taken for drift: a model trained on the broken column is live when the column is fixed, and its AUC falls that week.',
+    detect: (t) => {
+      const b = t.weeks.findIndex((w) => w.broken_feature);
+      const f = t.weeks.findIndex((w, i) => i > b && !w.broken_feature);
+      return b > 0 && f > b && t.weeks[f].live_version !== t.weeks[b - 1].live_version;
+    } },
 ];
 
 export const weakestLink = {
@@ -204,6 +212,12 @@ export const weakestLink = {
         h('h3', { id: 'ex5-a', text: 'One practice off, a year side by side' }),
         ctx.controls('The year', ['off', 'schedule', 'seed']),
         h('div', { class: 'row' }, runBtn, prog.el), err, diffNote, sum, rederiveOut, chart.el, weeksOut),
+      h('section', { class: 'cell', 'aria-labelledby': 'ex5-v' },
+        h('h3', { id: 'ex5-v', text: 'Testing the data: validation on a broken feature' }),
+        h('div', { class: 'prose', 'data-testid': 'ex5-validation-text' }, ctx.section('Testing the data')),
+        h('div', { class: 'row' }, h('button', { type: 'button', text: 'Show: broken feature, validation off, seed 0',
+          'data-testid': 'show-validation',
+          onclick: () => { ctx.set('off', 'validation', { fromPanel: true }); ctx.set('schedule', 'broken_feature', { fromPanel: true }); ctx.set('seed', '0', { fromPanel: true }); } }))),
       h('section', { class: 'cell challenge', 'aria-labelledby': 'ex5-c' },
         h('h3', { id: 'ex5-c', text: 'Challenge: match each failure to the missing practice' }),
         h('div', { class: 'prose' }, ctx.section('Challenge')),
@@ -213,7 +227,13 @@ export const weakestLink = {
         h('details', { class: 'hints' }, h('summary', { text: 'Hints' }), ctx.section('Hints'))),
       h('div', { class: 'prose try' }, ctx.section('Try this')));
     compare();
-    ctx.onChange((name) => { if (['off', 'schedule', 'seed'].includes(name)) compare(); });
+    // One run for several values set at once (the 'Show' button sets three).
+    let queued = false;
+    ctx.onChange((name) => {
+      if (!['off', 'schedule', 'seed'].includes(name) || queued) return;
+      queued = true;
+      queueMicrotask(() => { queued = false; compare(); });
+    });
     return () => { seq++; };
   },
 };

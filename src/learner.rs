@@ -136,6 +136,9 @@ impl LearnerGate for crate::gates::PromotionGate {
 
 // ------------------------------------------------------------------ grading (exercises 2 and 3)
 
+use crate::exercises::{GateChallenge, TriggerChallenge};
+use crate::stats::interval::{proportion, Proportion};
+
 /// A count of events among trials and its rate.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Count {
@@ -179,10 +182,11 @@ pub struct TriggerGradeParams {
 /// How one trigger did in [`grade_triggers`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TriggerGrade {
-    /// No-drift checks on which it fired.
-    pub false_alarms: Count,
-    /// Drifted checks on which it fired at the first check.
-    pub detections: Count,
+    /// No-drift checks on which it fired, with the 95 % interval of the rate
+    /// ([`crate::stats::interval`]).
+    pub false_alarms: Proportion,
+    /// Drifted checks on which it fired at the first check, with its interval.
+    pub detections: Proportion,
     /// Per drifted trial, the weekly check (1-based) it first fired on, or `None` when it had not
     /// fired after [`crate::experiments::MAX_WEEKS_TO_DETECT`] checks.
     pub weeks_to_detect: Vec<Option<u32>>,
@@ -219,8 +223,7 @@ pub fn grade_triggers(
     };
     let null = trigger_trials(&trials(zero_like(p.drift), p.null_trials), triggers)?;
     let drifted = trigger_trials(&trials(p.drift, p.drift_trials), triggers)?;
-    Ok(null
-        .into_iter()
+    null.into_iter()
         .zip(drifted)
         .map(|(a, b)| {
             let caught: Vec<u32> = b.weeks_to_detect.iter().flatten().copied().collect();
@@ -229,16 +232,16 @@ pub fn grade_triggers(
                 .collect();
             let mean_weeks = (!caught.is_empty())
                 .then(|| caught.iter().map(|&w| f64::from(w)).sum::<f64>() / caught.len() as f64);
-            TriggerGrade {
-                false_alarms: Count::of(a.alarms, a.trials),
-                detections: Count::of(b.alarms, b.trials),
+            Ok(TriggerGrade {
+                false_alarms: proportion(a.alarms, a.trials)?,
+                detections: proportion(b.alarms, b.trials)?,
                 weeks_to_detect: b.weeks_to_detect,
                 caught_by,
                 mean_weeks,
                 reasons: [a.first_reason, b.first_reason],
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Parameters of [`grade_gates`]: exercise 3's rounds of candidates no better and truly better.
@@ -257,10 +260,10 @@ pub struct GateGradeParams {
 /// How one gate did in [`grade_gates`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GateGrade {
-    /// Candidates of the no-better rounds it promoted.
-    pub promoted_no_better: Count,
-    /// Candidates of the better rounds it promoted.
-    pub promoted_better: Count,
+    /// Candidates of the no-better rounds it promoted, with the 95 % interval of the rate.
+    pub promoted_no_better: Proportion,
+    /// Candidates of the better rounds it promoted, with its interval.
+    pub promoted_better: Proportion,
     /// Promotions (both kinds of rounds) of a candidate whose true gain is not positive.
     pub spurious: Count,
     /// Candidates with a positive true gain (both kinds) it kept out.
@@ -313,8 +316,8 @@ pub fn grade_gates(p: &GateGradeParams, gates: &mut [&mut dyn LearnerGate]) -> R
     let better = a.better + b.better;
     for (ra, rb) in a.gates.into_iter().zip(b.gates) {
         out.gates.push(GateGrade {
-            promoted_no_better: Count::of(ra.promotions, ra.rounds),
-            promoted_better: Count::of(rb.promotions, rb.rounds),
+            promoted_no_better: proportion(ra.promotions, ra.rounds)?,
+            promoted_better: proportion(rb.promotions, rb.rounds)?,
             spurious: Count::of(ra.spurious + rb.spurious, total - better),
             turned_away: Count::of(ra.turned_away + rb.turned_away, better),
             reasons: [ra.first_reason, rb.first_reason],
@@ -323,4 +326,64 @@ pub fn grade_gates(p: &GateGradeParams, gates: &mut [&mut dyn LearnerGate]) -> R
             .push(ra.promoted.into_iter().chain(rb.promoted).collect());
     }
     Ok(out)
+}
+
+/// A learner's trigger against exercise 2's challenge.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TriggerVerdict {
+    /// The false-alarm rate is within the goal.
+    pub false_alarms_ok: bool,
+    /// Share of the drifted trials caught within the challenge's weeks, *measured* by following
+    /// each trial week by week (a learner's trigger need not fire independently from week to
+    /// week, so the built-in grade's `1 − (1 − p)^weeks` would not hold for it).
+    pub caught_within_weeks: f64,
+    /// Within the goal.
+    pub caught_ok: bool,
+    /// Both goals met.
+    pub pass: bool,
+}
+
+impl TriggerGrade {
+    /// This grade against `c`'s goals (`c`'s trials are the ones the grade must have run).
+    pub fn meets(&self, c: &TriggerChallenge) -> TriggerVerdict {
+        let weeks = (c.weeks as usize).clamp(1, self.caught_by.len().max(1));
+        let caught = self.caught_by.get(weeks - 1).copied().unwrap_or(0);
+        let within = if self.detections.total == 0 {
+            0.0
+        } else {
+            caught as f64 / self.detections.total as f64
+        };
+        let false_alarms_ok = self.false_alarms.rate <= c.max_false_rate;
+        let caught_ok = within >= c.catch_probability;
+        TriggerVerdict {
+            false_alarms_ok,
+            caught_within_weeks: within,
+            caught_ok,
+            pass: false_alarms_ok && caught_ok,
+        }
+    }
+}
+
+/// A learner's gate against exercise 3's challenge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct GateVerdict {
+    /// No-better candidates promoted within the goal.
+    pub spurious_ok: bool,
+    /// Better candidates promoted at least as the goal asks.
+    pub real_ok: bool,
+    /// Both goals met.
+    pub pass: bool,
+}
+
+impl GateGrade {
+    /// This grade against `c`'s goals.
+    pub fn meets(&self, c: &GateChallenge) -> GateVerdict {
+        let spurious_ok = self.promoted_no_better.rate <= c.max_spurious;
+        let real_ok = self.promoted_better.rate >= c.min_real;
+        GateVerdict {
+            spurious_ok,
+            real_ok,
+            pass: spurious_ok && real_ok,
+        }
+    }
 }

@@ -540,6 +540,32 @@ fn grading_a_trigger_that_always_fires_counts_every_check() {
     assert_eq!(g[0].detections.count, 3);
     assert_eq!(g[0].mean_weeks, Some(1.0));
     assert_eq!(g[0].reasons[0].as_deref(), Some("always"));
+    // 7 of 7: the exact interval's upper end is 1, its lower end 0.025^(1/7)
+    assert_eq!(g[0].false_alarms.hi, 1.0);
+    assert!((g[0].false_alarms.lo - 0.025f64.powf(1.0 / 7.0)).abs() < 1e-9);
+    // against exercise 2's challenge: every drift caught at once, far too many false alarms
+    let v = g[0].meets(&mlops_loop::exercises::TriggerChallenge::default());
+    assert_eq!(v.caught_within_weeks, 1.0);
+    assert!(v.caught_ok && !v.false_alarms_ok && !v.pass);
+}
+
+#[test]
+fn a_trigger_that_never_fires_fails_the_challenge_by_its_detections() {
+    use mlops_loop::learner::{grade_triggers, TriggerGradeParams};
+    let p = TriggerGradeParams {
+        n: 100,
+        seed: 1,
+        null_trials: 5,
+        drift: Drift::Int(5),
+        drift_trials: 4,
+    };
+    let mut never = trigger("def should_retrain(reference, live):\n    return False\n");
+    let g = grade_triggers(&p, &mut [&mut never]).unwrap();
+    assert_eq!(g[0].weeks_to_detect, vec![None; 4]);
+    assert_eq!(g[0].mean_weeks, None);
+    let v = g[0].meets(&mlops_loop::exercises::TriggerChallenge::default());
+    assert_eq!(v.caught_within_weeks, 0.0);
+    assert!(v.false_alarms_ok && !v.caught_ok && !v.pass);
 }
 
 #[test]
@@ -577,4 +603,12 @@ fn grading_the_starter_gate_gives_gate_2s_grade() {
         g.gates[0].promoted_no_better.count + g.gates[0].promoted_better.count,
         g.promoted[0].iter().filter(|&&p| p).count()
     );
+    let c = mlops_loop::exercises::GateChallenge::default();
+    assert_eq!(g.gates[0].meets(&c), g.gates[1].meets(&c));
+    let v = g.gates[0].meets(&c);
+    assert_eq!(
+        v.spurious_ok,
+        g.gates[0].promoted_no_better.rate <= c.max_spurious
+    );
+    assert_eq!(v.pass, v.spurious_ok && v.real_ok);
 }

@@ -58,6 +58,9 @@ fn the_starter_trigger_is_graded_as_the_built_in_one() {
     ] {
         assert_eq!(r["builtin"][key], r["learner"][key], "{key}");
     }
+    assert_eq!(r["builtin_verdict"], r["learner_verdict"]);
+    let fa = &r["learner"]["false_alarms"];
+    assert!(fa["lo"].as_f64() <= fa["rate"].as_f64() && fa["rate"].as_f64() <= fa["hi"].as_f64());
     assert_eq!(r["learner"]["false_alarms"]["total"], 20);
     assert_eq!(r["learner"]["detections"]["total"], 6);
     assert_eq!(r["learner"]["caught_by"].as_array().map(Vec::len), Some(12));
@@ -68,6 +71,8 @@ fn a_trigger_that_always_fires_has_every_check_alarmed() {
     let r = grade_trigger("def should_retrain(reference, live):\n    return True\n");
     assert_eq!(r["learner"]["false_alarms"]["count"], 20);
     assert_eq!(r["learner"]["false_alarms"]["rate"], 1.0);
+    assert_eq!(r["learner_verdict"]["false_alarms_ok"], false);
+    assert_eq!(r["learner_verdict"]["caught_within_weeks"], 1.0);
     assert_eq!(r["learner"]["mean_weeks"], 1.0);
 }
 
@@ -79,6 +84,7 @@ fn the_starter_gate_is_graded_as_the_built_in_one() {
     ));
     assert_eq!(r["ok"], true, "{r}");
     assert_eq!(r["builtin_promoted"], r["learner_promoted"]);
+    assert_eq!(r["builtin_verdict"], r["learner_verdict"]);
     assert_eq!(r["diffs"].as_array().map(Vec::len), Some(4));
     for key in [
         "promoted_no_better",

@@ -91,6 +91,9 @@ struct TriggerJs {
 struct TriggerResult {
     builtin: crate::learner::TriggerGrade,
     learner: crate::learner::TriggerGrade,
+    /// Each against exercise 2's challenge ([`crate::exercises::TriggerChallenge`]).
+    builtin_verdict: crate::learner::TriggerVerdict,
+    learner_verdict: crate::learner::TriggerVerdict,
 }
 
 /// Grade a learner's trigger file (`should_retrain`) beside the built-in gate 1 (KS on the three
@@ -147,7 +150,15 @@ pub fn grade_learner_trigger(source: &str, params: JsValue) -> Result<JsValue, J
         )?
         .into_iter();
         match (grades.next(), grades.next()) {
-            (Some(builtin), Some(learner)) => Ok(TriggerResult { builtin, learner }),
+            (Some(builtin), Some(learner)) => {
+                let c = crate::exercises::TriggerChallenge::default();
+                Ok(TriggerResult {
+                    builtin_verdict: builtin.meets(&c),
+                    learner_verdict: learner.meets(&c),
+                    builtin,
+                    learner,
+                })
+            }
             _ => Err(Error::Unsupported("grading returned no grades".into())),
         }
     })())
@@ -171,6 +182,9 @@ struct GateResult {
     learner: crate::learner::GateGrade,
     builtin_promoted: Vec<bool>,
     learner_promoted: Vec<bool>,
+    /// Each against exercise 3's challenge ([`crate::exercises::GateChallenge`]).
+    builtin_verdict: crate::learner::GateVerdict,
+    learner_verdict: crate::learner::GateVerdict,
 }
 
 /// Grade a learner's gate file (`should_promote`) beside the built-in gate 2 (AUC with `margin`)
@@ -209,7 +223,10 @@ pub fn grade_learner_gate(source: &str, params: JsValue) -> Result<JsValue, JsEr
         let mut promoted = g.promoted.into_iter();
         match (gates.next(), gates.next(), promoted.next(), promoted.next()) {
             (Some(builtin), Some(learner), Some(builtin_promoted), Some(learner_promoted)) => {
+                let c = crate::exercises::GateChallenge::default();
                 Ok(GateResult {
+                    builtin_verdict: builtin.meets(&c),
+                    learner_verdict: learner.meets(&c),
                     diffs: g.diffs,
                     true_gains: g.true_gains,
                     builtin,

@@ -89,7 +89,7 @@ test('exercise 3: a typed gate is graded on the rounds beside the built-in one',
   await expect(section.getByTestId('learner-verdict')).toBeVisible({ timeout: 200_000 });
   const rows = section.getByTestId('learner-result').locator('table').first().locator('tbody tr');
   await expect(rows).toHaveCount(2);
-  await expect(rows.nth(1).locator('td').nth(1)).toHaveText(/^\d+ \/ 40$/);
+  await expect(rows.nth(1).locator('td').nth(1)).toHaveText(/^\d+ \/ 40 \(.+ % – .+ %\)$/);
   await expect(section.getByTestId('learner-challenge-rate')).toContainText('no-better candidates promoted');
   await expect(section.getByTestId('learner-reason')).toContainText('gain ');
   await expect(section.getByTestId('learner-gate-chart').locator('svg').first()).toBeVisible();

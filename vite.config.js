@@ -23,10 +23,16 @@ function precache() {
       });
       const files = walk(out).map((p) => relative(out, p).split('\\').join('/'))
         .filter((f) => f !== 'sw.js' && !f.endsWith('.map')).sort();
-      const list = ['./', ...files.map((f) => `./${f}`)];
-      const version = createHash('sha256').update(list.join('\n')).digest('hex').slice(0, 12);
+      // The learner's sandbox and editor (about 2.4 MB gzip, docs/learner-code.md) are fetched only
+      // when a learner opens "Write your own"; the worker caches them then, not at install, so a
+      // reader who never opens the editor never downloads them.
+      const onDemand = (f) => /^assets\/(mlops_loop_py_bg|pyworker|sandbox|editor)-[\w-]+\.(js|wasm)$/.test(f);
+      const list = ['./', ...files.filter((f) => !onDemand(f)).map((f) => `./${f}`)];
+      const later = files.filter(onDemand).map((f) => `./${f}`);
+      const version = createHash('sha256').update([...list, ...later].join('\n')).digest('hex').slice(0, 12);
       const src = readFileSync(resolve(here, 'www/src/sw-template.js'), 'utf8')
         .replace('__PRECACHE__', JSON.stringify(list, null, 1))
+        .replace('__ON_DEMAND__', JSON.stringify(later, null, 1))
         .replace('__VERSION__', version);
       writeFileSync(join(out, 'sw.js'), src);
     },

@@ -5,7 +5,8 @@
 // a dynamic import() reaches from there (Observable Plot, the full WASM module and its glue).
 // The learner's sandbox and editor (on demand too) are reported apart. Everything else belongs to
 // the other pages (embed, example). The service worker later copies
-// every file for offline use; that is not counted as the first load.
+// every file but the sandbox and editor for offline use (those when first used); that is not
+// counted as the first load.
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, extname, relative, dirname, normalize } from 'node:path';
 import { gzipSync } from 'node:zlib';

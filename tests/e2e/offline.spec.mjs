@@ -1,5 +1,6 @@
-// Offline: after a first load the service worker has every built file; with the server stopped,
-// a reload still starts the engine and shows a value computed in WASM.
+// Offline: after a first load the service worker has every built file but the learner's sandbox and
+// editor (cached when first used); with the server stopped, a reload still starts the engine and
+// shows a value computed in WASM.
 import { test, expect } from '@playwright/test';
 import { spawn } from 'node:child_process';
 
@@ -24,6 +25,23 @@ test('works offline after the first load (server stopped)', async ({ page }) => 
     await expect(page.locator('body')).toHaveAttribute('data-ready', '1', { timeout: 30_000 });
     await page.evaluate(async () => { await navigator.serviceWorker.ready; });
     await expect.poll(() => page.evaluate(() => Boolean(navigator.serviceWorker.controller)), { timeout: 15_000 }).toBe(true);
+    // The install caches every file but the learner's sandbox and editor (2.4 MB gzip): those
+    // are cached when first fetched, so a reader who never opens the editor never downloads them.
+    const sw = await (await page.request.get(`${base}/sw.js`)).text();
+    const later = [...(sw.match(/ON_DEMAND = new Set\((\[[^\]]*\])/)?.[1] ?? '[]').matchAll(/"\.\/([^"]+)"/g)].map((m) => m[1]);
+    expect(later.some((f) => /mlops_loop_py_bg-/.test(f))).toBe(true);
+    expect(later.some((f) => /editor-/.test(f))).toBe(true);
+    const cached = () => page.evaluate(async () => {
+      const out = [];
+      for (const k of await caches.keys()) for (const r of await (await caches.open(k)).keys()) out.push(new URL(r.url).pathname);
+      return out;
+    });
+    const before = await cached();
+    expect(before.some((p) => /mlops_loop_lite_bg-/.test(p))).toBe(true);
+    for (const f of later) expect(before).not.toContain(`/${f}`);
+    const editor = later.find((f) => /editor-/.test(f));
+    await page.evaluate((u) => fetch(u).then((r) => r.arrayBuffer()), `${base}/${editor}`);
+    await expect.poll(cached, { timeout: 10_000 }).toContain(`/${editor}`);
     server.kill();
     stopped = true;
     await new Promise((r) => setTimeout(r, 500));

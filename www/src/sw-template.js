@@ -1,6 +1,7 @@
 // The offline service worker (hand-written). The build (vite.config.js, plugin "precache") writes
-// it to dist/sw.js with PRECACHE replaced by the list of every built file and VERSION by a hash of
-// that list, so a new build installs a fresh cache and drops the old one.
+// it to dist/sw.js with PRECACHE replaced by the list of every built file but the learner's
+// sandbox and editor (ON_DEMAND: cached when first fetched) and VERSION by a hash of both lists,
+// so a new build installs a fresh cache and drops the old one.
 //
 // Its policy: a service worker's Content-Security-Policy comes only from the header of its own
 // response; no browser gives it the page's. `make serve` sends the header; a host that cannot
@@ -29,6 +30,8 @@
 
 const VERSION = '__VERSION__';
 const PRECACHE = __PRECACHE__;
+// Fetched only when a learner opens the editor: cached on first use, never at install.
+const ON_DEMAND = new Set(__ON_DEMAND__.map((f) => new URL(f, self.location.href).pathname));
 const CACHE = `mlops-loop-${VERSION}`;
 
 self.addEventListener('install', (ev) => {
@@ -51,5 +54,11 @@ self.addEventListener('fetch', (ev) => {
     return;
   }
   // Built assets have content hashes in their names: the cache first.
-  ev.respondWith(caches.match(req, { ignoreSearch: true, ignoreVary: true }).then((r) => r ?? fetch(req)));
+  ev.respondWith(caches.match(req, { ignoreSearch: true, ignoreVary: true }).then((r) => r ?? fetch(req).then((res) => {
+    if (res.ok && ON_DEMAND.has(new URL(req.url).pathname)) {
+      const copy = res.clone();
+      ev.waitUntil(caches.open(CACHE).then((c) => c.put(req, copy)));
+    }
+    return res;
+  })));
 });

@@ -34,6 +34,7 @@
 //! | `serve.rs` | serve the batch, test it for drift, take in the labels that arrived |
 //! | `canary.rs` | the canary's evidence and analysis, the post-promotion rollback check |
 //! | `retrain.rs` | gate 1: wait, keep, or train and register a candidate |
+//! | `prefetch.rs` | a candidate's training; natively, the counterfactual candidates trained ahead |
 //! | `promote.rs` | gate 2: archive the candidate, start a canary, or promote at once |
 //! | `timeline.rs` | the records: [`WeekRecord`], [`Decision`], [`Summary`], [`Timeline`] |
 //! | `lineage.rs` | a version's [`LoopLineage`] and [`rederive`] |
@@ -43,6 +44,7 @@ mod canary;
 mod chapter;
 mod lineage;
 mod params;
+mod prefetch;
 mod promote;
 mod retrain;
 mod run;

@@ -2,17 +2,15 @@
 //! and register it.
 
 use super::lineage::{lineage_of, LoopLineage, TrainingSource};
+use super::prefetch::{train_candidate, window};
 use super::run::{
     counterfactual, gate_decision, wait_decision, Candidate, Learners, Run, Scored, Week,
 };
 use super::timeline::DecisionKind;
-use super::world::{concat, random_state};
-use crate::data::Frame;
 use crate::gates::GateDecision;
 use crate::learner::Verdict;
 use crate::monitor::DriftReport;
 use crate::pipeline::new_version;
-use crate::pipeline::{one_class_part, train_book, Trained};
 use crate::registry::{Actor, Cause, Store};
 use crate::Result;
 
@@ -33,8 +31,7 @@ impl<S: Store> Run<'_, S> {
             g1.reason = learner_reason("trigger.py", v, "retrain", "keep");
         }
         // The newest labelled week evaluates; the `train_weeks` before it train.
-        let eval_week = week.w.checked_sub(p.label_delay);
-        let window = eval_week.and_then(|e| e.checked_sub(p.train_weeks).map(|s| (s, e)));
+        let window = window(p, week.w);
         let current = self.service.stable().version;
         if self.canary_run.is_some() {
             if g1.decision {
@@ -46,7 +43,7 @@ impl<S: Store> Run<'_, S> {
             }
             return Ok(());
         }
-        let Some((start, e)) = window else {
+        let Some((weeks, e)) = window else {
             if g1.decision {
                 week.decisions.push(wait_decision(
                     &g1,
@@ -60,6 +57,7 @@ impl<S: Store> Run<'_, S> {
             return Ok(());
         };
         // Validation: no candidate is trained on a quarantined week, nor scored on one.
+        let start = weeks.start;
         let refused = self.quarantined_in(start..e + 1);
         if let Some((k, why)) = refused {
             if g1.decision {
@@ -86,7 +84,11 @@ impl<S: Store> Run<'_, S> {
         // A candidate is trained when gate 1 asks for one, or to score the road not taken;
         // none can be when labels are one class (late in a strong drift everyone churns).
         let candidate = if refused.is_none() && (g1.decision || p.counterfactual_weeks > 0) {
-            match self.train_candidate(start..e, e, week.w)? {
+            let trained = match self.prefetch.as_ref().and_then(|f| f.take(week.w)) {
+                Some(t) => t,
+                None => train_candidate(&self.batches, p, weeks, e, week.w),
+            };
+            match trained? {
                 Ok(cand) => Some(cand),
                 Err(why) if g1.decision => {
                     week.decisions.push(wait_decision(&g1, current, &why));
@@ -127,46 +129,6 @@ impl<S: Store> Run<'_, S> {
             self.decide_promotion(&g1, cand, e, week, learners).await?;
         }
         Ok(())
-    }
-
-    /// Train a candidate on the live batches of `weeks`, with week `w`'s random state, for
-    /// gate 2 to score on week `eval`; `Err(why)` (a clause for gate 1's reason) when labels of
-    /// one class make that impossible: in the training or held-out rows of `weeks` (no model,
-    /// or no held-out AUC) or in week `eval` (gate 2 would have no AUC to compare).
-    fn train_candidate(
-        &self,
-        weeks: std::ops::Range<usize>,
-        eval: usize,
-        w: usize,
-    ) -> Result<std::result::Result<Candidate, String>> {
-        let train_frames: Vec<&Frame> = self.batches[weeks.clone()].iter().collect();
-        let df = concat(&train_frames)?;
-        let (first, last) = (weeks.start, weeks.end.saturating_sub(1));
-        if let Some(part) = one_class_part(&df)? {
-            return Ok(Err(format!(
-                " — but the {part} rows of weeks {first}-{last} have labels of one class: \
-                 no candidate can be trained and scored on them"
-            )));
-        }
-        let eval_labels = self
-            .batches
-            .get(eval)
-            .map(Frame::labels)
-            .unwrap_or_default();
-        if eval_labels.windows(2).all(|y| y[0] == y[1]) {
-            return Ok(Err(format!(
-                " — but week {eval}'s labels are one class: gate 2 would have no AUC to compare"
-            )));
-        }
-        let rs = random_state(self.p, w);
-        let Trained { model, auc } = train_book(&df, rs)?;
-        Ok(Ok(Candidate {
-            df,
-            model,
-            auc,
-            random_state: rs,
-            weeks,
-        }))
     }
 
     /// Register the candidate gate 1 asked for, with its lineage; its version and label.

@@ -7,6 +7,7 @@
 
 use super::lineage::{lineage_of, LoopLineage, TrainingSource};
 use super::params::LoopParams;
+use super::prefetch::Prefetch;
 use super::schedule::Fault;
 use super::timeline::{
     CanaryRecord, Counterfactual, Decision, DecisionKind, DriftEvidence, Summary, Timeline,
@@ -27,6 +28,7 @@ use crate::{Error, Result};
 use std::cell::RefCell;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 pub(super) struct ServedWeek {
     pub(super) probs: Vec<f64>,
@@ -189,6 +191,9 @@ async fn run_in<S: Store>(
     // Each week: serve → drift test → labels arrive (AUC, canary evidence, rollback check) →
     // canary analysis → gate 1 (→ candidate → gate 2) → record.
     for w in 0..p.weeks {
+        if let Some(f) = run.prefetch.as_mut() {
+            f.advance(w);
+        }
         let mut week = run.serve(w)?;
         run.validate_week(&mut week);
         let (report, verdict) = run.observe(&week, learners).map_err(|e| in_week(e, w))?;
@@ -255,8 +260,9 @@ pub(super) struct Candidate {
 pub(super) struct Run<'a, S: Store> {
     pub(super) p: &'a LoopParams,
     pub(super) registry: &'a Registry<S>,
-    /// Live batches for the run's weeks plus the counterfactual horizon.
-    pub(super) batches: Vec<Frame>,
+    /// Live batches for the run's weeks plus the counterfactual horizon (shared with the
+    /// [`Prefetch`] worker).
+    pub(super) batches: Arc<Vec<Frame>>,
     /// Why each live batch failed data validation (`None`: passed, or validation is off).
     pub(super) quarantine: Vec<Option<String>>,
     pub(super) retrain_gate: RetrainGate,
@@ -281,6 +287,8 @@ pub(super) struct Run<'a, S: Store> {
     pub(super) counts: Counts,
     /// Scores of a model on a week still ahead, for the counterfactuals ([`Run::future_auc`]).
     pub(super) future_scores: RefCell<HashMap<(Scored, usize), Vec<f64>>>,
+    /// The counterfactual candidates trained ahead on a second thread (native, with a horizon).
+    pub(super) prefetch: Option<Prefetch>,
 }
 
 /// Whose scores a counterfactual uses: a registered version, or the candidate trained in a
@@ -328,10 +336,12 @@ impl<'a, S: Store> Run<'a, S> {
     async fn start(p: &'a LoopParams, registry: &'a Registry<S>) -> Result<Self> {
         p.check()?;
         check_empty(registry).await?;
-        let batches = (0..p.weeks + p.counterfactual_weeks)
-            .map(|w| live_batch(p.seed, &p.schedule, p.rows_per_week, w))
-            .collect::<Result<Vec<_>>>()?;
-        let quarantine = batches
+        let batches = Arc::new(
+            (0..p.weeks + p.counterfactual_weeks)
+                .map(|w| live_batch(p.seed, &p.schedule, p.rows_per_week, w))
+                .collect::<Result<Vec<_>>>()?,
+        );
+        let quarantine: Vec<Option<String>> = batches
             .iter()
             .map(|b| p.practices.validation.then(|| validate(b)).flatten())
             .collect();
@@ -396,6 +406,11 @@ impl<'a, S: Store> Run<'a, S> {
         Ok(Run {
             p,
             registry,
+            prefetch: Prefetch::start(
+                p,
+                Arc::clone(&batches),
+                quarantine.iter().map(Option::is_some).collect(),
+            ),
             batches,
             quarantine,
             retrain_gate: RetrainGate {

@@ -128,6 +128,7 @@ screenshots: build setup-browser ## Re-take the README's screenshots into docs/ 
 bench: build setup-browser ## Benchmarks: native (criterion), the fit natively/WASM/sklearn, the page and the learner's sandbox in Chromium
 	cargo bench --bench core
 	node scripts/bench-fit.mjs
+	node scripts/bench-loop.mjs
 	node scripts/bench-browser.mjs
 	node scripts/bench-python.mjs
 

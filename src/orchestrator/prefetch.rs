@@ -93,7 +93,7 @@ mod native {
         Empty,
         /// The loop took the week (its candidate, or the right to train it itself).
         Taken,
-        Ready(Trainee),
+        Ready(Box<Trainee>),
     }
 
     struct Shared {
@@ -178,7 +178,7 @@ mod native {
         pub(in crate::orchestrator) fn take(&self, w: usize) -> Option<Trainee> {
             let mut slot = self.shared.slot(w)?;
             match std::mem::replace(&mut *slot, Slot::Taken) {
-                Slot::Ready(t) => Some(t),
+                Slot::Ready(t) => Some(*t),
                 Slot::Empty | Slot::Taken => None,
             }
         }
@@ -213,7 +213,7 @@ mod native {
             };
             if let (Some((weeks, eval)), Some(mut slot)) = (window(p, w), s.slot(w)) {
                 if matches!(*slot, Slot::Empty) && usable(&weeks, eval) {
-                    *slot = Slot::Ready(train_candidate(batches, p, weeks, eval, w));
+                    *slot = Slot::Ready(Box::new(train_candidate(batches, p, weeks, eval, w)));
                 }
             }
             w += 1;

@@ -239,3 +239,54 @@ impl Prefetch {
         None
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::orchestrator::world::live_batch;
+    use std::sync::Arc;
+
+    #[test]
+    fn the_worker_trains_the_same_candidates_as_the_loop_would() {
+        let p = LoopParams::builder()
+            .weeks(12)
+            .rows_per_week(300)
+            .counterfactual_weeks(2)
+            .build()
+            .expect("params");
+        let batches: Arc<Vec<Frame>> = Arc::new(
+            (0..p.weeks + p.counterfactual_weeks)
+                .map(|w| live_batch(p.seed, &p.schedule, p.rows_per_week, w))
+                .collect::<Result<Vec<_>>>()
+                .expect("batches"),
+        );
+        let mut f = Prefetch::start(&p, Arc::clone(&batches)).expect("a worker starts");
+        let mut from_worker = 0;
+        for w in 0..p.weeks {
+            f.advance(w);
+            // Give the worker time to reach the week (it may also be late: then the loop trains).
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            let Some((weeks, eval)) = window(&p, w) else {
+                assert!(f.take(w).is_none(), "week {w} has no window");
+                continue;
+            };
+            let direct = train_candidate(&batches, &p, weeks, eval, w)
+                .expect("train")
+                .expect("two classes");
+            if let Some(t) = f.take(w) {
+                from_worker += 1;
+                let c = t.expect("train").expect("two classes");
+                assert_eq!(c.model.to_json(), direct.model.to_json(), "week {w}");
+                assert_eq!(c.auc.to_bits(), direct.auc.to_bits(), "week {w}");
+                assert_eq!(c.weeks, direct.weeks, "week {w}");
+                assert_eq!(c.random_state, direct.random_state, "week {w}");
+            }
+            // Taken once: the worker leaves the week alone afterwards.
+            assert!(f.take(w).is_none(), "week {w} taken twice");
+        }
+        assert!(from_worker > 0, "the worker trained some candidates ahead");
+        // The run without a horizon starts no worker.
+        let p0 = LoopParams::builder().weeks(12).build().expect("params");
+        assert!(Prefetch::start(&p0, batches).is_none());
+    }
+}

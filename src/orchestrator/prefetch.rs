@@ -260,7 +260,9 @@ mod tests {
                 .collect::<Result<Vec<_>>>()
                 .expect("batches"),
         );
-        let mut f = Prefetch::start(&p, Arc::clone(&batches)).expect("a worker starts");
+        let clean = vec![false; batches.len()];
+        let mut f =
+            Prefetch::start(&p, Arc::clone(&batches), clean.clone()).expect("a worker starts");
         let mut from_worker = 0;
         for w in 0..p.weeks {
             f.advance(w);
@@ -287,6 +289,6 @@ mod tests {
         assert!(from_worker > 0, "the worker trained some candidates ahead");
         // The run without a horizon starts no worker.
         let p0 = LoopParams::builder().weeks(12).build().expect("params");
-        assert!(Prefetch::start(&p0, batches).is_none());
+        assert!(Prefetch::start(&p0, batches, clean).is_none());
     }
 }

@@ -1,6 +1,6 @@
 //! Browser tests (wasm32, headless Chromium) of what the page used to compute itself and now asks
 //! the core: merging trial results, rates with their intervals, the challenges' grades, the
-//! expected false-alarm rate, the retraining decision of one check and the bootstrap's reading.
+//! retraining decision of one check and the bootstrap's reading.
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Object, Reflect, JSON};
@@ -97,8 +97,14 @@ fn promotion_rounds_merge_and_carry_their_rate() {
     );
 }
 
+/// `trials` checks of which the first `alarms` have one feature at p = 0.005 (an alarm at the
+/// challenge's alpha 0.01 without a correction, not with Bonferroni), the rest at 0.5.
 fn counts(trials: u32, alarms: u32) -> JsValue {
     let n = trials as usize;
+    let pvalues = Array::from_iter(std::iter::repeat_n(JsValue::from(0.5), 3 * n));
+    for t in 0..alarms {
+        pvalues.set(3 * t + 2, JsValue::from(0.005));
+    }
     obj(&[
         ("start", 0.into()),
         ("trials", trials.into()),
@@ -107,10 +113,7 @@ fn counts(trials: u32, alarms: u32) -> JsValue {
             "alarms_per_feature",
             Array::of3(&alarms.into(), &0.into(), &0.into()).into(),
         ),
-        (
-            "pvalues",
-            Array::from_iter(std::iter::repeat_n(JsValue::from(0.5), 3 * n)).into(),
-        ),
+        ("pvalues", pvalues.into()),
         (
             "statistics",
             Array::from_iter(std::iter::repeat_n(JsValue::from(0.1), 3 * n)).into(),
@@ -138,15 +141,38 @@ fn the_challenges_are_graded_by_the_core() {
     let c = mlops_loop::challenges().expect("challenges");
     assert_eq!(num(&c, "trigger.null_trials"), 2000.0);
     assert_eq!(get(&c, "trigger.drift").as_string().as_deref(), Some("3"));
+    assert_eq!(num(&c, "trigger.alpha"), 0.01);
     assert_eq!(num(&c, "gate.min_real"), 0.6);
-    // 20 of 2000 false alarms (1 %), 156 of 200 detections (0.9516 within 2 weeks).
-    let runs = obj(&[("null", counts(2000, 20)), ("drifted", counts(200, 156))]);
-    let g = mlops_loop::grade_trigger_challenge(runs).expect("grade");
+    // 20 of 2000 false alarms (1 %, kept without a correction), 160 of 200 detections (80 %).
+    let grade = |null: JsValue, drifted: JsValue, correction: &str| {
+        mlops_loop::grade_trigger_challenge(obj(&[
+            ("null", null),
+            ("drifted", drifted),
+            ("correction", correction.into()),
+        ]))
+        .expect("grade")
+    };
+    let g = grade(counts(2000, 20), counts(200, 160), "none");
     assert_eq!(get(&g, "pass").as_bool(), Some(true));
-    let runs = obj(&[("null", counts(2000, 20)), ("drifted", counts(200, 155))]);
-    let g = mlops_loop::grade_trigger_challenge(runs).expect("grade");
-    assert_eq!(get(&g, "caught_ok").as_bool(), Some(false));
+    let g = grade(counts(2000, 21), counts(200, 200), "none");
+    assert_eq!(get(&g, "false_alarms_ok").as_bool(), Some(false));
+    // The core counts the alarms from the p-values: with Bonferroni p = 0.005 is no alarm.
+    let g = grade(counts(2000, 21), counts(200, 200), "bonferroni");
+    assert_eq!(num(&g, "false_alarms.count"), 0.0);
+    assert_eq!(get(&g, "detections_ok").as_bool(), Some(false));
+    assert_eq!(
+        get(&g, "correction").as_string().as_deref(),
+        Some("bonferroni")
+    );
+    let g = grade(counts(2000, 0), counts(200, 159), "none");
+    assert_eq!(get(&g, "detections_ok").as_bool(), Some(false));
     assert_eq!(get(&g, "pass").as_bool(), Some(false));
+    let bad = obj(&[
+        ("null", counts(2000, 0)),
+        ("drifted", counts(200, 200)),
+        ("correction", "holm".into()),
+    ]);
+    assert!(mlops_loop::grade_trigger_challenge(bad).is_err());
     // Too few trials is refused, not graded.
     let runs = obj(&[("null", counts(10, 0)), ("drifted", counts(200, 200))]);
     assert!(mlops_loop::grade_trigger_challenge(runs).is_err());
@@ -167,17 +193,7 @@ fn the_challenges_are_graded_by_the_core() {
 }
 
 #[wasm_bindgen_test]
-fn expected_rate_and_one_checks_decision() {
-    let e = mlops_loop::expected_false_alarm_rate_js(0.01, "none").expect("none");
-    assert!((num(&e, "rate") - (1.0 - 0.99f64.powi(3))).abs() < 1e-15);
-    assert_eq!(get(&e, "at_most").as_bool(), Some(false));
-    let e = mlops_loop::expected_false_alarm_rate_js(0.01, "bonferroni").expect("bonferroni");
-    assert_eq!(
-        (num(&e, "rate"), get(&e, "at_most").as_bool()),
-        (0.01, Some(true))
-    );
-    assert!(mlops_loop::expected_false_alarm_rate_js(0.01, "holm").is_err());
-
+fn one_checks_decision() {
     // The book's check: p = 1.2e-19 retrains at 0.01 and at any alpha above it.
     let a = obj(&[("seed", "1".into()), ("drift", "0.0".into())]);
     let b = obj(&[("seed", "2".into()), ("drift", "10".into())]);

@@ -1,11 +1,11 @@
 //! What the exercises conclude ([`crate::exercises`]): `challenges`, `gradeTriggerChallenge`,
-//! `gradeGateChallenge`, `expectedFalseAlarmRate`. The page shows these verdicts.
+//! `gradeGateChallenge`. The page shows these verdicts.
 
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::{from_js, js_err, to_js};
-use crate::exercises::{expected_false_alarm_rate, GateChallenge, TriggerChallenge};
+use crate::exercises::{GateChallenge, TriggerChallenge};
 use crate::experiments::{DriftTrials, PromotionTrials};
 use crate::stats::Correction;
 
@@ -16,7 +16,7 @@ struct Challenges {
 }
 
 /// The two challenges' goals and the runs their grades need:
-/// `{trigger: {max_false_rate, drift, weeks, catch_probability, null_trials, drift_trials, seed},
+/// `{trigger: {alpha, drift, min_detection, null_trials, drift_trials, seed},
 /// gate: {rounds, max_spurious, shift, min_real, seed, rows}}`.
 #[wasm_bindgen]
 pub fn challenges() -> Result<JsValue, JsError> {
@@ -30,18 +30,22 @@ pub fn challenges() -> Result<JsValue, JsError> {
 struct TriggerGradeJs {
     null: DriftTrials,
     drifted: DriftTrials,
+    correction: Option<String>,
 }
 
-/// Grade exercise 2's challenge from `{null, drifted}`: two `driftTrials` results (no drift, and
-/// the challenge's drift) run with the reader's trigger. Returns `{false_alarms, detections}`
-/// (each `{count, total, rate, lo, hi}`), `caught_within_weeks` and the verdicts
-/// `false_alarms_ok`, `caught_ok`, `pass`.
+/// Grade exercise 2's challenge from `{null, drifted, correction}`: two `driftTrials` results
+/// (no drift, and the challenge's drift) run with the reader's n, and the reader's correction
+/// (`none`, `bonferroni`, `bh`; default `none`). The alarms are counted from the p-values at the
+/// challenge's alpha. Returns `{correction, false_alarms, detections}` (each rate
+/// `{count, total, rate, lo, hi}`) and the verdicts `false_alarms_ok`, `detections_ok`, `pass`.
 #[wasm_bindgen(js_name = gradeTriggerChallenge)]
 pub fn grade_trigger_challenge(runs: JsValue) -> Result<JsValue, JsError> {
     let r: TriggerGradeJs = from_js("gradeTriggerChallenge runs", runs)?;
+    let correction =
+        Correction::parse(r.correction.as_deref().unwrap_or("none")).map_err(js_err)?;
     to_js(
         &TriggerChallenge::default()
-            .grade(&r.null, &r.drifted)
+            .grade(&r.null, &r.drifted, correction)
             .map_err(js_err)?,
     )
 }
@@ -61,17 +65,6 @@ pub fn grade_gate_challenge(runs: JsValue) -> Result<JsValue, JsError> {
     to_js(
         &GateChallenge::default()
             .grade(&r.none, &r.real)
-            .map_err(js_err)?,
-    )
-}
-
-/// The retraining trigger's expected chance of any false alarm per check of the three features:
-/// `{rate, at_most, assumes_independence}`; see [`expected_false_alarm_rate`].
-#[wasm_bindgen(js_name = expectedFalseAlarmRate)]
-pub fn expected_false_alarm_rate_js(alpha: f64, correction: &str) -> Result<JsValue, JsError> {
-    let correction = Correction::parse(correction).map_err(js_err)?;
-    to_js(
-        &expected_false_alarm_rate(alpha, correction, crate::data::FEATURES.len())
             .map_err(js_err)?,
     )
 }

@@ -154,7 +154,6 @@ const handlers = {
   challenges: () => api('challenges')(),
   gradeTriggerChallenge: (id, runs) => api('gradeTriggerChallenge')(runs),
   gradeGateChallenge: (id, run) => api('gradeGateChallenge')(run),
-  expectedFalseAlarmRate: (id, alpha, correction) => api('expectedFalseAlarmRate')(alpha, correction),
   kvGet: async (id, key) => (await openKv()).getText(key),
   kvPut: async (id, key, value) => (await openKv()).putText(key, value),
   kvDelete: async (id, key) => (await openKv()).delete(key),
@@ -173,7 +172,7 @@ const NEEDS = { driftSweep: 'driftTrials', kvGet: 'KvStore', kvPut: 'KvStore', k
 /** Which of the documented exports this build of the core has (panels light up when theirs exist). */
 const EXPORTS = ['version', 'dataFingerprint', 'KvStore', 'chapter', 'trainModel', 'ksSamples', 'driftTrials',
   'promotionTrials', 'mergeDriftTrials', 'mergePromotionTrials', 'bootstrapAucDiff', 'challenges',
-  'gradeTriggerChallenge', 'gradeGateChallenge', 'expectedFalseAlarmRate', 'triggerCosts', 'runLoop', 'Registry'];
+  'gradeTriggerChallenge', 'gradeGateChallenge', 'triggerCosts', 'runLoop', 'Registry'];
 
 /**
  * The lite module, compiled by the page while this worker starts (engine.js), or null: then it is

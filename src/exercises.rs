@@ -34,9 +34,10 @@ pub fn read_bootstrap(b: &BootstrapDiff, margin: f64) -> BootstrapReading {
     }
 }
 
-/// Exercise 2's challenge: the runbook promises that the trigger, tested at [`Self::alpha`],
-/// raises a false alarm (any of the three features) on at most that share of weekly checks, and
-/// the first check after a `drift`-day shift must catch it at least `min_detection` of the time.
+/// Exercise 2's challenge: the runbook promises that the trigger, tested at alpha =
+/// [`Self::max_false_rate`], raises a false alarm (any of the three features) on at most that
+/// share of weekly checks, and the first check after a `drift`-day shift must catch it at least
+/// `min_detection` of the time.
 ///
 /// Alpha is the challenge's, not the reader's: the promise is the point. The reader chooses the
 /// correction across the three features and the sample size n. Without a correction the promise
@@ -46,13 +47,19 @@ pub fn read_bootstrap(b: &BootstrapDiff, margin: f64) -> BootstrapReading {
 /// Its own simulation seed, so that only the correction and n decide.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TriggerChallenge {
-    /// The alpha the runbook states and the checks are tested at: also the largest share of
-    /// no-drift checks that may alarm.
-    pub alpha: f64,
+    /// The promise: the alpha the runbook states and the checks are graded at, and the largest
+    /// share of no-drift checks that may alarm.
+    pub max_false_rate: f64,
     /// The shift to catch (days added to `days_since_login`, a Python literal).
     pub drift: String,
     /// Least share of drifted checks that must alarm (each the first check after the shift).
     pub min_detection: f64,
+    /// A learner's own trigger (a program, no alpha to fix) is held to the same false-alarm
+    /// budget and must catch the shift within this many weekly checks (simulated, fresh live
+    /// samples against the same reference: `learner::grade_triggers`) ...
+    pub weeks: u32,
+    /// ... with at least this probability.
+    pub catch_probability: f64,
     /// No-drift trials the grade needs.
     pub null_trials: usize,
     /// Drifted trials the grade needs.
@@ -64,9 +71,11 @@ pub struct TriggerChallenge {
 impl Default for TriggerChallenge {
     fn default() -> Self {
         TriggerChallenge {
-            alpha: 0.01,
+            max_false_rate: 0.01,
             drift: "3".into(),
             min_detection: 0.8,
+            weeks: 2,
+            catch_probability: 0.95,
             null_trials: 2000,
             drift_trials: 200,
             seed: "0".into(),
@@ -117,7 +126,7 @@ fn alarms_at(
 impl TriggerChallenge {
     /// Grade the reader's `correction` on `null` (no-drift trials) and `drifted` (trials at
     /// [`Self::drift`]), both run with the reader's `n` at [`Self::seed`]. The alarms are counted
-    /// here, from the trials' p-values at [`Self::alpha`]: whatever alpha the trials were run at.
+    /// here, from the trials' p-values at [`Self::max_false_rate`]: whatever alpha the trials were run at.
     ///
     /// # Errors
     /// [`Error::Invalid`] naming `null` or `drifted` when they hold fewer trials than the
@@ -142,14 +151,14 @@ impl TriggerChallenge {
             }
         }
         let false_alarms = proportion(
-            alarms_at(null, "null", self.alpha, correction)?,
+            alarms_at(null, "null", self.max_false_rate, correction)?,
             null.trials,
         )?;
         let detections = proportion(
-            alarms_at(drifted, "drifted", self.alpha, correction)?,
+            alarms_at(drifted, "drifted", self.max_false_rate, correction)?,
             drifted.trials,
         )?;
-        let false_alarms_ok = false_alarms.rate <= self.alpha;
+        let false_alarms_ok = false_alarms.rate <= self.max_false_rate;
         let detections_ok = detections.rate >= self.min_detection;
         Ok(TriggerGrade {
             correction,

@@ -141,7 +141,7 @@ fn the_challenges_are_graded_by_the_core() {
     let c = mlops_loop::challenges().expect("challenges");
     assert_eq!(num(&c, "trigger.null_trials"), 2000.0);
     assert_eq!(get(&c, "trigger.drift").as_string().as_deref(), Some("3"));
-    assert_eq!(num(&c, "trigger.alpha"), 0.01);
+    assert_eq!(num(&c, "trigger.max_false_rate"), 0.01);
     assert_eq!(num(&c, "gate.min_real"), 0.6);
     // 20 of 2000 false alarms (1 %, kept without a correction), 160 of 200 detections (80 %).
     let grade = |null: JsValue, drifted: JsValue, correction: &str| {

@@ -16,7 +16,8 @@ struct Challenges {
 }
 
 /// The two challenges' goals and the runs their grades need:
-/// `{trigger: {alpha, drift, min_detection, null_trials, drift_trials, seed},
+/// `{trigger: {max_false_rate, drift, min_detection, weeks, catch_probability, null_trials,
+/// drift_trials, seed},
 /// gate: {rounds, max_spurious, shift, min_real, seed, rows}}`.
 #[wasm_bindgen]
 pub fn challenges() -> Result<JsValue, JsError> {

@@ -320,7 +320,7 @@ export const trigger = {
         // from the p-values at its own alpha with the reader's correction; the page runs the trials
         // with the reader's n and words the verdicts.
         const C = (await engine.call('challenges')).trigger;
-        const sim = { n: v.rows, alpha: C.alpha, seed: C.seed, correction: v.correction };
+        const sim = { n: v.rows, alpha: C.max_false_rate, seed: C.seed, correction: v.correction };
         const r = await run(chButton, chProg, async (onProgress, signal) => {
           const total = C.null_trials + C.drift_trials;
           const a = await engine.call('driftTrials', [{ ...sim, drift: '0', trials: C.null_trials }],
@@ -331,10 +331,10 @@ export const trigger = {
         });
         const { false_alarms: fa, detections: det } = r;
         const [ok1, ok2, pass] = [r.false_alarms_ok, r.detections_ok, r.pass];
-        const how = `alpha ${C.alpha}, ${corrLabel(r.correction)}, n = ${v.rows}`;
+        const how = `alpha ${C.max_false_rate}, ${corrLabel(r.correction)}, n = ${v.rows}`;
         chOut.replaceChildren(
           h('p', { class: ok1 ? 'ok' : 'fail', 'data-testid': 'challenge-fa' },
-            `${ok1 ? '✓' : '✗'} false alarms (${how}): ${fa.count} of ${fa.total} no-drift checks (${pct(fa.rate)}; the promise is at most ${pct(C.alpha)}, any of the three features)`),
+            `${ok1 ? '✓' : '✗'} false alarms (${how}): ${fa.count} of ${fa.total} no-drift checks (${pct(fa.rate)}; the promise is at most ${pct(C.max_false_rate)}, any of the three features)`),
           h('p', { class: ok2 ? 'ok' : 'fail', 'data-testid': 'challenge-power' },
             `${ok2 ? '✓' : '✗'} a ${C.drift}-day drift: ${det.count} of ${det.total} first checks alarm (${pct(det.rate)}; goal ≥ ${pct(C.min_detection)})`),
           h('p', { class: pass ? 'ok' : 'fail', 'data-testid': 'challenge-verdict',

@@ -3,7 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use mlops_loop::orchestrator::{
-    rederive, run, run_with, DecisionKind, LoopParams, Practices, Schedule, Timeline,
+    rederive, run, run_with, DecisionKind, LoopParams, Practices, Schedule, Timeline, Verdict,
 };
 use mlops_loop::registry::{block_on, Actor, Change, MemStore, Registry, Stage};
 
@@ -125,7 +125,7 @@ fn without_gate_2_a_worse_candidate_is_promoted() {
         decisions(t)
             .filter(|d| {
                 d.kind == DecisionKind::PromotionGate
-                    && d.decision.starts_with("promote")
+                    && matches!(d.verdict, Verdict::Promote | Verdict::PromoteGateOff)
                     && d.evidence.auc_candidate < d.evidence.auc_current
             })
             .count()
@@ -145,7 +145,7 @@ fn without_gate_2_a_worse_candidate_is_promoted() {
         worse(&off) >= 1,
         "gate 2 off must let a worse candidate through"
     );
-    assert!(decisions(&off).any(|d| d.decision == "promote (gate off)"));
+    assert!(decisions(&off).any(|d| d.verdict == Verdict::PromoteGateOff));
 }
 
 #[test]
@@ -154,7 +154,7 @@ fn without_rollback_a_failed_canary_stays() {
     // archived by the canary); without, it goes on to the next weight.
     let on = run(&params(3, "step", Practices::default())).expect("on");
     let abort = decisions(&on)
-        .find(|d| d.kind == DecisionKind::CanaryAnalysis && d.decision == "abort")
+        .find(|d| d.kind == DecisionKind::CanaryAnalysis && d.verdict == Verdict::Abort)
         .expect("an aborted canary");
     assert!(abort.evidence.auc_candidate < abort.evidence.auc_current);
     let aborted_at = on
@@ -179,7 +179,10 @@ fn without_rollback_a_failed_canary_stays() {
     .expect("off");
     assert_eq!(off.summary.canary_aborts, 0);
     let kept = decisions(&off)
-        .find(|d| d.kind == DecisionKind::CanaryAnalysis && d.decision.contains("anyway"))
+        .find(|d| {
+            d.kind == DecisionKind::CanaryAnalysis
+                && matches!(d.verdict, Verdict::AdvanceAnyway { .. })
+        })
         .expect("a failed canary kept");
     let v = kept.version.expect("version");
     assert!(off.weeks.iter().any(|w| w
@@ -199,7 +202,7 @@ fn without_canary_a_regression_is_rolled_back_and_without_rollback_it_stays() {
     let t = run(&params(4, "step", no_canary)).expect("run");
     assert_eq!(t.summary.rollbacks, 1);
     let rb = decisions(&t)
-        .find(|d| d.kind == DecisionKind::RollbackCheck && d.decision == "rollback")
+        .find(|d| d.kind == DecisionKind::RollbackCheck && d.verdict == Verdict::Rollback)
         .expect("rollback");
     let (now, prev) = (
         rb.evidence.auc_current.expect("now"),
@@ -216,7 +219,7 @@ fn without_canary_a_regression_is_rolled_back_and_without_rollback_it_stays() {
     ))
     .expect("stays");
     assert_eq!(stays.summary.rollbacks, 0);
-    assert!(decisions(&stays).any(|d| d.decision == "keep (rollback off)"));
+    assert!(decisions(&stays).any(|d| d.verdict == Verdict::KeepRollbackOff));
 }
 
 #[test]

@@ -6,6 +6,7 @@
 use mlops_loop::data::{Days, Frame};
 use mlops_loop::orchestrator::{
     live_batch, run, validate, Decision, DecisionKind, LoopParams, Practices, Schedule, Timeline,
+    Verdict,
 };
 use mlops_loop::stats::Correction;
 use sha2::{Digest, Sha256};
@@ -135,7 +136,7 @@ fn quarantines_exactly_the_broken_weeks() {
             let q = of_kind(&rec.decisions, DecisionKind::Validation);
             if rec.broken_feature {
                 assert_eq!(q.len(), 1, "seed {seed} week {}", rec.week);
-                assert_eq!(q[0].decision, "quarantine");
+                assert_eq!(q[0].verdict, Verdict::Quarantine);
                 assert!(
                     q[0].reason.contains("spend_per_active_day"),
                     "{}",
@@ -147,7 +148,7 @@ fn quarantines_exactly_the_broken_weeks() {
                 );
             } else {
                 assert!(
-                    q.iter().all(|d| d.decision != "quarantine"),
+                    q.iter().all(|d| d.verdict != Verdict::Quarantine),
                     "false positive: seed {seed} week {}",
                     rec.week
                 );
@@ -220,7 +221,7 @@ fn a_candidate_on_quarantined_weeks_is_refused() {
             .any(|d| d.reason.contains(": retrain"));
         let refuse = of_kind(&rec.decisions, DecisionKind::Validation)
             .into_iter()
-            .find(|d| d.decision == "refuse");
+            .find(|d| d.verdict == Verdict::Refuse);
         let scored = !of_kind(&rec.decisions, DecisionKind::PromotionGate).is_empty();
         let w = rec.week;
         let touches = w >= 5 && (w - 4..w).any(|k| (20..24).contains(&k));
@@ -266,7 +267,7 @@ fn the_chapters_two_timelines() {
         .filter(|w| {
             of_kind(&w.decisions, DecisionKind::Validation)
                 .iter()
-                .any(|d| d.decision == "quarantine")
+                .any(|d| d.verdict == Verdict::Quarantine)
         })
         .map(|w| w.week)
         .collect();
@@ -286,7 +287,7 @@ fn the_chapters_two_timelines() {
     let w42 = &on.weeks[42].decisions;
     let refuse = of_kind(w42, DecisionKind::Validation);
     assert_eq!(refuse.len(), 1);
-    assert_eq!(refuse[0].decision, "refuse");
+    assert_eq!(refuse[0].verdict, Verdict::Refuse);
     assert!(
         refuse[0]
             .reason
@@ -319,7 +320,7 @@ fn the_chapters_two_timelines() {
     let scored_on = |w: usize| {
         of_kind(&off.weeks[w].decisions, DecisionKind::PromotionGate)
             .iter()
-            .find(|d| d.decision == "promote")
+            .find(|d| d.verdict == Verdict::Promote)
             .map(|d| d.reason.clone())
             .unwrap_or_default()
     };
@@ -365,15 +366,16 @@ fn the_chapters_two_timelines() {
 
 /// Without validation, on the never-fixed fault of the earlier `broken_feature`, the loop is
 /// the one pinned before validation existed: the same timelines, hash for hash (the golden
-/// file's `broken_feature/seed1-4/full` before this practice), once the params say
-/// `validation: true` as those records implied.
+/// file's `broken_feature/seed1-4/full` before this practice, in the serialization where a
+/// decision's verdict is a tag plus its fields), once the params say `validation: true` as
+/// those records implied.
 #[test]
 fn without_validation_the_loop_is_the_one_before() {
     let before = [
-        "5faf4a8aafcf3e8241d7356cd5e457d3a01d2145506f38f6eaaacfec22a83c41",
-        "3bf2a2831609abfbdc1bd79cff4c363e9351f5ea6233b3328d49a340e252f37a",
-        "09e51f0154eae0e2a19b36d0b974dc8991640da9becbbf14351a881e8588568a",
-        "84b0d35b9deb65d353f5f742d1d1ac084f55c24b008671f9c3baaa7a5ddd8d73",
+        "33f4eabea37eeea5638c4cb9060782ccdbc8049850703a60eb03a4070c4f5653",
+        "cf85e9af224986d287d83913fb88315278676408a3d0123b97de64c01849a7d5",
+        "dce3673d4ecf8061b65e85bd162b9df599200bc6291bc8ab49f292d4c4155dfc",
+        "99d803b1c4920ed2714283c0928fdd44541e836a76a431b4dd2af73c3206f0bd",
     ];
     let never_fixed: Schedule =
         serde_json::from_str(r#"{"kind":"broken_feature","week":20,"fault":"scale100"}"#)

@@ -8,7 +8,7 @@ use mlops_loop::chapter::{run_chapter_with, ChapterParams, Pretrained};
 use mlops_loop::data::{make_data, Drift};
 use mlops_loop::experiments::{promotion_trials, PromotionTrialsParams};
 use mlops_loop::gates::{promotes, PromotionGate};
-use mlops_loop::orchestrator::{run, DecisionKind, LoopParams, Schedule};
+use mlops_loop::orchestrator::{run, DecisionKind, LoopParams, Schedule, Verdict};
 use mlops_loop::pipeline::{train_book, GBM_RANDOM_STATE};
 
 #[test]
@@ -103,7 +103,7 @@ fn the_loop_decides_gate_2_by_the_rule() -> mlops_loop::Result<()> {
             assert_eq!(d.evidence.margin, Some(margin));
             decisions += 1;
             assert_eq!(
-                d.decision == "promote",
+                d.verdict == Verdict::Promote,
                 promotes(cand, cur, margin),
                 "{d:?}"
             );

@@ -17,7 +17,7 @@ fn decisions(t: &Timeline) -> Vec<(usize, Option<bool>, Vec<String>)> {
                 w.drift.as_ref().map(|d| d.alarm),
                 w.decisions
                     .iter()
-                    .map(|d| format!("{:?} {} {:?}", d.kind, d.decision, d.version))
+                    .map(|d| format!("{:?} {} {:?}", d.kind, d.verdict, d.version))
                     .collect(),
             )
         })

@@ -154,7 +154,7 @@ pub fn table(t: &Timeline) -> String {
             });
             s.push_str(&format!(
                 "        {:?}/{}: {} — {}{cf}\n",
-                d.kind, d.actor, d.decision, d.reason
+                d.kind, d.actor, d.verdict, d.reason
             ));
         }
     }

@@ -2,7 +2,7 @@
 //! abort, promote), and the post-promotion check that rolls a regressed version back.
 
 use super::run::{Run, ServedWeek, Watch, Week};
-use super::timeline::{Decision, DecisionKind};
+use super::timeline::{Decision, DecisionKind, Verdict};
 use crate::monitor::performance;
 use crate::registry::{Actor, Cause, Evidence, Stage, Store};
 use crate::serving::{analyze_canary, AnalysisOutcome, CanaryAction, ServedBy};
@@ -79,7 +79,7 @@ impl<S: Store> Run<'_, S> {
         let regressed = now_auc < prev_auc - p.rollback_tolerance;
         let (verdict, reason) = if !regressed {
             (
-                "keep",
+                Verdict::Keep,
                 format!(
                     "v{new_v} AUC {now_auc:.4} vs v{prev_v} {prev_auc:.4} on week {wk}: \
                      no regression"
@@ -93,10 +93,10 @@ impl<S: Store> Run<'_, S> {
             );
             self.roll_back(&reason, &evidence, prev_v, &prev_label, week)
                 .await?;
-            ("rollback", reason)
+            (Verdict::Rollback, reason)
         } else {
             (
-                "keep (rollback off)",
+                Verdict::KeepRollbackOff,
                 format!(
                     "v{new_v} AUC {now_auc:.4} is below v{prev_v} {prev_auc:.4} on week \
                      {wk}, but rollback is switched off"
@@ -106,7 +106,7 @@ impl<S: Store> Run<'_, S> {
         week.decisions.push(Decision {
             kind: DecisionKind::RollbackCheck,
             actor: Actor::Orchestrator,
-            decision: verdict.to_string(),
+            verdict,
             reason,
             evidence,
             version: Some(new_v),
@@ -198,12 +198,12 @@ impl<S: Store> Run<'_, S> {
                 c.canary_y.clear();
                 c.canary_p.clear();
                 if matches!(action, CanaryAction::IgnoredFailure { .. }) {
-                    format!("failed, advance to {weight} % anyway (rollback off)")
+                    Verdict::AdvanceAnyway { weight }
                 } else {
-                    format!("advance to {weight} %")
+                    Verdict::Advance { weight }
                 }
             }
-            CanaryAction::Paused { .. } => "pause".to_string(),
+            CanaryAction::Paused { .. } => Verdict::Pause,
             CanaryAction::Aborted => {
                 self.registry
                     .archive(
@@ -214,7 +214,7 @@ impl<S: Store> Run<'_, S> {
                     .await?;
                 self.deployable.remove(&version);
                 self.counts.aborts += 1;
-                "abort".to_string()
+                Verdict::Abort
             }
             CanaryAction::Promoted => {
                 let reason = if a.outcome == AnalysisOutcome::Failed {
@@ -235,7 +235,7 @@ impl<S: Store> Run<'_, S> {
                     version,
                     from_week: week.w + 1,
                 });
-                "promote".to_string()
+                Verdict::Promote
             }
         };
         if matches!(action, CanaryAction::Aborted | CanaryAction::Promoted) {
@@ -244,7 +244,7 @@ impl<S: Store> Run<'_, S> {
         week.decisions.push(Decision {
             kind: DecisionKind::CanaryAnalysis,
             actor: Actor::Canary,
-            decision: verdict,
+            verdict,
             reason: a.reason,
             evidence,
             version: Some(version),

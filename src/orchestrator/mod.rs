@@ -61,7 +61,7 @@ pub use run::{run_with, run_with_learners, Learners};
 pub use schedule::{Fault, Schedule};
 pub use timeline::{
     CanaryRecord, Counterfactual, Decision, DecisionKind, DriftEvidence, Summary, Timeline,
-    WeekRecord,
+    Verdict, WeekRecord,
 };
 pub use validate::validate;
 pub use world::{initial_data, live_batch, ROLE_INITIAL, ROLE_LIVE, SEEDED_RANDOM_STATE, WEEK_MS};

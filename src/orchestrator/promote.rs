@@ -7,7 +7,7 @@ use super::run::{
     Week,
 };
 use super::schedule::Fault;
-use super::timeline::{Decision, DecisionKind};
+use super::timeline::{Decision, DecisionKind, Verdict};
 use super::world::{process, tail};
 use crate::data::Frame;
 use crate::gates::GateDecision;
@@ -48,9 +48,9 @@ impl<S: Store> Run<'_, S> {
         }
         let promote = g2.decision || !p.practices.promotion_gate;
         let verdict = match (g2.decision, p.practices.promotion_gate) {
-            (true, _) => "promote",
-            (false, true) => "reject",
-            (false, false) => "promote (gate off)",
+            (true, _) => Verdict::Promote,
+            (false, true) => Verdict::Reject,
+            (false, false) => Verdict::PromoteGateOff,
         };
         let stable = self.service.stable();
         let counterfactual = match (
@@ -146,7 +146,7 @@ impl<S: Store> Run<'_, S> {
         week.decisions.push(Decision {
             kind: DecisionKind::CanaryStart,
             actor: Actor::PromotionGate,
-            decision: format!("canary at {weight} %"),
+            verdict: Verdict::CanaryStart { weight },
             reason: format!("{label} starts its canary from week {}", week.w + 1),
             evidence: g2.evidence.clone(),
             version: Some(v),
@@ -190,7 +190,7 @@ impl<S: Store> Run<'_, S> {
         week.decisions.push(Decision {
             kind: DecisionKind::Promotion,
             actor: Actor::PromotionGate,
-            decision: "promote".into(),
+            verdict: Verdict::Promote,
             reason: format!(
                 "{label} serves all traffic from week {} (no canary)",
                 week.w + 1

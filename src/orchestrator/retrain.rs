@@ -6,9 +6,9 @@ use super::prefetch::{train_candidate, window};
 use super::run::{
     counterfactual, gate_decision, wait_decision, Candidate, Learners, Run, Scored, Week,
 };
-use super::timeline::DecisionKind;
+use super::timeline::{DecisionKind, Verdict};
 use crate::gates::GateDecision;
-use crate::learner::Verdict;
+use crate::learner::Verdict as LearnerVerdict;
 use crate::monitor::DriftReport;
 use crate::pipeline::new_version;
 use crate::registry::{Actor, Cause, Store};
@@ -20,7 +20,7 @@ impl<S: Store> Run<'_, S> {
     pub(super) async fn decide_retrain(
         &mut self,
         report: &DriftReport,
-        verdict: Option<&Verdict>,
+        verdict: Option<&LearnerVerdict>,
         week: &mut Week,
         learners: &mut Learners<'_>,
     ) -> Result<()> {
@@ -72,7 +72,7 @@ impl<S: Store> Run<'_, S> {
                 week.decisions.push(crate::orchestrator::Decision {
                     kind: DecisionKind::Validation,
                     actor: Actor::Orchestrator,
-                    decision: "refuse".into(),
+                    verdict: Verdict::Refuse,
                     reason,
                     evidence: crate::registry::Evidence::default(),
                     version: Some(current),
@@ -120,7 +120,11 @@ impl<S: Store> Run<'_, S> {
         week.decisions.push(gate_decision(
             DecisionKind::RetrainGate,
             Actor::RetrainGate,
-            if g1.decision { "retrain" } else { "keep" },
+            if g1.decision {
+                Verdict::Retrain
+            } else {
+                Verdict::Keep
+            },
             &g1,
             Some(current),
             counterfactual,
@@ -175,7 +179,7 @@ impl<S: Store> Run<'_, S> {
 }
 
 /// A learner's verdict in the decision record: whose rule it was and its reason.
-pub(super) fn learner_reason(file: &str, v: &Verdict, yes: &str, no: &str) -> String {
+pub(super) fn learner_reason(file: &str, v: &LearnerVerdict, yes: &str, no: &str) -> String {
     let what = if v.decision { yes } else { no };
     match &v.reason {
         Some(r) => format!("{file} says {what}: {r}"),

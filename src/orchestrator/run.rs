@@ -11,7 +11,7 @@ use super::prefetch::Prefetch;
 use super::schedule::Fault;
 use super::timeline::{
     CanaryRecord, Counterfactual, Decision, DecisionKind, DriftEvidence, Summary, Timeline,
-    WeekRecord,
+    Verdict, WeekRecord,
 };
 use super::validate::validate;
 use super::world::{initial_data, live_batch, process, random_state, tail, WEEK_MS};
@@ -74,7 +74,7 @@ impl Clock {
 pub(super) fn gate_decision(
     kind: DecisionKind,
     actor: Actor,
-    verdict: &str,
+    verdict: Verdict,
     g: &GateDecision,
     version: Option<u32>,
     counterfactual: Option<Counterfactual>,
@@ -82,7 +82,7 @@ pub(super) fn gate_decision(
     Decision {
         kind,
         actor,
-        decision: verdict.to_string(),
+        verdict,
         reason: g.reason.clone(),
         evidence: g.evidence.clone(),
         version,
@@ -322,7 +322,7 @@ pub(super) fn wait_decision(g1: &GateDecision, current: u32, why: &str) -> Decis
     let mut d = gate_decision(
         DecisionKind::RetrainGate,
         Actor::RetrainGate,
-        "wait",
+        Verdict::Wait,
         g1,
         Some(current),
         None,
@@ -520,7 +520,7 @@ impl<'a, S: Store> Run<'a, S> {
             week.decisions.push(Decision {
                 kind: DecisionKind::Validation,
                 actor: Actor::Orchestrator,
-                decision: "quarantine".into(),
+                verdict: Verdict::Quarantine,
                 reason: format!(
                     "week {}'s batch failed data validation ({why}): no drift test, never training data",
                     week.w

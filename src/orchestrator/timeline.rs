@@ -70,6 +70,76 @@ pub struct Counterfactual {
     pub other_auc: f64,
 }
 
+/// What a decision decided: the loop's verdicts, one per outcome a phase can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    /// Gate 1: drift, train a candidate.
+    Retrain,
+    /// Gate 1: no drift; or the rollback check: no regression.
+    Keep,
+    /// Gate 1 asked for a retrain that cannot happen yet (a canary runs, too few labels).
+    Wait,
+    /// Gate 2, a canary's last step, or an immediate promotion: the candidate goes on.
+    Promote,
+    /// Gate 2 said no, but it is switched off: the candidate goes on.
+    PromoteGateOff,
+    /// Gate 2: the candidate is archived.
+    Reject,
+    /// A canary starts at `weight` % of traffic.
+    CanaryStart {
+        /// Percent of requests routed to the canary.
+        weight: u8,
+    },
+    /// The canary's step passed: the next step routes `weight` %.
+    Advance {
+        /// Percent of requests routed to the canary next.
+        weight: u8,
+    },
+    /// The canary's step failed, but rollback is off: it advances to `weight` % anyway.
+    AdvanceAnyway {
+        /// Percent of requests routed to the canary next.
+        weight: u8,
+    },
+    /// Too few labelled outcomes yet: the canary's step goes on.
+    Pause,
+    /// The canary failed: it is archived.
+    Abort,
+    /// The rollback check: the new version regressed and is rolled back.
+    Rollback,
+    /// The new version regressed, but rollback is off: it stays.
+    KeepRollbackOff,
+    /// Data validation: the week's live batch failed the data contract (no drift test, never
+    /// training data).
+    Quarantine,
+    /// Data validation: gate 1's candidate is not trained, its weeks include a quarantined one.
+    Refuse,
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Verdict::Retrain => f.write_str("retrain"),
+            Verdict::Keep => f.write_str("keep"),
+            Verdict::Wait => f.write_str("wait"),
+            Verdict::Promote => f.write_str("promote"),
+            Verdict::PromoteGateOff => f.write_str("promote (gate off)"),
+            Verdict::Reject => f.write_str("reject"),
+            Verdict::CanaryStart { weight } => write!(f, "canary at {weight} %"),
+            Verdict::Advance { weight } => write!(f, "advance to {weight} %"),
+            Verdict::AdvanceAnyway { weight } => {
+                write!(f, "failed, advance to {weight} % anyway (rollback off)")
+            }
+            Verdict::Pause => f.write_str("pause"),
+            Verdict::Abort => f.write_str("abort"),
+            Verdict::Rollback => f.write_str("rollback"),
+            Verdict::KeepRollbackOff => f.write_str("keep (rollback off)"),
+            Verdict::Quarantine => f.write_str("quarantine"),
+            Verdict::Refuse => f.write_str("refuse"),
+        }
+    }
+}
+
 /// One decision of the loop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
@@ -77,9 +147,11 @@ pub struct Decision {
     pub kind: DecisionKind,
     /// Who decided.
     pub actor: Actor,
-    /// The verdict (`retrain`, `keep`, `wait`, `promote`, `reject`, `advance`, `pause`,
-    /// `abort`, `rollback`, `quarantine`, `refuse`, ...).
-    pub decision: String,
+    /// The verdict, as data: serialized flat into the decision as `"verdict": "<name>"` plus
+    /// its fields (`"weight"` for the canary's steps), which the page matches on. Its
+    /// [`Display`](std::fmt::Display) is the short wording the CLI prints.
+    #[serde(flatten)]
+    pub verdict: Verdict,
     /// Why, with the numbers.
     pub reason: String,
     /// The numbers, as the registry stores them.
@@ -157,4 +229,39 @@ pub struct Timeline {
     pub weeks: Vec<WeekRecord>,
     /// The totals.
     pub summary: Summary,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Verdict;
+
+    #[test]
+    fn a_verdict_is_a_tag_with_its_fields_and_reads_back() {
+        let all = [
+            Verdict::Retrain,
+            Verdict::Keep,
+            Verdict::Wait,
+            Verdict::Promote,
+            Verdict::PromoteGateOff,
+            Verdict::Reject,
+            Verdict::CanaryStart { weight: 5 },
+            Verdict::Advance { weight: 25 },
+            Verdict::AdvanceAnyway { weight: 25 },
+            Verdict::Pause,
+            Verdict::Abort,
+            Verdict::Rollback,
+            Verdict::KeepRollbackOff,
+            Verdict::Quarantine,
+            Verdict::Refuse,
+        ];
+        let json = serde_json::to_string(&Verdict::Advance { weight: 25 }).expect("json");
+        assert_eq!(json, r#"{"verdict":"advance","weight":25}"#);
+        let mut words = std::collections::BTreeSet::new();
+        for v in all {
+            let back: Verdict =
+                serde_json::from_str(&serde_json::to_string(&v).expect("json")).expect("back");
+            assert_eq!(back, v);
+            assert!(words.insert(v.to_string()), "two verdicts read {v}");
+        }
+    }
 }

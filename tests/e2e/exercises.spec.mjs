@@ -46,7 +46,7 @@ test('exercise 4: by hand, the gates on the same numbers, then a year with the g
   const year = native(['loop', '--weeks', '52', '--seed', '2', '--schedule', 'step']);
   await expect(page.getByTestId('year-summary')).toContainText(fmt.auc(year.summary.mean_auc), { timeout: 60_000 });
   await expect(page.getByTestId('year-summary')).toContainText(year.summary.final_label);
-  const first = year.weeks.flatMap((w) => w.decisions).find((d) => d.decision === 'retrain');
+  const first = year.weeks.flatMap((w) => w.decisions).find((d) => d.verdict === 'retrain');
   await expect(page.getByTestId('year-decisions')).toContainText(fmt.text(first.reason));
   await expect(page.getByTestId('judgements')).toContainText(`alpha = ${year.params.alpha} with the bonferroni correction`);
   await expect(page.getByTestId('judgements')).toContainText('You: retrain (“days_since_login moved a lot”).');

@@ -16,7 +16,7 @@ test('exercise 5: validation off vs the full loop on broken_feature, as the core
   expect(full, 'mlops-loop loop --json').not.toBeNull();
   expect(weak, 'mlops-loop loop --no-validation --json').not.toBeNull();
   // the native runs differ (what the page must show): quarantines only in the full loop
-  const quarantined = full.weeks.filter((w) => w.decisions.some((d) => d.kind === 'validation' && d.decision === 'quarantine')).map((w) => w.week);
+  const quarantined = full.weeks.filter((w) => w.decisions.some((d) => d.kind === 'validation' && d.verdict === 'quarantine')).map((w) => w.week);
   expect(quarantined.length).toBeGreaterThan(0);
   expect(weak.weeks.every((w) => w.decisions.every((d) => d.kind !== 'validation'))).toBe(true);
 
@@ -63,7 +63,7 @@ test('timeline: quarantine verdicts shown as the core recorded them; validation 
   await open(page, '#panel=timeline&schedule=broken_feature&seed=0&week=25');
   await expect(page.locator('[data-control="validation"] input')).toBeChecked();
   const q = on.weeks[25].decisions.find((d) => d.kind === 'validation');
-  expect(q.decision).toBe('quarantine');
+  expect(q.verdict).toBe('quarantine');
   await expect(page.getByTestId('week-decisions')).toContainText(fmt.text(q.reason), { timeout: 30_000 });
   await expect(page.getByTestId('week-pvalues')).toHaveText('not tested: the batch failed data validation (quarantined)');
   await expect(page.getByTestId('timeline-summary')).toContainText(fmt.auc(on.summary.mean_auc));

@@ -75,8 +75,11 @@ export function busyLine(label) {
 /** The smallest of a week's three KS p-values, or null without monitoring. */
 export const minP = (w) => (w.drift ? Math.min(...w.drift.pvalues) : null);
 
+/** A decision's verdict (the core's `Verdict`: a tag plus its fields) in words. */
+export const verdictText = (d) => `${d.verdict.replaceAll('_', ' ')}${d.weight != null ? ` ${d.weight} %` : ''}`;
+
 /** A decision as one line of text. */
-export const decisionText = (d) => `${d.kind.replaceAll('_', ' ')}: ${d.decision}${d.version ? ` (v${d.version})` : ''}`;
+export const decisionText = (d) => `${d.kind.replaceAll('_', ' ')}: ${verdictText(d)}${d.version ? ` (v${d.version})` : ''}`;
 
 /** The decisions worth a mark on the chart (keep/wait/pause weeks are not marked). */
 export function markedEvents(t) {
@@ -84,13 +87,14 @@ export function markedEvents(t) {
   for (const w of t.weeks) {
     for (const d of w.decisions) {
       let what = null;
-      if (d.kind === 'retrain_gate' && d.decision === 'retrain') what = 'retrain';
-      else if (d.kind === 'promotion_gate' && d.decision.startsWith('reject')) what = 'candidate rejected';
-      else if (d.kind === 'promotion' || (d.kind === 'canary_analysis' && d.decision.startsWith('promote'))) what = 'promotion';
-      else if (d.kind === 'canary_analysis' && d.decision === 'abort') what = 'canary aborted';
-      else if (d.kind === 'canary_analysis' && d.decision.includes('anyway')) what = 'failed canary kept';
-      else if (d.kind === 'rollback_check' && d.decision !== 'keep') what = d.decision === 'rollback' ? 'rollback' : 'regression kept';
-      else if (d.kind === 'validation') what = d.decision === 'quarantine' ? 'batch quarantined' : 'candidate refused';
+      if (d.kind === 'retrain_gate' && d.verdict === 'retrain') what = 'retrain';
+      else if (d.kind === 'promotion_gate' && d.verdict === 'reject') what = 'candidate rejected';
+      else if (d.kind === 'promotion' || (d.kind === 'canary_analysis' && d.verdict === 'promote')) what = 'promotion';
+      else if (d.kind === 'canary_analysis' && d.verdict === 'abort') what = 'canary aborted';
+      else if (d.kind === 'canary_analysis' && d.verdict === 'advance_anyway') what = 'failed canary kept';
+      else if (d.kind === 'rollback_check' && d.verdict === 'rollback') what = 'rollback';
+      else if (d.kind === 'rollback_check' && d.verdict === 'keep_rollback_off') what = 'regression kept';
+      else if (d.kind === 'validation') what = d.verdict === 'quarantine' ? 'batch quarantined' : 'candidate refused';
       if (what) out.push({ week: w.week, what, auc: w.auc, text: decisionText(d) });
     }
   }
@@ -248,7 +252,7 @@ export function weekDetail(t, w) {
     h('dt', { text: 'canary' }), h('dd', { 'data-testid': 'week-canary', text: wk.canary ? `${wk.canary.label} (v${wk.canary.version}) at ${wk.canary.weight} %, ${wk.canary.status}` : 'none' }),
     h('dt', { text: 'drift of days_since_login' }), h('dd', { text: `${fmt.num(wk.drift_days)} days${wk.broken_feature ? '; spend_per_active_day broken upstream' : ''}` }),
     h('dt', { text: 'KS p-values (spend, is_recent, days)' }), h('dd', { 'data-testid': 'week-pvalues', title: wk.drift ? wk.drift.pvalues.join(', ') : null, text: wk.drift ? `${wk.drift.pvalues.map(fmt.p).join(', ')} → ${wk.drift.alarm ? 'alarm' : 'no alarm'} (reference: ${wk.drift.reference})`
-      : wk.decisions.some((d) => d.kind === 'validation' && d.decision === 'quarantine') ? 'not tested: the batch failed data validation (quarantined)' : 'not monitored' }),
+      : wk.decisions.some((d) => d.kind === 'validation' && d.verdict === 'quarantine') ? 'not tested: the batch failed data validation (quarantined)' : 'not monitored' }),
     h('dt', { text: 'AUC of this week' }), h('dd', { 'data-testid': 'week-auc', 'data-value': wk.auc ?? null, title: wk.auc ?? null, text: wk.auc === null ? 'labels not in yet' : `${fmt.auc(wk.auc)} (labels arrived in week ${wk.auc_known_week})` }));
   const decision = (d) => h('li', {},
     h('strong', { text: decisionText(d) }), ` — ${d.actor}: ${fmt.text(d.reason)}`,

@@ -10,7 +10,7 @@ import { SCHEDULES, PRACTICES, loopSeed, runLoop, busyLine, aucPlot, summaryTabl
 
 const decisions = (t) => t.weeks.flatMap((w) => w.decisions);
 /** The decisions of a run as one comparable list (kind, verdict, version). */
-const signature = (t) => JSON.stringify(decisions(t).map((d) => [d.kind, d.decision, d.version]));
+const signature = (t) => JSON.stringify(decisions(t).map((d) => [d.kind, d.verdict, d.weight, d.version]));
 
 /**
  * The failures of the challenge. Each names the scenario (seed and schedule) in which it shows, and
@@ -24,11 +24,11 @@ export const FAILURES = [
     detect: (t, full) => t.summary.retrains === 0 && full.summary.retrains > 0 },
   { id: 'worse', seed: 1, schedule: 'step', answer: 'promotion_gate',
     text: 'A candidate that scored below production on the gate\'s own data is sent towards production.',
-    detect: (t) => decisions(t).some((d) => d.kind === 'promotion_gate' && d.decision.startsWith('promote')
+    detect: (t) => decisions(t).some((d) => d.kind === 'promotion_gate' && (d.verdict === 'promote' || d.verdict === 'promote_gate_off')
       && d.evidence.auc_candidate < d.evidence.auc_current) },
   { id: 'canary', seed: 3, schedule: 'step', answer: 'rollback',
     text: 'A canary that failed its analysis goes on to more traffic.',
-    detect: (t) => decisions(t).some((d) => d.kind === 'canary_analysis' && d.decision.includes('anyway')) },
+    detect: (t) => decisions(t).some((d) => d.kind === 'canary_analysis' && d.verdict === 'advance_anyway') },
   { id: 'blast', seed: 4, schedule: 'step', answer: 'canary',
     text: 'A new version that does worse than its predecessor serves all traffic before its first labels are in.',
     detect: (t) => decisions(t).some((d) => d.kind === 'rollback_check'

@@ -41,9 +41,9 @@ fn timelines_are_pinned() {
         ),
     ];
     let want = [
-        "36c5ff474d7ee98554a5afeea66088e1b3b8b0184ef3e2db0460b44dbb0588d0",
-        "a6f23859f6357a2cb27cfc28e911161de5a33cf51d1d59e00db902adcfc6ce14",
-        "921693b66b7bbd86dcf52354470e5d66a68b1d4979a6c6f0fed4eeadb36cb4c8",
+        "2c5a2305641ce518122b15bda26d6f28b660ea39843318a9466918b941c31b13",
+        "c0632c418d9721ec087a9a12dbbe987cfdb274b252cfe45b076443837b9e70eb",
+        "517cef5f62c97df15809093737d61560865558a7aaffbc6693bbadf4a2f32a5c",
     ];
     assert_eq!(got, want);
 }

@@ -9,7 +9,7 @@
 import { h, table, pct, debounce } from '../ui.js';
 import { fmt } from '../format.js';
 import { chartFigure, baseStyle } from '../charts.js';
-import { aucPlot, summaryTable, weekColumns, weekRows } from '../loopview.js';
+import { aucPlot, summaryTable, weekColumns, weekRows, verdictText } from '../loopview.js';
 import { encodeCode } from '../state.js';
 
 /** Longest code the link carries (base64url characters, about 9 KB of Python). */
@@ -222,13 +222,17 @@ export function learnerSection(ctx, spec) {
   };
 }
 
+/** The decisions each kind of the learner's code makes in the loop (by kind, not by wording). */
+const DECIDES = { trigger: 'retrain_gate', gate: 'promotion_gate' };
+
 /** A year of the loop with the learner's code beside the built-in run. */
 async function showYear(r, into, sources) {
   const whose = Object.keys(sources).map((x) => `your ${x}`).join(' and ');
   const runs = [{ name: 'built-in gates', timeline: r.builtin }, { name: whose, timeline: r.learner }];
   const chart = chartFigure(`Weekly AUC over the year: ${whose} (markers: its decisions) beside the built-in gates.`, 'learner-year-chart');
-  const reasons = r.learner.weeks.flatMap((w) => w.decisions.filter((d) => d.reason?.includes('.py says'))
-    .map((d) => [String(w.week), d.kind.replaceAll('_', ' '), d.decision, d.reason]));
+  const mine = new Set(Object.keys(sources).map((x) => DECIDES[x]));
+  const reasons = r.learner.weeks.flatMap((w) => w.decisions.filter((d) => mine.has(d.kind))
+    .map((d) => [String(w.week), d.kind.replaceAll('_', ' '), verdictText(d), d.reason]));
   into.replaceChildren(
     h('h4', { text: `A year of the loop (${r.learner.params.weeks} weeks, ${r.learner.params.schedule.kind ?? r.learner.params.schedule} drift) with ${whose}` }),
     summaryTable(runs), chart.el,

@@ -20,8 +20,33 @@ const PANELS = [
   ['registry', '[data-testid="history"] > *'],
   ['timeline', '#panel .panel-body[data-state="done"]'],
 ];
-/** Steps that fill a panel with its longer content (the registry's cards and history, Ex 4's hand-run turn). */
+/** Click a panel's button and wait for what it shows (`shown`, a selector). */
+async function press(page, name, shown) {
+  await page.getByRole('button', { name, exact: true }).first().click();
+  await expect(page.locator(shown).first()).toBeAttached({ timeout: 90_000 });
+}
+/** A chart drawn into its slot. */
+const drawn = (testid) => `[data-testid="${testid}"] .chart-slot > *`;
+/**
+ * Steps that fill a panel with what its main actions show (results, tables, charts), so that the
+ * checks hold for the page a reader has used and not only for its first view.
+ */
 const PREPARE = {
+  'retrain-trigger': async (page) => {
+    await press(page, 'Run the no-drift checks', '[data-testid="fa-rate"]:text-matches("/ [0-9]+ =")');
+    await press(page, 'Draw the power curve', drawn('power-chart'));
+    await press(page, 'Sweep the sample size', drawn('size-chart'));
+    await press(page, 'Price the trigger', '[data-testid="cost-verdict"]');
+    await press(page, 'Check my trigger', '[data-testid="challenge-verdict"]');
+  },
+  'promotion-gate': async (page) => {
+    await press(page, 'Run the experiment', drawn('experiment-chart'));
+    await press(page, 'Bootstrap the difference', '[data-testid="boot-diff"][data-value]');
+    await press(page, 'Check my margin', '[data-testid="challenge-verdict"]');
+  },
+  'map-the-loop': async (page) => {
+    await press(page, 'Check my map', '[data-testid="challenge-verdict"]');
+  },
   registry: async (page) => {
     for (const [seed, drift, label] of [['1', '0.0', '1.0.0'], ['2', '10', '1.1.0']]) {
       await page.getByLabel('seed', { exact: true }).fill(seed);
@@ -90,6 +115,22 @@ function audit({ phone }) {
       if (d.length > 6) out.digits.push(`${m[0]} in ${name(el)}`);
     }
   }
+  // no chart text sits on another (an axis label on a tick label, two tick labels)
+  out.overlaps = [];
+  for (const svg of document.querySelectorAll('figure.chart svg')) {
+    if (!visible(svg)) continue;
+    const boxes = [...svg.querySelectorAll('text')].filter((t) => t.textContent.trim())
+      .map((t) => ({ t: t.textContent.trim(), r: t.getBoundingClientRect() })).filter((b) => b.r.width && b.r.height);
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i].r;
+        const b = boxes[j].r;
+        const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const hgt = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (w > 1 && hgt > 1) out.overlaps.push(`"${boxes[i].t}" on "${boxes[j].t}" in ${svg.closest('figure').dataset.testid}`);
+      }
+    }
+  }
   if (phone) {
     const targets = document.querySelectorAll('button, select, input:not([type=checkbox]):not([type=radio]):not(.file), summary, #panel-nav a, label.button');
     for (const el of targets) {
@@ -135,6 +176,7 @@ for (const vp of VIEWPORTS) {
         expect(a.clipped, `${scheme}: elements that clip their text`).toEqual([]);
         expect(a.digits, `${scheme}: numbers with more than 6 significant digits outside [data-exact]`).toEqual([]);
         expect(a.small, `${scheme}: touch targets under 44 px`).toEqual([]);
+        expect(a.overlaps, `${scheme}: chart texts that overlap`).toEqual([]);
         const r = await new AxeBuilder({ page }).analyze();
         const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
           .map((v) => `${scheme}: ${v.id} (${v.impact}) ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
@@ -143,3 +185,18 @@ for (const vp of VIEWPORTS) {
     });
   }
 }
+
+test('a chart follows its container: redrawn to the new width after a resize, one chart in its slot', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await open(page, '#panel=retrain-trigger');
+  const svg = page.locator('[data-testid="ecdf-chart"] .chart-slot > svg');
+  await expect(svg).toHaveCount(1, { timeout: 60_000 });
+  const wide = Number(await svg.getAttribute('width'));
+  expect(wide).toBeGreaterThan(500);
+  await page.setViewportSize({ width: 375, height: 800 });
+  await expect.poll(async () => Number(await svg.getAttribute('width')), { timeout: 30_000 }).toBeLessThan(375);
+  await expect(svg).toHaveCount(1);
+  const slot = await page.locator('[data-testid="ecdf-chart"] .chart-slot').evaluate((el) => el.clientWidth);
+  expect(Number(await svg.getAttribute('width'))).toBeLessThanOrEqual(Math.max(240, slot));
+});

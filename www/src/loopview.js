@@ -149,7 +149,7 @@ export function aucPlot(Plot, width, t, { week = null, compare = null, height = 
     ].filter(Boolean),
   });
   const chart = () => Plot.plot({
-    width, height, style: baseStyle, ...margins, marginTop: 8,
+    width, height, style: baseStyle, ...margins, marginTop: 26, marginBottom: 40, // each axis label on its own line, clear of the ticks
     x: { label: 'week', domain: xDomain },
     y: { label: 'AUC of the week', domain: [lo - pad, hi + pad], grid: true, tickFormat: (d) => d.toFixed(2) },
     color: compare ? { legend: true, domain: [compare.name, compare.other], range: ['var(--live)', 'var(--ref)'] } : undefined,
@@ -181,7 +181,7 @@ export function pPlot(Plot, width, t, { week = null, height = 200 } = {}) {
   const smallest = Math.min(per, ...data.map((d) => d.p));
   const lo = 10 ** Math.floor(Math.log10(smallest));
   return Plot.plot({
-    width, height, style: baseStyle, marginLeft: 50, marginRight: 14,
+    width, height, style: baseStyle, marginLeft: 50, marginRight: 14, marginTop: 26, marginBottom: 40, // axis labels clear of the ticks
     x: { label: 'week', domain: [0, Math.max(1, t.weeks.length - 1)] },
     y: { label: 'KS p-value', type: 'log', domain: [lo, 1], ticks: logTicks(lo), tickFormat: (d) => (d === 1 ? '1' : pyExp(d, 0)) },
     color: { legend: true, domain: FEATURES, range: ['var(--ref)', 'var(--ok)', 'var(--live)'] },

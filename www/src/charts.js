@@ -4,7 +4,13 @@ import { h, table } from './ui.js';
 
 let plotModule = null;
 /** Observable Plot, imported once on demand. */
-export const loadPlot = () => (plotModule ??= import('@observablehq/plot'));
+export const loadPlot = () => (plotModule ??= import('@observablehq/plot').then((Plot) => Object.freeze({
+  ...Plot,
+  // The page's charts use 12 px text (baseStyle), larger than Plot's margins are made for: by
+  // default the top margin holds the y label ("↑ AUC") on its own line above the top tick, and the
+  // bottom one the x label ("week →") below the tick labels. A chart may set its own.
+  plot: (options) => Plot.plot({ marginTop: 26, marginBottom: 40, ...options }),
+})));
 
 /**
  * Resolve in a new task (a message to ourselves: no 4 ms timer clamp). Each chart draws in its

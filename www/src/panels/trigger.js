@@ -279,7 +279,7 @@ export const trigger = {
             color: { legend: true },
             marks: [
               Plot.ruleY([without], { stroke: 'var(--muted)', strokeDasharray: '4,3' }),
-              Plot.text([{ x: COST_ALPHAS[0], y: without }], { x: 'x', y: 'y', text: () => 'no trigger (break-even)', dy: -6, textAnchor: 'start', fill: 'currentColor' }),
+              Plot.text([{ x: COST_ALPHAS.at(-1), y: without }], { x: 'x', y: 'y', text: () => 'no trigger (break-even)', dy: -6, textAnchor: 'end', fill: 'currentColor' }), // at the right: the y label is at the top left
               Plot.line(data, { x: 'alpha', y: 'cost', stroke: 'label' }),
               Plot.dot(data, { x: 'alpha', y: 'cost', fill: 'label' }),
             ],

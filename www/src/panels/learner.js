@@ -246,6 +246,11 @@ async function showYear(r, into, sources) {
   });
 }
 
+/** One line of a challenge: the core's verdict on one goal (✓ or ✗) and what was measured. */
+const mark = (ok, testid, text) => h('p', { class: ok ? 'ok' : 'fail', 'data-testid': testid, text: `${ok ? '✓' : '✗'} ${text}` });
+/** The challenge's overall verdict, as the core decided it. */
+const verdictLine = (pass, yes, no) => h('p', { class: pass ? 'ok' : 'fail', 'data-testid': 'learner-verdict', text: pass ? yes : no });
+
 /**
  * The grade of a trigger: the built-in gate 1 and the learner's, and the challenge's goals
  * (`challenge`: the core's `challenges().trigger`).
@@ -269,12 +274,9 @@ export async function showTrigger(r, into, challenge) {
       [row('built-in (KS, alpha and correction as set above)', r.builtin, r.builtin_verdict), row('your trigger', g, r.learner_verdict)],
       { caption: `${g.false_alarms.total} no-drift checks and ${g.detections.total} checks with a ${challenge.drift}-day drift, the same for both` }),
       g.reasons[0] ? h('p', { 'data-testid': 'learner-reason' }, h('strong', { text: 'Your reason on the first no-drift check: ' }), g.reasons[0]) : null,
-      h('p', { class: ok1 ? 'ok' : 'fail', 'data-testid': 'learner-challenge-fa',
-        text: `${ok1 ? '✓' : '✗'} false alarms: ${g.false_alarms.count} of ${g.false_alarms.total} no-drift checks (${pct(fa)}; goal ≤ ${pct(challenge.max_false_rate)})` }),
-      h('p', { class: ok2 ? 'ok' : 'fail', 'data-testid': 'learner-challenge-power',
-        text: `${ok2 ? '✓' : '✗'} a ${challenge.drift}-day drift caught within ${challenge.weeks} weekly checks in ${pct(within)} of the trials (goal ≥ ${pct(challenge.catch_probability)})` }),
-      h('p', { class: pass ? 'ok' : 'fail', 'data-testid': 'learner-verdict',
-        text: pass ? 'Your trigger meets the challenge.' : 'Your trigger does not meet the challenge yet.' }),
+      mark(ok1, 'learner-challenge-fa', `false alarms: ${g.false_alarms.count} of ${g.false_alarms.total} no-drift checks (${pct(fa)}; goal ≤ ${pct(challenge.max_false_rate)})`),
+      mark(ok2, 'learner-challenge-power', `a ${challenge.drift}-day drift caught within ${challenge.weeks} weekly checks in ${pct(within)} of the trials (goal ≥ ${pct(challenge.catch_probability)})`),
+      verdictLine(pass, 'Your trigger meets the challenge.', 'Your trigger does not meet the challenge yet.'),
       chart.el);
     await chart.update({
       label: 'Drifted checks caught within w weeks, your trigger and the built-in one',
@@ -310,12 +312,9 @@ export async function showGate(r, into, challenge) {
         [row('built-in (AUC with the margin set above)', r.builtin), row('your gate', g)],
         { caption: `${n} rounds with a candidate no better and ${n} after the world moved ${challenge.shift} days, the same for both gates; the true gain is measured on 20,000 fresh rows` }),
       g.reasons[0] ? h('p', { 'data-testid': 'learner-reason' }, h('strong', { text: 'Your reason in the first round: ' }), g.reasons[0]) : null,
-      h('p', { class: ok1 ? 'ok' : 'fail', 'data-testid': 'learner-challenge-rate',
-        text: `${ok1 ? '✓' : '✗'} no-better candidates promoted: ${g.promoted_no_better.count} of ${g.promoted_no_better.total} (${pct(spurious)}; goal ≤ ${pct(challenge.max_spurious)})` }),
-      h('p', { class: ok2 ? 'ok' : 'fail', 'data-testid': 'learner-challenge-real',
-        text: `${ok2 ? '✓' : '✗'} better candidates promoted: ${g.promoted_better.count} of ${g.promoted_better.total} (${pct(found)}; goal ≥ ${pct(challenge.min_real)})` }),
-      h('p', { class: pass ? 'ok' : 'fail', 'data-testid': 'learner-verdict',
-        text: pass ? 'Your gate meets the challenge.' : 'Your gate does not meet the challenge yet.' }),
+      mark(ok1, 'learner-challenge-rate', `no-better candidates promoted: ${g.promoted_no_better.count} of ${g.promoted_no_better.total} (${pct(spurious)}; goal ≤ ${pct(challenge.max_spurious)})`),
+      mark(ok2, 'learner-challenge-real', `better candidates promoted: ${g.promoted_better.count} of ${g.promoted_better.total} (${pct(found)}; goal ≥ ${pct(challenge.min_real)})`),
+      verdictLine(pass, 'Your gate meets the challenge.', 'Your gate does not meet the challenge yet.'),
       chart.el);
     await chart.update({
       label: 'Rounds: observed AUC difference against true gain, by kind of candidate and your verdict',

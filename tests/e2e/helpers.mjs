@@ -47,11 +47,14 @@ export async function screenshots(page, name) {
 }
 
 /**
- * The native CLI's JSON answer (`mlops-loop <args> --json`): the release binary if built, else
- * `cargo run --release`. Returns null when the CLI lacks the subcommand (then tests use fixtures).
+ * The native CLI's JSON answer (`mlops-loop <args> --json`): the binary named by `MLOPS_LOOP_CLI`
+ * (`make test-e2e` passes the one `cargo test` already built), else the release binary if built,
+ * else `cargo run --release`. Any build gives the same bits: the crate uses no fast-math and its
+ * own libm, so optimisation level changes speed only. Returns null when the CLI lacks the
+ * subcommand (then tests use fixtures).
  */
 export function native(args) {
-  const bin = 'target/release/mlops-loop';
+  const bin = process.env.MLOPS_LOOP_CLI || 'target/release/mlops-loop';
   try {
     const out = existsSync(bin)
       ? execFileSync(bin, [...args, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })

@@ -34,7 +34,7 @@ test('the book\'s three lines byte for byte, numbers equal to the native core', 
     expect(await page.getByTestId(`line-${i + 1}`).evaluate((e) => e.textContent)).toBe(BOOK_LINES[i]);
   }
   const n = nativeChapter();
-  expect(n.current, 'the release CLI is built (cargo build --release)').not.toBeNull();
+  expect(n.current, 'the native CLI answers (MLOPS_LOOP_CLI or cargo build --release)').not.toBeNull();
   await expect(page.getByTestId('fingerprint')).toHaveText(n.current.data_fingerprint);
   await expect(page.getByTestId('version')).toHaveText(n.current.version);
   await expect(page.getByTestId('auc')).toHaveAttribute('data-value', n.current.auc_repr);

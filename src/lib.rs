@@ -30,13 +30,12 @@
 //! | [`pipeline`] | `train_book` (the book's seeds as named constants), lineage, re-derivation |
 //! | [`trigger_cost`] | the retraining trigger's yearly cost at each alpha and correction (exercise 2) |
 //! | [`chapter`] | the chapter's three steps, computed |
-//! | [`experiments`] | the exercises' repeated trials of each gate |
 //! | [`registry`] | versions, stages, aliases, history, over a `Store` |
 //! | [`serving`] | the service: typed request/response, canary routing, rollback |
 //! | [`monitor`] | input drift (KS per feature) and delayed-label performance |
 //! | [`gates`] | the retraining gate and the promotion gate (the rule once: [`gates::promotes`]) |
 //! | [`learner`] | the learner's gates as traits (`python`: in a Python sandbox, cargo feature `python`) |
-//! | [`experiments`] | the exercises' repeated trials, and how their parts merge |
+//! | [`experiments`] | the exercises' repeated trials, one file per experiment, and how their parts merge |
 //! | [`exercises`] | what the exercises conclude: expected rates, readings, challenge grades |
 //! | [`orchestrator`] | the loop over simulated weeks, one file per phase of a week |
 //! | [`cli`] | the native command line (not on wasm32) |

@@ -30,7 +30,9 @@ fn cause(t: f64) -> Cause {
 
 #[test]
 fn contract_mem_store() {
-    let ran = block_on(run_contract(|| async { MemStore::new() }));
+    let ran =
+        block_on(async { Ok::<_, StoreError>(run_contract(|| async { MemStore::new() }).await) })
+            .expect("the memory store answers at once");
     assert_eq!(ran, CHECKS);
 }
 
@@ -38,11 +40,15 @@ fn contract_mem_store() {
 fn contract_file_store() {
     let dir = temp_dir("contract");
     let counter = AtomicU32::new(0);
-    let ran = block_on(run_contract(|| {
-        let i = counter.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!("registry-{i}.json"));
-        async move { FileStore::new(path) }
-    }));
+    let ran = block_on(async {
+        let make = || {
+            let i = counter.fetch_add(1, Ordering::Relaxed);
+            let path = dir.join(format!("registry-{i}.json"));
+            async move { FileStore::new(path) }
+        };
+        Ok::<_, StoreError>(run_contract(make).await)
+    })
+    .expect("the file store answers at once");
     assert_eq!(ran, CHECKS);
     // No temporary or lock file is left behind.
     let stray: Vec<String> = std::fs::read_dir(&dir)

@@ -66,7 +66,7 @@ pub use timeline::{
 pub use validate::validate;
 pub use world::{initial_data, live_batch, ROLE_INITIAL, ROLE_LIVE, SEEDED_RANDOM_STATE, WEEK_MS};
 
-use crate::registry::{poll_now, MemStore, Registry};
+use crate::registry::{block_on, MemStore, Registry};
 use crate::Result;
 
 /// Run the loop with a fresh in-memory registry (natively and in WebAssembly).
@@ -82,8 +82,8 @@ use crate::Result;
 /// # Errors
 /// As [`run_with`].
 pub fn run(params: &LoopParams) -> Result<Timeline> {
-    let reg = poll_now(Registry::open(MemStore::new()))??;
-    poll_now(run_with(params, &reg))?
+    let reg = block_on(Registry::open(MemStore::new()))?;
+    block_on(run_with(params, &reg))
 }
 
 /// [`run`], then rebuild every version the loop registered from its lineage alone
@@ -93,12 +93,12 @@ pub fn run(params: &LoopParams) -> Result<Timeline> {
 /// # Errors
 /// As [`run_with`] and [`rederive`].
 pub fn run_and_rederive(params: &LoopParams) -> Result<(Timeline, Vec<Rederivation>)> {
-    let reg = poll_now(Registry::open(MemStore::new()))??;
-    let timeline = poll_now(run_with(params, &reg))??;
-    let state = poll_now(reg.state())??;
+    let reg = block_on(Registry::open(MemStore::new()))?;
+    let timeline = block_on(run_with(params, &reg))?;
+    let state = block_on(reg.state())?;
     let mut out = Vec::with_capacity(state.versions() as usize);
     for v in 1..=state.versions() {
-        out.push(rederive(&poll_now(reg.get(v))??)?);
+        out.push(rederive(&block_on(reg.get(v))?)?);
     }
     Ok((timeline, out))
 }

@@ -63,6 +63,4 @@ pub use model::{
     check_loadable, model_hash, time_text, Actor, Cause, Change, Event, Evidence, Lineage, Metric,
     ModelVersion, Move, NewVersion, Stage, MAX_TIME_MS,
 };
-#[cfg(not(target_arch = "wasm32"))]
-pub use store::block_on;
-pub use store::{poll_now, Batch, Store, StoreError, Write};
+pub use store::{block_on, Batch, Store, StoreError, Write};

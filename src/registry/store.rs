@@ -178,49 +178,50 @@ pub trait Store {
     async fn commit(&self, batch: Batch) -> Result<(), StoreError>;
 }
 
-/// Run a future that never waits to completion, on any target: the one way synchronous code
-/// (the loop's [`run`](crate::orchestrator::run), natively and in WebAssembly) drives the async
-/// registry over a store that answers at once ([`MemStore`](super::MemStore),
-/// [`FileStore`](super::FileStore)).
+/// Run a registry future to its end from synchronous code: the CLI, the loop's
+/// [`run`](crate::orchestrator::run) (natively and in WebAssembly), tests.
+///
+/// It polls the future once, with a waker that does nothing. That is sound because the stores
+/// synchronous code uses answer at once: [`MemStore`](super::MemStore) and
+/// [`FileStore`](super::FileStore) do their work inside `poll` (a file lock held by another
+/// process is waited for there, by sleeping), and the registry and the loop await nothing else,
+/// so their futures are ready after the first poll. A store that truly waits (IndexedDB) must be
+/// awaited instead; given one, this does not hang, spin or panic: it returns
+/// [`StoreError::Io`] saying the store did not answer at once, as the future's own error type.
 ///
 /// # Errors
-/// [`crate::Error::Unsupported`] when the future is not ready after one poll (a store that
-/// waits, such as IndexedDB, must be awaited instead).
-pub fn poll_now<F: std::future::Future>(fut: F) -> crate::Result<F::Output> {
+/// The future's own error, or [`StoreError::Io`] (converted) when it is not ready after one poll.
+pub fn block_on<F, T, E>(fut: F) -> Result<T, E>
+where
+    F: std::future::Future<Output = Result<T, E>>,
+    E: From<StoreError>,
+{
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     let mut fut = std::pin::pin!(fut);
     match fut.as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(v) => Ok(v),
-        std::task::Poll::Pending => Err(crate::Error::Unsupported(
-            "the store did not answer synchronously".into(),
-        )),
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => Err(StoreError::Io(
+            "the store did not answer at once: a store that waits (IndexedDB) must be awaited"
+                .into(),
+        )
+        .into()),
     }
 }
 
-/// [`poll_now`] for native callers that may also wait (tests, the CLI): the same first poll,
-/// then the thread parks until the future's waker fires instead of failing.
-#[cfg(not(target_arch = "wasm32"))]
-pub fn block_on<F: std::future::Future>(fut: F) -> F::Output {
-    use std::sync::Arc;
-    use std::task::{Context, Poll, Wake, Waker};
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-        fn wake_by_ref(self: &Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut fut = std::pin::pin!(fut);
-    loop {
-        match fut.as_mut().poll(&mut cx) {
-            Poll::Ready(v) => return v,
-            Poll::Pending => std::thread::park(),
-        }
+    #[test]
+    fn block_on_returns_a_ready_future_and_an_error_for_a_pending_one() {
+        let ready: Result<u32, StoreError> = block_on(async { Ok(7) });
+        assert_eq!(ready.ok(), Some(7));
+        // A store that waits: its future is never ready; the answer is an error at once.
+        let waits = std::future::pending::<crate::Result<u32>>();
+        let e = block_on(waits).expect_err("pending");
+        assert!(
+            matches!(e, crate::Error::Store(StoreError::Io(ref m)) if m.contains("awaited")),
+            "{e}"
+        );
     }
 }

@@ -18,7 +18,7 @@ use crate::learner::{
 };
 use crate::orchestrator::{run_with_learners, Learners, Timeline};
 use crate::python::{Entry, Program, HOST_FUNCTIONS, LIMITS, STARTER_GATE, STARTER_TRIGGER};
-use crate::registry::{poll_now, MemStore, Registry};
+use crate::registry::{block_on, MemStore, Registry};
 use crate::stats::Correction;
 use crate::Error;
 
@@ -288,12 +288,12 @@ pub fn learner_year(params: JsValue) -> Result<JsValue, JsError> {
             .map(|s| program(Entry::Gate, s, seed))
             .transpose()?;
         let builtin = crate::orchestrator::run(&p)?;
-        let reg = poll_now(Registry::open(MemStore::new()))??;
+        let reg = block_on(Registry::open(MemStore::new()))?;
         let learners = Learners {
             trigger: t.as_mut().map(|x| x as &mut dyn LearnerTrigger),
             gate: g.as_mut().map(|x| x as &mut dyn LearnerGate),
         };
-        let learner = poll_now(run_with_learners(&p, &reg, learners))??;
+        let learner = block_on(run_with_learners(&p, &reg, learners))?;
         Ok(YearResult { builtin, learner })
     })())
 }

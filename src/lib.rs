@@ -27,7 +27,7 @@
 //! | [`gbm`] | scikit-learn `GradientBoostingClassifier` |
 //! | [`metrics`] | ROC AUC |
 //! | [`stats`] | two-sample Kolmogorov–Smirnov test, multiple-testing corrections (`Correction`) |
-//! | [`pipeline`] | `train_book` (the book's seeds as named constants), lineage, re-derivation |
+//! | [`pipeline`] | `train_book` (the book's seeds as named constants), the lineage builder |
 //! | [`trigger_cost`] | the retraining trigger's yearly cost at each alpha and correction (exercise 2) |
 //! | [`chapter`] | the chapter's three steps, computed |
 //! | [`registry`] | versions, stages, aliases, history, over a `Store` |
@@ -37,7 +37,7 @@
 //! | [`learner`] | the learner's gates as traits (`python`: in a Python sandbox, cargo feature `python`) |
 //! | [`experiments`] | the exercises' repeated trials, one file per experiment, and how their parts merge |
 //! | [`exercises`] | what the exercises conclude: expected rates, readings, challenge grades |
-//! | [`orchestrator`] | the loop over simulated weeks, one file per phase of a week |
+//! | [`orchestrator`] | the loop over simulated weeks, one file per phase of a week; `rederive` of any version |
 //! | [`cli`] | the native command line (not on wasm32) |
 //! | `wasm` | the JavaScript boundary (wasm32 only), one file per exported area |
 //!

@@ -1,16 +1,16 @@
 //! The reproducible training pipeline as the registry sees it: train from a recipe (seed, drift
-//! as typed, rows), register the result with its lineage, and re-derive a registered version from
-//! its lineage to prove it is reproducible (same data fingerprint, same model hash).
+//! as typed, rows) and describe the result with its lineage for the registry.
 //!
 //! This is the first arrow of the loop: data → model → registry. Everything is seeded, so a
-//! version's lineage is enough to rebuild its model bit for bit; [`rederive`] checks exactly that.
+//! version's lineage is enough to rebuild its model bit for bit;
+//! [`crate::orchestrator::rederive`] checks exactly that, for these versions and the loop's.
 
 use crate::chapter::train_registered;
 use crate::data::{make_data, Drift, Frame};
 use crate::gbm::{GbmModel, GbmParams};
 use crate::metrics::roc_auc;
 use crate::numpy::SeedSequence;
-use crate::registry::{model_hash, Lineage, Metric, ModelVersion, NewVersion};
+use crate::registry::{model_hash, Lineage, Metric, NewVersion};
 use crate::split::train_test_split;
 use crate::{Error, Result};
 
@@ -202,112 +202,10 @@ pub fn new_version(
     }
 }
 
-/// The outcome of re-deriving a registered version from its lineage.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Rederived {
-    /// The version re-derived.
-    pub version: u32,
-    /// The data fingerprint recorded in the lineage.
-    pub stored_fingerprint: String,
-    /// The fingerprint of the data regenerated from the lineage.
-    pub rederived_fingerprint: String,
-    /// The model hash recorded at registration.
-    pub stored_hash: String,
-    /// The hash of the model retrained from the lineage.
-    pub rederived_hash: String,
-    /// Both match: the version is reproducible from its lineage.
-    pub reproducible: bool,
-    /// Why not, when it is not.
-    pub explanation: String,
-}
-
-/// Retrain `v` from its lineage and compare fingerprints and model hashes.
-///
-/// # Errors
-/// A lineage whose seed, drift or rows cannot be read (a corrupt or hand-edited record).
-pub fn rederive(v: &ModelVersion) -> Result<Rederived> {
-    let rows = usize::try_from(v.lineage.rows)
-        .map_err(|_| Error::invalid("lineage.rows", v.lineage.rows, "too large"))?;
-    let recipe = Recipe {
-        seed: v.lineage.seed.clone(),
-        drift: v.lineage.drift.clone(),
-        rows,
-    };
-    let again = train_for_registry(&recipe, &v.label)?;
-    let same_data = again.lineage.data_fingerprint == v.lineage.data_fingerprint;
-    let same_model = again.model_hash == v.model_hash;
-    let explanation = match (same_data, same_model) {
-        (true, true) => "same data, same model: reproducible from its lineage".to_string(),
-        (false, _) => "the lineage regenerates different data: seed, drift or rows were recorded wrongly".to_string(),
-        (true, false) => "same data but a different model: training was not fully seeded, or its parameters or code differ from the lineage".to_string(),
-    };
-    Ok(Rederived {
-        version: v.version,
-        stored_fingerprint: v.lineage.data_fingerprint.clone(),
-        rederived_fingerprint: again.lineage.data_fingerprint,
-        stored_hash: v.model_hash.clone(),
-        rederived_hash: again.model_hash,
-        reproducible: same_data && same_model,
-        explanation,
-    })
-}
-
 /// The seed sequence of a recipe's seed (for callers that derive sub-seeds).
 ///
 /// # Errors
 /// As [`parse_seed`].
 pub fn seed_sequence(seed: &str) -> Result<SeedSequence> {
     Ok(SeedSequence::from_u128(parse_seed(seed)?))
-}
-
-#[cfg(all(test, not(target_arch = "wasm32")))]
-mod tests {
-    use super::*;
-    use crate::registry::{block_on, Actor, Cause, MemStore, Registry};
-
-    #[test]
-    fn a_registered_version_rederives_to_the_same_hash() {
-        let reg = block_on(Registry::open(MemStore::new())).expect("registry");
-        let recipe = Recipe {
-            seed: "2".into(),
-            drift: "10".into(),
-            rows: 600,
-        };
-        let new = train_for_registry(&recipe, "1.1.0").expect("train");
-        assert_eq!(new.lineage.drift, "10");
-        let v =
-            block_on(reg.register(&new, &Cause::new(Actor::User, "test", 1.0))).expect("register");
-        let stored = block_on(reg.get(v)).expect("get");
-        let r = rederive(&stored).expect("rederive");
-        assert!(r.reproducible, "{r:?}");
-        assert_eq!(r.rederived_hash, stored.model_hash);
-    }
-
-    #[test]
-    fn a_tampered_lineage_does_not_rederive() {
-        let recipe = Recipe {
-            seed: "2".into(),
-            drift: "10".into(),
-            rows: 600,
-        };
-        let new = train_for_registry(&recipe, "x").expect("train");
-        let mut v = ModelVersion {
-            version: 1,
-            label: "x".into(),
-            model_json: new.model_json.clone(),
-            model_hash: new.model_hash.clone(),
-            lineage: new.lineage.clone(),
-            metrics: new.metrics.clone(),
-            created_at: 0.0,
-        };
-        v.lineage.drift = "10.0".into(); // a float drift: other dtype, other fingerprint
-        let r = rederive(&v).expect("rederive");
-        assert!(!r.reproducible);
-        assert_ne!(r.rederived_fingerprint, r.stored_fingerprint);
-        v.lineage.seed = "ten".into();
-        assert!(rederive(&v)
-            .expect_err("bad seed")
-            .to_string()
-            .contains("seed"));
-    }
 }

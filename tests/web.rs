@@ -180,7 +180,7 @@ fn run_loop_rederives_seeded_versions_only() {
         for r in rs.iter() {
             assert_eq!(get(&r, "data_matches").as_bool(), Some(true));
             assert_eq!(get(&r, "seeded").as_bool(), Some(seeded));
-            assert_eq!(get(&r, "matches").as_bool(), Some(seeded));
+            assert_eq!(get(&r, "reproducible").as_bool(), Some(seeded));
         }
         assert!(js_sys::Array::from(&get(&t, "weeks")).length() == 52);
     }

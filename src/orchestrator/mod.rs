@@ -37,7 +37,7 @@
 //! | `prefetch.rs` | a candidate's training; natively, the counterfactual candidates trained ahead |
 //! | `promote.rs` | gate 2: archive the candidate, start a canary, or promote at once |
 //! | `timeline.rs` | the records: [`WeekRecord`], [`Decision`], [`Summary`], [`Timeline`] |
-//! | `lineage.rs` | a version's [`LoopLineage`] and [`rederive`] |
+//! | `lineage.rs` | a version's [`LoopLineage`] and [`rederive`] (of any registered version) |
 //! | `chapter.rs` | [`run_chapter`]: the chapter's steps through a registry |
 
 mod canary;

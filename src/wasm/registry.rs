@@ -5,7 +5,8 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::{count, from_js, js_err, to_js};
-use crate::pipeline::{rederive, train_for_registry, Recipe};
+use crate::orchestrator::rederive;
+use crate::pipeline::{train_for_registry, Recipe};
 use crate::registry::idb::IdbStore;
 use crate::registry::{Actor, Cause, Registry as CoreRegistry, Stage};
 

@@ -21,8 +21,7 @@ pub fn run_loop(params: JsValue) -> Result<JsValue, JsError> {
             .map_err(|e| jserr(format!("invalid runLoop params: {e}")))?
     };
     // `rederive: true` (not a loop parameter): also rebuild every registered version from its
-    // lineage and add `rederivations: [{version, label, data_matches, recorded_hash,
-    // rederived_hash, seeded, matches}]` to the timeline.
+    // lineage and add `rederivations: [Rederivation]` (`orchestrator::rederive`) to the timeline.
     let rederive = match json.as_object_mut().and_then(|o| o.remove("rederive")) {
         None => false,
         Some(serde_json::Value::Bool(b)) => b,

@@ -86,14 +86,14 @@ export const weakestLink = {
       rederiveOut.hidden = !runs;
       if (!runs) return rederiveOut.replaceChildren();
       const { full, weak } = runs;
-      const same = (rs) => rs.filter((r) => r.matches).length;
-      const rows = weak.rederivations.map((r) => h('tr', { class: r.matches ? null : 'diff-row' },
+      const same = (rs) => rs.filter((r) => r.reproducible).length;
+      const rows = weak.rederivations.map((r) => h('tr', { class: r.reproducible ? null : 'diff-row' },
         h('th', { scope: 'row', text: r.label }),
         h('td', { text: r.seeded ? 'yes' : 'no' }),
         h('td', { text: r.data_matches ? 'yes' : 'no' }),
-        h('td', {}, h('code', { text: short(r.recorded_hash) })),
+        h('td', {}, h('code', { text: short(r.stored_hash) })),
         h('td', {}, h('code', { text: short(r.rederived_hash) })),
-        h('td', { 'data-testid': `rederive-${r.label}`, text: r.matches ? 'yes' : 'no' })));
+        h('td', { 'data-testid': `rederive-${r.label}`, text: r.reproducible ? 'yes' : 'no' })));
       rederiveOut.replaceChildren(
         h('h4', { text: 'Re-derived from the lineage alone' }),
         h('p', { 'data-testid': 'rederive-summary',

@@ -9,17 +9,21 @@
 //! on recent data: current=0.703 candidate=0.706 -> promote: True
 //! ```
 //!
-//! [`run_chapter`] recomputes every number (data, fingerprint, split, boosting, AUC, KS) and
-//! formats the lines as Python's `f"{x:.3f}"`, `f"{p:.1e}"` and `str(bool)` do.
+//! [`run_chapter`] recomputes every number (data, fingerprint, split, boosting, AUC, KS), decides
+//! through the two gates of [`crate::gates`] and formats the lines as Python's `f"{x:.3f}"`,
+//! `f"{p:.1e}"` and `str(bool)` do. This is the one computation of the chapter: the replay
+//! through a registry ([`crate::orchestrator::record_chapter`]) records what it returns.
 
 use serde::Serialize;
 
 use crate::data::{make_data, Drift, Frame};
 use crate::fingerprint::fingerprint;
+use crate::gates::{FeatureTest, GateDecision, GateMetric, PromotionGate, RetrainGate};
 use crate::gbm::GbmModel;
 use crate::metrics::roc_auc;
 use crate::pipeline::{held_out_auc, train_book, Trained, GBM_RANDOM_STATE};
 use crate::stats::ks::{ks_2samp, KsMethod, KsResult};
+use crate::stats::Correction;
 use crate::{Error, Result};
 
 /// One dataset of the chapter: `make_data(seed, drift)` with `rows` rows.
@@ -60,7 +64,7 @@ pub struct ChapterParams {
     pub candidate_version: String,
     /// Retrain when the KS p-value is below this (book: 0.01).
     pub alpha: f64,
-    /// Promote when `candidate_auc >= current_auc + margin` (book: 0.0).
+    /// Promote when `candidate_auc >= current_auc + margin` (book: 0.0), within [-1, 1].
     pub margin: f64,
 }
 
@@ -105,7 +109,10 @@ pub struct ChapterRun {
     pub current: Registered,
     /// `ks_2samp(reference.days_since_login, live.days_since_login)`.
     pub ks: KsResult,
-    /// `ks.pvalue < alpha`.
+    /// Gate 1 on the KS test ([`RetrainGate`] at `alpha`, one feature, no correction), its
+    /// evidence naming both datasets' fingerprints.
+    pub retrain_gate: GateDecision,
+    /// `ks.pvalue < alpha`: `retrain_gate.decision`.
     pub retrain: bool,
     /// The retrained candidate (only when `retrain`).
     pub candidate: Option<Registered>,
@@ -113,7 +120,10 @@ pub struct ChapterRun {
     pub current_auc_recent: Option<f64>,
     /// Candidate's AUC on all recent rows (only when `retrain`).
     pub candidate_auc_recent: Option<f64>,
-    /// `candidate_auc_recent >= current_auc_recent + margin` (false when not retrained).
+    /// Gate 2 on the recent rows ([`PromotionGate`] at `margin`), only when `retrain`.
+    pub promotion_gate: Option<GateDecision>,
+    /// `candidate_auc_recent >= current_auc_recent + margin`: `promotion_gate`'s decision (false
+    /// when not retrained).
     pub promote: bool,
     /// What the same rule would decide on each model's AUC on its own test split (different
     /// rows for each model) instead of on the same recent data; `None` without a candidate. On
@@ -121,6 +131,10 @@ pub struct ChapterRun {
     pub promote_on_own_splits: Option<bool>,
     /// The printed lines, formatted as the book's Python does.
     pub lines: Vec<String>,
+    /// The reference frame (the current model's training data).
+    pub reference: Frame,
+    /// The live frame (the candidate's training data).
+    pub live: Frame,
 }
 
 impl ChapterRun {
@@ -179,7 +193,7 @@ fn register_or_train(df: &Frame, version: &str, model: Option<&GbmModel>) -> Res
 /// ```
 ///
 /// # Errors
-/// [`Error::Invalid`] naming `alpha` outside (0, 1) or `margin` not finite; errors of
+/// [`Error::Invalid`] naming `alpha` outside (0, 1) or `margin` outside [-1, 1]; errors of
 /// `make_data`, the fit, the AUC or the KS test for unusable data.
 pub fn run_chapter(params: &ChapterParams) -> Result<ChapterRun> {
     run_chapter_with(params, &Pretrained::default())
@@ -195,8 +209,12 @@ pub fn run_chapter_with(params: &ChapterParams, pretrained: &Pretrained) -> Resu
     if !(params.alpha > 0.0 && params.alpha < 1.0) {
         return Err(Error::invalid("alpha", params.alpha, "must be in (0, 1)"));
     }
-    if !params.margin.is_finite() {
-        return Err(Error::invalid("margin", params.margin, "must be finite"));
+    if !(params.margin.is_finite() && params.margin.abs() <= 1.0) {
+        return Err(Error::invalid(
+            "margin",
+            params.margin,
+            "must be within [-1, 1]",
+        ));
     }
     let reference = params.reference.frame()?;
     let current = register_or_train(
@@ -217,7 +235,21 @@ pub fn run_chapter_with(params: &ChapterParams, pretrained: &Pretrained) -> Resu
         &live.days_since_login().to_f64(),
         KsMethod::Auto,
     )?;
-    let retrain = ks.pvalue < params.alpha;
+    let mut retrain_gate = RetrainGate {
+        alpha: params.alpha,
+        correction: Correction::None,
+    }
+    .decide(&[FeatureTest {
+        feature: "days_since_login".into(),
+        pvalue: ks.pvalue,
+        statistic: ks.statistic,
+    }])?;
+    retrain_gate.evidence.dataset = Some(format!(
+        "reference {} vs live {}",
+        current.data_fingerprint,
+        fingerprint(&live).short
+    ));
+    let retrain = retrain_gate.decision;
     lines.push(format!(
         "input drift p={} -> retrain triggered: {}",
         py_format_e(ks.pvalue, 1),
@@ -225,7 +257,7 @@ pub fn run_chapter_with(params: &ChapterParams, pretrained: &Pretrained) -> Resu
     ));
 
     let (mut candidate, mut cur_recent, mut cand_recent, mut promote) = (None, None, None, false);
-    let mut promote_own = None;
+    let (mut promotion_gate, mut promote_own) = (None, None);
     if retrain {
         let cand = register_or_train(
             &live,
@@ -236,7 +268,22 @@ pub fn run_chapter_with(params: &ChapterParams, pretrained: &Pretrained) -> Resu
         let x = recent.features();
         let a_cur = roc_auc(recent.labels(), &current.model.predict_proba(&x)?)?;
         let a_cand = roc_auc(recent.labels(), &cand.model.predict_proba(&x)?)?;
-        promote = crate::gates::promotes(a_cand, a_cur, params.margin);
+        let gate = PromotionGate {
+            metric: GateMetric::Auc,
+            margin: params.margin,
+        }
+        .decide_scores(
+            a_cur,
+            a_cand,
+            &format!(
+                "make_data({}, {}) {}",
+                params.recent.seed,
+                params.recent.drift,
+                fingerprint(&recent).short
+            ),
+        )?;
+        promote = gate.decision;
+        promotion_gate = Some(gate);
         // The same rule on the wrong evidence: each model's AUC on its own test split.
         promote_own = Some(crate::gates::promotes(cand.auc, current.auc, params.margin));
         lines.push(format!(
@@ -252,13 +299,17 @@ pub fn run_chapter_with(params: &ChapterParams, pretrained: &Pretrained) -> Resu
     Ok(ChapterRun {
         current,
         ks,
+        retrain_gate,
         retrain,
         candidate,
         current_auc_recent: cur_recent,
         candidate_auc_recent: cand_recent,
+        promotion_gate,
         promote,
         promote_on_own_splits: promote_own,
         lines,
+        reference,
+        live,
     })
 }
 

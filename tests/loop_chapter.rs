@@ -4,14 +4,14 @@
 //! scipy 1.17.1, scikit-learn 1.9.1).
 #![cfg(not(target_arch = "wasm32"))]
 
-use mlops_loop::orchestrator::run_chapter;
+use mlops_loop::orchestrator::record_chapter;
 use mlops_loop::registry::{block_on, Actor, Cause, Change, MemStore, Registry, Stage};
 use mlops_loop::serving::{ChurnRequest, ServedBy, Service};
 
 #[test]
 fn chapter_decisions_through_the_registry() -> mlops_loop::Result<()> {
     let reg = block_on(Registry::open(MemStore::new()))?;
-    let run = block_on(run_chapter(&reg))?;
+    let run = block_on(record_chapter(&reg))?;
 
     // roc_auc_score(y_test, GradientBoostingClassifier(random_state=42).fit(...)) on seed 1.
     assert_eq!(run.auc_v1.to_bits(), 0.7135674911042409f64.to_bits());

@@ -1,21 +1,20 @@
-//! The chapter's three steps replayed through a registry, with the book's exact data and models.
+//! The chapter's three steps recorded in a registry: what [`crate::chapter::run_chapter`]
+//! computes (the one computation of the chapter: data, models, KS, AUCs and both gates'
+//! decisions), registered, promoted and archived with its lineage and evidence.
 
 use super::lineage::lineage_of;
 use super::world::{SEEDED_RANDOM_STATE, WEEK_MS};
-use crate::data::column;
-use crate::data::{make_data, Drift};
-use crate::fingerprint::fingerprint;
-use crate::gates::{FeatureTest, GateDecision, PromotionGate, RetrainGate};
+use crate::chapter::{run_chapter, ChapterParams, Registered};
+use crate::data::Frame;
+use crate::gates::GateDecision;
 use crate::pipeline::new_version;
-use crate::pipeline::{train_book, Trained};
 use crate::registry::{Actor, Cause, Registry, Store};
-use crate::stats::ks::{ks_2samp, KsMethod};
 use crate::Result;
 use serde::Serialize;
 
-/// The chapter's three steps as the registry saw them.
+/// The chapter's three steps as the registry recorded them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ChapterRun {
+pub struct RecordedChapter {
     /// Version of `1.0.0`.
     pub v1: u32,
     /// Its AUC on its own test split (0.7135674911042409).
@@ -28,86 +27,76 @@ pub struct ChapterRun {
     pub promotion: Option<GateDecision>,
 }
 
-/// The chapter through a registry: register `1.0.0` (seed 1, drift 0.0) in Production; KS on
-/// days against `make_data(2, 10)` → gate 1 → train `1.1.0` on it → gate 2 on
-/// `make_data(3, 10)` (same rows for both) → promote, archiving `1.0.0`.
-///
-/// # Errors
-/// Registry errors (e.g. the labels already exist).
-pub async fn run_chapter<S: Store>(registry: &Registry<S>) -> Result<ChapterRun> {
-    let reference = make_data(1, Drift::Float(0.0), 3000)?;
-    let Trained {
-        model: m1,
-        auc: auc_v1,
-    } = train_book(&reference, SEEDED_RANDOM_STATE)?;
-    let lin1 = lineage_of(
-        "1".into(),
-        "0.0".into(),
-        &reference,
+/// Register `model` (trained on `df`, the recipe `spec`) with its lineage and `cause`.
+async fn register<S: Store>(
+    registry: &Registry<S>,
+    model: &Registered,
+    df: &Frame,
+    spec: &crate::chapter::DataSpec,
+    cause: &Cause,
+) -> Result<u32> {
+    let lineage = lineage_of(
+        spec.seed.to_string(),
+        spec.drift.to_string(),
+        df,
         Some(SEEDED_RANDOM_STATE),
         None,
     )?;
-    let v1 = registry
+    registry
         .register(
-            &new_version("1.0.0", &m1, lin1, auc_v1, "own test split"),
-            &Cause::new(Actor::User, "the chapter's first model", 0.0),
+            &new_version(
+                &model.version,
+                &model.model,
+                lineage,
+                model.auc,
+                "own test split",
+            ),
+            cause,
         )
-        .await?;
+        .await
+}
+
+/// The book's chapter ([`ChapterParams::default`]) through a registry: register `1.0.0`
+/// (seed 1, drift 0.0) in Production; gate 1 on days against `make_data(2, 10)` → register
+/// `1.1.0` trained on it → gate 2 on `make_data(3, 10)` (same rows for both) → promote,
+/// archiving `1.0.0` (or archive `1.1.0` when gate 2 says no). Every number and decision is
+/// [`run_chapter`]'s; this records them.
+///
+/// # Errors
+/// As [`run_chapter`]; registry errors (e.g. the labels already exist).
+pub async fn record_chapter<S: Store>(registry: &Registry<S>) -> Result<RecordedChapter> {
+    let params = ChapterParams::default();
+    let run = run_chapter(&params)?;
+    let v1 = register(
+        registry,
+        &run.current,
+        &run.reference,
+        &params.reference,
+        &Cause::new(Actor::User, "the chapter's first model", 0.0),
+    )
+    .await?;
     registry
         .promote(v1, &Cause::new(Actor::User, "first deployment", 1.0))
         .await?;
-
-    let live = make_data(2, Drift::Int(10), 3000)?;
-    let ks = ks_2samp(
-        &column(&reference, "days_since_login")?,
-        &column(&live, "days_since_login")?,
-        KsMethod::Auto,
-    )?;
-    let mut retrain = RetrainGate::book().decide(&[FeatureTest {
-        feature: "days_since_login".into(),
-        pvalue: ks.pvalue,
-        statistic: ks.statistic,
-    }])?;
-    retrain.evidence.dataset = Some(format!(
-        "reference {} vs live {}",
-        fingerprint(&reference).short,
-        fingerprint(&live).short
-    ));
-    if !retrain.decision {
-        return Ok(ChapterRun {
+    let retrain = run.retrain_gate;
+    let (Some(candidate), Some(promotion)) = (run.candidate, run.promotion_gate) else {
+        return Ok(RecordedChapter {
             v1,
-            auc_v1,
+            auc_v1: run.current.auc,
             retrain,
             v2: None,
             promotion: None,
         });
-    }
-    let Trained {
-        model: m2,
-        auc: auc_own,
-    } = train_book(&live, SEEDED_RANDOM_STATE)?;
-    let lin2 = lineage_of(
-        "2".into(),
-        "10".into(),
-        &live,
-        Some(SEEDED_RANDOM_STATE),
-        None,
-    )?;
-    let v2 = registry
-        .register(
-            &new_version("1.1.0", &m2, lin2, auc_own, "own test split"),
-            &Cause::new(Actor::RetrainGate, retrain.reason.clone(), WEEK_MS)
-                .with_evidence(retrain.evidence.clone()),
-        )
-        .await?;
-    let recent = make_data(3, Drift::Int(10), 3000)?;
-    let promotion = PromotionGate::book().decide(
-        &m1,
-        &m2,
-        &recent.features(),
-        recent.labels(),
-        &format!("make_data(3, 10) {}", fingerprint(&recent).short),
-    )?;
+    };
+    let v2 = register(
+        registry,
+        &candidate,
+        &run.live,
+        &params.live,
+        &Cause::new(Actor::RetrainGate, retrain.reason.clone(), WEEK_MS)
+            .with_evidence(retrain.evidence.clone()),
+    )
+    .await?;
     let cause = Cause::new(
         Actor::PromotionGate,
         promotion.reason.clone(),
@@ -119,9 +108,9 @@ pub async fn run_chapter<S: Store>(registry: &Registry<S>) -> Result<ChapterRun>
     } else {
         registry.archive(v2, &cause).await?;
     }
-    Ok(ChapterRun {
+    Ok(RecordedChapter {
         v1,
-        auc_v1,
+        auc_v1: run.current.auc,
         retrain,
         v2: Some(v2),
         promotion: Some(promotion),

@@ -19,8 +19,8 @@
 //! the seasonal drift by a pure-arithmetic sine; the same parameters give the same [`Timeline`],
 //! natively and in WebAssembly.
 //!
-//! [`run_chapter`] replays the chapter's three steps through a registry with the book's exact data
-//! and models.
+//! [`record_chapter`] records the chapter's three steps, as [`crate::chapter::run_chapter`]
+//! computes them with the book's exact data and models, in a registry.
 //!
 //! The files, in the order of a week:
 //!
@@ -38,7 +38,7 @@
 //! | `promote.rs` | gate 2: archive the candidate, start a canary, or promote at once |
 //! | `timeline.rs` | the records: [`WeekRecord`], [`Decision`], [`Summary`], [`Timeline`] |
 //! | `lineage.rs` | a version's [`LoopLineage`] and [`rederive`] (of any registered version) |
-//! | `chapter.rs` | [`run_chapter`]: the chapter's steps through a registry |
+//! | `chapter.rs` | [`record_chapter`]: the chapter's computed steps recorded in a registry |
 
 mod canary;
 mod chapter;
@@ -54,7 +54,7 @@ mod timeline;
 mod validate;
 mod world;
 
-pub use chapter::{run_chapter, ChapterRun};
+pub use chapter::{record_chapter, RecordedChapter};
 pub use lineage::{rederive, LoopLineage, Rederivation, TrainingSource};
 pub use params::{LoopParams, LoopParamsBuilder, Practices, MAX_TOTAL_ROWS, MAX_WEEKS};
 pub use run::{run_with, run_with_learners, Learners};

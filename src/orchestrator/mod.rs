@@ -60,7 +60,7 @@ pub use params::{LoopParams, LoopParamsBuilder, Practices, MAX_TOTAL_ROWS, MAX_W
 pub use run::{run_with, run_with_learners, Learners};
 pub use schedule::{Fault, Schedule};
 pub use timeline::{
-    CanaryRecord, Counterfactual, Decision, DecisionKind, DriftEvidence, Summary, Timeline,
+    CanaryRecord, Choice, Counterfactual, Decision, DecisionKind, DriftEvidence, Summary, Timeline,
     Verdict, WeekRecord,
 };
 pub use validate::validate;

@@ -7,7 +7,7 @@ use super::run::{
     Week,
 };
 use super::schedule::Fault;
-use super::timeline::{Decision, DecisionKind, Verdict};
+use super::timeline::{Choice, Decision, DecisionKind, Verdict};
 use super::world::{process, tail};
 use crate::data::Frame;
 use crate::gates::GateDecision;
@@ -60,8 +60,8 @@ impl<S: Store> Run<'_, S> {
             (Some((na, span)), Some((ca, _))) => Some(counterfactual(
                 span,
                 promote,
-                ("promote", na),
-                ("reject", ca),
+                (Choice::Promote, na),
+                (Choice::Reject, ca),
             )),
             _ => None,
         };

@@ -6,7 +6,7 @@ use super::prefetch::{train_candidate, window};
 use super::run::{
     counterfactual, gate_decision, wait_decision, Candidate, Learners, Run, Scored, Week,
 };
-use super::timeline::{DecisionKind, Verdict};
+use super::timeline::{Choice, DecisionKind, Verdict};
 use crate::gates::GateDecision;
 use crate::learner::Verdict as LearnerVerdict;
 use crate::monitor::DriftReport;
@@ -109,8 +109,8 @@ impl<S: Store> Run<'_, S> {
                     (Some((ca, span)), Some((na, _))) => Some(counterfactual(
                         span,
                         g1.decision,
-                        ("retrain", na),
-                        ("keep", ca),
+                        (Choice::Retrain, na),
+                        (Choice::Keep, ca),
                     )),
                     _ => None,
                 }

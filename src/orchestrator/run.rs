@@ -10,7 +10,7 @@ use super::params::LoopParams;
 use super::prefetch::Prefetch;
 use super::schedule::Fault;
 use super::timeline::{
-    CanaryRecord, Counterfactual, Decision, DecisionKind, DriftEvidence, Summary, Timeline,
+    CanaryRecord, Choice, Counterfactual, Decision, DecisionKind, DriftEvidence, Summary, Timeline,
     Verdict, WeekRecord,
 };
 use super::validate::validate;
@@ -304,15 +304,15 @@ pub(super) enum Scored {
 pub(super) fn counterfactual(
     weeks: [usize; 2],
     chose_yes: bool,
-    yes: (&str, f64),
-    no: (&str, f64),
+    yes: (Choice, f64),
+    no: (Choice, f64),
 ) -> Counterfactual {
     let (chosen, other) = if chose_yes { (yes, no) } else { (no, yes) };
     Counterfactual {
         weeks,
-        chosen: chosen.0.into(),
+        chosen: chosen.0,
         chosen_auc: chosen.1,
-        other: other.0.into(),
+        other: other.0,
         other_auc: other.1,
     }
 }

@@ -60,14 +60,47 @@ pub enum DecisionKind {
 pub struct Counterfactual {
     /// First and last future week scored.
     pub weeks: [usize; 2],
-    /// The choice made (`retrain`, `keep`, `promote`, `reject`).
-    pub chosen: String,
+    /// The choice made.
+    pub chosen: Choice,
     /// AUC over those weeks of the model the chosen branch serves.
     pub chosen_auc: f64,
     /// The other choice.
-    pub other: String,
+    pub other: Choice,
     /// AUC over the same weeks of the model the other branch serves.
     pub other_auc: f64,
+}
+
+/// The two branches of a gate's yes/no decision, as a [`Counterfactual`] names them: serialized
+/// as the snake_case name (`"retrain"`), which the page matches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Choice {
+    /// Gate 1's yes: train a candidate.
+    Retrain,
+    /// Gate 1's no: keep the current model.
+    Keep,
+    /// Gate 2's yes: the candidate goes on.
+    Promote,
+    /// Gate 2's no: the candidate is archived.
+    Reject,
+}
+
+impl Choice {
+    /// Its serialized name: `retrain`, `keep`, `promote`, `reject`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Choice::Retrain => "retrain",
+            Choice::Keep => "keep",
+            Choice::Promote => "promote",
+            Choice::Reject => "reject",
+        }
+    }
+}
+
+impl std::fmt::Display for Choice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What a decision decided: the loop's verdicts, one per outcome a phase can have.
@@ -233,7 +266,22 @@ pub struct Timeline {
 
 #[cfg(test)]
 mod tests {
-    use super::Verdict;
+    use super::{Choice, Verdict};
+
+    #[test]
+    fn a_choice_is_its_name_and_reads_back() {
+        for c in [
+            Choice::Retrain,
+            Choice::Keep,
+            Choice::Promote,
+            Choice::Reject,
+        ] {
+            let json = serde_json::to_string(&c).expect("json");
+            assert_eq!(json, format!("\"{c}\""));
+            assert_eq!(serde_json::from_str::<Choice>(&json).expect("back"), c);
+        }
+        assert!(serde_json::from_str::<Choice>("\"promoted\"").is_err());
+    }
 
     #[test]
     fn a_verdict_is_a_tag_with_its_fields_and_reads_back() {

@@ -1,0 +1,247 @@
+//! The builder's randomized equivalence tests: each fast path (presorted distinct columns, the
+//! filtered key-driven scan, the sparse-ties sort) against the plain builder over random sizes,
+//! tie patterns, depths, split and leaf minimums; and small known trees.
+
+use super::split::{our_rand_r, FEATURE_THRESHOLD};
+use super::*;
+
+#[test]
+fn presorted_path_builds_the_same_trees_as_sorting() {
+    // Columns with all-distinct values take the presorted path; forcing every column
+    // through sklearn's introsort must give the same trees node for node and the same
+    // final sample order, over random sizes, depths and leaf minimums.
+    let mut s = 0x853c_49e6_748f_ea9b_u64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    for case in 0..200 {
+        let n = 2 + (next() % 600) as usize;
+        let nf = 1 + (next() % 3) as usize;
+        let mut x = vec![0f32; n * nf];
+        for f in 0..nf {
+            for i in 0..n {
+                x[f * n + i] = match f {
+                    // distinct: a permutation of 0..n scaled
+                    0 => ((i * 7919) % n) as f32 * 0.25,
+                    1 => (next() % 5) as f32,
+                    _ => (next() % 1000) as f32 * 1e-3,
+                };
+            }
+        }
+        let y: Vec<f64> = (0..n)
+            .map(|_| (next() % 1000) as f64 / 500.0 - 1.0)
+            .collect();
+        let cfg = TreeConfig {
+            max_depth: 1 + (next() % 5) as usize,
+            min_samples_split: 2 + (next() % 6) as usize,
+            min_samples_leaf: 1 + (next() % 4) as usize,
+        };
+        let seed = (next() % 1000) as u32;
+        let mut fast = Workspace::new(&x, n, nf);
+        let mut slow = Workspace::new(&x, n, nf);
+        assert!(fast.distinct[0]);
+        slow.distinct.iter_mut().for_each(|d| *d = false);
+        let (mut a, mut b) = (Tree::default(), Tree::default());
+        for round in 0..3 {
+            fast.build(&y, seed + round, cfg, &mut a);
+            slow.build(&y, seed + round, cfg, &mut b);
+            assert_eq!(a, b, "case {case} round {round}: n {n}, {cfg:?}");
+            assert_eq!(fast.samples(), slow.samples(), "case {case} round {round}");
+        }
+    }
+}
+
+/// The split scan as the Cython reads: gather y and the values in sample order, test
+/// every position (`next_p`, `min_samples_leaf`), update forward or from the end
+/// (recomputing the reverse chain each time), and compare the exact proxy, unfiltered.
+/// Returns the new best `(p, prev value, value)` if the feature improves `best_proxy`.
+pub(super) fn plain_scan(
+    y: &[f64],
+    col: &[f32],
+    samples: &[u32],
+    min_samples_leaf: usize,
+    sum_total: f64,
+    best_proxy: &mut f64,
+) -> Option<(usize, f32, f32)> {
+    let m = samples.len();
+    let ys: Vec<f64> = samples.iter().map(|&s| y[s as usize]).collect();
+    let fvs: Vec<f32> = samples.iter().map(|&s| col[s as usize]).collect();
+    let (mut pos, mut sum_left, mut found) = (0usize, 0.0f64, None);
+    for p in 1..m {
+        if fvs[p] <= fvs[p - 1] + FEATURE_THRESHOLD {
+            continue;
+        }
+        if p < min_samples_leaf || m - p < min_samples_leaf {
+            continue;
+        }
+        if p - pos <= m - p {
+            for &v in &ys[pos..p] {
+                sum_left += v;
+            }
+        } else {
+            sum_left = sum_total;
+            for &v in ys[p..].iter().rev() {
+                sum_left -= v;
+            }
+        }
+        pos = p;
+        let sum_right = sum_total - sum_left;
+        let proxy = sum_left * sum_left / p as f64 + sum_right * sum_right / (m - p) as f64;
+        if proxy > *best_proxy {
+            *best_proxy = proxy;
+            found = Some((p, fvs[p - 1], fvs[p]));
+        }
+    }
+    found
+}
+
+#[test]
+fn fast_scan_builds_the_same_trees_as_the_plain_scan() {
+    // The filtered, key-driven scan against `plain_scan`, over random sizes, depths, leaf
+    // minimums, tie patterns (distinct, 2, 5, 90 values, float32 steps below
+    // FEATURE_THRESHOLD) and targets with few or many distinct values.
+    let mut s = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    for case in 0..300 {
+        let n = 2 + (next() % 700) as usize;
+        let nf = 1 + (next() % 3) as usize;
+        let mut x = vec![0f32; n * nf];
+        for f in 0..nf {
+            let kind = next() % 5;
+            for i in 0..n {
+                x[f * n + i] = match kind {
+                    0 => ((i * 7919) % n) as f32 * 0.5,
+                    1 => (next() % 2) as f32,
+                    2 => (next() % 5) as f32 - 2.0,
+                    3 => (next() % 90) as f32,
+                    // steps of 1e-8 around 1: many values closer than the threshold
+                    _ => 1.0 + (next() % 50) as f32 * 1e-8,
+                };
+            }
+        }
+        let levels = 1 + next() % 1000;
+        let y: Vec<f64> = (0..n)
+            .map(|_| (next() % levels) as f64 / 37.0 - 0.4)
+            .collect();
+        let cfg = TreeConfig {
+            max_depth: 1 + (next() % 5) as usize,
+            min_samples_split: 2 + (next() % 6) as usize,
+            min_samples_leaf: 1 + (next() % 5) as usize,
+        };
+        let seed = (next() % 1000) as u32;
+        let mut fast = Workspace::new(&x, n, nf);
+        let mut slow = Workspace::new(&x, n, nf);
+        slow.plain_scan = true;
+        let (mut a, mut b) = (Tree::default(), Tree::default());
+        for round in 0..3 {
+            fast.build(&y, seed + round, cfg, &mut a);
+            slow.build(&y, seed + round, cfg, &mut b);
+            assert_eq!(a, b, "case {case} round {round}: n {n}, {cfg:?}");
+            assert_eq!(fast.samples(), slow.samples(), "case {case} round {round}");
+        }
+    }
+}
+
+#[test]
+fn sparse_ties_path_builds_the_same_trees_as_the_plain_builder() {
+    // Columns with few ties (distinct values with a few repeated), many ties, or none,
+    // taking the sparse-ties sort (by its own choice or forced) against the plain builder
+    // (every column through sklearn's full introsort, the plain scan), over random sizes,
+    // depths, split and leaf minimums.
+    let mut s = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    for case in 0..250 {
+        let n = 2 + (next() % if case % 10 == 0 { 3000 } else { 600 }) as usize;
+        let nf = 1 + (next() % 3) as usize;
+        let mut x = vec![0f32; n * nf];
+        for f in 0..nf {
+            let kind = next() % 4;
+            let col = &mut x[f * n..(f + 1) * n];
+            for (i, v) in col.iter_mut().enumerate() {
+                *v = match kind {
+                    0 | 1 => ((i * 7919) % n) as f32 * 0.5 + (next() % 3) as f32 * 1e-9,
+                    2 => (next() % 90) as f32,
+                    _ => (next() % 2) as f32,
+                };
+            }
+            if kind == 1 {
+                // a few ties among distinct values
+                for _ in 0..1 + next() % 6 {
+                    let (a, b) = ((next() as usize) % n, (next() as usize) % n);
+                    col[a] = col[b];
+                }
+            }
+        }
+        let levels = 1 + next() % 1000;
+        let y: Vec<f64> = (0..n)
+            .map(|_| (next() % levels) as f64 / 37.0 - 0.4)
+            .collect();
+        let cfg = TreeConfig {
+            max_depth: 1 + (next() % 6) as usize,
+            min_samples_split: 2 + (next() % 6) as usize,
+            min_samples_leaf: 1 + (next() % 5) as usize,
+        };
+        let seed = (next() % 1000) as u32;
+        let limit = if case % 2 == 0 {
+            n
+        } else {
+            n / SPARSE_TIES_PER
+        };
+        let mut fast = Workspace::with_sparse_limit(&x, n, nf, limit);
+        let mut slow = Workspace::new(&x, n, nf);
+        slow.plain_scan = true;
+        slow.distinct.iter_mut().for_each(|d| *d = false);
+        slow.sparse_ties.iter_mut().for_each(|d| *d = false);
+        let (mut a, mut b) = (Tree::default(), Tree::default());
+        for round in 0..3 {
+            fast.build(&y, seed + round, cfg, &mut a);
+            slow.build(&y, seed + round, cfg, &mut b);
+            assert_eq!(a, b, "case {case} round {round}: n {n}, {cfg:?}");
+            assert_eq!(fast.samples(), slow.samples(), "case {case} round {round}");
+        }
+    }
+}
+
+#[test]
+fn rand_r_matches_xorshift() {
+    let mut s = 0u32;
+    // seed 0 -> 1; 1 ^ 1<<13 = 8193; ^ >>17 = 8193; ^ <<5 = 8193 ^ 262176 = 270369
+    assert_eq!(our_rand_r(&mut s), 270_369);
+    assert_eq!(s, 270_369);
+}
+
+#[test]
+fn splits_a_step_function() {
+    // y jumps at x = 5: the root splits there, threshold 4.5 + 0.5 halves.
+    let n = 10;
+    let x: Vec<f32> = (0..n).map(|i| i as f32).collect();
+    let y: Vec<f64> = (0..n).map(|i| if i < 5 { -1.0 } else { 1.0 }).collect();
+    let mut ws = Workspace::new(&x, n, 1);
+    let mut tree = Tree::default();
+    let cfg = TreeConfig {
+        max_depth: 3,
+        min_samples_split: 2,
+        min_samples_leaf: 1,
+    };
+    ws.build(&y, 7, cfg, &mut tree);
+    assert_eq!(tree.feature[0], 0);
+    assert_eq!(tree.threshold[0], 4.5);
+    assert_eq!(tree.node_count(), 3);
+    // Leaf values are the boosting step's to fill.
+    assert_eq!(tree.value, vec![0.0, 0.0, 0.0]);
+    assert_eq!(tree.apply(&[4.0]), 1);
+    assert_eq!(tree.apply(&[6.0]), 2);
+}

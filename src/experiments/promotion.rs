@@ -291,4 +291,29 @@ mod tests {
             plain.diffs.iter().filter(|&&d| d >= 0.0).count()
         );
     }
+
+    /// Exercise 3 ("The experiment") says its rates are averages over productions as well as
+    /// candidates: each round trains its own production model on its own data.
+    #[test]
+    fn each_round_draws_its_own_production_model() {
+        let p = PromotionTrialsParams {
+            rounds: 2,
+            start: 0,
+            rows: 300,
+            margin: 0.0,
+            same_data: true,
+            seed: 3,
+            shift: 0,
+        };
+        let (a, b) = (
+            promotion_round(&p, 0).expect("0"),
+            promotion_round(&p, 1).expect("1"),
+        );
+        assert_ne!(a.production, b.production);
+        assert_ne!(a.production, a.candidate);
+        assert_eq!(
+            promotion_round(&p, 1).expect("1 again").production,
+            b.production
+        );
+    }
 }

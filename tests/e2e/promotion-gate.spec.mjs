@@ -50,6 +50,9 @@ test('challenge: too lax, too strict, then met', async ({ page }) => {
   await open(page, '#panel=promotion-gate&margin=0');
   await page.getByRole('button', { name: 'Check my margin' }).click();
   await expect(page.getByTestId('challenge-verdict')).toHaveText(/Not yet: too many candidates that are no better/, { timeout: 180_000 });
+  // the count the chapter's hint quotes (tests/chapter_claims.rs pins it natively)
+  await expect(page.getByTestId('challenge-rate')).toHaveText(/^✗ no-better candidates promoted: 16 of 40 /);
+  await expect(page.locator('.hints')).toContainText('16 of 40 in the challenge');
   await open(page, '#panel=promotion-gate&margin=0.02');
   await page.getByRole('button', { name: 'Check my margin' }).click();
   await expect(page.getByTestId('challenge-verdict')).toHaveText(/Not yet: the margin turns away too many real improvements/, { timeout: 180_000 });

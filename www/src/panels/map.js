@@ -9,7 +9,7 @@ export const STAGES = [
   { id: 'registry', name: 'Registry', sandbox: 'Each trained model is stored under a version (1.0.0, 1.1.0, …) with the fingerprint of its training data, its seed, its parameters and its test AUC. Every promotion and rollback adds an event, with who and why, to a history kept in this browser\'s IndexedDB.' },
   { id: 'deployment', name: 'Deployment', sandbox: 'A new model reaches users only through the promotion gate: its AUC on recent labelled customers must be at least the serving model\'s on the same rows plus the margin (candidate >= current + margin). It then serves a canary share of the traffic first, and a rollback can put the previous version back.' },
   { id: 'monitoring', name: 'Monitoring signal', sandbox: 'Each week, a two-sample Kolmogorov–Smirnov test sets every live feature against the same feature in the training sample; once the outcomes of those weeks are known, the serving model\'s AUC on them is tracked too.' },
-  { id: 'trigger', name: 'Retraining trigger', sandbox: 'The drift test decides: when a feature\'s KS p-value comes out under alpha (the chapter uses 0.01), a candidate is fitted on the latest weeks whose outcomes are known and handed to the deployment stage. No calendar and no person starts a retrain here.' },
+  { id: 'trigger', name: 'Retraining trigger', sandbox: 'The drift test decides: when a feature\'s KS p-value comes out under alpha shared across the three features (Bonferroni: 0.01 / 3 by default; the chapter tests one feature at 0.01), a candidate is fitted on the latest weeks whose outcomes are known and handed to the deployment stage. No calendar and no person starts a retrain here.' },
 ];
 const STATUSES = [['automated', 'automated'], ['manual', 'manual'], ['missing', 'missing']];
 
@@ -21,10 +21,10 @@ export const WORKED = {
     gap: 'It lives in one browser; an export file is the only copy another person can see.' },
   deployment: { status: 'automated', now: 'Gate 2 on shared recent rows, then a canary judged on labelled outcomes, with abort and rollback.',
     gap: 'The canary waits for labels; a model whose outcomes arrive months later could not be judged this way.' },
-  monitoring: { status: 'automated', now: 'A KS test per feature every week; the AUC once the week\'s outcomes are known.',
-    gap: 'A falling weekly AUC starts no retrain (it only judges canaries and new versions), and a feature broken upstream looks the same as one that drifted.' },
+  monitoring: { status: 'automated', now: 'A data-contract check and a KS test per feature on every weekly batch; the AUC once the week\'s outcomes are known.',
+    gap: 'A falling weekly AUC starts no retrain (it only judges canaries and new versions), and the data contract catches only the breaks it names (types, ranges, spend\'s mean): a subtler upstream bug still looks like drift.' },
   trigger: { status: 'automated', now: 'Gate 1: a KS p-value under alpha, corrected for the three features, starts a retrain.',
-    gap: 'Nothing asks whether the new data are valid before training on them (exercise 5).' },
+    gap: 'Only the p-value decides: D, the size of the shift, has no threshold of its own, so with enough rows a shift too small to matter still starts a retrain.' },
 };
 
 const words = (t) => (t ?? '').trim().split(/\s+/).filter(Boolean).length;

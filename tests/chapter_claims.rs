@@ -213,3 +213,92 @@ fn the_challenges_numbers_as_the_chapters_state_them() {
     );
     assert_eq!(mlops_loop::experiments::TRUE_GAIN_ROWS, 20_000);
 }
+
+/// ex5-weakest-link.md, "What you will do": in each year the challenge uses, switching one
+/// practice off moves the mean AUC by less than 0.01 yet changes the decisions (kind, verdict and
+/// version, as the page compares them) in 27 to 48 of the 52 weeks; without seeded training no
+/// decision changes, only the models.
+#[test]
+fn ex5_a_missing_practice_changes_decisions_more_than_the_mean_auc() {
+    use mlops_loop::orchestrator::{run, LoopParams, Practices, Schedule, Timeline};
+    let year = |seed: u64, schedule: &str, practices: Practices| {
+        let p = LoopParams::builder()
+            .seed(seed)
+            .schedule(Schedule::parse(schedule).expect("schedule"))
+            .practices(practices)
+            .build()
+            .expect("params");
+        run(&p).expect("run")
+    };
+    let decisions = |t: &Timeline, w: usize| -> Vec<String> {
+        t.weeks[w]
+            .decisions
+            .iter()
+            .map(|d| format!("{:?} {:?} {:?}", d.kind, d.verdict, d.version))
+            .collect()
+    };
+    let on = Practices::default();
+    let cases = [
+        (
+            2,
+            "step",
+            Practices {
+                monitoring: false,
+                ..on
+            },
+        ),
+        (
+            1,
+            "step",
+            Practices {
+                promotion_gate: false,
+                ..on
+            },
+        ),
+        (
+            3,
+            "step",
+            Practices {
+                rollback: false,
+                ..on
+            },
+        ),
+        (
+            4,
+            "step",
+            Practices {
+                canary: false,
+                ..on
+            },
+        ),
+        (
+            2,
+            "step",
+            Practices {
+                seeded_training: false,
+                ..on
+            },
+        ),
+        (
+            0,
+            "broken_feature",
+            Practices {
+                validation: false,
+                ..on
+            },
+        ),
+    ];
+    let mut differing = Vec::new();
+    for (seed, schedule, off) in cases {
+        let full = year(seed, schedule, on);
+        let weak = year(seed, schedule, off);
+        let d = weak.summary.mean_auc - full.summary.mean_auc;
+        assert!(d.abs() < 0.01, "seed {seed} {schedule} {off:?}: {d}");
+        differing.push(
+            (0..full.weeks.len())
+                .filter(|&w| decisions(&full, w) != decisions(&weak, w))
+                .count(),
+        );
+    }
+    assert_eq!(differing, [48, 33, 27, 40, 0, 32]);
+}

@@ -282,6 +282,8 @@ fn insertion_sort(v: &mut [u64]) {
     }
 }
 
+/// sklearn's `heapsort` (a max-heap built by `sift_down` from the last parent, then the root
+/// swapped to the end and sifted down again), with [`sift_down`] computed bottom-up.
 fn heapsort(v: &mut [u64]) {
     let n = v.len();
     // heapify; n > 15 here so (n - 2) / 2 does not underflow.
@@ -301,22 +303,37 @@ fn heapsort(v: &mut [u64]) {
     }
 }
 
+/// sklearn's `sift_down` (`tests::reference_sift_down`), with the same result and fewer
+/// comparisons (Floyd's bottom-up variant).
+///
+/// sklearn's loop moves `x = v[start]` down the chain of larger children (the right child
+/// only when strictly larger than the left: its `maxind` tests are `<`), swapping as long as
+/// that child is strictly larger than `x`. Which child comes next does not depend on `x`, and
+/// below `start` the subtrees are heaps, so the values along the chain never increase: the
+/// nodes larger than `x` are a prefix of it. So: walk the chain to its end (one comparison per
+/// level), climb back to the deepest node larger than `x`, and shift that prefix up one level,
+/// `x` taking the freed slot: the same moves as the swaps.
+#[inline]
 fn sift_down(v: &mut [u64], start: usize, end: usize) {
-    let mut root = start;
+    let x = v[start];
+    let xv = hi(x);
+    let mut c = start;
     loop {
-        let child = root * 2 + 1;
-        let mut maxind = root;
-        if child < end && hi(v[maxind]) < hi(v[child]) {
-            maxind = child;
-        }
-        if child + 1 < end && hi(v[maxind]) < hi(v[child + 1]) {
-            maxind = child + 1;
-        }
-        if maxind == root {
+        let l = 2 * c + 1;
+        if l >= end {
             break;
         }
-        v.swap(root, maxind);
-        root = maxind;
+        let r = l + 1;
+        c = if r < end && hi(v[l]) < hi(v[r]) { r } else { l };
+    }
+    while c != start && hi(v[c]) <= xv {
+        c = (c - 1) / 2;
+    }
+    let mut t = v[c];
+    v[c] = x;
+    while c != start {
+        c = (c - 1) / 2;
+        std::mem::swap(&mut v[c], &mut t);
     }
 }
 
@@ -324,12 +341,53 @@ fn sift_down(v: &mut [u64], start: usize, end: usize) {
 mod tests {
     use super::*;
 
+    /// sklearn's `heapsort` as written (the swap loop of `sift_down`), for comparison.
+    fn reference_heapsort(v: &mut [u64]) {
+        let n = v.len();
+        if n < 2 {
+            return;
+        }
+        let mut start = (n - 2) / 2;
+        loop {
+            reference_sift_down(v, start, n);
+            if start == 0 {
+                break;
+            }
+            start -= 1;
+        }
+        let mut end = n - 1;
+        while end > 0 {
+            v.swap(0, end);
+            reference_sift_down(v, 0, end);
+            end -= 1;
+        }
+    }
+
+    fn reference_sift_down(v: &mut [u64], start: usize, end: usize) {
+        let mut root = start;
+        loop {
+            let child = root * 2 + 1;
+            let mut maxind = root;
+            if child < end && hi(v[maxind]) < hi(v[child]) {
+                maxind = child;
+            }
+            if child + 1 < end && hi(v[maxind]) < hi(v[child + 1]) {
+                maxind = child + 1;
+            }
+            if maxind == root {
+                break;
+            }
+            v.swap(root, maxind);
+            root = maxind;
+        }
+    }
+
     /// The straightforward transcription of sklearn's `introsort` (swap loop), for comparison.
     fn reference_introsort(v: &mut [u64], mut maxd: u32) {
         let mut v = v;
         while v.len() > INSERTION_CUTOFF {
             if maxd == 0 {
-                heapsort(v);
+                reference_heapsort(v);
                 return;
             }
             maxd -= 1;
@@ -445,6 +503,83 @@ mod tests {
             reference_sort(&mut a);
             simultaneous_sort_sparse_ties(&mut b, &sorted, &ties, &mut scratch);
             assert_eq!(a, b, "case {case}: n {n}, {} ties", ties[n - 1]);
+        }
+    }
+
+    /// Test inputs: `n` values of `card` distinct levels in one of five shapes (random, sorted,
+    /// reversed, sorted then rotated, organ pipe).
+    fn shaped_values(s: &mut u64, n: usize, card: u64, shape: usize) -> Vec<u32> {
+        let mut vals: Vec<u32> = (0..n).map(|_| (next(s) % card) as u32).collect();
+        match shape % 5 {
+            1 => vals.sort_unstable(),
+            2 => vals.sort_unstable_by(|a, b| b.cmp(a)),
+            3 => {
+                vals.sort_unstable();
+                let k = (next(s) as usize) % n;
+                vals.rotate_left(k);
+            }
+            4 => {
+                vals.sort_unstable();
+                let (a, b) = vals.split_at_mut(n / 2);
+                b.reverse();
+                a.swap_with_slice(&mut b[..a.len()]);
+            }
+            _ => {}
+        }
+        vals
+    }
+
+    #[test]
+    fn bottom_up_heapsort_matches_the_swap_loop() {
+        // Lengths 2..3000, 1 to 2^31 levels (all equal, two values, the dense columns' 90,
+        // nearly distinct), five shapes: equal outputs of unique keys mean equal tie orders.
+        let mut s = 0xbb67_ae85_84ca_a73b_u64;
+        for case in 0..3000 {
+            let n = 2 + (next(&mut s) % if case % 10 == 0 { 3000 } else { 300 }) as usize;
+            let card = [1, 2, 3, 8, 90, 1 << 31][case % 6];
+            let vals = shaped_values(&mut s, n, card, case / 6);
+            let mut a = keyed(&vals);
+            let mut b = a.clone();
+            reference_heapsort(&mut a);
+            heapsort(&mut b);
+            assert_eq!(a, b, "case {case}: n {n}, {card} levels");
+        }
+    }
+
+    #[test]
+    fn short_depth_budgets_match_reference_introsort() {
+        // Depth budgets of 0..6 send most subarrays to heapsort after a few partitions, in the
+        // plain and the sparse-ties sort, with dense and sparse ties.
+        let mut s = 0x3c6e_f372_fe94_f82b_u64;
+        let mut scratch = SortScratch::default();
+        for case in 0..3000 {
+            let n = 1 + (next(&mut s) % if case % 10 == 0 { 3000 } else { 400 }) as usize;
+            let card = [2, 90, 1 << 31][case % 3];
+            let mut vals = shaped_values(&mut s, n, card, case / 3);
+            for _ in 0..next(&mut s) % 8 {
+                let (a, b) = ((next(&mut s) as usize) % n, (next(&mut s) as usize) % n);
+                vals[a] = vals[b];
+            }
+            let maxd = (next(&mut s) % 7) as u32;
+            let keys = keyed(&vals);
+            let mut a = keys.clone();
+            reference_introsort(&mut a, maxd);
+            let mut b = keys.clone();
+            scratch.reserve(n);
+            introsort_3way(&mut b, maxd, &mut scratch);
+            assert_eq!(a, b, "case {case}: n {n}, {card} levels, maxd {maxd}");
+            let mut sorted = keys.clone();
+            sorted.sort_unstable_by_key(|&k| hi(k));
+            let mut ties = vec![0u32; n];
+            for q in 1..n {
+                ties[q] = ties[q - 1] + u32::from(hi(sorted[q]) == hi(sorted[q - 1]));
+            }
+            let mut c = keys;
+            introsort_3way_sparse(&mut c, 0, maxd, &sorted, &ties, &mut scratch);
+            assert_eq!(
+                a, c,
+                "case {case} (sparse ties): n {n}, {card} levels, maxd {maxd}"
+            );
         }
     }
 

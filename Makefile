@@ -131,6 +131,8 @@ bench: build setup-browser ## Benchmarks: native (criterion), the fit natively/W
 	node scripts/bench-loop.mjs
 	node scripts/bench-browser.mjs
 	node scripts/bench-python.mjs
+	cargo build --release --bin mlops-loop
+	node scripts/bench-registry-cli.mjs
 
 FUZZ_SECONDS ?= 120
 fuzz: ## cargo-fuzz the model loader, registry import and link parameters (FUZZ_SECONDS each; not in CI)

@@ -459,11 +459,11 @@ fn reads_are_capped_before_reading_dev_zero() {
     for (args, needle) in [
         (
             vec!["registry", "import", "/dev/zero", "--registry", p],
-            "more than 20971520 bytes",
+            "more than 134217728 bytes",
         ),
         (
             vec!["registry", "list", "--registry", "/dev/zero"],
-            "more than 134217728 bytes",
+            "more than 268435456 bytes",
         ),
         (
             vec!["predict", "--model", "/dev/zero", "--seed", "1"],

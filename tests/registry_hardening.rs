@@ -1,6 +1,7 @@
 //! The registry against what an attacker and a clumsy user tried (hardening, round two): times
 //! outside a JavaScript `Date`'s range, a registry already holding one, imports of models the
-//! loader refuses, the loser of a write race, and reading a page of a long history.
+//! loader refuses, the loser of a write race, reading a page of a long history, and an import at
+//! the event limit (exactly the limit is taken, one event more is refused and nothing is lost).
 #![cfg(not(target_arch = "wasm32"))]
 
 #[path = "common/store_contract.rs"]
@@ -8,7 +9,7 @@ mod store_contract;
 
 use mlops_loop::registry::{
     block_on, history_key, Actor, Cause, Event, MemStore, Registry, Stage, Store, StoreError,
-    HISTORY_RUN, MAX_TIME_MS,
+    HISTORY_RUN, MAX_EVENTS, MAX_IMPORT_BYTES, MAX_TIME_MS,
 };
 use mlops_loop::Error;
 use store_contract::{sample, Racing};
@@ -306,4 +307,218 @@ fn a_schema_2_store_opens_as_it_is_and_only_meta_changes() {
         block_on(reg.state()).expect("state").stage(1),
         Stage::Archived
     );
+}
+
+/// An export of `events` events, written as text (quick even for a million): version 1
+/// registered at time 0, then alias changes ("a" set, removed, ...) at times 1, 2, ..., and with
+/// `production` a last event promoting version 1. The history ends with the alias removed, so
+/// without `production` `events` must be odd.
+fn long_export(events: u64, production: bool) -> String {
+    let s = MemStore::new();
+    let reg = block_on(Registry::open(s)).expect("open");
+    block_on(reg.register(&sample("1.0.0", 1, 0.7), &cause(0.0))).expect("v1");
+    let one: serde_json::Value =
+        serde_json::from_str(&block_on(reg.export_json()).expect("export")).expect("json");
+    let alias_changes = if production { events - 1 } else { events };
+    assert_eq!(
+        alias_changes % 2,
+        1,
+        "the alias changes end with it removed"
+    );
+    let mut history = String::with_capacity(events as usize * 120);
+    history.push_str(&one["history"][0].to_string());
+    for seq in 2..=events {
+        let change = if seq > alias_changes {
+            r#"{"kind":"promote","version":1,"from":"None","replaced":null}"#
+        } else if seq % 2 == 0 {
+            r#"{"kind":"set_alias","alias":"a","version":1,"previous":null}"#
+        } else {
+            r#"{"kind":"remove_alias","alias":"a","previous":1}"#
+        };
+        history.push_str(&format!(
+            r#",{{"seq":{seq},"time":{},"change":{change},"actor":"user","reason":""}}"#,
+            seq - 1
+        ));
+    }
+    let stages = if production {
+        r#"{"1":"Production"}"#
+    } else {
+        "{}"
+    };
+    format!(
+        r#"{{"format":{},"schema":{},"versions":{},"history":[{history}],"stages":{stages},"aliases":{{}}}}"#,
+        one["format"], one["schema"], one["versions"]
+    )
+}
+
+#[test]
+fn an_import_of_exactly_the_event_limit_is_taken_and_one_more_is_refused() {
+    // The byte cap holds a registry at the event limit.
+    let at_limit = long_export(MAX_EVENTS, true);
+    assert!(
+        at_limit.len() <= MAX_IMPORT_BYTES,
+        "{} events are {} bytes, over the {MAX_IMPORT_BYTES}-byte cap",
+        MAX_EVENTS,
+        at_limit.len()
+    );
+    // One event over the limit: refused, naming the count and the limit; nothing is lost.
+    let (s, reg) = small();
+    let before = s.snapshot();
+    let over = long_export(MAX_EVENTS + 1, false);
+    let e = block_on(reg.import_json(&over)).expect_err("one event over the limit");
+    assert!(
+        e.to_string().contains(&format!(
+            "{} events, the limit is {MAX_EVENTS}",
+            MAX_EVENTS + 1
+        )),
+        "{e}"
+    );
+    drop(over);
+    assert_eq!(s.snapshot(), before, "a refused import changed the store");
+    // Exactly the limit: taken, and the history pages from either end.
+    let summary = block_on(reg.import_json(&at_limit)).expect("exactly the limit");
+    drop(at_limit);
+    assert_eq!((summary.versions, summary.events), (1, MAX_EVENTS));
+    assert_eq!(block_on(reg.production()).expect("production"), Some(1));
+    let (total, last) = block_on(reg.history_page(None, 50)).expect("last page");
+    assert_eq!(total, MAX_EVENTS);
+    assert_eq!(
+        last.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (MAX_EVENTS - 49..=MAX_EVENTS).collect::<Vec<_>>()
+    );
+    assert!(last[49].change.describe().contains("promote"), "{last:?}");
+    let (_, first) = block_on(reg.history_page(Some(1), 50)).expect("first page");
+    assert_eq!(first[0].seq, 1);
+    assert_eq!(first[49].seq, 50);
+    assert_eq!(
+        block_on(s.keys("history/")).expect("keys").len() as u64,
+        MAX_EVENTS.div_ceil(HISTORY_RUN)
+    );
+    // The history is full: the next change is refused, saying so, and nothing is written.
+    let full = s.snapshot();
+    let e = block_on(reg.set_alias("b", 1, &cause(MAX_EVENTS as f64))).expect_err("full");
+    assert!(e.to_string().contains("the history is full"), "{e}");
+    assert_eq!(s.snapshot(), full);
+}
+
+#[test]
+fn a_change_reads_back_every_kind_and_refuses_what_the_tagged_enum_refused() {
+    use mlops_loop::registry::Change;
+    let all = [
+        Change::Register {
+            version: 1,
+            label: "1.0.0".into(),
+        },
+        Change::Transition {
+            version: 2,
+            from: Stage::None,
+            to: Stage::Staging,
+        },
+        Change::Promote {
+            version: 2,
+            from: Stage::Staging,
+            replaced: Some(1),
+        },
+        Change::Promote {
+            version: 1,
+            from: Stage::None,
+            replaced: None,
+        },
+        Change::Rollback {
+            from: Some(2),
+            to: 1,
+            to_was: Stage::Archived,
+        },
+        Change::Rollback {
+            from: None,
+            to: 1,
+            to_was: Stage::Archived,
+        },
+        Change::SetAlias {
+            alias: "champion".into(),
+            version: 3,
+            previous: Some(2),
+        },
+        Change::SetAlias {
+            alias: "a\"b".into(),
+            version: 3,
+            previous: None,
+        },
+        Change::RemoveAlias {
+            alias: "champion".into(),
+            previous: 3,
+        },
+    ];
+    for c in &all {
+        let text = serde_json::to_string(c).expect("json");
+        assert_eq!(&serde_json::from_str::<Change>(&text).expect(&text), c);
+    }
+    // The keys in any order; a missing optional field is None.
+    let c: Change =
+        serde_json::from_str(r#"{"replaced":null,"version":4,"from":"None","kind":"promote"}"#)
+            .expect("any order");
+    assert_eq!(
+        c,
+        Change::Promote {
+            version: 4,
+            from: Stage::None,
+            replaced: None
+        }
+    );
+    let c: Change = serde_json::from_str(r#"{"kind":"set_alias","alias":"a","version":1}"#)
+        .expect("previous left out");
+    assert!(matches!(c, Change::SetAlias { previous: None, .. }));
+    for (bad, says) in [
+        (r#"{"version":1,"label":"x"}"#, "missing field `kind`"),
+        (
+            r#"{"kind":"launch","version":1}"#,
+            "unknown variant `launch`",
+        ),
+        (
+            r#"{"kind":"register","version":1}"#,
+            "missing field `label`",
+        ),
+        (
+            r#"{"kind":"register","version":1,"label":"x","alias":"a"}"#,
+            "unknown field `alias`",
+        ),
+        (
+            r#"{"kind":"register","version":1,"label":"x","extra":1}"#,
+            "unknown field `extra`",
+        ),
+        (
+            r#"{"kind":"register","version":1,"version":2,"label":"x"}"#,
+            "duplicate field `version`",
+        ),
+        (
+            r#"{"kind":"register","version":-1,"label":"x"}"#,
+            "`version`",
+        ),
+        (
+            r#"{"kind":"register","version":1.5,"label":"x"}"#,
+            "`version`",
+        ),
+        (
+            r#"{"kind":"register","version":4294967296,"label":"x"}"#,
+            "`version`",
+        ),
+        (r#"{"kind":"register","version":1,"label":7}"#, "`label`"),
+        (
+            r#"{"kind":"transition","version":1,"from":"Live","to":"None"}"#,
+            "unknown variant `Live`",
+        ),
+        (
+            r#"{"kind":"rollback","from":"Production","to":1,"to_was":"None"}"#,
+            "`from`",
+        ),
+        (
+            r#"{"kind":"remove_alias","alias":"a","previous":null}"#,
+            "`previous`",
+        ),
+        (r#"{"kind":1}"#, "`kind`"),
+        (r#"[1,2]"#, "a change"),
+    ] {
+        let e = serde_json::from_str::<Change>(bad).expect_err(bad);
+        assert!(e.to_string().contains(says), "{bad}: {e}");
+    }
 }

@@ -317,7 +317,19 @@ async fn ten_thousand_hostile_calls_and_no_trap() {
             "Registry.historyPage",
             reg.history_page(Some(v), *rng.pick(NUMBERS)).await,
         );
-        n.check("Registry.importJson", reg.import_json(s.clone()).await);
+        n.check(
+            "Registry.importJson",
+            reg.import_json(JsValue::from_str(&s)).await,
+        );
+        n.check(
+            "Registry.importJson (bytes)",
+            reg.import_json(js_sys::Uint8Array::from(s.as_bytes()).into())
+                .await,
+        );
+        n.check(
+            "Registry.importJson (a number)",
+            reg.import_json(JsValue::from_f64(v)).await,
+        );
         n.check(
             "Registry.registerTrained",
             reg.register_trained(params(&mut rng, &["seed", "drift", "rows", "label"]))

@@ -5,7 +5,7 @@
 //! as a Unix tool ended by SIGPIPE).
 //!
 //! Every file named on the command line is read through a cap (the model: the loader's 64 MiB;
-//! an import: 20 MiB; a registry file: 128 MiB), so `/dev/zero` or a huge file is refused after
+//! an import: 128 MiB; a registry file: 256 MiB), so `/dev/zero` or a huge file is refused after
 //! that many bytes, never read until memory runs out.
 
 use clap::{Parser, Subcommand};

@@ -19,8 +19,10 @@ pub const SCHEMA_VERSION: u32 = 3;
 pub const EXPORT_SCHEMA: u32 = 2;
 /// Most events in one history record: an import writes the history in runs of this many.
 pub const HISTORY_RUN: u64 = 1000;
-/// Largest registry export accepted by [`Registry::import_json`], in bytes (20 MiB).
-pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
+/// Largest registry export accepted by [`Registry::import_json`], in bytes (128 MiB): a registry
+/// at [`MAX_EVENTS`] fits (a million of the shortest events, as `make bench` generates them, are
+/// about 114 MiB of compact JSON), and the export of one imported at this size imports back.
+pub const MAX_IMPORT_BYTES: usize = 128 * 1024 * 1024;
 /// Most versions in one registry (registration beyond it and larger imports are refused).
 pub const MAX_VERSIONS: u32 = 10_000;
 /// Most history events in one registry.
@@ -769,17 +771,32 @@ impl<S: Store> Registry<S> {
     /// [`Error::Malformed`] saying what is wrong; [`Error::Store`] when the write fails
     /// (nothing is written then; a concurrent writer gives [`StoreError::Conflict`]).
     pub async fn import_json(&self, text: &str) -> Result<ImportSummary> {
-        let export = validate_export(text)?;
-        let state = replay_export(&export)?;
+        self.import_checked(check_import(text)?).await
+    }
+
+    /// Write an import already checked by [`check_import`] (so that the caller can drop the
+    /// export's text first: at the size limit it is a hundred megabytes). The records are encoded
+    /// as the history is consumed, so the events and their encoding are not both held in full.
+    ///
+    /// # Errors
+    /// As [`Registry::import_json`]'s writing half.
+    pub async fn import_checked(&self, checked: CheckedImport) -> Result<ImportSummary> {
+        let CheckedImport { export, state } = checked;
         let mut batch = self.replace_all(&state).await?;
         for v in &export.versions {
             batch = batch.put(version_key(v.version), encode("version", v)?);
         }
-        for run in export.history.chunks(HISTORY_RUN as usize) {
+        drop(export.versions);
+        // From the last run back: each run is split off, encoded and dropped.
+        let mut history = export.history;
+        while !history.is_empty() {
+            let start = (history.len() - 1) / HISTORY_RUN as usize * HISTORY_RUN as usize;
+            let run = history.split_off(start);
             if let Some(first) = run.first() {
                 batch = batch.put(history_key(first.seq), encode("events", &run)?);
             }
         }
+        drop(history);
         self.store.commit(batch).await?;
         Ok(ImportSummary {
             versions: state.versions(),
@@ -954,6 +971,25 @@ fn need(s: &State, version: u32) -> Result<()> {
             ),
         ))
     }
+}
+
+/// An export checked in full (shape, every record, the replay) and ready to be written by
+/// [`Registry::import_checked`].
+#[derive(Debug)]
+pub struct CheckedImport {
+    export: Export,
+    state: State,
+}
+
+/// Check an export as [`Registry::import_json`] does, before anything is written: the text can
+/// then be dropped.
+///
+/// # Errors
+/// [`Error::Malformed`] saying what is wrong.
+pub fn check_import(text: &str) -> Result<CheckedImport> {
+    let export = validate_export(text)?;
+    let state = replay_export(&export)?;
+    Ok(CheckedImport { export, state })
 }
 
 /// Parse and check an export's shape and every record's fields (not yet the replay).

@@ -240,8 +240,14 @@ pub struct Move {
 }
 
 /// What an event changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+///
+/// Written as a JSON object tagged by `kind` (`{"kind": "promote", "version": 3, ...}`). It is read
+/// by [`ChangeVisitor`], written by hand: serde's derive for a tagged enum first copies every
+/// object into an intermediate tree, which made reading a million-event import several times
+/// slower. The rules are the derive's: the `kind` names a variant, its fields are all required,
+/// and a field it does not have (or one given twice) is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
     /// A new version, in stage None.
     Register {
@@ -293,6 +299,249 @@ pub enum Change {
         /// Its target before removal.
         previous: u32,
     },
+}
+
+/// A field value of a [`Change`] before its variant is known (`from`, `to` and `previous` hold a
+/// stage or a version number depending on the kind).
+enum ChangeValue {
+    Null,
+    Int(u64),
+    Text(String),
+    /// Anything else (a negative or fractional number, a bool, an object, an array): refused once
+    /// the field's type is known, with what it was.
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for ChangeValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ChangeValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("null, a version number or a name")
+            }
+            fn visit_unit<E>(self) -> std::result::Result<ChangeValue, E> {
+                Ok(ChangeValue::Null)
+            }
+            fn visit_none<E>(self) -> std::result::Result<ChangeValue, E> {
+                Ok(ChangeValue::Null)
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<ChangeValue, E> {
+                Ok(ChangeValue::Int(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<ChangeValue, E> {
+                Ok(u64::try_from(v).map_or_else(
+                    |_| ChangeValue::Other(format!("integer `{v}`")),
+                    ChangeValue::Int,
+                ))
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<ChangeValue, E> {
+                Ok(ChangeValue::Other(format!("floating point `{v}`")))
+            }
+            fn visit_bool<E>(self, v: bool) -> std::result::Result<ChangeValue, E> {
+                Ok(ChangeValue::Other(format!("boolean `{v}`")))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<ChangeValue, E> {
+                Ok(ChangeValue::Text(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> std::result::Result<ChangeValue, E> {
+                Ok(ChangeValue::Text(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<ChangeValue, A::Error> {
+                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(ChangeValue::Other("sequence".into()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<ChangeValue, A::Error> {
+                while a
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(ChangeValue::Other("map".into()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The names of [`Change`]'s kinds, as they are written.
+const CHANGE_KINDS: &[&str] = &[
+    "register",
+    "transition",
+    "promote",
+    "rollback",
+    "set_alias",
+    "remove_alias",
+];
+
+/// Reads a [`Change`] from a JSON object (see [`Change`]).
+struct ChangeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ChangeVisitor {
+    type Value = Change;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a change: an object with a `kind`")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Change, A::Error> {
+        use serde::de::Error as _;
+        const NAMES: [&str; 9] = [
+            "kind", "version", "label", "from", "to", "replaced", "to_was", "alias", "previous",
+        ];
+        let mut values: [Option<ChangeValue>; 9] = Default::default();
+        /// A key, read as its index in `NAMES` (no copy of the text).
+        struct Key(usize);
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> std::result::Result<Self, D::Error> {
+                struct K;
+                impl serde::de::Visitor<'_> for K {
+                    type Value = Key;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str("a field name")
+                    }
+                    fn visit_str<E: serde::de::Error>(
+                        self,
+                        v: &str,
+                    ) -> std::result::Result<Key, E> {
+                        NAMES
+                            .iter()
+                            .position(|n| *n == v)
+                            .map(Key)
+                            .ok_or_else(|| E::unknown_field(v, &NAMES))
+                    }
+                }
+                d.deserialize_identifier(K)
+            }
+        }
+        while let Some(Key(i)) = map.next_key::<Key>()? {
+            let name = NAMES.get(i).copied().unwrap_or_default();
+            let slot = values.get_mut(i).ok_or_else(|| A::Error::custom("field"))?;
+            if slot.is_some() {
+                return Err(A::Error::duplicate_field(name));
+            }
+            *slot = Some(map.next_value()?);
+        }
+        let [kind, version, label, from, to, replaced, to_was, alias, previous] = values;
+        let kind = match kind {
+            Some(ChangeValue::Text(k)) => k,
+            Some(_) => return Err(A::Error::custom("invalid type: `kind` must be a name")),
+            None => return Err(A::Error::missing_field("kind")),
+        };
+        // The fields present, and the ones this kind has.
+        let present = [
+            ("version", version.is_some()),
+            ("label", label.is_some()),
+            ("from", from.is_some()),
+            ("to", to.is_some()),
+            ("replaced", replaced.is_some()),
+            ("to_was", to_was.is_some()),
+            ("alias", alias.is_some()),
+            ("previous", previous.is_some()),
+        ];
+        let fields: &'static [&'static str] = match kind.as_str() {
+            "register" => &["version", "label"],
+            "transition" => &["version", "from", "to"],
+            "promote" => &["version", "from", "replaced"],
+            "rollback" => &["from", "to", "to_was"],
+            "set_alias" => &["alias", "version", "previous"],
+            "remove_alias" => &["alias", "previous"],
+            other => return Err(A::Error::unknown_variant(other, CHANGE_KINDS)),
+        };
+        if let Some((name, _)) = present.iter().find(|(n, p)| *p && !fields.contains(n)) {
+            return Err(A::Error::unknown_field(name, fields));
+        }
+        let need = |name: &'static str, v: Option<ChangeValue>| {
+            v.ok_or_else(|| A::Error::missing_field(name))
+        };
+        let wrong = |name: &str, got: &ChangeValue, expected: &str| {
+            let got = match got {
+                ChangeValue::Null => "null".to_string(),
+                ChangeValue::Int(n) => format!("integer `{n}`"),
+                ChangeValue::Text(t) => format!("string {t:?}"),
+                ChangeValue::Other(o) => o.clone(),
+            };
+            A::Error::custom(format_args!(
+                "invalid type for `{name}`: {got}, expected {expected}"
+            ))
+        };
+        let number = |name: &'static str, v: ChangeValue| match v {
+            ChangeValue::Int(n) => u32::try_from(n).map_err(|_| {
+                A::Error::custom(format_args!(
+                    "invalid value for `{name}`: integer `{n}`, expected u32"
+                ))
+            }),
+            other => Err(wrong(name, &other, "u32")),
+        };
+        // A missing `Option` field is `None`, as serde's derive reads it.
+        let maybe = |name: &'static str, v: Option<ChangeValue>| match v {
+            None | Some(ChangeValue::Null) => Ok(None),
+            Some(other) => number(name, other).map(Some),
+        };
+        let text = |name: &'static str, v: ChangeValue| match v {
+            ChangeValue::Text(t) => Ok(t),
+            other => Err(wrong(name, &other, "a string")),
+        };
+        let stage = |name: &'static str, v: ChangeValue| match v {
+            ChangeValue::Text(t) => match t.as_str() {
+                "None" => Ok(Stage::None),
+                "Staging" => Ok(Stage::Staging),
+                "Production" => Ok(Stage::Production),
+                "Archived" => Ok(Stage::Archived),
+                other => Err(A::Error::unknown_variant(
+                    other,
+                    &["None", "Staging", "Production", "Archived"],
+                )),
+            },
+            other => Err(wrong(name, &other, "a stage")),
+        };
+        Ok(match kind.as_str() {
+            "register" => Change::Register {
+                version: number("version", need("version", version)?)?,
+                label: text("label", need("label", label)?)?,
+            },
+            "transition" => Change::Transition {
+                version: number("version", need("version", version)?)?,
+                from: stage("from", need("from", from)?)?,
+                to: stage("to", need("to", to)?)?,
+            },
+            "promote" => Change::Promote {
+                version: number("version", need("version", version)?)?,
+                from: stage("from", need("from", from)?)?,
+                replaced: maybe("replaced", replaced)?,
+            },
+            "rollback" => Change::Rollback {
+                from: maybe("from", from)?,
+                to: number("to", need("to", to)?)?,
+                to_was: stage("to_was", need("to_was", to_was)?)?,
+            },
+            "set_alias" => Change::SetAlias {
+                alias: text("alias", need("alias", alias)?)?,
+                version: number("version", need("version", version)?)?,
+                previous: maybe("previous", previous)?,
+            },
+            _ => Change::RemoveAlias {
+                alias: text("alias", need("alias", alias)?)?,
+                previous: number("previous", need("previous", previous)?)?,
+            },
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Change {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_map(ChangeVisitor)
+    }
 }
 
 impl Change {

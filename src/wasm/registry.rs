@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::{count, from_js, js_err, to_js};
 use crate::orchestrator::rederive;
@@ -315,10 +316,41 @@ impl Registry {
     }
 
     /// Replace the registry with an export, validated in full first (a rejected import changes
-    /// nothing). Returns `{versions, events}`.
+    /// nothing). `export` is its text, or its bytes (a `Uint8Array`, UTF-8: what the page reads
+    /// from the chosen file, so that a 100 MB export is not also held as a JS string). Returns
+    /// `{versions, events}`.
     #[wasm_bindgen(js_name = importJson)]
-    pub async fn import_json(&self, text: String) -> Result<JsValue, JsError> {
-        let s = self.inner.import_json(&text).await.map_err(js_err)?;
+    pub async fn import_json(&self, export: JsValue) -> Result<JsValue, JsError> {
+        let malformed = |reason: String| {
+            js_err(crate::Error::Malformed {
+                what: "registry import",
+                reason,
+            })
+        };
+        let text = match export.as_string() {
+            Some(t) => t,
+            None => {
+                let bytes = export.dyn_into::<js_sys::Uint8Array>().map_err(|v| {
+                    malformed(format!(
+                        "the export must be text or a Uint8Array, not {}",
+                        v.js_typeof().as_string().unwrap_or_default()
+                    ))
+                })?;
+                let n = bytes.length() as usize;
+                if n > crate::registry::MAX_IMPORT_BYTES {
+                    // Refused before it is copied into the module's memory.
+                    return Err(malformed(format!(
+                        "{n} bytes, the limit is {}",
+                        crate::registry::MAX_IMPORT_BYTES
+                    )));
+                }
+                String::from_utf8(bytes.to_vec())
+                    .map_err(|e| malformed(format!("not UTF-8 text: {e}")))?
+            }
+        };
+        let checked = crate::registry::check_import(&text).map_err(js_err)?;
+        drop(text);
+        let s = self.inner.import_checked(checked).await.map_err(js_err)?;
         to_js(&serde_json::json!({ "versions": s.versions, "events": s.events }))
     }
 

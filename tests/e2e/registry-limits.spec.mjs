@@ -2,10 +2,20 @@
 // that page), paged from either end, and a promotion still lands and shows; a registry holding a
 // time past the end of a JavaScript Date (what an older build's import could leave) still shows
 // its versions and production, and names the record it cannot read; an import with such a time is
-// refused, naming it. (The timings at the size limit are in `make bench`.)
+// refused, naming it. At the limit itself: an import of exactly 1,000,000 events (the event
+// limit, `registry::MAX_EVENTS`) is taken and its history pages; one event more, or one byte over
+// the 128 MiB cap, is refused with a message saying so and the registry stays as it was. (The
+// timings at the limit are in `make bench`.)
 import { test, expect } from '@playwright/test';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { open } from './helpers.mjs';
 import { longExport } from '../../scripts/long-registry.mjs';
+
+/** `registry::MAX_EVENTS` and `registry::MAX_IMPORT_BYTES`. */
+const MAX_EVENTS = 1_000_000;
+const MAX_IMPORT_BYTES = 128 * 1024 * 1024;
 
 const importText = async (page, name, text) => {
   await page.locator('input[type="file"]').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
@@ -81,4 +91,57 @@ test('a stored time past a JS Date: versions and production still shown, the rec
   await page.getByRole('button', { name: 'Yes, erase everything' }).click();
   await expect(page.getByTestId('no-versions')).toBeVisible();
   await expect(page.getByTestId('history-error')).toHaveText('');
+});
+
+test('at the limit: 1,000,000 events import and page; one event or one byte more is refused, nothing lost', async ({ page }) => {
+  test.setTimeout(240_000);
+  // Files chosen from disk, as a reader does (a 114 MB buffer handed to setInputFiles would be
+  // carried into the page by script).
+  const dir = mkdtempSync(join(tmpdir(), 'registry-limit-'));
+  try {
+    await open(page, '#panel=registry');
+    const status = page.getByTestId('registry-status');
+    const error = page.getByTestId('registry-error');
+    const range = page.getByTestId('history-range');
+    const rows = page.getByTestId('history').locator('tbody tr');
+    const choose = (name) => page.locator('input[type="file"]').setInputFiles(join(dir, name));
+
+    const text = longExport(MAX_EVENTS);
+    expect(text.length).toBeLessThanOrEqual(MAX_IMPORT_BYTES);
+    writeFileSync(join(dir, 'limit.json'), text);
+    await choose('limit.json');
+    await expect(status).toHaveText('Imported 1 versions and 1000000 history events from limit.json.', { timeout: 120_000 });
+    await expect(error).toHaveText('');
+    await expect(page.getByTestId('production')).toHaveText('v1 (1.0.0)');
+    await expect(range).toHaveText('events 999,951–1,000,000 of 1,000,000');
+    await expect(rows).toHaveCount(50);
+    await expect(rows.last()).toHaveAttribute('data-seq', '1000000');
+    await expect(rows.last()).toContainText('promote: v1 None → Production');
+    await page.getByRole('button', { name: 'Oldest events' }).click();
+    await expect(rows.first()).toHaveAttribute('data-seq', '1');
+    await expect(rows.first()).toContainText('register v1 (1.0.0)');
+    await page.getByRole('button', { name: 'Newer events' }).click();
+    await expect(rows.first()).toHaveAttribute('data-seq', '51');
+
+    // One event over the limit: refused by the core, naming the count; nothing changes.
+    const over = longExport(MAX_EVENTS + 1, { production: false });
+    expect(JSON.parse(over).history).toHaveLength(MAX_EVENTS + 1);
+    writeFileSync(join(dir, 'over.json'), over);
+    await choose('over.json');
+    await expect(error).toHaveText('Importing over.json failed: malformed registry import: 1000001 events, the limit is 1000000', { timeout: 120_000 });
+    await page.getByRole('button', { name: 'Newest events' }).click();
+    await expect(range).toHaveText('events 999,951–1,000,000 of 1,000,000');
+    await expect(page.getByTestId('production')).toHaveText('v1 (1.0.0)');
+
+    // One byte over the cap (a sparse file): refused before it is read; nothing changes.
+    const fd = openSync(join(dir, 'big.json'), 'w');
+    ftruncateSync(fd, MAX_IMPORT_BYTES + 1);
+    closeSync(fd);
+    await choose('big.json');
+    await expect(error).toHaveText(`Importing big.json failed: ${MAX_IMPORT_BYTES + 1} bytes, the limit is ${MAX_IMPORT_BYTES} (nothing was read or changed).`);
+    await expect(range).toHaveText('events 999,951–1,000,000 of 1,000,000');
+    await expect(page.getByTestId('production')).toHaveText('v1 (1.0.0)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -162,7 +162,9 @@ const handlers = {
     const r = await openRegistry();
     if (method === 'storage') return { persistent: r.persistent, reason: registryFallback };
     if (typeof r[method] !== 'function') throw new Error(`the registry has no method ${method}`);
-    return r[method](...args);
+    // A file (an import) is read here, in the worker, and handed to the core as bytes.
+    const given = await Promise.all(args.map(async (a) => (a instanceof Blob ? new Uint8Array(await a.arrayBuffer()) : a)));
+    return r[method](...given);
   },
 };
 

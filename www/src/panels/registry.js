@@ -37,8 +37,8 @@ export function evidenceText(ev) {
 
 /** Events per page of the history table. */
 export const HISTORY_PAGE = 50;
-/** The largest import the core accepts (`registry::MAX_IMPORT_BYTES`): a bigger file is not read. */
-const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+/** The largest import the core accepts (`registry::MAX_IMPORT_BYTES`, 128 MiB): a bigger file is not read. */
+const MAX_IMPORT_BYTES = 128 * 1024 * 1024;
 /** A JS Date's range (8.64e15 ms, the core's `MAX_TIME_MS`): a time beyond it is shown as a number. */
 const MAX_TIME_MS = 8.64e15;
 
@@ -188,9 +188,13 @@ export const registry = {
         status.textContent = '';
         return;
       }
-      const text = await f.text();
       file.value = '';
-      const r = await act(`Importing ${f.name}`, () => call('importJson', text));
+      // The file itself goes to the worker, which reads it: the page never holds its text (at the
+      // size limit, 128 MiB). A stored registry is imported by an engine worker of its own, ended
+      // afterwards, so the memory the import needed is given back; one kept in memory lives in the
+      // main engine and is imported there.
+      const stored = (await call('storage').catch(() => null))?.persistent === true;
+      const r = await act(`Importing ${f.name}`, () => (stored ? runAlone('registry', ['importJson', f]) : call('importJson', f)));
       if (r) status.textContent = `Imported ${r.versions} versions and ${r.events} history events from ${f.name}.`;
     });
     const tools = h('section', { class: 'cell', 'aria-labelledby': 'reg-tools-h' },

@@ -133,6 +133,7 @@ bench: build setup-browser ## Benchmarks: native (criterion), the fit natively/W
 	node scripts/bench-python.mjs
 	cargo build --release --bin mlops-loop
 	node scripts/bench-registry-cli.mjs
+	cargo run --release --example bench_python
 
 FUZZ_SECONDS ?= 120
 fuzz: ## cargo-fuzz the model loader, registry import and link parameters (FUZZ_SECONDS each; not in CI)

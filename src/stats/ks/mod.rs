@@ -18,7 +18,7 @@ mod sort;
 
 use exact::attempt_exact;
 pub(crate) use kolmogorov::kstwo_sf;
-pub(crate) use sort::sort_total;
+pub(crate) use sort::{sort_total, sorted_total};
 
 /// How the p-value is computed (scipy's `method=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -106,11 +106,9 @@ pub fn ks_2samp(a: &[f64], b: &[f64], method: KsMethod) -> Result<KsResult> {
             ));
         }
     }
-    let mut d1 = a.to_vec();
-    let mut d2 = b.to_vec();
-    sort_total(&mut d1);
-    sort_total(&mut d2);
-    Ok(ks_sorted(&d1, &d2, method))
+    // Samples that come sorted (the experiments' columns, a learner passing them on) are used
+    // in place: sorting them again would give the same array.
+    Ok(ks_sorted(&sorted_total(a), &sorted_total(b), method))
 }
 
 /// [`ks_2samp`] on samples already sorted ascending by `total_cmp`, non-empty, without NaN and

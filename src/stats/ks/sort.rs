@@ -1,6 +1,8 @@
 //! The sort the KS statistic needs: ascending by `f64::total_cmp`, as `np.sort` orders the
 //! samples, by radix on long samples. The experiments sort a column once with it and reuse it.
 
+use std::borrow::Cow;
+
 /// Sort ascending by `f64::total_cmp` (no NaN here). Equal keys are equal bits, so any correct
 /// sort gives the same array as numpy's `np.sort`; long samples use an LSD radix sort on the
 /// order-preserving integer key (digits that every key shares are skipped), short ones pdqsort.
@@ -47,10 +49,43 @@ pub(crate) fn sort_total(v: &mut [f64]) {
     }
 }
 
+/// `v` in ascending `total_cmp` order: `v` itself when it already is (checked in one pass),
+/// else a sorted copy. Both are the array [`sort_total`] gives: `total_cmp` calls two values
+/// equal only when their bits are, so a sorted array is the one sorted permutation of its values.
+pub(crate) fn sorted_total(v: &[f64]) -> Cow<'_, [f64]> {
+    if v.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
+        Cow::Borrowed(v)
+    } else {
+        let mut s = v.to_vec();
+        sort_total(&mut s);
+        Cow::Owned(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::stats::ks::tests::random_sample;
+
+    #[test]
+    fn a_sorted_sample_is_used_in_place_and_equals_its_sort() {
+        let mut state = 0x51_7CC1_B727_220A;
+        for round in 0..400 {
+            let len = [0, 1, 2, 5, 255, 256, 257, 3000][round % 8];
+            let v = random_sample(&mut state, len);
+            let mut want = v.clone();
+            sort_total(&mut want);
+            let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&sorted_total(&v)), bits(&want), "round {round}");
+            let again = sorted_total(&want);
+            assert!(matches!(again, Cow::Borrowed(_)), "round {round}");
+            assert_eq!(bits(&again), bits(&want), "round {round}");
+        }
+        // -0.0 sorts before 0.0: [0.0, -0.0] is not in order and is sorted.
+        let z = [0.0, -0.0];
+        assert!(matches!(sorted_total(&z), Cow::Owned(_)));
+        assert_eq!(sorted_total(&z)[0].to_bits(), (-0.0f64).to_bits());
+    }
 
     #[test]
     fn radix_sort_equals_total_cmp_sort() {

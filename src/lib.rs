@@ -37,7 +37,9 @@
 //! | [`learner`] | the learner's gates as traits (`python`: in a Python sandbox, cargo feature `python`) |
 //! | [`experiments`] | the exercises' repeated trials, one file per experiment, and how their parts merge |
 //! | [`exercises`] | what the exercises conclude: expected rates, readings, challenge grades |
+//! | [`defaults`] | every panel's defaults, in one place |
 //! | [`orchestrator`] | the loop over simulated weeks, one file per phase of a week; `rederive` of any version |
+//! | [`weakest_link`] | exercise 5: the failures each missing practice lets in, read from timelines |
 //! | [`cli`] | the native command line (not on wasm32) |
 //! | `wasm` | the JavaScript boundary (wasm32 only), one file per exported area |
 //!
@@ -45,6 +47,7 @@
 
 pub mod chapter;
 pub mod data;
+pub mod defaults;
 pub mod error;
 pub mod exercises;
 pub mod experiments;
@@ -66,6 +69,7 @@ pub mod serving;
 pub mod split;
 pub mod stats;
 pub mod trigger_cost;
+pub mod weakest_link;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -104,6 +104,8 @@ pub struct DriftReport {
     pub statistics: [f64; 3],
     /// Which features are rejected after the correction.
     pub rejected: [bool; 3],
+    /// The level each p-value was compared with ([`Correction::levels`]).
+    pub levels: [f64; 3],
     /// At least one feature rejected.
     pub alarm: bool,
     /// The reference's name (`training`, `last4`, `expanding`).
@@ -135,10 +137,15 @@ pub fn drift_report(
     for (slot, r) in rejected.iter_mut().zip(rej) {
         *slot = r;
     }
+    let mut levels = [0.0; 3];
+    for (slot, l) in levels.iter_mut().zip(correction.levels(&pvalues, alpha)?) {
+        *slot = l;
+    }
     Ok(DriftReport {
         pvalues,
         statistics,
         rejected,
+        levels,
         alarm: rejected.iter().any(|&r| r),
         reference: reference_name.to_string(),
         reference_rows: reference[0].len(),

@@ -17,6 +17,21 @@
 use crate::stats::Correction;
 use crate::{Error, Result};
 
+/// Checks in a year of weekly checks: the year the cost tool prices by default and the one the
+/// false-alarm simulation's "alarms a year" counts.
+pub const CHECKS_PER_YEAR: usize = 52;
+
+/// Expected alarms in `checks` independent checks that each alarm at `rate`: with no drift,
+/// the false alarms of a year ([`CHECKS_PER_YEAR`] checks).
+///
+/// ```
+/// use mlops_loop::trigger_cost::{expected_alarms, CHECKS_PER_YEAR};
+/// assert_eq!(expected_alarms(CHECKS_PER_YEAR, 0.05), 2.6);
+/// ```
+pub fn expected_alarms(checks: usize, rate: f64) -> f64 {
+    checks as f64 * rate
+}
+
 /// The reader's prices and the shape of the year.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CostParams {
@@ -28,7 +43,7 @@ pub struct CostParams {
     pub drifts: f64,
     /// Weeks a drift goes unnoticed without the trigger, 1..=520.
     pub unnoticed_weeks: usize,
-    /// Checks a year with no drift, 1..=520 (weekly: 52).
+    /// Checks a year with no drift, 1..=520 (weekly: [`CHECKS_PER_YEAR`]).
     pub checks: usize,
 }
 
@@ -54,6 +69,8 @@ pub struct CostRow {
     /// The false-alarm rate at which this trigger would cost as much as having none, with its
     /// detection rate unchanged (`None` when false alarms are free).
     pub break_even_rate: Option<f64>,
+    /// Whether the trigger is worth having at these prices: it costs less than no trigger.
+    pub worth_it: bool,
 }
 
 fn alarms(pvalues: &[f64], alpha: f64, correction: Correction) -> Result<usize> {
@@ -135,10 +152,11 @@ pub fn trigger_costs(
                 stale += missed;
                 missed *= 1.0 - q;
             }
-            let false_alarms = p.checks as f64 * fa;
+            let false_alarms = expected_alarms(p.checks, fa);
             let stale_cost = p.drifts * stale * p.stale_week_cost;
             let break_even_rate = (p.false_alarm_cost > 0.0)
                 .then(|| (without - stale_cost) / (p.checks as f64 * p.false_alarm_cost));
+            let cost = false_alarms * p.false_alarm_cost + stale_cost;
             rows.push(CostRow {
                 alpha,
                 correction,
@@ -146,9 +164,10 @@ pub fn trigger_costs(
                 detection_rate: q,
                 stale_weeks: stale,
                 false_alarms,
-                cost: false_alarms * p.false_alarm_cost + stale_cost,
+                cost,
                 cost_without: without,
                 break_even_rate,
+                worth_it: cost < without,
             });
         }
     }

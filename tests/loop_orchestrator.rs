@@ -283,3 +283,31 @@ fn bad_parameters_name_the_field() {
     let e = block_on(run_with(&p, &reg)).unwrap_err().to_string();
     assert!(e.contains("registry"), "{e}");
 }
+
+#[test]
+fn each_weeks_drift_evidence_says_what_the_correction_did() {
+    use mlops_loop::stats::Correction;
+    for correction in [Correction::None, Correction::Bonferroni, Correction::Bh] {
+        let p = LoopParams::builder()
+            .seed(3)
+            .weeks(8)
+            .rows_per_week(300)
+            .schedule(Schedule::parse("step").expect("schedule"))
+            .correction(correction)
+            .alpha(0.03)
+            .build()
+            .expect("params");
+        let t = run(&p).expect("run");
+        let mut tested = 0;
+        for w in &t.weeks {
+            let Some(d) = &w.drift else { continue };
+            tested += 1;
+            let rejected = correction.reject(&d.pvalues, 0.03).expect("reject");
+            assert_eq!(d.rejected.to_vec(), rejected, "week {}", w.week);
+            assert_eq!(d.alarm, rejected.iter().any(|&r| r), "week {}", w.week);
+            let levels = correction.levels(&d.pvalues, 0.03).expect("levels");
+            assert_eq!(d.levels.to_vec(), levels, "week {}", w.week);
+        }
+        assert!(tested > 0, "{correction:?}: no week was tested");
+    }
+}

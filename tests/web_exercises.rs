@@ -1,6 +1,7 @@
 //! Browser tests (wasm32, headless Chromium) of what the page used to compute itself and now asks
 //! the core: merging trial results, rates with their intervals, the challenges' grades, the
-//! retraining decision of one check and the bootstrap's reading.
+//! retraining decision of one check and the bootstrap's reading; a year of false alarms, the
+//! panels' defaults, exercise 5's failures and gate 1's per-feature levels.
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Object, Reflect, JSON};
@@ -234,4 +235,99 @@ fn the_bootstrap_reads_against_the_margin() {
         Some("clears_margin")
     );
     assert!(mlops_loop::bootstrap_auc_diff_js(obj(&[("margin", 2.0.into())])).is_err());
+}
+
+#[wasm_bindgen_test]
+fn a_year_of_false_alarms_is_the_cores() {
+    // 9 trials at alpha 0.05 with a drift of 1 day: alarms_per_year = 52 × the alarm rate.
+    let r = drift_trials(0, 9);
+    let rate = num(&r, "alarm_rate.rate");
+    assert_eq!(
+        num(&r, "alarms_per_year"),
+        mlops_loop::trigger_cost::expected_alarms(mlops_loop::trigger_cost::CHECKS_PER_YEAR, rate)
+    );
+    assert_eq!(mlops_loop::trigger_cost::CHECKS_PER_YEAR, 52);
+}
+
+#[wasm_bindgen_test]
+fn the_panels_defaults_are_the_cores() {
+    let d = mlops_loop::defaults().expect("defaults");
+    assert_eq!(
+        json(&d),
+        json(&JSON::parse(&mlops_loop::defaults::panel_defaults().to_string()).expect("parse")),
+        "the export is the core's table"
+    );
+    // The walkthrough starts as the book: seeds 1, 2, 3; "0.0" days of training drift.
+    assert_eq!(
+        get(&d, "walkthrough.seed_train").as_string().as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        get(&d, "walkthrough.drift_train").as_string().as_deref(),
+        Some("0.0")
+    );
+    assert_eq!(num(&d, "promotion-gate.rounds"), 20.0);
+    assert_eq!(get(&d, "timeline.monitoring").as_bool(), Some(true));
+}
+
+/// A timeline as JS has it, changed by `f` (a copy through JSON).
+fn edited(t: &JsValue, f: impl Fn(&JsValue)) -> JsValue {
+    let copy = JSON::parse(&json(t)).expect("copy");
+    f(&copy);
+    copy
+}
+
+#[wasm_bindgen_test]
+fn the_core_says_which_failures_a_year_shows() {
+    let fs = Array::from(&mlops_loop::weakest_failures().expect("failures"));
+    let ids: Vec<String> = fs
+        .iter()
+        .map(|f| get(&f, "id").as_string().expect("id"))
+        .collect();
+    assert_eq!(
+        ids,
+        ["stale", "worse", "canary", "blast", "unrepro", "learnt"]
+    );
+    assert!(
+        !json(&fs.into()).contains("answer"),
+        "the answers stay in the core"
+    );
+    // A short year with Benjamini–Hochberg: each week's levels are the three step-up levels.
+    let t = mlops_loop::run_loop(obj(&[
+        ("weeks", 6.0.into()),
+        ("seed", 3.0.into()),
+        ("rows_per_week", 300.0.into()),
+        ("schedule", "step".into()),
+        ("correction", "bh".into()),
+        ("alpha", 0.03.into()),
+    ]))
+    .expect("loop");
+    let week = Array::from(&get(&t, "weeks")).get(2);
+    let mut levels: Vec<f64> = Array::from(&get(&week, "drift.levels"))
+        .iter()
+        .map(|x| x.as_f64().expect("level"))
+        .collect();
+    levels.sort_by(f64::total_cmp);
+    assert_eq!(levels, [1.0 / 3.0 * 0.03, 2.0 / 3.0 * 0.03, 0.03]);
+    let shown = |off: &JsValue, full: &JsValue| {
+        json(
+            &mlops_loop::failures_shown(obj(&[("off", off.clone()), ("full", full.clone())]))
+                .expect("shown"),
+        )
+    };
+    // The same year against itself shows nothing; with no retrain where the full loop retrained,
+    // the stale model shows.
+    assert_eq!(shown(&t, &t), "[]");
+    let off = edited(&t, |x| {
+        Reflect::set(&get(x, "summary"), &"retrains".into(), &0.0.into()).expect("set");
+    });
+    let full = edited(&t, |x| {
+        Reflect::set(&get(x, "summary"), &"retrains".into(), &2.0.into()).expect("set");
+    });
+    assert_eq!(shown(&off, &full), r#"["stale"]"#);
+    let e = mlops_loop::failures_shown(obj(&[("off", t.clone())])).expect_err("no full");
+    let msg = get(&JsValue::from(e), "message")
+        .as_string()
+        .unwrap_or_default();
+    assert!(msg.contains("full"), "{msg}");
 }

@@ -10,7 +10,7 @@
 // (embed.html): it sizes the frame to the height the frame posts and tells it the host's theme.
 import css from './src/style.css?inline';
 import { engine } from './src/engine.js';
-import { mountPanel, withIndex } from './src/app.js';
+import { mountPanel, withIndex, withDefaults } from './src/app.js';
 import { PANELS } from './src/panels/index.js';
 import { parseValue, defaults, formatValue } from './src/state.js';
 import { h } from './src/ui.js';
@@ -60,12 +60,21 @@ class MlopsExercise extends HTMLElement {
     this.stopTheme = followTheme((dark) => root.classList.toggle('dark', dark));
 
     const name = this.getAttribute('name') ?? '';
-    const panel = panels.find((p) => p.id === name);
+    let panel = panels.find((p) => p.id === name);
     const notes = [];
     if (!panel) {
       notes.push(`Unknown exercise name "${name.slice(0, 40)}"; expected one of ${panels.map((p) => p.id).join(', ')}.`);
       messages.replaceChildren(...notes.map((m) => h('li', { text: m })));
       section.replaceChildren();
+      return;
+    }
+    // The defaults are the core's (src/defaults.rs): read the attributes once the engine is ready.
+    let eng;
+    try {
+      eng = await engine().ready;
+      panel = withDefaults([panel], { [panel.id]: eng.defaults?.[panel.id] ?? {} })[0];
+    } catch (e) {
+      section.replaceChildren(h('p', { class: 'error', role: 'alert', text: `The engine failed to start: ${e.message ?? e}` }));
       return;
     }
     const values = defaults(panel);
@@ -83,13 +92,8 @@ class MlopsExercise extends HTMLElement {
     for (const n of (this.getAttribute('hide') ?? '').split(',').map((s) => s.trim()).filter(Boolean)) hidden.add(n);
     messages.replaceChildren(...notes.map((m) => h('li', { text: m })));
     messages.hidden = notes.length === 0;
-    try {
-      const eng = await engine().ready;
-      this.unmount = mountPanel(section, panel, { values, hidden, engine: eng });
-      this.dataset.ready = '1';
-    } catch (e) {
-      section.replaceChildren(h('p', { class: 'error', role: 'alert', text: `The engine failed to start: ${e.message ?? e}` }));
-    }
+    this.unmount = mountPanel(section, panel, { values, hidden, engine: eng });
+    this.dataset.ready = '1';
   }
 
   disconnectedCallback() {

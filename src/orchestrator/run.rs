@@ -502,6 +502,8 @@ impl<'a, S: Store> Run<'a, S> {
             drift: report.map(|r| DriftEvidence {
                 pvalues: r.pvalues,
                 statistics: r.statistics,
+                levels: r.levels,
+                rejected: r.rejected,
                 alarm: r.alarm,
                 reference: r.reference,
             }),

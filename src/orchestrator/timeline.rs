@@ -15,6 +15,12 @@ pub struct DriftEvidence {
     pub pvalues: [f64; 3],
     /// KS statistic per feature.
     pub statistics: [f64; 3],
+    /// The level gate 1 compared each p-value with: `alpha` without a correction, `alpha / 3`
+    /// with Bonferroni, the step-up level of its rank with Benjamini–Hochberg
+    /// ([`Correction::levels`](crate::stats::Correction::levels)).
+    pub levels: [f64; 3],
+    /// Which features the correction called drifted.
+    pub rejected: [bool; 3],
     /// Gate 1's alarm after the correction.
     pub alarm: bool,
     /// The reference compared with.

@@ -50,6 +50,45 @@ impl Correction {
             Correction::Bh => benjamini_hochberg(pvals, alpha),
         }
     }
+
+    /// The level each of `pvals` is compared with at `alpha` (what the page draws as the
+    /// per-feature threshold): without a correction `alpha` (alarm when `p < alpha`); Bonferroni
+    /// `alpha / m` (alarm when `p <= alpha / m`); Benjamini–Hochberg `rank / m · alpha`, the
+    /// step-up level of the p-value's rank among the `m` (ties share the rank the sort gives
+    /// them). With Benjamini–Hochberg a p-value above its own level is still rejected when a
+    /// larger one is below its level; [`reject`](Self::reject) says what the correction did.
+    ///
+    /// ```
+    /// use mlops_loop::stats::Correction;
+    /// let p = [0.02, 0.001, 0.5];
+    /// assert_eq!(Correction::None.levels(&p, 0.03)?, vec![0.03; 3]);
+    /// assert_eq!(Correction::Bonferroni.levels(&p, 0.03)?, vec![0.01; 3]);
+    /// // the levels of ranks 2, 1 and 3 (computed as the rejection computes them)
+    /// let bh = Correction::Bh.levels(&p, 0.03)?;
+    /// assert_eq!(bh, vec![2.0 / 3.0 * 0.03, 1.0 / 3.0 * 0.03, 0.03]);
+    /// # Ok::<(), mlops_loop::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`reject`](Self::reject).
+    pub fn levels(self, pvals: &[f64], alpha: f64) -> Result<Vec<f64>> {
+        // The same checks as the rejection itself (alpha, p-values in [0, 1]).
+        self.reject(pvals, alpha)?;
+        let m = pvals.len() as f64;
+        Ok(match self {
+            Correction::None => vec![alpha; pvals.len()],
+            Correction::Bonferroni => vec![alpha / m; pvals.len()],
+            Correction::Bh => {
+                let mut order: Vec<usize> = (0..pvals.len()).collect();
+                order.sort_by(|&a, &b| pvals[a].total_cmp(&pvals[b]));
+                let mut out = vec![0.0; pvals.len()];
+                for (rank, &i) in order.iter().enumerate() {
+                    out[i] = (rank + 1) as f64 / m * alpha;
+                }
+                out
+            }
+        })
+    }
 }
 
 pub(crate) fn check_alpha(alpha: f64) -> Result<()> {
@@ -61,5 +100,46 @@ pub(crate) fn check_alpha(alpha: f64) -> Result<()> {
             alpha,
             "must be strictly between 0 and 1",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Correction;
+
+    #[test]
+    fn levels_agree_with_what_the_correction_rejects() {
+        let weeks: [[f64; 3]; 5] = [
+            [0.004, 0.2, 0.9],
+            [0.011, 0.012, 0.013],
+            [0.0, 1.0, 0.0034],
+            [0.5, 0.5, 0.5],
+            [0.0033, 0.0067, 0.01],
+        ];
+        for p in weeks {
+            for c in [Correction::None, Correction::Bonferroni, Correction::Bh] {
+                let rej = c.reject(&p, 0.01).expect("reject");
+                let lv = c.levels(&p, 0.01).expect("levels");
+                for i in 0..3 {
+                    match c {
+                        Correction::None => assert_eq!(rej[i], p[i] < lv[i], "{c:?} {p:?}"),
+                        Correction::Bonferroni => assert_eq!(rej[i], p[i] <= lv[i], "{c:?} {p:?}"),
+                        // step-up: rejected iff at or below the largest level some p-value meets
+                        Correction::Bh => {
+                            let cut = (0..3)
+                                .filter(|&k| p[k] <= lv[k])
+                                .map(|k| lv[k])
+                                .fold(f64::NEG_INFINITY, f64::max);
+                            assert_eq!(rej[i], p[i] <= cut, "{c:?} {p:?}");
+                        }
+                    }
+                }
+            }
+        }
+        // Benjamini–Hochberg's levels are the three step-up levels, one per rank.
+        let mut lv = Correction::Bh.levels(&[0.3, 0.1, 0.2], 0.03).expect("bh");
+        lv.sort_by(f64::total_cmp);
+        assert_eq!(lv, vec![1.0 / 3.0 * 0.03, 2.0 / 3.0 * 0.03, 0.03]);
+        assert!(Correction::Bh.levels(&[1.5], 0.05).is_err());
     }
 }

@@ -68,6 +68,9 @@ struct ChapterRunJs {
     candidate_minus_current: Option<f64>,
     promote: bool,
     promote_on_own_splits: Option<bool>,
+    /// The alpha gate 1 decided with and the margin gate 2 decided with.
+    alpha: f64,
+    margin: f64,
 }
 
 /// The chapter's three steps, computed: register a model, test the live inputs for drift and
@@ -76,25 +79,45 @@ struct ChapterRunJs {
 #[wasm_bindgen]
 pub fn chapter(params: JsValue) -> Result<JsValue, JsError> {
     let p: ChapterJs = from_js("chapter params", params)?;
-    let rows = count("rows", p.rows.unwrap_or(3000.0), 4, crate::data::MAX_ROWS)?;
-    let spec = |field: &'static str,
-                seed: &Option<String>,
-                dseed: &str,
-                drift: &Option<String>,
-                ddrift: &str| {
-        Ok::<_, JsError>(DataSpec {
-            seed: parse_seed(seed.as_deref().unwrap_or(dseed))?,
-            drift: drift_of(field, drift.as_deref().unwrap_or(ddrift))?,
-            rows,
-        })
-    };
+    // What is not given is the book's (ChapterParams::default, the one home of these values).
+    let book = ChapterParams::default();
+    let rows = count(
+        "rows",
+        p.rows.unwrap_or(book.reference.rows as f64),
+        4,
+        crate::data::MAX_ROWS,
+    )?;
+    let spec =
+        |field: &'static str, seed: &Option<String>, drift: &Option<String>, book: &DataSpec| {
+            Ok::<_, JsError>(DataSpec {
+                seed: match seed {
+                    Some(s) => parse_seed(s)?,
+                    None => book.seed,
+                },
+                drift: match drift {
+                    Some(d) => drift_of(field, d)?,
+                    None => book.drift,
+                },
+                rows,
+            })
+        };
     let params = ChapterParams {
-        reference: spec("drift_train", &p.seed_train, "1", &p.drift_train, "0.0")?,
-        live: spec("drift_live", &p.seed_live, "2", &p.drift_live, "10")?,
-        recent: spec("drift_recent", &p.seed_recent, "3", &p.drift_recent, "10")?,
-        alpha: p.alpha.unwrap_or(0.01),
-        margin: p.margin.unwrap_or(0.0),
-        ..ChapterParams::default()
+        reference: spec(
+            "drift_train",
+            &p.seed_train,
+            &p.drift_train,
+            &book.reference,
+        )?,
+        live: spec("drift_live", &p.seed_live, &p.drift_live, &book.live)?,
+        recent: spec(
+            "drift_recent",
+            &p.seed_recent,
+            &p.drift_recent,
+            &book.recent,
+        )?,
+        alpha: p.alpha.unwrap_or(book.alpha),
+        margin: p.margin.unwrap_or(book.margin),
+        ..book
     };
     let model = |field: &'static str, json: &Option<String>| {
         json.as_deref()
@@ -127,6 +150,8 @@ pub fn chapter(params: JsValue) -> Result<JsValue, JsError> {
             .map(|(candidate, current)| candidate - current),
         promote: run.promote,
         promote_on_own_splits: run.promote_on_own_splits,
+        alpha: params.alpha,
+        margin: params.margin,
     })
 }
 

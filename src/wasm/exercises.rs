@@ -1,5 +1,7 @@
-//! What the exercises conclude ([`crate::exercises`]): `challenges`, `gradeTriggerChallenge`,
-//! `gradeGateChallenge`. The page shows these verdicts.
+//! What the exercises conclude ([`crate::exercises`], [`crate::weakest_link`]): `challenges`,
+//! `gradeTriggerChallenge`, `gradeGateChallenge`, `weakestFailures`, `failuresShown`, `compareYears`;
+//! and the
+//! panels' `defaults`. The page shows these verdicts and starts from these values.
 
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
@@ -68,4 +70,44 @@ pub fn grade_gate_challenge(runs: JsValue) -> Result<JsValue, JsError> {
             .grade(&r.none, &r.real)
             .map_err(js_err)?,
     )
+}
+
+/// Exercise 5's failures, in the page's order: `[{id, seed, schedule, text}]` (the year each
+/// shows in: 52 weeks, its seed and schedule, other loop parameters at their defaults). The
+/// practice that lets each in is not sent.
+#[wasm_bindgen(js_name = weakestFailures)]
+pub fn weakest_failures() -> Result<JsValue, JsError> {
+    to_js(&crate::weakest_link::FAILURES)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShownJs {
+    off: crate::orchestrator::Timeline,
+    full: crate::orchestrator::Timeline,
+}
+
+/// Which of exercise 5's failures show in `{off, full}`: two `runLoop` timelines of the same
+/// year, with the reader's practice switched off and with every practice. Returns their ids
+/// (`["stale", …]`, in the order of `weakestFailures`).
+#[wasm_bindgen(js_name = failuresShown)]
+pub fn failures_shown(runs: JsValue) -> Result<JsValue, JsError> {
+    let r: ShownJs = from_js("failuresShown runs", runs)?;
+    to_js(&crate::weakest_link::shown(&r.off, &r.full))
+}
+
+/// Where `{off, full}` (two `runLoop` timelines of one year) differ, week by week:
+/// `{live: [bool], decisions: [bool], live_weeks, decision_weeks}`
+/// (`weakest_link::differences`).
+#[wasm_bindgen(js_name = compareYears)]
+pub fn compare_years(runs: JsValue) -> Result<JsValue, JsError> {
+    let r: ShownJs = from_js("compareYears runs", runs)?;
+    to_js(&crate::weakest_link::differences(&r.off, &r.full))
+}
+
+/// Every panel's defaults, `{panel id: {control name: value}}` (`defaults::panel_defaults`): the
+/// one home of the values the page's controls start from.
+#[wasm_bindgen]
+pub fn defaults() -> Result<JsValue, JsError> {
+    to_js(&crate::defaults::panel_defaults())
 }

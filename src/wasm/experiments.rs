@@ -123,20 +123,27 @@ pub fn drift_trials_js(params: JsValue) -> Result<JsValue, JsError> {
 }
 
 /// A `driftTrials` result as JS gets it: the counts, with the alarm rates and their 95 %
-/// intervals ([`crate::stats::interval`]).
+/// intervals ([`crate::stats::interval`]), and the alarms a year of weekly checks at that rate
+/// (`alarms_per_year`, [`crate::trigger_cost::expected_alarms`]; false alarms when the trials
+/// had no drift).
 #[derive(serde::Serialize)]
 struct DriftTrialsOut<'a> {
     #[serde(flatten)]
     trials: &'a DriftTrials,
     alarm_rate: Proportion,
     feature_alarm_rates: [Proportion; 3],
+    alarms_per_year: f64,
 }
 
 fn drift_trials_out(r: &DriftTrials) -> Result<JsValue, JsError> {
+    let alarm_rate = r.alarm_rate().map_err(js_err)?;
+    let alarms_per_year =
+        crate::trigger_cost::expected_alarms(crate::trigger_cost::CHECKS_PER_YEAR, alarm_rate.rate);
     to_js(&DriftTrialsOut {
         trials: r,
-        alarm_rate: r.alarm_rate().map_err(js_err)?,
+        alarm_rate,
         feature_alarm_rates: r.feature_alarm_rates().map_err(js_err)?,
+        alarms_per_year,
     })
 }
 
@@ -235,8 +242,20 @@ pub fn trigger_costs_js(params: JsValue) -> Result<JsValue, JsError> {
         false_alarm_cost: p.false_alarm_cost,
         stale_week_cost: p.stale_week_cost,
         drifts: p.drifts.unwrap_or(1.0),
-        unnoticed_weeks: count("unnoticed_weeks", p.unnoticed_weeks.unwrap_or(13.0), 1, 520)?,
-        checks: count("checks", p.checks.unwrap_or(52.0), 1, 520)?,
+        unnoticed_weeks: count(
+            "unnoticed_weeks",
+            p.unnoticed_weeks
+                .unwrap_or(crate::defaults::UNNOTICED_WEEKS.into()),
+            1,
+            520,
+        )?,
+        checks: count(
+            "checks",
+            p.checks
+                .unwrap_or(crate::trigger_cost::CHECKS_PER_YEAR as f64),
+            1,
+            520,
+        )?,
     };
     let rows = crate::trigger_cost::trigger_costs(
         &p.null_pvalues,

@@ -12,7 +12,7 @@
 //! | `mod.rs` | `version`, `dataFingerprint`; the shared argument readers and error helpers |
 //! | `kv.rs` | `KvStore` (a key–value store in IndexedDB) |
 //! | `experiments.rs` | `ksSamples`, `driftTrials`, `promotionTrials`, `mergeDriftTrials`, `mergePromotionTrials`, `bootstrapAucDiff` (exercises 2–3) |
-//! | `exercises.rs` | `challenges`, `gradeTriggerChallenge`, `gradeGateChallenge` |
+//! | `exercises.rs` | `challenges`, `gradeTriggerChallenge`, `gradeGateChallenge`, `weakestFailures`, `failuresShown`, `compareYears`, `defaults` |
 //! | `chapter.rs` | `chapter`, `trainModel` (the walkthrough) |
 //! | `registry.rs` | `Registry` (full module only) |
 //! | `run_loop.rs` | `runLoop` (full module only) |

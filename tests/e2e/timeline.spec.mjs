@@ -33,6 +33,12 @@ test('deep link, keyboard scrubber; the live version equals the native loop\'s',
   expect(live).toEqual(cli.weeks.map((w) => w.live_label));
   await expect(page.getByTestId('timeline-auc').locator('svg').first()).toBeVisible();
   await expect(page.getByTestId('timeline-p').locator('svg').first()).toBeVisible();
+  // the thresholds drawn are the core's (each week's drift.levels, Bonferroni by default: alpha / 3),
+  // and a p-value the correction called drift says so, as in the native timeline
+  const pCells = await page.getByTestId('timeline-p').locator('tbody tr td:nth-child(2)').allTextContents();
+  expect(pCells).toEqual(cli.weeks.map((w) => (w.drift
+    ? `${fmt.p(w.drift.pvalues[0])} (threshold ${fmt.p(w.drift.levels[0])}${w.drift.rejected[0] ? ', drift' : ''})` : '—')));
+  expect(cli.weeks.find((w) => w.drift).drift.levels).toEqual([0.01 / 3, 0.01 / 3, 0.01 / 3]);
   await expect(page.getByTestId('timeline-summary')).toContainText(fmt.auc(cli.summary.mean_auc));
   // a week with a promotion says why the new version is live
   const promoted = cli.weeks.findIndex((w, i) => i > 0 && w.live_version !== cli.weeks[i - 1].live_version);

@@ -15,15 +15,43 @@ export function chapterFor(panelId) {
   return { entry, ...parseChapter(src ?? '') };
 }
 
-/** Panel records with the defaults and hidden controls of chapters/index.json applied. */
+/** Panel records with the title, order and hidden controls of chapters/index.json applied. */
 export function withIndex(panels) {
   return panels.map((p) => {
     const entry = index.find((e) => e.panel === p.id);
     if (!entry) return p;
-    const controls = p.controls.map((c) => (entry.defaults && c.name in entry.defaults
-      ? { ...c, default: entry.defaults[c.name] } : c));
-    return { ...p, title: entry.title ?? p.title, controls, hidden: entry.hidden ?? [], order: index.indexOf(entry) };
+    return { ...p, title: entry.title ?? p.title, hidden: entry.hidden ?? [], order: index.indexOf(entry) };
   }).sort((a, b) => (a.order ?? 99) - (b.order ?? 99));
+}
+
+/**
+ * Panel records with each control's default from the core's table (`defaults()`, src/defaults.rs,
+ * sent by the worker with `ready`): the one home of a panel's defaults. Only a control the engine
+ * never receives (the week the timeline shows, a learner's code) keeps a default in its record.
+ * A control with no default, with two (the record's and the core's), or whose core default it
+ * would refuse, and a core default for a control no panel has, stop the page with one message
+ * naming each (tests/e2e catch it on every panel).
+ */
+export function withDefaults(panels, table) {
+  const problems = [];
+  const ids = new Set(panels.map((p) => p.id));
+  for (const id of Object.keys(table ?? {})) if (!ids.has(id)) problems.push(`${id}: no such panel`);
+  const out = panels.map((p) => {
+    const core = table?.[p.id] ?? {};
+    for (const name of Object.keys(core)) {
+      if (!p.controls.some((c) => c.name === name)) problems.push(`${p.id}.${name}: no such control`);
+    }
+    const controls = p.controls.map((c) => {
+      const has = Object.hasOwn(core, c.name);
+      if (has && c.default !== undefined) problems.push(`${p.id}.${c.name}: a second default in the panel record`);
+      if (!has && c.default === undefined) problems.push(`${p.id}.${c.name}: no default`);
+      if (has && !parseValue(c, formatValue(c, core[c.name])).ok) problems.push(`${p.id}.${c.name}: the control refuses ${core[c.name]}`);
+      return has ? { ...c, default: core[c.name] } : c;
+    });
+    return { ...p, controls };
+  });
+  if (problems.length) throw new Error(`the panels' defaults disagree with the core's (src/defaults.rs): ${problems.join('; ')}`);
+  return out;
 }
 
 /**

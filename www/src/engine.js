@@ -32,6 +32,8 @@ export class Engine {
       if (msg.ready) {
         this.version = msg.version;
         this.exports = new Set(msg.exports);
+        /** Every panel's defaults, the core's (`defaults()`, src/defaults.rs). */
+        this.defaults = msg.defaults;
         this.resolveReady(this);
       } else this.rejectReady(new Error(`the WASM core failed to load: ${msg.error}`));
       return;

@@ -172,13 +172,18 @@ export function logTicks(lo) {
   return ticks;
 }
 
-/** The weekly KS p-values per feature (log scale, the axis down to the smallest value drawn) with the per-feature threshold. */
+/**
+ * The weekly KS p-values per feature (log scale, the axis down to the smallest value drawn), each
+ * feature's threshold as gate 1 applied it that week (the core's `levels`: alpha, alpha / 3 with
+ * Bonferroni, the step-up level of its rank with Benjamini–Hochberg; dashed, in the feature's
+ * colour) and the p-values the correction rejected (dots).
+ */
 export function pPlot(Plot, width, t, { week = null, height = 200 } = {}) {
   const FLOOR = 1e-300; // a p-value of 0 (underflow) is drawn here; the table says 0
-  const data = t.weeks.filter((w) => w.drift).flatMap((w) => w.drift.pvalues.map((p, i) => ({ week: w.week, feature: FEATURES[i], p: Math.max(p, FLOOR) })));
-  const per = t.params.correction === 'bonferroni' ? t.params.alpha / 3 : t.params.alpha;
+  const data = t.weeks.filter((w) => w.drift).flatMap((w) => w.drift.pvalues.map((p, i) => ({ week: w.week, feature: FEATURES[i],
+    p: Math.max(p, FLOOR), level: w.drift.levels[i], rejected: w.drift.rejected[i] })));
   const alarms = t.weeks.filter((w) => w.drift?.alarm).map((w) => ({ week: w.week }));
-  const smallest = Math.min(per, ...data.map((d) => d.p));
+  const smallest = Math.min(...data.map((d) => Math.min(d.p, d.level)));
   const lo = 10 ** Math.floor(Math.log10(smallest));
   return Plot.plot({
     width, height, style: baseStyle, marginLeft: 50, marginRight: 14, marginTop: 26, marginBottom: 40, // axis labels clear of the ticks
@@ -186,10 +191,11 @@ export function pPlot(Plot, width, t, { week = null, height = 200 } = {}) {
     y: { label: 'KS p-value', type: 'log', domain: [lo, 1], ticks: logTicks(lo), tickFormat: (d) => (d === 1 ? '1' : pyExp(d, 0)) },
     color: { legend: true, domain: FEATURES, range: ['var(--ref)', 'var(--ok)', 'var(--live)'] },
     marks: [
-      Plot.ruleY([per], { stroke: 'var(--muted)', strokeDasharray: '3,3' }),
+      Plot.line(data, { x: 'week', y: 'level', z: 'feature', stroke: 'feature', strokeDasharray: '3,3', strokeOpacity: 0.7, curve: 'step' }),
       Plot.tickX(alarms, { x: 'week', stroke: 'var(--gap)', strokeOpacity: 0.35 }),
       week !== null ? Plot.ruleX([week], { stroke: 'var(--gap)', strokeWidth: 1.5 }) : null,
       Plot.line(data, { x: 'week', y: 'p', z: 'feature', stroke: 'feature' }),
+      Plot.dot(data.filter((d) => d.rejected), { x: 'week', y: 'p', fill: 'feature', r: 3 }),
     ].filter(Boolean),
   });
 }

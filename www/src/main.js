@@ -3,13 +3,14 @@
 // and the offline service worker.
 import { engine } from './engine.js';
 import { readHash, writeHash } from './state.js';
-import { mountPanel, withIndex } from './app.js';
+import { mountPanel, withIndex, withDefaults } from './app.js';
 import { PANELS } from './panels/index.js';
 import { h } from './ui.js';
 import { loopNav } from './nav.js';
 
 const $ = (id) => document.getElementById(id);
-const panels = withIndex(PANELS);
+/** The panel records, with their defaults from the core once the engine is ready (main). */
+let panels = withIndex(PANELS);
 const FALLBACK = panels[0].id;
 const embedded = document.documentElement.dataset.embed === '1';
 
@@ -83,6 +84,7 @@ function registerServiceWorker() {
 async function main() {
   if (embedded) embedBridge();
   const eng = await engine().ready;
+  panels = withDefaults(panels, eng.defaults);
   showVersion(eng);
   route(eng);
   window.addEventListener('hashchange', () => route(eng));

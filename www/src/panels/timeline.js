@@ -8,9 +8,9 @@ import { chartFigure } from '../charts.js';
 import { SCHEDULES, PRACTICES, loopParams, runLoop, busyLine, aucPlot, pPlot, weekColumns, weekRows, weekDetail, summaryTable, FEATURES } from '../loopview.js';
 
 export const LOOP_CONTROLS = [
-  { name: 'schedule', label: 'drift schedule', kind: 'select', options: SCHEDULES, default: 'step' },
-  { name: 'seed', label: 'seed of the run', kind: 'seed', default: '1' },
-  { name: 'weeks', label: 'weeks', kind: 'int', min: 4, max: 156, step: 1, default: 52 },
+  { name: 'schedule', label: 'drift schedule', kind: 'select', options: SCHEDULES },
+  { name: 'seed', label: 'seed of the run', kind: 'seed' },
+  { name: 'weeks', label: 'weeks', kind: 'int', min: 4, max: 156, step: 1 },
 ];
 
 export const timeline = {
@@ -18,10 +18,10 @@ export const timeline = {
   title: 'Timeline',
   controls: [
     ...LOOP_CONTROLS,
-    { name: 'alpha', label: 'gate 1 alpha', kind: 'range', min: 0.001, max: 0.1, step: 0.001, default: 0.01 },
-    { name: 'margin', label: 'gate 2 margin (AUC)', kind: 'range', min: 0, max: 0.05, step: 0.001, default: 0 },
-    ...PRACTICES.map((p) => ({ name: p.name, label: p.label, kind: 'bool', default: true })),
-    { name: 'cf_weeks', label: 'weeks each counterfactual is scored on', kind: 'int', min: 0, max: 8, step: 1, default: 4 },
+    { name: 'alpha', label: 'gate 1 alpha', kind: 'range', min: 0.001, max: 0.1, step: 0.001 },
+    { name: 'margin', label: 'gate 2 margin (AUC)', kind: 'range', min: 0, max: 0.05, step: 0.001 },
+    ...PRACTICES.map((p) => ({ name: p.name, label: p.label, kind: 'bool' })),
+    { name: 'cf_weeks', label: 'weeks each counterfactual is scored on', kind: 'int', min: 0, max: 8, step: 1 },
     { name: 'week', label: 'week shown', kind: 'int', min: 0, max: 519, step: 1, default: 12 },
   ],
   mount(root, ctx) {
@@ -31,7 +31,7 @@ export const timeline = {
     const err = h('p', { class: 'error', role: 'alert' });
     const summary = h('div', { 'data-testid': 'timeline-summary' });
     const aucChart = chartFigure('The live model\'s weekly AUC (solid) against the retraining threshold (dashed), with each decision marked above it.', 'timeline-auc');
-    const pChart = chartFigure('Each feature\'s weekly KS p-value (log scale) against the alarm threshold (dashed); red ticks mark the weeks that raised an alarm.', 'timeline-p');
+    const pChart = chartFigure('Each feature\'s weekly KS p-value (log scale) against the threshold gate 1 compared it with that week (dashed, after the correction); dots are the p-values the correction called drift, red ticks the weeks that raised an alarm.', 'timeline-p');
     const scrubId = 'timeline-week';
     const scrub = h('input', { id: scrubId, type: 'range', min: 0, max: Math.max(0, v.weeks - 1), step: 1, value: Math.min(v.week, v.weeks - 1), 'data-testid': 'scrubber' });
     const scrubOut = h('output', { for: scrubId, class: 'control-value', text: String(scrub.value) });
@@ -57,7 +57,9 @@ export const timeline = {
         draw: (Plot, width) => aucPlot(Plot, width, t, { week: w }),
         columns: weekColumns, rows, summary: 'Every week as a table',
       });
-      const pRows = t.__prows ??= t.weeks.map((x) => [String(x.week), ...(x.drift ? x.drift.pvalues.map(fmt.p) : ['—', '—', '—']), x.drift ? (x.drift.alarm ? 'yes' : 'no') : '—']);
+      const pRows = t.__prows ??= t.weeks.map((x) => [String(x.week),
+        ...(x.drift ? x.drift.pvalues.map((p, i) => `${fmt.p(p)} (threshold ${fmt.p(x.drift.levels[i])}${x.drift.rejected[i] ? ', drift' : ''})`) : ['—', '—', '—']),
+        x.drift ? (x.drift.alarm ? 'yes' : 'no') : '—']);
       pChart.update({
         label: `KS p-values per feature by week; week ${w} marked`,
         draw: (Plot, width) => pPlot(Plot, width, t, { week: w }),

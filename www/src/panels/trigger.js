@@ -51,20 +51,20 @@ export const trigger = {
   title: 'Exercise 2: build the retraining trigger',
   seedAlias: 'seed_live',
   controls: [
-    { name: 'seed_ref', label: 'reference seed', kind: 'seed', default: '1' },
-    { name: 'seed_live', label: 'live seed', kind: 'seed', default: '2' },
-    { name: 'drift', label: 'live drift (days)', kind: 'drift', min: -90, max: 360, default: '10' },
-    { name: 'column', label: 'feature', kind: 'select', options: COLUMNS, default: 'days_since_login' },
-    { name: 'rows', label: 'sample size n', kind: 'int', min: 50, max: 20000, step: 50, default: 3000 },
-    { name: 'alpha', label: 'alpha', kind: 'range', min: 0.0005, max: 0.2, step: 0.0005, default: 0.01, live: true },
-    { name: 'correction', label: 'correction across 3 features', kind: 'select', options: CORRECTIONS, default: 'none' },
-    { name: 'trials', label: 'simulated checks', kind: 'int', min: 50, max: 5000, step: 50, default: 200 },
-    { name: 'sim_seed', label: 'simulation seed', kind: 'seed', default: '0' },
-    { name: 'small_drift', label: 'small drift for the n sweep', kind: 'drift', min: -30, max: 30, default: '1' },
-    { name: 'fa_cost', label: 'price of one false alarm', kind: 'int', min: 0, max: 10000, step: 1, default: 1 },
-    { name: 'stale_cost', label: 'price of one week of a stale model', kind: 'int', min: 0, max: 10000, step: 1, default: 5 },
-    { name: 'unnoticed', label: 'weeks a drift goes unnoticed without the trigger', kind: 'int', min: 1, max: 52, step: 1, default: 13 },
-    { name: 'cost_drift', label: 'drift you care about (days)', kind: 'drift', min: -90, max: 360, default: '3' },
+    { name: 'seed_ref', label: 'reference seed', kind: 'seed' },
+    { name: 'seed_live', label: 'live seed', kind: 'seed' },
+    { name: 'drift', label: 'live drift (days)', kind: 'drift', min: -90, max: 360 },
+    { name: 'column', label: 'feature', kind: 'select', options: COLUMNS },
+    { name: 'rows', label: 'sample size n', kind: 'int', min: 50, max: 20000, step: 50 },
+    { name: 'alpha', label: 'alpha', kind: 'range', min: 0.0005, max: 0.2, step: 0.0005, live: true },
+    { name: 'correction', label: 'correction across 3 features', kind: 'select', options: CORRECTIONS },
+    { name: 'trials', label: 'simulated checks', kind: 'int', min: 50, max: 5000, step: 50 },
+    { name: 'sim_seed', label: 'simulation seed', kind: 'seed' },
+    { name: 'small_drift', label: 'small drift for the n sweep', kind: 'drift', min: -30, max: 30 },
+    { name: 'fa_cost', label: 'price of one false alarm', kind: 'int', min: 0, max: 10000, step: 1 },
+    { name: 'stale_cost', label: 'price of one week of a stale model', kind: 'int', min: 0, max: 10000, step: 1 },
+    { name: 'unnoticed', label: 'weeks a drift goes unnoticed without the trigger', kind: 'int', min: 1, max: 52, step: 1 },
+    { name: 'cost_drift', label: 'drift you care about (days)', kind: 'drift', min: -90, max: 360 },
     codeControl('trigger_py', 'your trigger (Python)'),
   ],
   mount(root, ctx) {
@@ -155,7 +155,7 @@ export const trigger = {
         faCI.set(`${pct(r.alarm_rate.lo)} – ${pct(r.alarm_rate.hi)}`);
         faAlpha.set(v.correction === 'none' ? `${pct(v.alpha)} for each feature (no correction)`
           : `${pct(v.alpha)} for the trigger as a whole (${v.correction === 'bh' ? 'Benjamini–Hochberg' : 'Bonferroni'})`);
-        faYear.set((52 * rate).toFixed(1));
+        faYear.set(fmt.num(r.alarms_per_year)); // the core's: a year of weekly checks at this rate
         faTable.replaceChildren(table(['feature', 'false alarms', 'rate', '95 % exact interval'],
           FEATURE_ORDER.map((f, i) => {
             const q = r.feature_alarm_rates[i];
@@ -266,7 +266,7 @@ export const trigger = {
             { signal, onProgress: (x) => onProgress({ done: v.trials + x.done, total }) });
           const alphas = COST_ALPHAS.includes(v.alpha) ? COST_ALPHAS : [...COST_ALPHAS, v.alpha].sort((x, y) => x - y);
           return engine.call('triggerCosts', [{ null_pvalues: Array.from(a.pvalues), drift_pvalues: Array.from(b.pvalues), alphas,
-            false_alarm_cost: v.fa_cost, stale_week_cost: v.stale_cost, unnoticed_weeks: v.unnoticed, drifts: 1, checks: 52 }]);
+            false_alarm_cost: v.fa_cost, stale_week_cost: v.stale_cost, unnoticed_weeks: v.unnoticed, drifts: 1 }]);
         });
         errF.textContent = '';
         const data = r.map((x) => ({ ...x, label: corrLabel(x.correction) }));
@@ -290,7 +290,7 @@ export const trigger = {
         });
         const mine = data.find((x) => x.correction === v.correction && x.alpha === v.alpha);
         if (mine) {
-          const worth = mine.cost < without;
+          const worth = mine.worth_it;
           coNow.replaceChildren(h('p', { class: worth ? 'ok' : 'fail', 'data-testid': 'cost-verdict',
             text: `Your setting (alpha ${v.alpha}, ${mine.label}): ${fmt.num(mine.false_alarms)} false alarms a year, a drift of ${v.cost_drift} days unnoticed for ${fmt.num(mine.stale_weeks)} weeks on average; `
               + `yearly cost ${fmt.num(mine.cost)} against ${fmt.num(without)} without a trigger. `

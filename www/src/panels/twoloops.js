@@ -30,22 +30,20 @@ export function reflection(ctx, key, label) {
   return h('div', { class: 'control' }, h('label', { for: id, text: label }), area, status);
 }
 
-const SEED = (name, label, def) => ({ name, label, kind: 'seed', default: def });
-const DRIFT = (name, label, def) => ({ name, label, kind: 'drift', min: -90, max: 360, default: def });
-/** The book's alpha and margin: what the gates use when they decide on the reader's numbers. */
-const BOOK_GATES = { alpha: 0.01, margin: 0 };
+const SEED = (name, label) => ({ name, label, kind: 'seed' });
+const DRIFT = (name, label) => ({ name, label, kind: 'drift', min: -90, max: 360 });
 
 export const twoLoops = {
   id: 'two-loops',
   title: 'Exercise 4: the exploration loop and the production loop',
   controls: [
-    SEED('seed_train', 'training data seed', '1'),
-    SEED('seed_live', 'live data seed', '2'),
-    DRIFT('drift_live', 'live drift (days)', '10'),
-    SEED('seed_recent', 'recent data seed', '3'),
-    DRIFT('drift_recent', 'recent drift (days)', '10'),
-    { name: 'rows', label: 'rows per data set', kind: 'int', min: 200, max: 10000, step: 100, default: 3000 },
-    { name: 'loop_seed', label: 'seed of the simulated year', kind: 'seed', default: '2' },
+    SEED('seed_train', 'training data seed'),
+    SEED('seed_live', 'live data seed'),
+    DRIFT('drift_live', 'live drift (days)'),
+    SEED('seed_recent', 'recent data seed'),
+    DRIFT('drift_recent', 'recent drift (days)'),
+    { name: 'rows', label: 'rows per data set', kind: 'int', min: 200, max: 10000, step: 100 },
+    { name: 'loop_seed', label: 'seed of the simulated year', kind: 'seed' },
   ],
   mount(root, ctx) {
     const { engine, values: v } = ctx;
@@ -140,10 +138,10 @@ export const twoLoops = {
     async function gatesOn() {
       try {
         const g = await engine.call('chapter', [{ seed_train: v.seed_train, drift_train: '0.0', seed_live: v.seed_live, drift_live: v.drift_live,
-          seed_recent: v.seed_recent, drift_recent: v.drift_recent, rows: v.rows, ...BOOK_GATES }]);
+          seed_recent: v.seed_recent, drift_recent: v.drift_recent, rows: v.rows }]); // the book's alpha and margin (the core's)
         const lines = [
-          [`gate 1 (retrain when the days_since_login p-value < ${BOOK_GATES.alpha})`, `p = ${fmt.p(g.ks.pvalue)} → ${g.retrain ? 'retrain' : 'keep'}`, mine.find((x) => x.what === 'retrain?')?.choice, g.retrain ? 'retrain' : 'keep'],
-          [`gate 2 (promote when the candidate's AUC ≥ the current model's + ${BOOK_GATES.margin} on the same recent data)`,
+          [`gate 1 (retrain when the days_since_login p-value < ${g.alpha})`, `p = ${fmt.p(g.ks.pvalue)} → ${g.retrain ? 'retrain' : 'keep'}`, mine.find((x) => x.what === 'retrain?')?.choice, g.retrain ? 'retrain' : 'keep'],
+          [`gate 2 (promote when the candidate's AUC ≥ the current model's + ${g.margin} on the same recent data)`,
             g.candidate ? `${fmt.auc(g.candidate_auc_recent)} vs ${fmt.auc(g.current_auc_recent)} → ${g.promote ? 'promote' : 'keep'}` : 'no candidate: gate 1 kept the model',
             mine.find((x) => x.what === 'promote?')?.choice, g.candidate ? (g.promote ? 'promote' : 'keep') : null],
         ];

@@ -25,8 +25,8 @@ async function runChapter(eng, params) {
   return { ...(await eng.call('chapter', [params])), fits: 'one worker' };
 }
 
-const SEED = (name, label, def) => ({ name, label, kind: 'seed', default: def });
-const DRIFT = (name, label, def) => ({ name, label, kind: 'drift', min: -90, max: 360, default: def,
+const SEED = (name, label) => ({ name, label, kind: 'seed' });
+const DRIFT = (name, label) => ({ name, label, kind: 'drift', min: -90, max: 360,
   help: 'days added to days_since_login; "10" keeps whole days, "10.0" makes them decimals (as in the book)' });
 
 export const walkthrough = {
@@ -34,15 +34,15 @@ export const walkthrough = {
   title: 'Walkthrough: one turn of the loop',
   seedAlias: 'seed_live',
   controls: [
-    SEED('seed_train', 'training seed', '1'),
-    DRIFT('drift_train', 'training drift (days)', '0.0'),
-    SEED('seed_live', 'live seed', '2'),
-    DRIFT('drift_live', 'live drift (days)', '10'),
-    { name: 'alpha', label: 'alpha (KS test level)', kind: 'range', min: 0.001, max: 0.2, step: 0.001, default: 0.01 },
-    SEED('seed_recent', 'recent-data seed', '3'),
-    DRIFT('drift_recent', 'recent drift (days)', '10'),
-    { name: 'margin', label: 'promotion margin (AUC)', kind: 'range', min: 0, max: 0.05, step: 0.001, default: 0 },
-    { name: 'rows', label: 'rows per data set', kind: 'int', min: 200, max: 10000, step: 100, default: 3000 },
+    SEED('seed_train', 'training seed'),
+    DRIFT('drift_train', 'training drift (days)'),
+    SEED('seed_live', 'live seed'),
+    DRIFT('drift_live', 'live drift (days)'),
+    { name: 'alpha', label: 'alpha (KS test level)', kind: 'range', min: 0.001, max: 0.2, step: 0.001 },
+    SEED('seed_recent', 'recent-data seed'),
+    DRIFT('drift_recent', 'recent drift (days)'),
+    { name: 'margin', label: 'promotion margin (AUC)', kind: 'range', min: 0, max: 0.05, step: 0.001 },
+    { name: 'rows', label: 'rows per data set', kind: 'int', min: 200, max: 10000, step: 100 },
   ],
   mount(root, ctx) {
     const cells = [

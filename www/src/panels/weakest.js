@@ -1,57 +1,21 @@
 // Exercise 5: the weakest link. Switch one practice off, run a simulated year with the core's
 // runLoop, and lay its timeline beside the full loop's (summary, AUC chart, week-by-week live
 // version, AUC and decisions, differing weeks marked). The challenge matches each removed practice
-// to the failure it lets in; the check runs each scenario with the reader's choice switched off
-// and looks for the failure in the timeline the core returns.
+// to the failure it lets in: the failures, their years and how each shows in a timeline are the
+// core's (weakest_link.rs: weakestFailures, failuresShown); the check runs each failure's year with
+// the reader's choice switched off and asks the core whether the failure shows.
 import { h } from '../ui.js';
 import { fmt } from '../format.js';
 import { chartFigure } from '../charts.js';
 import { SCHEDULES, PRACTICES, loopSeed, runLoop, busyLine, aucPlot, summaryTable, decisionText } from '../loopview.js';
 
-const decisions = (t) => t.weeks.flatMap((w) => w.decisions);
-/** The decisions of a run as one comparable list (kind, verdict, version). */
-const signature = (t) => JSON.stringify(decisions(t).map((d) => [d.kind, d.verdict, d.weight, d.version]));
-
-/**
- * The failures of the challenge. Each names the scenario (seed and schedule) in which it shows, and
- * a detector over the timeline with the reader's practice off (`t`) and the full loop's (`full`).
- * The seeds are the ones tests/loop_orchestrator.rs (and, for validation, tests/loop_validation.rs)
- * use for each failure.
- */
-export const FAILURES = [
-  { id: 'stale', seed: 2, schedule: 'step', answer: 'monitoring',
-    text: 'The +10-day shift from week 12 is never acted on: the first model serves the whole year.',
-    detect: (t, full) => t.summary.retrains === 0 && full.summary.retrains > 0 },
-  { id: 'worse', seed: 1, schedule: 'step', answer: 'promotion_gate',
-    text: 'A candidate that scored below production on the gate\'s own data is sent towards production.',
-    detect: (t) => decisions(t).some((d) => d.kind === 'promotion_gate' && (d.verdict === 'promote' || d.verdict === 'promote_gate_off')
-      && d.evidence.auc_candidate < d.evidence.auc_current) },
-  { id: 'canary', seed: 3, schedule: 'step', answer: 'rollback',
-    text: 'A canary that failed its analysis goes on to more traffic.',
-    detect: (t) => decisions(t).some((d) => d.kind === 'canary_analysis' && d.verdict === 'advance_anyway') },
-  { id: 'blast', seed: 4, schedule: 'step', answer: 'canary',
-    text: 'A new version that does worse than its predecessor serves all traffic before its first labels are in.',
-    detect: (t) => decisions(t).some((d) => d.kind === 'rollback_check'
-      && d.evidence.auc_current < d.evidence.auc_candidate - t.params.rollback_tolerance) },
-  { id: 'unrepro', seed: 2, schedule: 'step', answer: 'seeded_training',
-    text: 'The same data and the same decisions, yet other models: weekly AUCs change, and the lineage cannot rebuild them.',
-    detect: (t, full) => signature(t) === signature(full) && t.weeks.some((w, i) => w.auc !== full.weeks[i].auc) },
-  { id: 'learnt', seed: 0, schedule: 'broken_feature', answer: 'validation',
-    text: 'An upstream bug is taken for drift: a model trained on the broken column is live when the column is fixed, and its AUC falls that week.',
-    detect: (t) => {
-      const b = t.weeks.findIndex((w) => w.broken_feature);
-      const f = t.weeks.findIndex((w, i) => i > b && !w.broken_feature);
-      return b > 0 && f > b && t.weeks[f].live_version !== t.weeks[b - 1].live_version;
-    } },
-];
-
 export const weakestLink = {
   id: 'weakest-link',
   title: 'Exercise 5: the weakest link',
   controls: [
-    { name: 'off', label: 'practice switched off', kind: 'select', options: PRACTICES.map((p) => ({ value: p.name, label: p.label })), default: 'monitoring' },
-    { name: 'schedule', label: 'drift schedule', kind: 'select', options: SCHEDULES, default: 'step' },
-    { name: 'seed', label: 'seed of the year', kind: 'seed', default: '2' },
+    { name: 'off', label: 'practice switched off', kind: 'select', options: PRACTICES.map((p) => ({ value: p.name, label: p.label })) },
+    { name: 'schedule', label: 'drift schedule', kind: 'select', options: SCHEDULES },
+    { name: 'seed', label: 'seed of the year', kind: 'seed' },
   ],
   mount(root, ctx) {
     const { engine, values: v } = ctx;
@@ -129,14 +93,13 @@ export const weakestLink = {
           columns: ['week', `AUC, ${names.full}`, `AUC, ${names.weak}`],
           rows: full.weeks.map((w, i) => [String(w.week), fmt.auc(w.auc), fmt.auc(weak.weeks[i].auc)]),
         });
-        let liveDiff = 0;
-        let decDiff = 0;
+        // Where the two years differ is the core's (weakest_link::differences).
+        const diff = await engine.call('compareYears', [{ off: weak, full }]);
+        if (my !== seq) return;
         const rows = full.weeks.map((w, i) => {
           const o = weak.weeks[i];
-          const dl = w.live_version !== o.live_version;
-          const dd = JSON.stringify(w.decisions.map(decisionText)) !== JSON.stringify(o.decisions.map(decisionText));
-          liveDiff += dl;
-          decDiff += dd;
+          const dl = diff.live[i];
+          const dd = diff.decisions[i];
           return h('tr', { class: dl || dd ? 'diff-row' : null },
             h('th', { scope: 'row', text: String(w.week) }),
             h('td', { text: dl || dd ? 'differs' : '' }),
@@ -145,7 +108,7 @@ export const weakestLink = {
             h('td', { class: 'dec', text: w.decisions.map(decisionText).join('; ') || '—' }),
             h('td', { class: 'dec', text: o.decisions.map(decisionText).join('; ') || '—' }));
         });
-        diffNote.textContent = `The live version differs in ${liveDiff} of ${full.weeks.length} weeks; the decisions differ in ${decDiff} weeks.`;
+        diffNote.textContent = `The live version differs in ${diff.live_weeks} of ${full.weeks.length} weeks; the decisions differ in ${diff.decision_weeks} weeks.`;
         weeksOut.replaceChildren(h('details', { class: 'table-alt' }, h('summary', { text: 'Week by week, side by side' }),
           h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Week by week, side by side' }, h('table', { class: 'data compare' },
             h('thead', {}, h('tr', {}, ['week', '', `live, ${names.full}`, `live, ${names.weak}`, `AUC, ${names.full}`, `AUC, ${names.weak}`,
@@ -165,12 +128,17 @@ export const weakestLink = {
     // which one is wrong (a per-item mark could be brute-forced one select at a time)
     const chProg = busyLine('checking your matches');
     const chOut = h('div', { 'data-testid': 'challenge-result', 'aria-live': 'polite' });
-    const picks = FAILURES.map((f) => {
-      const id = `ex5-match-${f.id}`;
-      const select = h('select', { id, 'data-testid': `match-${f.id}` },
-        h('option', { value: '', text: 'choose a practice…' }), PRACTICES.map((p) => h('option', { value: p.name, text: `without ${p.label}` })));
-      return { f, select, el: h('div', { class: 'control wide' }, h('label', { for: id, text: f.text }), select) };
-    });
+    let picks = [];
+    const pickList = h('fieldset', { class: 'controls' }, h('legend', { text: 'Which practice, switched off, lets in…' }));
+    engine.call('weakestFailures').then((failures) => {
+      picks = failures.map((f) => {
+        const id = `ex5-match-${f.id}`;
+        const select = h('select', { id, 'data-testid': `match-${f.id}` },
+          h('option', { value: '', text: 'choose a practice…' }), PRACTICES.map((p) => h('option', { value: p.name, text: `without ${p.label}` })));
+        return { f, select, el: h('div', { class: 'control wide' }, h('label', { for: id, text: f.text }), select) };
+      });
+      pickList.append(...picks.map((p) => p.el));
+    }, (e) => chOut.replaceChildren(h('p', { class: 'error', text: `The failures did not load: ${e.message ?? e}` })));
     const storyId = 'ex5-story';
     const story = h('textarea', { id: storyId, rows: 4, maxlength: 4000, 'data-testid': 'ex5-story' });
     const storyEl = h('div', { class: 'control wide' },
@@ -180,13 +148,14 @@ export const weakestLink = {
     async function check() {
       chBtn.disabled = true;
       try {
-        let all = true;
+        let all = picks.length > 0; // no failures loaded: nothing is matched
         for (const { f, select } of picks) {
           const off = select.value;
           if (!off) { all = false; continue; }
           const full = await year(f.seed, f.schedule, null, chProg);
           const t = await year(f.seed, f.schedule, off, chProg);
-          if (!f.detect(t, full)) all = false;
+          const shown = await engine.call('failuresShown', [{ off: t, full }]);
+          if (!shown.includes(f.id)) all = false;
         }
         const words = story.value.trim().split(/\s+/).filter(Boolean).length;
         const told = words >= MIN_WORDS;
@@ -221,7 +190,7 @@ export const weakestLink = {
       h('section', { class: 'cell challenge', 'aria-labelledby': 'ex5-c' },
         h('h3', { id: 'ex5-c', text: 'Challenge: match each failure to the missing practice' }),
         h('div', { class: 'prose' }, ctx.section('Challenge')),
-        h('fieldset', { class: 'controls' }, h('legend', { text: 'Which practice, switched off, lets in…' }), picks.map((p) => p.el)),
+        pickList,
         storyEl,
         h('div', { class: 'row' }, chBtn, chProg.el), chOut,
         h('details', { class: 'hints' }, h('summary', { text: 'Hints' }), ctx.section('Hints'))),

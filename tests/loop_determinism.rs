@@ -41,9 +41,9 @@ fn timelines_are_pinned() {
         ),
     ];
     let want = [
-        "2c5a2305641ce518122b15bda26d6f28b660ea39843318a9466918b941c31b13",
-        "c0632c418d9721ec087a9a12dbbe987cfdb274b252cfe45b076443837b9e70eb",
-        "517cef5f62c97df15809093737d61560865558a7aaffbc6693bbadf4a2f32a5c",
+        "1dbda01fedd5407de4d85f8ae2d21a6b649ffc8d34b3d31545f10bcef45840e2",
+        "64cb087a415db06ea38276b7b024780120c78bcf6211b7925926824eb946561c",
+        "e719b4b9868b035fc081f5f670a288a23d8e8066ac848688e1f51651fcd020b2",
     ];
     assert_eq!(got, want);
 }

@@ -51,7 +51,7 @@ fn counterfactual_timelines_are_pinned() {
                 .counterfactual_weeks(8)
                 .build()
                 .expect("params"),
-            "536b9528383aa9fa4844603ee04235ebb928608dd3a9773f32ac276191539aaf",
+            "85b9a10ef0abc0c169b08bc4d4ff9a01ddb3870039a851045b66b6ee817c4858",
         ),
         (
             "gradual/seed1/cf3",
@@ -59,7 +59,7 @@ fn counterfactual_timelines_are_pinned() {
                 .counterfactual_weeks(3)
                 .build()
                 .expect("params"),
-            "16d37c5e18270cf240a57163444e8db4be9239993b1e4c2fd5d7e992fbc1d9d3",
+            "054d4f6ad5097c5eada8350b0c39601f467d56cd905770a4ed796c5006b0b71b",
         ),
         (
             "seasonal/seed4/cf8/delay2",
@@ -68,7 +68,7 @@ fn counterfactual_timelines_are_pinned() {
                 .label_delay(2)
                 .build()
                 .expect("params"),
-            "8155c28e083500bf19cea9973779289d0e30ff643bdc0db4dcd387ab470628a7",
+            "b9dc5c7d6560071839180ef0c4e74ab867014589aa8efcdab018df9aeed09c96",
         ),
         (
             "step/seed3/cf5/no_canary",
@@ -77,7 +77,7 @@ fn counterfactual_timelines_are_pinned() {
                 .practices(no_canary)
                 .build()
                 .expect("params"),
-            "7354ca3bc95357fae9e043a537c2ac21d6bf71706a9c790d48f730fc02466724",
+            "42f08e8166277f9b37412c8178293563a6539d8dbe9040d5fa47161a420be709",
         ),
     ];
     let mut changed = Vec::new();

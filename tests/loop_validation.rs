@@ -367,15 +367,17 @@ fn the_chapters_two_timelines() {
 /// Without validation, on the never-fixed fault of the earlier `broken_feature`, the loop is
 /// the one pinned before validation existed: the same timelines, hash for hash (the golden
 /// file's `broken_feature/seed1-4/full` before this practice, in the serialization where a
-/// decision's verdict is a tag plus its fields), once the params say `validation: true` as
-/// those records implied.
+/// decision's verdict is a tag plus its fields and each week's drift evidence carries the
+/// correction's `levels` and `rejected`), once the params say `validation: true` as those records
+/// implied. (With `levels` and `rejected` stripped, these timelines hash to the pins from before
+/// those fields existed.)
 #[test]
 fn without_validation_the_loop_is_the_one_before() {
     let before = [
-        "33f4eabea37eeea5638c4cb9060782ccdbc8049850703a60eb03a4070c4f5653",
-        "cf85e9af224986d287d83913fb88315278676408a3d0123b97de64c01849a7d5",
-        "dce3673d4ecf8061b65e85bd162b9df599200bc6291bc8ab49f292d4c4155dfc",
-        "99d803b1c4920ed2714283c0928fdd44541e836a76a431b4dd2af73c3206f0bd",
+        "e824aa8b6d56f4b86e1aaf41b57e46f9beef503eaaddc0eac4605eec37083eb6",
+        "6c7fd24f7f32f2b8df0024a20c2a3bca30c9e75966b8ec3f603b4d3fcf58b6f1",
+        "4484c66c84a0991502c32bee33a803df71aab043376318ff2b89c66050bca8d3",
+        "c83e8fa816f86e9a38d9ed08124a653392ac10bad40241b732eb4f68dc34ef72",
     ];
     let never_fixed: Schedule =
         serde_json::from_str(r#"{"kind":"broken_feature","week":20,"fault":"scale100"}"#)

@@ -57,10 +57,12 @@ fn five_simulated_years_keep_the_heap_bounded() {
         .into(),
     );
     // Identical runs reuse the memory the earlier ones freed. The allocator may settle once (the
-    // second run grew it by two 64 KiB pages when this was written: free blocks of the first run
-    // split differently), but then it stays put: a leak would grow it on every run.
+    // second run grew it by two 64 KiB pages when this was written, and by 1.4 MiB once each
+    // week's drift evidence carried the correction's levels: free blocks of the first run split
+    // differently), but then it stays put: a leak would grow it on every run, which the third
+    // and fourth runs check to the byte.
     assert!(
-        after_two - after_one <= 1048576.0,
+        after_two - after_one <= 2.0 * 1048576.0,
         "the second run grew the heap from {after_one} to {after_two} bytes"
     );
     assert_eq!(

@@ -114,9 +114,9 @@ test-wasm: setup-rust setup-browser ## wasm-bindgen-test in headless Chromium
 	$(WASM_TEST) --tests --features loop-exports -- --nocapture
 	$(WASM_TEST) --test web_python --features loop-exports,python -- --nocapture
 
-# Several specs compare the page with the native CLI (tests/e2e/helpers.mjs). They use the dev-profile
-# binary that `cargo test` has already built (a no-op build here after test-native): the same bits as
-# the release binary, without the four minutes an LTO build with the Python sandbox costs.
+# Several specs compare the page with the native CLI (tests/e2e/helpers.mjs). They use a dev-profile
+# binary (after test-native most of it is built; the rest took 1.5 min in CI against 4 min for an
+# LTO release build with the Python sandbox): the same bits as the release binary.
 test-e2e: build setup-browser ## Playwright end-to-end tests of the page (Debian's chromium)
 	cargo build --bin mlops-loop
 	MLOPS_LOOP_CLI=$(TARGET_DIR)/debug/mlops-loop playwright test

@@ -80,6 +80,9 @@ pub fn weakest_failures() -> Result<JsValue, JsError> {
     to_js(&crate::weakest_link::FAILURES)
 }
 
+// The two exports below read loop timelines, which only the full module produces: they stay out
+// of the lite module (the first load), whose size the Timeline reader would otherwise grow.
+#[cfg(feature = "loop-exports")]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ShownJs {
@@ -90,6 +93,7 @@ struct ShownJs {
 /// Which of exercise 5's failures show in `{off, full}`: two `runLoop` timelines of the same
 /// year, with the reader's practice switched off and with every practice. Returns their ids
 /// (`["stale", …]`, in the order of `weakestFailures`).
+#[cfg(feature = "loop-exports")]
 #[wasm_bindgen(js_name = failuresShown)]
 pub fn failures_shown(runs: JsValue) -> Result<JsValue, JsError> {
     let r: ShownJs = from_js("failuresShown runs", runs)?;
@@ -99,6 +103,7 @@ pub fn failures_shown(runs: JsValue) -> Result<JsValue, JsError> {
 /// Where `{off, full}` (two `runLoop` timelines of one year) differ, week by week:
 /// `{live: [bool], decisions: [bool], live_weeks, decision_weeks}`
 /// (`weakest_link::differences`).
+#[cfg(feature = "loop-exports")]
 #[wasm_bindgen(js_name = compareYears)]
 pub fn compare_years(runs: JsValue) -> Result<JsValue, JsError> {
     let r: ShownJs = from_js("compareYears runs", runs)?;

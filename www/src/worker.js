@@ -13,7 +13,7 @@
 import init, * as lite from '../pkg/mlops_loop_lite.js';
 
 /** Exports only the full module has; reported as present (they load on first use). */
-const FULL_ONLY = ['runLoop', 'Registry'];
+const FULL_ONLY = ['runLoop', 'Registry', 'failuresShown', 'compareYears'];
 /** The full module's namespace once it is initialised. */
 let full = null;
 let fullLoading = null;

@@ -214,12 +214,10 @@ pub fn grade_triggers(
         n: p.n,
         drift,
         trials,
-        start: 0,
-        // The trials' alpha and correction are the built-in drift_trials' settings; a trigger
-        // brings its own.
-        alpha: 0.01,
         seed: p.seed,
-        correction: crate::stats::Correction::None,
+        // The trials' alpha and correction are the built-in drift_trials' defaults; a trigger
+        // brings its own.
+        ..DriftTrialsParams::default()
     };
     let null = trigger_trials(&trials(zero_like(p.drift), p.null_trials), triggers)?;
     let drifted = trigger_trials(&trials(p.drift, p.drift_trials), triggers)?;

@@ -16,6 +16,8 @@ use crate::{Error, Result};
 
 /// The book's `train_test_split(..., random_state=42)`: which rows are held out.
 pub const SPLIT_RANDOM_STATE: u32 = 42;
+/// The book's `train_test_split(test_size=0.25)`: the held-out quarter.
+pub const TEST_SIZE: f64 = 0.25;
 /// The book's `GradientBoostingClassifier(random_state=42)`: the GBM's random state whenever
 /// training is seeded (the chapter, the experiments, the loop with seeded training on).
 pub const GBM_RANDOM_STATE: u32 = 42;
@@ -37,7 +39,7 @@ pub struct Trained {
 /// # Errors
 /// Too few rows for a split, or one class only in the training or test rows.
 pub fn train_book(df: &Frame, random_state: u32) -> Result<Trained> {
-    let (train, test) = train_test_split(df.len(), 0.25, SPLIT_RANDOM_STATE)?;
+    let (train, test) = train_test_split(df.len(), TEST_SIZE, SPLIT_RANDOM_STATE)?;
     let model = GbmParams::new()
         .random_state(random_state)
         .check()?
@@ -53,7 +55,7 @@ pub fn train_book(df: &Frame, random_state: u32) -> Result<Trained> {
 /// # Errors
 /// Too few rows for a split.
 pub fn one_class_part(df: &Frame) -> Result<Option<&'static str>> {
-    let (train, test) = train_test_split(df.len(), 0.25, 42)?;
+    let (train, test) = train_test_split(df.len(), TEST_SIZE, SPLIT_RANDOM_STATE)?;
     let labels = df.labels();
     let one_class = |rows: &[usize]| {
         let mut ys = rows.iter().filter_map(|&i| labels.get(i));
@@ -77,7 +79,7 @@ pub fn one_class_part(df: &Frame) -> Result<Option<&'static str>> {
 /// # Errors
 /// Too few rows for a split, or one class only in the test rows.
 pub fn held_out_auc(df: &Frame, model: &GbmModel) -> Result<f64> {
-    let (_, test) = train_test_split(df.len(), 0.25, SPLIT_RANDOM_STATE)?;
+    let (_, test) = train_test_split(df.len(), TEST_SIZE, SPLIT_RANDOM_STATE)?;
     auc_on_rows(df, model, &test)
 }
 

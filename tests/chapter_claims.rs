@@ -90,19 +90,38 @@ fn ex2_is_recent_and_days_since_login_alarm_together() -> mlops_loop::Result<()>
 
 /// ex2-retrain-trigger.md, "Large samples": a one-day drift, with the panel's defaults (200
 /// checks, alpha 0.01, no correction, simulation seed 0), alarms in 2 of 200 checks at n = 300
-/// and in 161 of 200 at n = 30,000, more often at every size between.
+/// and in 161 of 200 at n = 30,000, more often at every size between. The settings are read from
+/// the panel's defaults (`defaults::panel_defaults`), so a changed default fails here instead of
+/// leaving the sentence about another setting.
 #[test]
 fn ex2_one_day_from_rarely_to_mostly_caught() -> mlops_loop::Result<()> {
+    let d = &mlops_loop::defaults::panel_defaults()["retrain-trigger"];
+    let text = |k: &str| {
+        d[k].as_str()
+            .unwrap_or_else(|| panic!("{k}: {d}"))
+            .to_string()
+    };
+    let drift = Drift::parse(&text("small_drift"))?;
+    assert_eq!(drift, Drift::Int(1), "the chapter says one day");
+    let trials = d["trials"].as_u64().expect("trials") as usize;
+    let alpha = d["alpha"].as_f64().expect("alpha");
+    let correction = Correction::parse(&text("correction"))?;
+    let seed = parse_seed(&text("sim_seed"))?;
+    assert_eq!(
+        (trials, alpha, correction, seed),
+        (200, 0.01, Correction::None, 0),
+        "the sentence states these"
+    );
     let mut alarms = Vec::new();
     for n in [300, 1000, 3000, 10000, 30000] {
         let r = drift_trials(&DriftTrialsParams {
             n,
-            drift: Drift::Int(1),
-            trials: 200,
+            drift,
+            trials,
             start: 0,
-            alpha: 0.01,
-            seed: 0,
-            correction: Correction::None,
+            alpha,
+            seed,
+            correction,
         })?;
         alarms.push(r.alarms);
     }

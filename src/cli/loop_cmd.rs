@@ -10,38 +10,39 @@ use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 
-/// Arguments of `mlops-loop loop`.
+/// Arguments of `mlops-loop loop`. Every default is [`LoopParams::default`]'s (and
+/// [`Practices::default`]'s: a `--no-…` flag switches a practice off), read here, not restated.
 #[derive(Debug, Clone, Args)]
 pub struct LoopArgs {
     /// Simulated weeks (1 to 520).
-    #[arg(long, default_value_t = 52, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = LoopParams::default().weeks, allow_hyphen_values = true)]
     pub weeks: usize,
     /// The run's seed (a non-negative 64-bit integer).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = LoopParams::default().seed)]
     pub seed: u64,
     /// Drift schedule: none, step, gradual, seasonal or broken_feature (spend ×100 in weeks 20-39).
-    #[arg(long, default_value = "none")]
+    #[arg(long, default_value = LoopParams::default().schedule.name())]
     pub schedule: String,
     /// Live rows per week (200 to 5000).
-    #[arg(long, default_value_t = 1000, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = LoopParams::default().rows_per_week, allow_hyphen_values = true)]
     pub rows_per_week: usize,
     /// Gate 1's significance level.
-    #[arg(long, default_value_t = 0.01, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = LoopParams::default().alpha, allow_hyphen_values = true)]
     pub alpha: f64,
     /// Gate 1's correction over the three features: none, bonferroni or bh.
-    #[arg(long, default_value = "bonferroni")]
+    #[arg(long, default_value = LoopParams::default().correction.name())]
     pub correction: String,
     /// Drift reference: `training`, `expanding` or `last<N>` (e.g. `last4`).
-    #[arg(long, default_value = "training")]
+    #[arg(long, default_value_t = LoopParams::default().reference.name())]
     pub reference: String,
     /// Gate 2's margin: promote iff candidate AUC >= current AUC + margin.
-    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = LoopParams::default().margin, allow_hyphen_values = true)]
     pub margin: f64,
     /// Weeks until labels arrive (0 to 8).
-    #[arg(long, default_value_t = 1, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = LoopParams::default().label_delay, allow_hyphen_values = true)]
     pub label_delay: usize,
     /// Future weeks each gate decision's counterfactual is scored on (0 to 8; 0: none).
-    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = LoopParams::default().counterfactual_weeks, allow_hyphen_values = true)]
     pub counterfactual_weeks: usize,
     /// Switch off drift monitoring (and so retraining).
     #[arg(long)]
@@ -83,6 +84,7 @@ impl LoopArgs {
     /// # Errors
     /// [`crate::Error::Invalid`] naming the argument.
     pub fn params(&self) -> crate::Result<LoopParams> {
+        let on = Practices::default();
         LoopParams::builder()
             .weeks(self.weeks)
             .seed(self.seed)
@@ -95,12 +97,12 @@ impl LoopArgs {
             .label_delay(self.label_delay)
             .counterfactual_weeks(self.counterfactual_weeks)
             .practices(Practices {
-                monitoring: !self.no_monitoring,
-                promotion_gate: !self.no_promotion_gate,
-                canary: !self.no_canary,
-                rollback: !self.no_rollback,
-                seeded_training: !self.unseeded,
-                validation: !self.no_validation,
+                monitoring: on.monitoring && !self.no_monitoring,
+                promotion_gate: on.promotion_gate && !self.no_promotion_gate,
+                canary: on.canary && !self.no_canary,
+                rollback: on.rollback && !self.no_rollback,
+                seeded_training: on.seeded_training && !self.unseeded,
+                validation: on.validation && !self.no_validation,
             })
             .build()
     }
@@ -288,4 +290,33 @@ fn with_learners<T>(
         });
     }
     f(crate::orchestrator::Learners::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        args: LoopArgs,
+    }
+
+    #[test]
+    fn no_arguments_give_the_cores_defaults() {
+        let cmd = Cmd::try_parse_from(["loop"]).expect("parses");
+        assert_eq!(cmd.args.params().expect("valid"), LoopParams::default());
+        // A flag switches its practice off and nothing else.
+        let cmd = Cmd::try_parse_from(["loop", "--no-canary"]).expect("parses");
+        let p = cmd.args.params().expect("valid");
+        assert!(!p.practices.canary);
+        assert_eq!(
+            p.practices,
+            Practices {
+                canary: false,
+                ..Practices::default()
+            }
+        );
+    }
 }

@@ -78,6 +78,25 @@ pub struct DriftTrialsParams {
     pub correction: Correction,
 }
 
+/// `driftTrials`' defaults (what the WASM API fills in for an omitted key): the book's rows and
+/// alpha ([`crate::chapter::ChapterParams`], [`crate::gates::RetrainGate::book`]), no drift (false
+/// alarms), 100 trials from index 0, the exercises' simulation seed
+/// ([`crate::defaults::SIMULATION_SEED`]), no correction (the book tests one feature).
+impl Default for DriftTrialsParams {
+    fn default() -> Self {
+        let gate = crate::gates::RetrainGate::book();
+        DriftTrialsParams {
+            n: crate::chapter::ChapterParams::default().reference.rows,
+            drift: Drift::Int(0),
+            trials: 100,
+            start: 0,
+            alpha: gate.alpha,
+            seed: crate::defaults::SIMULATION_SEED,
+            correction: gate.correction,
+        }
+    }
+}
+
 /// What [`drift_trials`] observed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DriftTrials {

@@ -36,6 +36,15 @@ impl Correction {
         }
     }
 
+    /// The name [`parse`](Self::parse) reads and serde writes: `none`, `bonferroni`, `bh`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Correction::None => "none",
+            Correction::Bonferroni => "bonferroni",
+            Correction::Bh => "bh",
+        }
+    }
+
     /// Which of `pvals` are rejected at level `alpha`.
     ///
     /// # Errors

@@ -26,9 +26,12 @@ pub fn bench_fit(rows: u32, reps: u32) -> Result<Vec<f64>, JsError> {
     let rows = count("rows", f64::from(rows), 4, crate::data::MAX_ROWS)?;
     let reps = count("reps", f64::from(reps), 1, 1000)?;
     let df = make_data(1, Drift::Float(0.0), rows).map_err(js_err)?;
-    let (train, _) =
-        crate::split::train_test_split(rows, 0.25, crate::pipeline::SPLIT_RANDOM_STATE)
-            .map_err(js_err)?;
+    let (train, _) = crate::split::train_test_split(
+        rows,
+        crate::pipeline::TEST_SIZE,
+        crate::pipeline::SPLIT_RANDOM_STATE,
+    )
+    .map_err(js_err)?;
     let feats = df.features();
     let x: Vec<[f64; 3]> = train
         .iter()

@@ -5,7 +5,9 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::{count, drift_of, from_js, js_err, jserr, parse_seed, to_js};
+use crate::chapter::{ChapterParams, DataSpec};
 use crate::data::{column, make_data};
+use crate::defaults::{GATE_RESAMPLES, SIMULATION_SEED};
 use crate::exercises::{read_bootstrap, BootstrapReading};
 use crate::experiments::{
     bootstrap_auc_diff, drift_trials, promotion_trials, BootstrapDiff, DriftTrials,
@@ -26,12 +28,21 @@ struct SampleSpec {
 }
 
 impl SampleSpec {
+    /// The sample's frame; an omitted key is the book's reference sample's
+    /// ([`ChapterParams::default`]).
     fn frame(&self, name: &'static str) -> Result<crate::data::Frame, JsError> {
-        let seed = parse_seed(self.seed.as_deref().unwrap_or("1"))?;
-        let drift = drift_of(name, self.drift.as_deref().unwrap_or("0.0"))?;
+        let book = ChapterParams::default().reference;
+        let seed = match &self.seed {
+            Some(s) => parse_seed(s)?,
+            None => book.seed,
+        };
+        let drift = match &self.drift {
+            Some(d) => drift_of(name, d)?,
+            None => book.drift,
+        };
         let rows = count(
             "rows",
-            self.rows.unwrap_or(3000.0),
+            self.rows.unwrap_or(book.rows as f64),
             1,
             crate::data::MAX_ROWS,
         )?;
@@ -68,7 +79,7 @@ pub fn ks_samples(
     let mut xb = column(&sb.frame("b.drift")?, column_name).map_err(js_err)?;
     let r = ks_2samp(&xa, &xb, KsMethod::Auto).map_err(js_err)?;
     let gate = RetrainGate {
-        alpha: alpha.unwrap_or(0.01),
+        alpha: alpha.unwrap_or(RetrainGate::book().alpha),
         ..RetrainGate::book()
     };
     let test = FeatureTest {
@@ -110,14 +121,24 @@ struct DriftTrialsJs {
 pub fn drift_trials_js(params: JsValue) -> Result<JsValue, JsError> {
     let p: DriftTrialsJs = from_js("driftTrials params", params)?;
     let max = crate::experiments::MAX_TRIALS_PER_CALL;
+    let d = DriftTrialsParams::default();
     let params = DriftTrialsParams {
-        n: count("n", p.n.unwrap_or(3000.0), 2, crate::data::MAX_ROWS)?,
-        drift: drift_of("drift", p.drift.as_deref().unwrap_or("0"))?,
-        trials: count("trials", p.trials.unwrap_or(100.0), 1, max)?,
-        start: count("start", p.start.unwrap_or(0.0), 0, 1 << 30)?,
-        alpha: p.alpha.unwrap_or(0.01),
-        seed: parse_seed(p.seed.as_deref().unwrap_or("0"))?,
-        correction: Correction::parse(p.correction.as_deref().unwrap_or("none")).map_err(js_err)?,
+        n: count("n", p.n.unwrap_or(d.n as f64), 2, crate::data::MAX_ROWS)?,
+        drift: match &p.drift {
+            Some(s) => drift_of("drift", s)?,
+            None => d.drift,
+        },
+        trials: count("trials", p.trials.unwrap_or(d.trials as f64), 1, max)?,
+        start: count("start", p.start.unwrap_or(d.start as f64), 0, 1 << 30)?,
+        alpha: p.alpha.unwrap_or(d.alpha),
+        seed: match &p.seed {
+            Some(s) => parse_seed(s)?,
+            None => d.seed,
+        },
+        correction: match &p.correction {
+            Some(c) => Correction::parse(c).map_err(js_err)?,
+            None => d.correction,
+        },
     };
     drift_trials_out(&drift_trials(&params).map_err(js_err)?)
 }
@@ -174,14 +195,23 @@ struct PromotionTrialsJs {
 pub fn promotion_trials_js(params: JsValue) -> Result<JsValue, JsError> {
     let p: PromotionTrialsJs = from_js("promotionTrials params", params)?;
     let max = crate::experiments::MAX_TRIALS_PER_CALL;
+    let d = PromotionTrialsParams::default();
     let params = PromotionTrialsParams {
-        rounds: count("rounds", p.rounds.unwrap_or(20.0), 1, max)?,
-        start: count("start", p.start.unwrap_or(0.0), 0, 1 << 31)?,
-        rows: count("rows", p.rows.unwrap_or(3000.0), 2, crate::data::MAX_ROWS)?,
-        margin: p.margin.unwrap_or(0.0),
-        same_data: p.same_data.unwrap_or(true),
-        seed: parse_seed(p.seed.as_deref().unwrap_or("0"))?,
-        shift: count("shift", p.shift.unwrap_or(0.0), 0, 360)? as i64,
+        rounds: count("rounds", p.rounds.unwrap_or(d.rounds as f64), 1, max)?,
+        start: count("start", p.start.unwrap_or(d.start as f64), 0, 1 << 31)?,
+        rows: count(
+            "rows",
+            p.rows.unwrap_or(d.rows as f64),
+            2,
+            crate::data::MAX_ROWS,
+        )?,
+        margin: p.margin.unwrap_or(d.margin),
+        same_data: p.same_data.unwrap_or(d.same_data),
+        seed: match &p.seed {
+            Some(s) => parse_seed(s)?,
+            None => d.seed,
+        },
+        shift: count("shift", p.shift.unwrap_or(d.shift as f64), 0, 360)? as i64,
     };
     promotion_trials_out(&promotion_trials(&params).map_err(js_err)?)
 }
@@ -294,27 +324,36 @@ struct BootstrapOut {
 #[wasm_bindgen(js_name = bootstrapAucDiff)]
 pub fn bootstrap_auc_diff_js(params: JsValue) -> Result<JsValue, JsError> {
     let p: BootstrapJs = from_js("bootstrapAucDiff params", params)?;
-    let spec = |s: Option<SampleSpec>, seed: &str, drift: &str| {
+    let book = ChapterParams::default();
+    let spec = |s: Option<SampleSpec>, d: &DataSpec| {
         s.unwrap_or(SampleSpec {
-            seed: Some(seed.into()),
-            drift: Some(drift.into()),
+            seed: Some(d.seed.to_string()),
+            drift: Some(d.drift.to_string()),
             rows: None,
         })
     };
     let current = train_book(
-        &spec(p.current, "1", "0.0").frame("current.drift")?,
+        &spec(p.current, &book.reference).frame("current.drift")?,
         GBM_RANDOM_STATE,
     )
     .map_err(js_err)?;
     let candidate = train_book(
-        &spec(p.candidate, "2", "10").frame("candidate.drift")?,
+        &spec(p.candidate, &book.live).frame("candidate.drift")?,
         GBM_RANDOM_STATE,
     )
     .map_err(js_err)?;
-    let recent = spec(p.recent, "3", "10").frame("recent.drift")?;
-    let resamples = count("resamples", p.resamples.unwrap_or(1000.0), 1, 100_000)?;
-    let seed = parse_seed(p.seed.as_deref().unwrap_or("0"))?;
-    let margin = p.margin.unwrap_or(0.0);
+    let recent = spec(p.recent, &book.recent).frame("recent.drift")?;
+    let resamples = count(
+        "resamples",
+        p.resamples.unwrap_or(GATE_RESAMPLES as f64),
+        1,
+        100_000,
+    )?;
+    let seed = match &p.seed {
+        Some(s) => parse_seed(s)?,
+        None => SIMULATION_SEED,
+    };
+    let margin = p.margin.unwrap_or(book.margin);
     if !(margin.is_finite() && margin.abs() <= 1.0) {
         return Err(jserr(format!(
             "invalid margin = {margin}: must be within [-1, 1]"

@@ -103,15 +103,18 @@ struct TriggerResult {
 #[wasm_bindgen(js_name = gradeLearnerTrigger)]
 pub fn grade_learner_trigger(source: &str, params: JsValue) -> Result<JsValue, JsError> {
     let p: TriggerJs = from_js("gradeLearnerTrigger params", params)?;
+    // An omitted key is exercise 2's challenge's, the book's rows, and the loop's gate 1.
+    let c = crate::exercises::TriggerChallenge::default();
+    let gate1 = crate::orchestrator::LoopParams::default();
     let null_trials = count(
         "null_trials",
-        p.null_trials.unwrap_or(1000.0),
+        p.null_trials.unwrap_or(c.null_trials as f64),
         1,
         MAX_CHECKS,
     )?;
     let drift_trials = count(
         "drift_trials",
-        p.drift_trials.unwrap_or(200.0),
+        p.drift_trials.unwrap_or(c.drift_trials as f64),
         1,
         MAX_CHECKS,
     )?;
@@ -122,16 +125,23 @@ pub fn grade_learner_trigger(source: &str, params: JsValue) -> Result<JsValue, J
         )));
     }
     let gp = TriggerGradeParams {
-        n: count("n", p.n.unwrap_or(3000.0), 2, crate::data::MAX_ROWS)?,
-        seed: parse_seed(p.seed.as_deref().unwrap_or("0"))?,
+        n: count(
+            "n",
+            p.n.unwrap_or(crate::chapter::ChapterParams::default().reference.rows as f64),
+            2,
+            crate::data::MAX_ROWS,
+        )?,
+        seed: parse_seed(p.seed.as_deref().unwrap_or(&c.seed))?,
         null_trials,
-        drift: drift_of("drift", p.drift.as_deref().unwrap_or("3"))?,
+        drift: drift_of("drift", p.drift.as_deref().unwrap_or(&c.drift))?,
         drift_trials,
     };
     let mut builtin = RetrainGate {
-        alpha: p.alpha.unwrap_or(0.01),
-        correction: Correction::parse(p.correction.as_deref().unwrap_or("bonferroni"))
-            .map_err(js_err)?,
+        alpha: p.alpha.unwrap_or(gate1.alpha),
+        correction: match &p.correction {
+            Some(c) => Correction::parse(c).map_err(js_err)?,
+            None => gate1.correction,
+        },
     };
     if !(builtin.alpha > 0.0 && builtin.alpha < 1.0) {
         return Err(jserr(format!(
@@ -194,13 +204,27 @@ struct GateResult {
 #[wasm_bindgen(js_name = gradeLearnerGate)]
 pub fn grade_learner_gate(source: &str, params: JsValue) -> Result<JsValue, JsError> {
     let p: GateJs = from_js("gradeLearnerGate params", params)?;
+    // An omitted key is exercise 3's challenge's, and the book's margin.
+    let c = crate::exercises::GateChallenge::default();
     let gp = GateGradeParams {
-        rounds: count("rounds", p.rounds.unwrap_or(40.0), 1, MAX_CHECKS / 2)?,
-        rows: count("rows", p.rows.unwrap_or(3000.0), 2, crate::data::MAX_ROWS)?,
-        seed: parse_seed(p.seed.as_deref().unwrap_or("0"))?,
-        shift: count("shift", p.shift.unwrap_or(40.0), 1, 360)? as i64,
+        rounds: count(
+            "rounds",
+            p.rounds.unwrap_or(c.rounds as f64),
+            1,
+            MAX_CHECKS / 2,
+        )?,
+        rows: count(
+            "rows",
+            p.rows.unwrap_or(c.rows as f64),
+            2,
+            crate::data::MAX_ROWS,
+        )?,
+        seed: parse_seed(p.seed.as_deref().unwrap_or(&c.seed))?,
+        shift: count("shift", p.shift.unwrap_or(f64::from(c.shift)), 1, 360)? as i64,
     };
-    let margin = p.margin.unwrap_or(0.0);
+    let margin = p
+        .margin
+        .unwrap_or(crate::chapter::ChapterParams::default().margin);
     if !(margin.is_finite() && margin.abs() <= 1.0) {
         return Err(jserr(format!(
             "invalid margin = {margin}: must be between -1 and 1"

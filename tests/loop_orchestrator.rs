@@ -311,3 +311,96 @@ fn each_weeks_drift_evidence_says_what_the_correction_did() {
         assert!(tested > 0, "{correction:?}: no week was tested");
     }
 }
+
+/// Each week's `live_since` is the core's account of the version it serves: the first week of
+/// the unbroken stretch it has served (recounted here from `live_version` alone), the week
+/// before as the week it was decided, and the decisions of that week that put it live: a
+/// promotion of that very version, or the rollback that put it back; never gate 1.
+fn check_live_since(t: &Timeline) -> (usize, usize) {
+    let (mut changes, mut rollbacks) = (0, 0);
+    for (w, wk) in t.weeks.iter().enumerate() {
+        let mut first = w;
+        while first > 0 && t.weeks[first - 1].live_version == wk.live_version {
+            first -= 1;
+        }
+        let s = &wk.live_since;
+        assert_eq!(s.week, first, "week {w}");
+        if first == 0 {
+            assert_eq!((s.decided_in, s.because.len()), (None, 0), "week {w}");
+            continue;
+        }
+        assert_eq!(s.decided_in, Some(first - 1), "week {w}");
+        let decided = &t.weeks[first - 1].decisions;
+        assert!(
+            !s.because.is_empty(),
+            "week {w}: a version change with no decision behind it"
+        );
+        for &i in &s.because {
+            let d = &decided[i];
+            assert_ne!(d.kind, DecisionKind::RetrainGate, "week {w}");
+            if d.kind == DecisionKind::RollbackCheck {
+                assert_eq!(d.verdict, Verdict::Rollback, "week {w}");
+                rollbacks += usize::from(first == w);
+            } else {
+                assert_eq!(d.version, Some(wk.live_version), "week {w}");
+            }
+        }
+        if first == w {
+            changes += 1;
+        }
+    }
+    (changes, rollbacks)
+}
+
+#[test]
+fn live_since_names_the_stretch_and_the_decisions_behind_it() {
+    let t = run(&params(2, "step", Practices::default())).expect("run");
+    let (changes, _) = check_live_since(&t);
+    assert!(changes >= 1 && changes == t.summary.promotions + t.summary.rollbacks);
+    // a rollback puts the previous version back: its live_since is the rollback check
+    let no_canary = Practices {
+        canary: false,
+        ..Practices::default()
+    };
+    let t = run(&params(4, "step", no_canary)).expect("run");
+    let (changes, rollbacks) = check_live_since(&t);
+    assert_eq!(rollbacks, 1);
+    assert_eq!(changes, t.summary.promotions + t.summary.rollbacks);
+}
+
+/// A counterfactual carries its verdict as data: the other road's AUC against the chosen one's,
+/// compared exactly, with the difference it was judged on; and reads back from its JSON.
+#[test]
+fn each_counterfactual_says_whether_the_road_not_taken_was_better() {
+    use mlops_loop::orchestrator::Outcome;
+    let p = LoopParams::builder()
+        .seed(2)
+        .weeks(30)
+        .rows_per_week(300)
+        .schedule(Schedule::parse("step").expect("schedule"))
+        .counterfactual_weeks(4)
+        .build()
+        .expect("params");
+    let t = run(&p).expect("run");
+    let mut seen = std::collections::BTreeSet::new();
+    for c in decisions(&t).filter_map(|d| d.counterfactual.as_ref()) {
+        let want = if c.other_auc > c.chosen_auc {
+            Outcome::Better
+        } else if c.other_auc < c.chosen_auc {
+            Outcome::Worse
+        } else {
+            Outcome::Same
+        };
+        assert_eq!(c.outcome, want, "{c:?}");
+        assert_eq!(c.difference, c.other_auc - c.chosen_auc);
+        seen.insert(serde_json::to_string(&c.outcome).expect("json"));
+    }
+    // this year has roads not taken that were better and ones that were worse
+    assert!(
+        seen.contains("\"better\"") && seen.contains("\"worse\""),
+        "{seen:?}"
+    );
+    let json = serde_json::to_string(&t).expect("json");
+    let back: Timeline = serde_json::from_str(&json).expect("back");
+    assert_eq!(back, t);
+}

@@ -370,14 +370,14 @@ fn the_chapters_two_timelines() {
 /// decision's verdict is a tag plus its fields and each week's drift evidence carries the
 /// correction's `levels` and `rejected`), once the params say `validation: true` as those records
 /// implied. (With `levels` and `rejected` stripped, these timelines hash to the pins from before
-/// those fields existed.)
+/// those fields existed; with each week's `live_since` stripped too, to the pins from before it.)
 #[test]
 fn without_validation_the_loop_is_the_one_before() {
     let before = [
-        "e824aa8b6d56f4b86e1aaf41b57e46f9beef503eaaddc0eac4605eec37083eb6",
-        "6c7fd24f7f32f2b8df0024a20c2a3bca30c9e75966b8ec3f603b4d3fcf58b6f1",
-        "4484c66c84a0991502c32bee33a803df71aab043376318ff2b89c66050bca8d3",
-        "c83e8fa816f86e9a38d9ed08124a653392ac10bad40241b732eb4f68dc34ef72",
+        "90c0ff3edce751b0bcca23a8765dc5400754cf89f449418342d149c1aabe95c4",
+        "94793d4f1e3e0e28279c24aed6ad2adb25404dc9e3aca6788b199d1df698554a",
+        "bd0f9848133157b8d634587b639a6574df416c8318c106ea62d82219c18e2a10",
+        "de9f4081eed22867976ffdd28459c79d0fd3bf85f5dd181b4bd8920f6db6950f",
     ];
     let never_fixed: Schedule =
         serde_json::from_str(r#"{"kind":"broken_feature","week":20,"fault":"scale100"}"#)

@@ -60,8 +60,8 @@ pub use params::{LoopParams, LoopParamsBuilder, Practices, MAX_TOTAL_ROWS, MAX_W
 pub use run::{run_with, run_with_learners, Learners};
 pub use schedule::{Fault, Schedule};
 pub use timeline::{
-    CanaryRecord, Choice, Counterfactual, Decision, DecisionKind, DriftEvidence, Summary, Timeline,
-    Verdict, WeekRecord,
+    CanaryRecord, Choice, Counterfactual, Decision, DecisionKind, DriftEvidence, LiveSince,
+    Outcome, Summary, Timeline, Verdict, WeekRecord,
 };
 pub use validate::validate;
 pub use world::{initial_data, live_batch, ROLE_INITIAL, ROLE_LIVE, SEEDED_RANDOM_STATE, WEEK_MS};

@@ -10,8 +10,8 @@ use super::params::LoopParams;
 use super::prefetch::Prefetch;
 use super::schedule::Fault;
 use super::timeline::{
-    CanaryRecord, Choice, Counterfactual, Decision, DecisionKind, DriftEvidence, Summary, Timeline,
-    Verdict, WeekRecord,
+    CanaryRecord, Choice, Counterfactual, Decision, DecisionKind, DriftEvidence, LiveSince,
+    Outcome, Summary, Timeline, Verdict, WeekRecord,
 };
 use super::validate::validate;
 use super::world::{initial_data, live_batch, process, random_state, tail, WEEK_MS};
@@ -314,6 +314,8 @@ pub(super) fn counterfactual(
         chosen_auc: chosen.1,
         other: other.0,
         other_auc: other.1,
+        outcome: Outcome::of(chosen.1, other.1),
+        difference: other.1 - chosen.1,
     }
 }
 
@@ -493,6 +495,7 @@ impl<'a, S: Store> Run<'a, S> {
     /// Close the week: its record, with the drift evidence (AUCs are filled in at the end).
     fn record(&mut self, week: Week, report: Option<DriftReport>) {
         let w = week.w;
+        let live_since = LiveSince::after(self.records.last(), w, week.live_version);
         self.records.push(WeekRecord {
             week: w,
             drift_days: self.p.schedule.drift_days(w),
@@ -512,6 +515,7 @@ impl<'a, S: Store> Run<'a, S> {
             auc_note: None,
             canary: week.canary,
             decisions: week.decisions,
+            live_since,
         });
     }
 

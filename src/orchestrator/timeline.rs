@@ -74,6 +74,38 @@ pub struct Counterfactual {
     pub other: Choice,
     /// AUC over the same weeks of the model the other branch serves.
     pub other_auc: f64,
+    /// How the road not taken did: `other_auc` compared with `chosen_auc` exactly (no
+    /// tolerance: [`Outcome::Same`] means the two branches scored the same AUC to the last bit,
+    /// as when both serve the same model over those weeks).
+    pub outcome: Outcome,
+    /// `other_auc − chosen_auc`: positive when the other choice would have done better.
+    pub difference: f64,
+}
+
+/// How the other choice of a [`Counterfactual`] would have done against the one taken:
+/// serialized as its snake_case name (`"better"`), which the page matches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A higher AUC over the same weeks.
+    Better,
+    /// A lower AUC.
+    Worse,
+    /// The same AUC, bit for bit.
+    Same,
+}
+
+impl Outcome {
+    /// The other road's AUC `other` against the chosen road's `chosen`, compared exactly.
+    pub fn of(chosen: f64, other: f64) -> Outcome {
+        if other > chosen {
+            Outcome::Better
+        } else if other < chosen {
+            Outcome::Worse
+        } else {
+            Outcome::Same
+        }
+    }
 }
 
 /// The two branches of a gate's yes/no decision, as a [`Counterfactual`] names them: serialized
@@ -228,6 +260,52 @@ pub struct WeekRecord {
     pub canary: Option<CanaryRecord>,
     /// Every decision taken this week.
     pub decisions: Vec<Decision>,
+    /// Since when the stable version of this week has been live, and the decisions that put it
+    /// there.
+    pub live_since: LiveSince,
+}
+
+/// Since when a week's stable version has served without a break, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveSince {
+    /// The first week of the run from which the version served every week up to this one (0:
+    /// the initial model).
+    pub week: usize,
+    /// The week whose decisions made it live: the week before `week` (a decision takes effect
+    /// the next week); `None` for the initial model.
+    pub decided_in: Option<usize>,
+    /// Indices into `decided_in`'s decisions of those that put this version live: every decision
+    /// about it except gate 1's (the promotion gate, the canary's analysis, the promotion), and
+    /// the rollback check that put it back.
+    pub because: Vec<usize>,
+}
+
+impl LiveSince {
+    /// `version`, serving in week `w`, after the week `prev` (`None` when `w` is the first).
+    pub fn after(prev: Option<&WeekRecord>, w: usize, version: u32) -> LiveSince {
+        match prev {
+            None => LiveSince {
+                week: w,
+                decided_in: None,
+                because: Vec::new(),
+            },
+            Some(prev) if prev.live_version == version => prev.live_since.clone(),
+            Some(prev) => LiveSince {
+                week: w,
+                decided_in: Some(prev.week),
+                because: prev
+                    .decisions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| {
+                        d.kind != DecisionKind::RetrainGate
+                            && (d.version == Some(version) || d.kind == DecisionKind::RollbackCheck)
+                    })
+                    .map(|(i, _)| i)
+                    .collect(),
+            },
+        }
+    }
 }
 
 /// The run in numbers.
@@ -272,7 +350,23 @@ pub struct Timeline {
 
 #[cfg(test)]
 mod tests {
-    use super::{Choice, Verdict};
+    use super::{Choice, Outcome, Verdict};
+
+    #[test]
+    fn an_outcome_compares_exactly_and_is_its_name() {
+        assert_eq!(Outcome::of(0.7, 0.7000001), Outcome::Better);
+        assert_eq!(Outcome::of(0.7, 0.6999999), Outcome::Worse);
+        assert_eq!(Outcome::of(0.7, 0.7), Outcome::Same);
+        for (o, name) in [
+            (Outcome::Better, "better"),
+            (Outcome::Worse, "worse"),
+            (Outcome::Same, "same"),
+        ] {
+            let json = serde_json::to_string(&o).expect("json");
+            assert_eq!(json, format!("\"{name}\""));
+            assert_eq!(serde_json::from_str::<Outcome>(&json).expect("back"), o);
+        }
+    }
 
     #[test]
     fn a_choice_is_its_name_and_reads_back() {

@@ -44,10 +44,23 @@ test('deep link, keyboard scrubber; the live version equals the native loop\'s',
   const promoted = cli.weeks.findIndex((w, i) => i > 0 && w.live_version !== cli.weeks[i - 1].live_version);
   if (promoted > 0) {
     for (let i = 0; i < promoted; i++) await scrub.press('ArrowRight');
+    // since when and why are the core's (live_since), and say what the version change says
+    const since = cli.weeks[promoted].live_since;
+    expect(since.week).toBe(promoted);
     await expect(page.getByTestId('week-since')).toHaveText(`week ${promoted}`);
     // the decision was taken the week before (a version serves from the week after its promotion)
+    expect(since.decided_in).toBe(promoted - 1);
     await expect(page.getByTestId('week-decided')).toHaveText(new RegExp(`^week ${promoted - 1} `));
-    await expect(page.getByTestId('week-why')).toBeVisible();
+    expect(since.because.length).toBeGreaterThan(0);
+    await expect(page.getByTestId('week-why').locator('li')).toHaveCount(since.because.length);
+    await expect(page.getByTestId('week-why').locator('li').first())
+      .toContainText(cli.weeks[promoted - 1].decisions[since.because[0]].reason);
+    // a week later the same version is still live since the same week
+    if (promoted + 1 < weeks && cli.weeks[promoted + 1].live_version === cli.weeks[promoted].live_version) {
+      expect(cli.weeks[promoted + 1].live_since).toEqual(since);
+      await scrub.press('ArrowRight');
+      await expect(page.getByTestId('week-since')).toHaveText(`week ${promoted}`);
+    }
   }
 });
 
@@ -75,8 +88,12 @@ test('each gate decision shows its counterfactual as the core scored it', async 
   await open(page, `#panel=timeline&schedule=step&seed=2&weeks=30&cf_weeks=4&week=${w}`);
   const shown = page.getByTestId('week-decisions').getByTestId('counterfactual').first();
   const span = c.weeks[0] === c.weeks[1] ? `week ${c.weeks[0]}` : `weeks ${c.weeks[0]}–${c.weeks[1]}`;
-  await expect(shown).toHaveText(new RegExp(`^Had the gate decided “${c.other}” instead of “${c.chosen}”, the AUC over ${span} `
-    + `would have been ${c.other_auc.toFixed(4)} instead of ${c.chosen_auc.toFixed(4)}`), { timeout: 30_000 });
+  // the page words the core's tags: the choices, and the outcome the core judged (other vs chosen)
+  const CHOICE = { retrain: 'retrain', keep: 'keep the current model', promote: 'promote', reject: 'reject' };
+  const OUTCOME = { better: 'better', worse: 'worse', same: 'the same' };
+  expect(c.outcome).toBe(c.other_auc > c.chosen_auc ? 'better' : c.other_auc < c.chosen_auc ? 'worse' : 'same');
+  await expect(shown).toHaveText(`Had the gate decided “${CHOICE[c.other]}” instead of “${CHOICE[c.chosen]}”, the AUC over ${span} `
+    + `would have been ${c.other_auc.toFixed(4)} instead of ${c.chosen_auc.toFixed(4)} (${OUTCOME[c.outcome]}).`, { timeout: 30_000 });
   // with no counterfactual weeks the core scores none, and the page shows none
   await open(page, `#panel=timeline&schedule=step&seed=2&weeks=30&cf_weeks=0&week=${w}`);
   await expect(page.getByTestId('week-live')).not.toHaveText('…', { timeout: 30_000 });

@@ -221,14 +221,6 @@ export function summaryTable(runs) {
   return table(['', ...runs.map((r) => r.name)], keys.map(([k, label]) => [label, ...runs.map((r) => showSummary(k, r.timeline.summary[k]))]));
 }
 
-/** The first week of the run in which version `v` was live without a break up to week `w`. */
-export function liveSince(t, w) {
-  const v = t.weeks[w].live_version;
-  let k = w;
-  while (k > 0 && t.weeks[k - 1].live_version === v) k--;
-  return k;
-}
-
 /** An evidence value as text: AUCs to 4 places, p-values as p-values, other numbers by the page's rule. */
 function evidenceValue(k, v) {
   if (typeof v === 'number') return /auc/.test(k) ? fmt.auc(v) : /^p|pvalue|alpha/.test(k) ? fmt.p(v) : fmt.num(v);
@@ -236,25 +228,32 @@ function evidenceValue(k, v) {
   return fmt.text(v);
 }
 
-/** A gate decision's counterfactual as the core scored it: the road not taken, over the same future weeks. */
+/** A gate's two branches (the core's `Choice` tags) as words. */
+export const CHOICE_WORDS = { retrain: 'retrain', keep: 'keep the current model', promote: 'promote', reject: 'reject' };
+
+/** How the road not taken did (the core's `Outcome` tags) as words. */
+export const OUTCOME_WORDS = { better: 'better', worse: 'worse', same: 'the same' };
+
+/** A gate decision's counterfactual as the core scored and judged it: the road not taken, over the same future weeks. */
 export function counterfactualText(c) {
   const [a, b] = c.weeks;
   const span = a === b ? `week ${a}` : `weeks ${a}–${b}`;
-  const better = c.other_auc > c.chosen_auc ? 'better' : c.other_auc < c.chosen_auc ? 'worse' : 'the same';
-  return `Had the gate decided “${c.other}” instead of “${c.chosen}”, the AUC over ${span} would have been `
-    + `${fmt.auc(c.other_auc)} instead of ${fmt.auc(c.chosen_auc)} (${better}).`;
+  return `Had the gate decided “${CHOICE_WORDS[c.other]}” instead of “${CHOICE_WORDS[c.chosen]}”, the AUC over ${span} would have been `
+    + `${fmt.auc(c.other_auc)} instead of ${fmt.auc(c.chosen_auc)} (${OUTCOME_WORDS[c.outcome]}).`;
 }
 
-/** One week in detail: what was live, since when and why, the drift evidence, the AUC, every decision. */
+/**
+ * One week in detail: what was live, since when and why (the core's `live_since`), the drift
+ * evidence, the AUC, every decision.
+ */
 export function weekDetail(t, w) {
   const wk = t.weeks[w];
-  const since = liveSince(t, w);
-  const why = since === 0 ? [] : t.weeks[since - 1].decisions.filter((d) => d.kind !== 'retrain_gate'
-    && (d.version === wk.live_version || d.kind === 'rollback_check'));
+  const { week: since, decided_in: decided, because } = wk.live_since;
+  const why = decided === null ? [] : because.map((i) => t.weeks[decided].decisions[i]);
   const dl = h('dl', { class: 'facts' },
     h('dt', { text: 'live (stable) version' }), h('dd', { 'data-testid': 'week-live', text: `${wk.live_label} (v${wk.live_version})` }),
-    h('dt', { text: 'live since' }), h('dd', { 'data-testid': 'week-since', text: since === 0 ? 'week 0 (the initial model)' : `week ${since}` }),
-    since > 0 ? h('dt', { text: 'decided in' }) : null, since > 0 ? h('dd', { 'data-testid': 'week-decided', text: `week ${since - 1} (a decision takes effect the next week)` }) : null,
+    h('dt', { text: 'live since' }), h('dd', { 'data-testid': 'week-since', text: decided === null ? `week ${since} (the initial model)` : `week ${since}` }),
+    decided !== null ? h('dt', { text: 'decided in' }) : null, decided !== null ? h('dd', { 'data-testid': 'week-decided', text: `week ${decided} (a decision takes effect the next week)` }) : null,
     h('dt', { text: 'canary' }), h('dd', { 'data-testid': 'week-canary', text: wk.canary ? `${wk.canary.label} (v${wk.canary.version}) at ${wk.canary.weight} %, ${wk.canary.status}` : 'none' }),
     h('dt', { text: 'drift of days_since_login' }), h('dd', { text: `${fmt.num(wk.drift_days)} days${wk.broken_feature ? '; spend_per_active_day broken upstream' : ''}` }),
     h('dt', { text: 'KS p-values (spend, is_recent, days)' }), h('dd', { 'data-testid': 'week-pvalues', title: wk.drift ? wk.drift.pvalues.join(', ') : null, text: wk.drift ? `${wk.drift.pvalues.map(fmt.p).join(', ')} → ${wk.drift.alarm ? 'alarm' : 'no alarm'} (reference: ${wk.drift.reference})`
@@ -265,7 +264,7 @@ export function weekDetail(t, w) {
     d.evidence && Object.keys(d.evidence).length ? h('div', { class: 'evidence', text: `evidence: ${Object.entries(d.evidence).map(([k, v]) => `${k} = ${evidenceValue(k, v)}`).join('; ')}` }) : null,
     d.counterfactual ? h('div', { class: 'evidence counterfactual', 'data-testid': 'counterfactual', text: counterfactualText(d.counterfactual) }) : null);
   return h('div', { class: 'week-detail' }, dl,
-    why.length ? h('div', {}, h('h4', { text: `Why ${wk.live_label} is live since week ${since} (decided in week ${since - 1})` }), h('ul', { 'data-testid': 'week-why' }, why.map(decision))) : null,
+    why.length ? h('div', {}, h('h4', { text: `Why ${wk.live_label} is live since week ${since} (decided in week ${decided})` }), h('ul', { 'data-testid': 'week-why' }, why.map(decision))) : null,
     h('h4', { text: `Decisions in week ${w}` }),
     wk.decisions.length ? h('ul', { 'data-testid': 'week-decisions' }, wk.decisions.map(decision))
       : h('p', { 'data-testid': 'week-decisions', text: 'none this week' }));

@@ -64,6 +64,9 @@ pub struct ChapterParams {
     pub candidate_version: String,
     /// Retrain when the KS p-value is below this (book: 0.01).
     pub alpha: f64,
+    /// Who decides whether a candidate is trained: gate 1 at `alpha` (the book), or a person
+    /// who already decided to retrain (exercise 4's turn by hand).
+    pub retrain: RetrainBy,
     /// Promote when `candidate_auc >= current_auc + margin` (book: 0.0), within [-1, 1].
     pub margin: f64,
 }
@@ -83,8 +86,22 @@ impl Default for ChapterParams {
             candidate_version: "1.1.0".into(),
             alpha: 0.01,
             margin: 0.0,
+            retrain: RetrainBy::Gate,
         }
     }
+}
+
+/// Who decides whether the chapter trains a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetrainBy {
+    /// Gate 1: a candidate when the KS p-value is below `alpha` (the book's run).
+    #[default]
+    Gate,
+    /// A person decided to retrain, whatever the test says: the candidate is trained and
+    /// judged by gate 2; gate 1 still tests and records its verdict (`retrain_gate`), which
+    /// then decides nothing.
+    Always,
 }
 
 /// A model trained the book's way and what the registry records about it.
@@ -112,7 +129,8 @@ pub struct ChapterRun {
     /// Gate 1 on the KS test ([`RetrainGate`] at `alpha`, one feature, no correction), its
     /// evidence naming both datasets' fingerprints.
     pub retrain_gate: GateDecision,
-    /// `ks.pvalue < alpha`: `retrain_gate.decision`.
+    /// Whether a candidate was trained: `retrain_gate.decision` (`ks.pvalue < alpha`), or
+    /// always with [`RetrainBy::Always`].
     pub retrain: bool,
     /// The retrained candidate (only when `retrain`).
     pub candidate: Option<Registered>,
@@ -249,11 +267,11 @@ pub fn run_chapter_with(params: &ChapterParams, pretrained: &Pretrained) -> Resu
         current.data_fingerprint,
         fingerprint(&live).short
     ));
-    let retrain = retrain_gate.decision;
+    let retrain = retrain_gate.decision || params.retrain == RetrainBy::Always;
     lines.push(format!(
         "input drift p={} -> retrain triggered: {}",
         py_format_e(ks.pvalue, 1),
-        py_bool(retrain)
+        py_bool(retrain_gate.decision)
     ));
 
     let (mut candidate, mut cur_recent, mut cand_recent, mut promote) = (None, None, None, false);
@@ -456,6 +474,39 @@ mod tests {
             run.lines[1],
             "input drift p=1.0e+00 -> retrain triggered: False"
         );
+    }
+
+    /// A person's decision to retrain trains the candidate even where no alpha below 1 would
+    /// (p = 1: the live data is the reference); gate 1's verdict is still recorded, and gate 2
+    /// judges the candidate as in the book.
+    #[test]
+    fn retrain_always_trains_where_gate_1_would_not() {
+        let mut p = ChapterParams::default();
+        p.live = p.reference;
+        p.retrain = RetrainBy::Always;
+        let run = run_chapter(&p).expect("chapter");
+        assert_eq!(run.ks.pvalue, 1.0);
+        assert!(!run.retrain_gate.decision);
+        assert!(run.retrain);
+        let cand = run.candidate.as_ref().expect("a candidate");
+        // trained on the same rows as the current model, the book's way: the same model
+        assert_eq!(cand.model_hash, run.current.model_hash);
+        assert_eq!(run.current_auc_recent, run.candidate_auc_recent);
+        // equal AUCs at margin 0 promote (the promotion rule)
+        assert!(run.promote && run.promotion_gate.as_ref().expect("gate 2").decision);
+        assert_eq!(run.lines.len(), 3);
+        assert_eq!(
+            run.lines[1],
+            "input drift p=1.0e+00 -> retrain triggered: False"
+        );
+        // on the book's data the person and the gate agree, bit for bit
+        let book = run_chapter(&ChapterParams::default()).expect("book");
+        let by_hand = run_chapter(&ChapterParams {
+            retrain: RetrainBy::Always,
+            ..ChapterParams::default()
+        })
+        .expect("by hand");
+        assert_eq!(by_hand.lines, book.lines);
     }
 
     #[test]

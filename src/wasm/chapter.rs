@@ -5,7 +5,9 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::{count, drift_of, from_js, js_err, jserr, parse_seed, to_js};
-use crate::chapter::{run_chapter_with, ChapterParams, DataSpec, Pretrained, Registered};
+use crate::chapter::{
+    run_chapter_with, ChapterParams, DataSpec, Pretrained, Registered, RetrainBy,
+};
 use crate::data::make_data;
 use crate::gbm::GbmModel;
 use crate::pipeline::{train_book, GBM_RANDOM_STATE};
@@ -23,6 +25,9 @@ struct ChapterJs {
     rows: Option<f64>,
     alpha: Option<f64>,
     margin: Option<f64>,
+    /// Who decides whether a candidate is trained: `"gate"` (gate 1 at alpha, the default) or
+    /// `"always"` (a person decided to retrain: `RetrainBy::Always`).
+    retrain: Option<RetrainBy>,
     /// A model from `trainModel` on the reference data, used instead of fitting it here.
     current_model: Option<String>,
     /// A model from `trainModel` on the live data, used instead of fitting it here.
@@ -60,6 +65,9 @@ struct ChapterRunJs {
     lines: Vec<String>,
     registered: RegisteredJs,
     ks: KsJs,
+    /// Gate 1's verdict (`ks.pvalue < alpha`).
+    retrain_gate: bool,
+    /// Whether a candidate was trained (gate 1's verdict, or always with `retrain: "always"`).
     retrain: bool,
     candidate: Option<RegisteredJs>,
     current_auc_recent: Option<f64>,
@@ -117,6 +125,7 @@ pub fn chapter(params: JsValue) -> Result<JsValue, JsError> {
         )?,
         alpha: p.alpha.unwrap_or(book.alpha),
         margin: p.margin.unwrap_or(book.margin),
+        retrain: p.retrain.unwrap_or(book.retrain),
         ..book
     };
     let model = |field: &'static str, json: &Option<String>| {
@@ -140,6 +149,7 @@ pub fn chapter(params: JsValue) -> Result<JsValue, JsError> {
             pvalue: run.ks.pvalue,
             method: run.ks.method_used,
         },
+        retrain_gate: run.retrain_gate.decision,
         retrain: run.retrain,
         candidate: run.candidate.as_ref().map(Into::into),
         current_auc_recent: run.current_auc_recent,

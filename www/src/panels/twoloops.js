@@ -107,14 +107,9 @@ export const twoLoops = {
       trainBtn.disabled = true;
       err.textContent = '';
       try {
-        // Your decision to retrain is handed to the core as its gate: alpha = the largest double
-        // below 1 fires for every p-value below 1.
+        // Your decision to retrain replaces gate 1: the core trains the candidate whatever the test says.
         ch = await engine.call('chapter', [{ seed_train: v.seed_train, drift_train: '0.0', seed_live: v.seed_live, drift_live: v.drift_live,
-          seed_recent: v.seed_recent, drift_recent: v.drift_recent, rows: v.rows, alpha: 1 - 2 ** -53, margin: 0 }]);
-        if (!ch.candidate) {
-          evalOut.replaceChildren(h('p', { text: 'The core trained no candidate (the live sample is indistinguishable from training at any alpha below 1).' }));
-          return;
-        }
+          seed_recent: v.seed_recent, drift_recent: v.drift_recent, rows: v.rows, retrain: 'always', margin: 0 }]);
         evalOut.replaceChildren(h('dl', { class: 'facts' },
           h('dt', { text: 'candidate' }), h('dd', { 'data-testid': 'hand-candidate', title: String(ch.candidate.auc), text: `${ch.candidate.version} (data ${ch.candidate.fingerprint}, AUC on its own test split ${fmt.auc(ch.candidate.auc)})` }),
           h('dt', { text: 'current model on recent data' }), showNum(h('dd', { 'data-testid': 'hand-current-auc' }), ch.current_auc_recent, fmt.auc),

@@ -5,8 +5,10 @@
 //! exercises 2–4 are the book's run ([`ChapterParams::default`]), the gates' alpha and correction
 //! the book's ([`RetrainGate::book`]), the timeline's loop [`LoopParams::default`] and
 //! [`Practices::default`], exercise 5's year the first failure's ([`FAILURES`]), the gate
-//! challenge's shift [`GateChallenge::default`]'s. What is a panel's own choice (how many trials
-//! a simulation runs, the prices of the cost tool) is named here. The page fills its controls from
+//! challenge's shift [`GateChallenge::default`]'s, exercise 3's rounds
+//! [`PromotionTrialsParams::default`]'s, the simulations' seed [`SIMULATION_SEED`]. What is a
+//! panel's own choice (how many trials a simulation runs, the prices of the cost tool) is named
+//! here. The page fills its controls from
 //! this table (`defaults()` in the WASM API) and refuses a control that has no default here or a
 //! second one in its panel record; only settings the engine never receives (the week the
 //! timeline shows, a learner's code) keep their default in the panel record.
@@ -15,6 +17,7 @@ use serde_json::{json, Value};
 
 use crate::chapter::ChapterParams;
 use crate::exercises::{GateChallenge, TriggerChallenge};
+use crate::experiments::{PromotionTrialsParams, SIMULATION_SEED};
 use crate::gates::RetrainGate;
 use crate::orchestrator::{LoopParams, Practices};
 use crate::weakest_link::FAILURES;
@@ -29,8 +32,6 @@ pub const FALSE_ALARM_PRICE: u32 = 1;
 pub const STALE_WEEK_PRICE: u32 = 5;
 /// Exercise 2's cost tool: weeks a drift goes unnoticed without a trigger (a quarter).
 pub const UNNOTICED_WEEKS: u32 = 13;
-/// Exercise 3: rounds per setting of the spurious-promotion experiment.
-pub const GATE_ROUNDS: usize = 20;
 /// Exercise 3: bootstrap resamples.
 pub const GATE_RESAMPLES: usize = 1000;
 /// Exercise 4: the seed of the simulated year beside the hand-run turn.
@@ -39,8 +40,6 @@ pub const TWO_LOOPS_YEAR_SEED: &str = "2";
 pub const TIMELINE_SEED: &str = "1";
 /// The timeline: weeks over which each gate decision's other branch is scored.
 pub const TIMELINE_COUNTERFACTUAL_WEEKS: usize = 4;
-/// The simulation seed of the exercises' experiments (and of their WASM calls when none is given).
-pub const SIMULATION_SEED: u128 = 0;
 
 /// Every panel's defaults: `{panel id: {control name: value}}` (seeds and drifts as text, the
 /// way the page's links and the core's data take them).
@@ -85,7 +84,7 @@ pub fn panel_defaults() -> Value {
             "seed_live": seed(book.live.seed),
             "seed_recent": seed(book.recent.seed),
             "drift_recent": book.recent.drift.to_string(),
-            "rounds": GATE_ROUNDS,
+            "rounds": PromotionTrialsParams::default().rounds,
             "shift": GateChallenge::default().shift,
             "rows": book.reference.rows,
             "resamples": GATE_RESAMPLES,

@@ -112,3 +112,45 @@ fn the_loop_decides_gate_2_by_the_rule() -> mlops_loop::Result<()> {
     assert!(decisions >= 4, "only {decisions} gate-2 decisions");
     Ok(())
 }
+
+#[test]
+fn the_learners_built_in_gate_promotes_a_tie() -> mlops_loop::Result<()> {
+    // The learner's panel grades its gate beside the built-in one through the same door
+    // (`LearnerGate for PromotionGate`): the same scores give equal AUCs, which promote at
+    // margin 0 and not at a positive margin.
+    use mlops_loop::learner::LearnerGate;
+    let y = [0, 1, 0, 1, 1, 0];
+    let s = [0.2, 0.7, 0.4, 0.6, 0.9, 0.1];
+    assert!(
+        PromotionGate::book()
+            .should_promote(&y, &s, &s, 0)?
+            .decision
+    );
+    let mut strict = PromotionGate {
+        margin: 0.01,
+        ..PromotionGate::book()
+    };
+    assert!(!strict.should_promote(&y, &s, &s, 0)?.decision);
+    Ok(())
+}
+
+#[test]
+fn the_bootstrap_reading_clears_a_margin_it_equals() {
+    // Exercise 3's bootstrap reads its interval by the same rule: a lower end equal to the
+    // margin clears it.
+    use mlops_loop::exercises::{read_bootstrap, BootstrapReading};
+    use mlops_loop::experiments::BootstrapDiff;
+    let b = BootstrapDiff {
+        diff: 0.02,
+        lo: 0.01,
+        hi: 0.03,
+        resamples: 1000,
+        share_candidate_wins: 0.99,
+    };
+    assert_eq!(read_bootstrap(&b, 0.01), BootstrapReading::ClearsMargin);
+    assert_eq!(read_bootstrap(&b, 0.0), BootstrapReading::ClearsMargin);
+    assert_eq!(
+        read_bootstrap(&b, 0.0100001),
+        BootstrapReading::NotConvincing
+    );
+}

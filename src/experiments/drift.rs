@@ -81,7 +81,7 @@ pub struct DriftTrialsParams {
 /// `driftTrials`' defaults (what the WASM API fills in for an omitted key): the book's rows and
 /// alpha ([`crate::chapter::ChapterParams`], [`crate::gates::RetrainGate::book`]), no drift (false
 /// alarms), 100 trials from index 0, the exercises' simulation seed
-/// ([`crate::defaults::SIMULATION_SEED`]), no correction (the book tests one feature).
+/// ([`super::SIMULATION_SEED`]), no correction (the book tests one feature).
 impl Default for DriftTrialsParams {
     fn default() -> Self {
         let gate = crate::gates::RetrainGate::book();
@@ -91,7 +91,7 @@ impl Default for DriftTrialsParams {
             trials: 100,
             start: 0,
             alpha: gate.alpha,
-            seed: crate::defaults::SIMULATION_SEED,
+            seed: super::SIMULATION_SEED,
             correction: gate.correction,
         }
     }

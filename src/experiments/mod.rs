@@ -48,6 +48,10 @@ use crate::{Error, Result};
 
 /// Most trials (or rounds, or resamples) one call may run; the page calls in chunks.
 pub const MAX_TRIALS_PER_CALL: usize = 100_000;
+
+/// The exercises' simulation seed: the seed of every experiment's trials unless one is given (the
+/// panels' `sim_seed`, the WASM calls' `seed`).
+pub const SIMULATION_SEED: u128 = 0;
 /// Most rows one experiment call may draw in total (`trials · 2 · n`): about a second of work in a
 /// browser tab, so a hostile link cannot freeze it.
 pub const MAX_ROWS_PER_CALL: usize = 200_000_000;

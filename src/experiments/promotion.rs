@@ -45,21 +45,21 @@ pub struct PromotionTrialsParams {
     pub shift: i64,
 }
 
-/// `promotionTrials`' defaults (what the WASM API fills in for an omitted key): exercise 3's rounds
-/// ([`crate::defaults::GATE_ROUNDS`]) from index 0, the book's rows and margin
+/// `promotionTrials`' defaults (what the WASM API fills in for an omitted key): exercise 3's 20
+/// rounds per setting from index 0, the book's rows and margin
 /// ([`crate::chapter::ChapterParams`]), both models scored on the same rows, the exercises'
-/// simulation seed ([`crate::defaults::SIMULATION_SEED`]), and a world that has not moved (the
+/// simulation seed ([`super::SIMULATION_SEED`]), and a world that has not moved (the
 /// candidate no better).
 impl Default for PromotionTrialsParams {
     fn default() -> Self {
         let book = crate::chapter::ChapterParams::default();
         PromotionTrialsParams {
-            rounds: crate::defaults::GATE_ROUNDS,
+            rounds: 20,
             start: 0,
             rows: book.reference.rows,
             margin: book.margin,
             same_data: true,
-            seed: crate::defaults::SIMULATION_SEED,
+            seed: super::SIMULATION_SEED,
             shift: 0,
         }
     }

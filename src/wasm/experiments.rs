@@ -7,11 +7,11 @@ use wasm_bindgen::prelude::*;
 use super::{count, drift_of, from_js, js_err, jserr, parse_seed, to_js};
 use crate::chapter::{ChapterParams, DataSpec};
 use crate::data::{column, make_data};
-use crate::defaults::{GATE_RESAMPLES, SIMULATION_SEED};
+use crate::defaults::GATE_RESAMPLES;
 use crate::exercises::{read_bootstrap, BootstrapReading};
 use crate::experiments::{
     bootstrap_auc_diff, drift_trials, promotion_trials, BootstrapDiff, DriftTrials,
-    DriftTrialsParams, PromotionTrials, PromotionTrialsParams,
+    DriftTrialsParams, PromotionTrials, PromotionTrialsParams, SIMULATION_SEED,
 };
 use crate::gates::{FeatureTest, RetrainGate};
 use crate::pipeline::{train_book, GBM_RANDOM_STATE};

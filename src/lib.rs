@@ -37,6 +37,7 @@
 //! | [`learner`] | the learner's gates as traits (`python`: in a Python sandbox, cargo feature `python`) |
 //! | [`experiments`] | the exercises' repeated trials, one file per experiment, and how their parts merge |
 //! | [`exercises`] | what the exercises conclude: expected rates, readings, challenge grades |
+//! | [`answers`] | what counts as a reader's written answer; exercise 1's map, checked |
 //! | [`defaults`] | every panel's defaults, in one place |
 //! | [`orchestrator`] | the loop over simulated weeks, one file per phase of a week; `rederive` of any version |
 //! | [`weakest_link`] | exercise 5: the failures each missing practice lets in, read from timelines |
@@ -45,6 +46,7 @@
 //!
 //! `docs/architecture.md` says what flows between the stages and where a new exercise or gate goes.
 
+pub mod answers;
 pub mod chapter;
 pub mod data;
 pub mod defaults;

@@ -207,3 +207,27 @@ fn run_loop_is_deterministic_and_rejects_bad_params() {
     assert!(mlops_loop::run_loop(obj(&[("schedule", "tsunami".into())])).is_err());
     assert!(mlops_loop::run_loop(obj(&[("wekks", 5.0.into())])).is_err());
 }
+
+/// A person's decision to retrain, as the page sends it for exercise 4's turn by hand: with the
+/// live data the reference (p = 1, no gate at any alpha below 1 fires), `retrain: "always"`
+/// trains the candidate anyway; gate 1's verdict is still reported.
+#[wasm_bindgen_test]
+fn the_chapter_retrains_when_a_person_decided_to() {
+    let same = |retrain: Option<&str>| {
+        let mut pairs = vec![("seed_live", "1".into()), ("drift_live", "0.0".into())];
+        if let Some(r) = retrain {
+            pairs.push(("retrain", r.into()));
+        }
+        mlops_loop::chapter(obj(&pairs)).expect("chapter")
+    };
+    let gate = same(None);
+    assert_eq!(get(&get(&gate, "ks"), "pvalue").as_f64(), Some(1.0));
+    assert_eq!(get(&gate, "retrain_gate").as_bool(), Some(false));
+    assert_eq!(get(&gate, "retrain").as_bool(), Some(false));
+    assert!(get(&gate, "candidate").is_null());
+    let person = same(Some("always"));
+    assert_eq!(get(&person, "retrain_gate").as_bool(), Some(false));
+    assert_eq!(get(&person, "retrain").as_bool(), Some(true));
+    assert!(get(&person, "candidate_auc_recent").as_f64().is_some());
+    assert!(mlops_loop::chapter(obj(&[("retrain", "sometimes".into())])).is_err());
+}

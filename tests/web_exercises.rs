@@ -331,3 +331,90 @@ fn the_core_says_which_failures_a_year_shows() {
         .unwrap_or_default();
     assert!(msg.contains("full"), "{msg}");
 }
+
+fn message(e: wasm_bindgen::JsError) -> String {
+    JsValue::from(e)
+        .dyn_into::<js_sys::Error>()
+        .map(|e| e.message().into())
+        .unwrap_or_default()
+}
+
+/// The sweeps' limits are the core's: `limits()` says them, `checkSweep` refuses above them
+/// with a message naming the field and the value (the page caps its trials at these).
+#[wasm_bindgen_test]
+fn the_sweeps_limits_are_the_cores() {
+    let l = mlops_loop::limits().expect("limits");
+    assert_eq!(num(&l, "sweep_trials.drift"), 500.0);
+    assert_eq!(num(&l, "sweep_trials.n"), 200.0);
+    let check = |key: &str, trials: f64| {
+        mlops_loop::check_sweep(obj(&[("key", key.into()), ("trials", trials.into())]))
+    };
+    assert_eq!(check("drift", 500.0).expect("500 per drift"), 500);
+    assert_eq!(check("n", 200.0).expect("200 per n"), 200);
+    let msg = message(check("n", 201.0).expect_err("201 per n"));
+    assert!(
+        msg.contains("trials") && msg.contains("201") && msg.contains("200"),
+        "{msg}"
+    );
+    let msg = message(check("drift", 501.0).expect_err("501 per drift"));
+    assert!(msg.contains("trials") && msg.contains("501"), "{msg}");
+    assert!(check("alpha", 10.0).is_err());
+    assert!(check("drift", 1.5).is_err());
+}
+
+/// What counts as a written answer is the core's: the word count and each part's least words.
+#[wasm_bindgen_test]
+fn written_answers_are_graded_by_the_core() {
+    let grade = |writing: &str, text: &str| {
+        mlops_loop::grade_writing(obj(&[("writing", writing.into()), ("text", text.into())]))
+            .expect("gradeWriting")
+    };
+    let eleven = "one two three four five six seven eight nine ten eleven";
+    let g = grade("failure_story", eleven);
+    assert_eq!((num(&g, "words"), num(&g, "min_words")), (11.0, 12.0));
+    assert_eq!(get(&g, "enough").as_bool(), Some(false));
+    let g = grade("failure_story", &format!("  {eleven}\ntwelve "));
+    assert_eq!(get(&g, "enough").as_bool(), Some(true));
+    let g = grade(
+        "reflection",
+        "The analogy breaks at the judgement of a broken feature.",
+    );
+    assert_eq!(get(&g, "enough").as_bool(), Some(true));
+    assert!(
+        mlops_loop::grade_writing(obj(&[("writing", "essay".into()), ("text", "".into())]))
+            .is_err()
+    );
+}
+
+/// Exercise 1's map is checked by the core: problems as tags the page words.
+#[wasm_bindgen_test]
+fn the_map_is_checked_by_the_core() {
+    let empty = mlops_loop::check_map(obj(&[])).expect("checkMap");
+    assert_eq!(Array::from(&empty).length(), 5);
+    assert_eq!(
+        get(&empty, "0.problem").as_string().as_deref(),
+        Some("no_status")
+    );
+    assert_eq!(
+        get(&empty, "0.stage").as_string().as_deref(),
+        Some("pipeline")
+    );
+    let stage = |status: &str, now: &str, next: &str| {
+        obj(&[
+            ("status", status.into()),
+            ("now", now.into()),
+            ("next", next.into()),
+        ])
+    };
+    let map = obj(&[
+        ("pipeline", stage("automated", "a CI job", "")),
+        ("registry", stage("automated", "a model store", "")),
+        ("deployment", stage("automated", "a blue-green switch", "")),
+        ("monitoring", stage("missing", "", "a KS test every week")),
+        ("trigger", stage("automated", "a cron job", "")),
+    ]);
+    let p = mlops_loop::check_map(map).expect("checkMap");
+    assert_eq!(json(&p), r#"[{"problem":"trigger_without_monitoring"}]"#);
+    let bad = mlops_loop::check_map(obj(&[("trigger", stage("sometimes", "", ""))]));
+    assert!(message(bad.expect_err("bad status")).contains("sometimes"));
+}

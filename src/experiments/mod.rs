@@ -26,8 +26,8 @@
 //! - `bootstrap.rs`: [`bootstrap_auc_diff`], a paired interval for one AUC difference (exercise 3:
 //!   how sure one decision is).
 //!
-//! This file holds what they share: the per-call limits, [`zero_like`] and the check that merged
-//! parts cover consecutive ranges.
+//! This file holds what they share: the per-call limits, the limits of the page's sweeps
+//! ([`SweepKey`]), [`zero_like`] and the check that merged parts cover consecutive ranges.
 
 mod bootstrap;
 mod drift;
@@ -55,6 +55,57 @@ pub const SIMULATION_SEED: u128 = 0;
 /// Most rows one experiment call may draw in total (`trials · 2 · n`): about a second of work in a
 /// browser tab, so a hostile link cannot freeze it.
 pub const MAX_ROWS_PER_CALL: usize = 200_000_000;
+
+/// The parameter a sweep of gate 1 varies: the page runs [`drift_trials`] once per value
+/// (exercise 2's power curve over drifts, and its large-sample sweep over n), serialized as the
+/// parameter's name (`"drift"`, `"n"`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SweepKey {
+    /// The power curve: the alarm rate at each drift, at the panel's n (at most
+    /// [`MAX_ROWS`](crate::data::MAX_ROWS)).
+    Drift,
+    /// The large-sample effect: the alarm rate at each sample size, up to 30,000.
+    N,
+}
+
+impl SweepKey {
+    /// Every sweep.
+    pub const ALL: [SweepKey; 2] = [SweepKey::Drift, SweepKey::N];
+
+    /// Most checks per value of the sweep, so that a sweep stays a few seconds of a browser
+    /// tab: 500 per drift (nine drifts: 9,000 KS checks), 200 per n (its samples grow to
+    /// 30,000 rows: 200 × 2 × 44,300 = 17.7 million rows over the five sizes). The page runs
+    /// its false-alarm simulation's trials, up to these.
+    pub fn max_trials(self) -> usize {
+        match self {
+            SweepKey::Drift => 500,
+            SweepKey::N => 200,
+        }
+    }
+
+    /// Refuse `trials` checks per value outside 1..=[`Self::max_trials`].
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming `trials` and its value.
+    pub fn check_trials(self, trials: usize) -> Result<()> {
+        let max = self.max_trials();
+        if trials == 0 || trials > max {
+            let what = match self {
+                SweepKey::Drift => "the power curve",
+                SweepKey::N => "the sample-size sweep",
+            };
+            return Err(Error::invalid(
+                "trials",
+                trials,
+                format!("{what} runs between 1 and {max} checks per value"),
+            ));
+        }
+        Ok(())
+    }
+}
 
 fn check_count(field: &'static str, v: usize) -> Result<()> {
     if v == 0 || v > MAX_TRIALS_PER_CALL {
@@ -111,6 +162,22 @@ fn check_consecutive(what: &'static str, parts: &[(usize, usize)]) -> Result<usi
 mod tests {
     use super::*;
     use crate::stats::Correction;
+
+    #[test]
+    fn a_sweep_refuses_more_checks_per_value_than_its_limit() {
+        assert_eq!(SweepKey::Drift.max_trials(), 500);
+        assert_eq!(SweepKey::N.max_trials(), 200);
+        for key in SweepKey::ALL {
+            let max = key.max_trials();
+            assert!(key.check_trials(1).is_ok() && key.check_trials(max).is_ok());
+            for bad in [0, max + 1] {
+                let e = key.check_trials(bad).expect_err("refused").to_string();
+                assert!(e.contains("trials") && e.contains(&bad.to_string()), "{e}");
+                assert!(e.contains(&format!("{max} checks per value")), "{e}");
+            }
+        }
+        assert_eq!(serde_json::to_string(&SweepKey::N).expect("json"), "\"n\"");
+    }
 
     #[test]
     fn merged_parts_equal_the_one_call_result() {

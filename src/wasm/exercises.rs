@@ -1,15 +1,18 @@
-//! What the exercises conclude ([`crate::exercises`], [`crate::weakest_link`]): `challenges`,
-//! `gradeTriggerChallenge`, `gradeGateChallenge`, `weakestFailures`, `failuresShown`, `compareYears`;
-//! and the
-//! panels' `defaults`. The page shows these verdicts and starts from these values.
+//! What the exercises conclude ([`crate::exercises`], [`crate::weakest_link`],
+//! [`crate::answers`]): `challenges`, `gradeTriggerChallenge`, `gradeGateChallenge`,
+//! `weakestFailures`, `failuresShown`, `compareYears`, `gradeWriting`, `checkMap`; and the panels'
+//! `defaults` and `limits`. The page shows these verdicts and starts from these values.
 
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::{from_js, js_err, to_js};
+use crate::answers::{Stage, StageAnswer, Writing};
 use crate::exercises::{GateChallenge, TriggerChallenge};
+use crate::experiments::SweepKey;
 use crate::experiments::{DriftTrials, PromotionTrials};
 use crate::stats::Correction;
+use std::collections::BTreeMap;
 
 #[derive(serde::Serialize)]
 struct Challenges {
@@ -115,4 +118,61 @@ pub fn compare_years(runs: JsValue) -> Result<JsValue, JsError> {
 #[wasm_bindgen]
 pub fn defaults() -> Result<JsValue, JsError> {
     to_js(&crate::defaults::panel_defaults())
+}
+
+/// The limits the panels' controls and runs keep to: `{sweep_trials: {drift: 500, n: 200}}`, the
+/// most checks per value of exercise 2's sweeps ([`SweepKey::max_trials`]; `checkSweep` refuses
+/// more).
+#[wasm_bindgen]
+pub fn limits() -> Result<JsValue, JsError> {
+    let sweep_trials: std::collections::BTreeMap<SweepKey, usize> =
+        SweepKey::ALL.iter().map(|&k| (k, k.max_trials())).collect();
+    to_js(&serde_json::json!({ "sweep_trials": sweep_trials }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepJs {
+    key: SweepKey,
+    trials: f64,
+}
+
+/// Check a sweep before it runs, from `{key: "drift" | "n", trials}` (checks per value): returns
+/// `trials`, or an error naming `trials` and its value above the sweep's limit (`limits()`).
+#[wasm_bindgen(js_name = checkSweep)]
+pub fn check_sweep(sweep: JsValue) -> Result<usize, JsError> {
+    let s: SweepJs = from_js("checkSweep sweep", sweep)?;
+    let trials = super::count(
+        "trials",
+        s.trials,
+        0,
+        crate::experiments::MAX_TRIALS_PER_CALL,
+    )?;
+    s.key.check_trials(trials).map_err(js_err)?;
+    Ok(trials)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WritingJs {
+    writing: Writing,
+    text: String,
+}
+
+/// Grade a written answer from `{writing: "map_now" | "map_plan" | "reflection" |
+/// "failure_story", text}`: `{writing, words, min_words, enough}` ([`Writing::grade`]).
+#[wasm_bindgen(js_name = gradeWriting)]
+pub fn grade_writing(answer: JsValue) -> Result<JsValue, JsError> {
+    let a: WritingJs = from_js("gradeWriting answer", answer)?;
+    to_js(&a.writing.grade(&a.text))
+}
+
+/// Check exercise 1's map from the reader's answers, `{stage: {status?, now?, next?}}` (stages
+/// `pipeline`, `registry`, `deployment`, `monitoring`, `trigger`; status `automated`, `manual`
+/// or `missing`): the problems in the loop's order, `[{problem, stage?, min_words?}]`, none when
+/// the challenge is met ([`crate::answers::check_map`]).
+#[wasm_bindgen(js_name = checkMap)]
+pub fn check_map(answers: JsValue) -> Result<JsValue, JsError> {
+    let a: BTreeMap<Stage, StageAnswer> = from_js("checkMap answers", answers)?;
+    to_js(&crate::answers::check_map(&a))
 }

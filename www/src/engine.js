@@ -34,6 +34,8 @@ export class Engine {
         this.exports = new Set(msg.exports);
         /** Every panel's defaults, the core's (`defaults()`, src/defaults.rs). */
         this.defaults = msg.defaults;
+        /** The limits the panels keep to, the core's (`limits()`: checks per value of a sweep). */
+        this.limits = msg.limits;
         this.resolveReady(this);
       } else this.rejectReady(new Error(`the WASM core failed to load: ${msg.error}`));
       return;

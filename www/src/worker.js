@@ -2,7 +2,7 @@
 // engine.js for the other end), so the main thread never waits on a computation.
 //
 // Protocol — page → worker: {wasm: WebAssembly.Module | null} (first) | {id, method, args} | {cancel: id}
-//            worker → page: {ready, version, exports, defaults} | {id, progress: {done, total}}
+//            worker → page: {ready, version, exports, defaults, limits} | {id, progress: {done, total}}
 //                           | {id, ok: true, result} | {id, ok: false, error}
 // Long simulations (many trials) run in chunks; between chunks the worker reports progress and
 // yields to its event loop so that a cancel message can arrive.
@@ -93,7 +93,7 @@ async function promotionTrials(id, params) {
  * Rows: `{[key]: value, trials, alarms, alarm_rate}` (the rate with its interval, from the core).
  */
 async function driftSweep(id, { base, key, values }) {
-  const trials = base.trials ?? 100;
+  const trials = api('checkSweep')({ key, trials: base.trials ?? 100 }); // the core's limit per value
   const total = trials * values.length;
   const rows = [];
   let doneBefore = 0;
@@ -157,6 +157,8 @@ const handlers = {
   weakestFailures: () => api('weakestFailures')(),
   failuresShown: (id, runs) => api('failuresShown')(runs),
   compareYears: (id, runs) => api('compareYears')(runs),
+  gradeWriting: (id, answer) => api('gradeWriting')(answer),
+  checkMap: (id, answers) => api('checkMap')(answers),
   kvGet: async (id, key) => (await openKv()).getText(key),
   kvPut: async (id, key, value) => (await openKv()).putText(key, value),
   kvDelete: async (id, key) => (await openKv()).delete(key),
@@ -177,7 +179,8 @@ const NEEDS = { driftSweep: 'driftTrials', kvGet: 'KvStore', kvPut: 'KvStore', k
 /** Which of the documented exports this build of the core has (panels light up when theirs exist). */
 const EXPORTS = ['version', 'dataFingerprint', 'KvStore', 'chapter', 'trainModel', 'ksSamples', 'driftTrials',
   'promotionTrials', 'mergeDriftTrials', 'mergePromotionTrials', 'bootstrapAucDiff', 'challenges',
-  'gradeTriggerChallenge', 'gradeGateChallenge', 'weakestFailures', 'failuresShown', 'compareYears', 'triggerCosts', 'runLoop', 'Registry'];
+  'gradeTriggerChallenge', 'gradeGateChallenge', 'weakestFailures', 'failuresShown', 'compareYears', 'gradeWriting', 'checkMap',
+  'triggerCosts', 'runLoop', 'Registry'];
 
 /**
  * The lite module, compiled by the page while this worker starts (engine.js), or null: then it is
@@ -191,7 +194,7 @@ const ready = compiled.then((module) => init(module ? { module_or_path: module }
   // IndexedDB now (the open's failure is reported to the call that needs the store).
   if (self.name === 'mlops-loop-engine') openKv().catch(() => {}); // the spare and job workers have no store
   const exports = EXPORTS.filter((n) => typeof lite[n] === 'function' || FULL_ONLY.includes(n));
-  postMessage({ ready: true, version: api('version')(), exports, defaults: api('defaults')() });
+  postMessage({ ready: true, version: api('version')(), exports, defaults: api('defaults')(), limits: api('limits')() });
 }).catch((e) => {
   postMessage({ ready: false, error: String(e?.message ?? e) });
 });

@@ -27,7 +27,6 @@ export const WORKED = {
     gap: 'Only the p-value decides: D, the size of the shift, has no threshold of its own, so with enough rows a shift too small to matter still starts a retrain.' },
 };
 
-const words = (t) => (t ?? '').trim().split(/\s+/).filter(Boolean).length;
 const KEY = 'ex1-map';
 
 /** The reader's map as Markdown (what the export button downloads). */
@@ -41,31 +40,21 @@ export function toMarkdown(model, answers) {
   return lines.join('\n');
 }
 
-/**
- * The challenge. Each stage has a status; a stage that exists (automated or manual) says what
- * stands for it; a manual or missing stage has a plan of a few words that is not the same text
- * as what is used now; and the map holds together as a loop: a trigger cannot be automated with
- * no monitoring signal to fire it, and a rollback needs a registry that remembers what came before.
- */
-export function checkMap(answers) {
-  const problems = [];
-  const a = (id) => answers[id] ?? {};
-  for (const s of STAGES) {
-    const x = a(s.id);
-    if (!x.status) { problems.push(`${s.name}: choose automated, manual or missing.`); continue; }
-    if (x.status !== 'missing' && words(x.now) < 2) problems.push(`${s.name}: say what stands for it today (a tool, a job, a person).`);
-    if (x.status !== 'automated') {
-      if (words(x.next) < 4) problems.push(`${s.name}: a plan of at least a few words: what would automate it or close the gap?`);
-      else if ((x.next ?? '').trim() === (x.now ?? '').trim()) problems.push(`${s.name}: the plan repeats what is used now; what would change?`);
-    }
+/** A stage's name by its id (the core's `Stage` tags). */
+const stageName = (id) => STAGES.find((s) => s.id === id)?.name ?? id;
+
+/** What keeps the map from counting (the core's `MapProblem` tags, from `checkMap`) in words. */
+export function problemText(p) {
+  const name = stageName(p.stage);
+  switch (p.problem) {
+    case 'no_status': return `${name}: choose automated, manual or missing.`;
+    case 'nothing_stands_for_it': return `${name}: say what stands for it today (a tool, a job, a person; ${p.min_words} words or more).`;
+    case 'no_plan': return `${name}: a plan of at least a few words (${p.min_words} or more): what would automate it or close the gap?`;
+    case 'plan_repeats_now': return `${name}: the plan repeats what is used now; what would change?`;
+    case 'trigger_without_monitoring': return `${stageName('trigger')}: automated, but with the monitoring signal missing nothing can fire it.`;
+    case 'deployment_without_registry': return `${stageName('deployment')}: automated, but with no registry there is no record of the version to roll back to.`;
+    default: return `${name}: ${p.problem}`;
   }
-  if (a('trigger').status === 'automated' && a('monitoring').status === 'missing') {
-    problems.push('Retraining trigger: automated, but with the monitoring signal missing nothing can fire it.');
-  }
-  if (a('deployment').status === 'automated' && a('registry').status === 'missing') {
-    problems.push('Deployment: automated, but with no registry there is no record of the version to roll back to.');
-  }
-  return problems;
 }
 
 /** The worked map of this sandbox, for comparison with the reader's. */
@@ -146,8 +135,15 @@ export const mapTheLoop = {
     const clearBtn = h('button', { type: 'button', class: 'secondary', text: 'Clear my answers',
       onclick: async () => { data = { model: '', answers: {} }; fill(); await ctx.store.del(KEY); status.textContent = 'Cleared.'; } });
     const chOut = h('div', { 'data-testid': 'challenge-result', 'aria-live': 'polite' });
-    const chBtn = h('button', { type: 'button', text: 'Check my map', onclick: () => {
-      const problems = checkMap(data.answers);
+    const chBtn = h('button', { type: 'button', text: 'Check my map', onclick: async () => {
+      // the core checks the map (checkMap: every stage answered, the map holds together as a loop)
+      let problems;
+      try {
+        problems = (await ctx.engine.call('checkMap', [data.answers])).map(problemText);
+      } catch (e) {
+        chOut.replaceChildren(h('p', { class: 'error', role: 'alert', text: `The check failed: ${e.message ?? e}` }));
+        return;
+      }
       chOut.replaceChildren(problems.length
         ? h('div', {}, h('p', { class: 'fail', 'data-testid': 'challenge-verdict', text: `Not yet: ${problems.length} stage(s) to finish.` }),
           h('ul', {}, problems.map((p) => h('li', { text: p }))))

@@ -182,7 +182,7 @@ export const trigger = {
     const errC = h('p', { class: 'error', role: 'alert' });
     async function power() {
       try {
-        const trials = Math.min(v.trials, 500);
+        const trials = Math.min(v.trials, engine.limits.sweep_trials.drift); // the core's limit per drift
         const rows = await run(pwButton, pwProg, (onProgress, signal) => engine.call('driftSweep',
           [{ base: { ...base(), trials }, key: 'drift', values: POWER_DRIFTS }], { onProgress, signal }));
         errC.textContent = '';
@@ -222,7 +222,7 @@ export const trigger = {
     const errD = h('p', { class: 'error', role: 'alert' });
     async function sizes() {
       try {
-        const trials = Math.min(v.trials, 200);
+        const trials = Math.min(v.trials, engine.limits.sweep_trials.n); // the core's limit per n
         const rows = await run(lsButton, lsProg, (onProgress, signal) => engine.call('driftSweep',
           [{ base: { ...base(), drift: v.small_drift, trials }, key: 'n', values: SIZES }], { onProgress, signal }));
         errD.textContent = '';

@@ -213,7 +213,7 @@ export const twoLoops = {
     const analogyOut = h('div', { 'data-testid': 'analogy', hidden: true });
     const analogyButton = h('button', { type: 'button', class: 'secondary', text: 'Compare with our reading', onclick: async () => {
       const text = (await ctx.store.get('ex4-reflection').catch(() => null)) ?? '';
-      if (text.trim().split(/\s+/).filter(Boolean).length < 10) {
+      if (!(await engine.call('gradeWriting', [{ writing: 'reflection', text }])).enough) {
         analogyOut.hidden = false;
         analogyOut.replaceChildren(h('p', { 'data-testid': 'analogy-wait', text: 'Write your own reading first (a few sentences), then compare.' }));
         return;

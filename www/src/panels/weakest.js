@@ -143,7 +143,6 @@ export const weakestLink = {
     const story = h('textarea', { id: storyId, rows: 4, maxlength: 4000, 'data-testid': 'ex5-story' });
     const storyEl = h('div', { class: 'control wide' },
       h('label', { for: storyId, text: 'In your own words: pick one of these failures, say what went wrong, when you would have noticed it, and what would have caught it.' }), story);
-    const MIN_WORDS = 12;
     const chBtn = h('button', { type: 'button', text: 'Check my matches', onclick: () => check() });
     async function check() {
       chBtn.disabled = true;
@@ -157,15 +156,15 @@ export const weakestLink = {
           const shown = await engine.call('failuresShown', [{ off: t, full }]);
           if (!shown.includes(f.id)) all = false;
         }
-        const words = story.value.trim().split(/\s+/).filter(Boolean).length;
-        const told = words >= MIN_WORDS;
+        const storyGrade = await engine.call('gradeWriting', [{ writing: 'failure_story', text: story.value }]);
+        const told = storyGrade.enough;
         const pass = all && told;
         chOut.replaceChildren(
           h('p', { class: all ? 'ok' : 'fail', 'data-testid': 'challenge-matches',
             text: all ? 'Every failure appears in its year with the practice you chose switched off.'
               : 'Not every match holds: at least one failure does not appear with the practice you chose (the check does not say which).' }),
           h('p', { class: told ? 'ok' : 'fail', 'data-testid': 'challenge-story',
-            text: told ? 'Your description is kept with the challenge.' : `Describe one failure in your own words (at least ${MIN_WORDS} words).` }),
+            text: told ? 'Your description is kept with the challenge.' : `Describe one failure in your own words (at least ${storyGrade.min_words} words).` }),
           h('p', { class: pass ? 'ok' : 'fail', 'data-testid': 'challenge-verdict', text: pass ? 'Challenge met.' : 'Not yet.' }));
         root.dataset.challenge = pass ? 'pass' : 'fail';
         ctx.announce(pass ? 'Challenge met.' : 'Not yet.');

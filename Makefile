@@ -15,8 +15,8 @@ WASM_PROFILE := wasm-release
 # is what the first page load fetches; the full one is loaded by the worker when a panel needs it.
 # Neither has the `python` feature: the learner's sandbox (docs/learner-code.md) is a third module,
 # the full one plus `python`, loaded by a worker of its own when a learner opens the editor.
-# The lite and sandbox builds have their own profiles (same settings) so that no build overwrites
-# another's .wasm in target/.
+# The lite and sandbox builds have their own profiles so that no build overwrites another's .wasm
+# in target/ (the lite one with the same settings, the sandbox one optimised for speed).
 WASM_LITE_PROFILE := wasm-lite
 WASM_PY_PROFILE := wasm-python
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
@@ -28,8 +28,11 @@ PKG_WASM := $(PKG)/$(CRATE)_bg.wasm
 PKG_LITE_WASM := $(PKG)/$(CRATE)_lite_bg.wasm
 PKG_PY_WASM := $(PKG)/$(CRATE)_py_bg.wasm
 WASM_BINDGEN := wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section
-WASM_OPT := wasm-opt -Oz --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
+WASM_FEATURES := --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-multivalue --enable-mutable-globals
+WASM_OPT := wasm-opt -Oz $(WASM_FEATURES)
+# The sandbox module is optimised for speed (its cargo profile is opt-level 3; Cargo.toml says why).
+WASM_OPT_PY := wasm-opt -O3 $(WASM_FEATURES)
 # The wasm-bindgen CLI must match the crate's version in Cargo.lock exactly.
 WBG_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version = "\(.*\)"/\1/p;}' Cargo.lock)
 CARGO_BIN := $(HOME)/.cargo/bin
@@ -63,7 +66,7 @@ setup-browser: ## Debian's chromium + chromium-driver (no browser downloads)
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; fi
 
 # ---------------------------------------------------------------- build
-wasm: setup-rust setup-node $(PKG_LITE_WASM) $(PKG_WASM) $(PKG_PY_WASM) ## Build the three WASM modules (lite, full, sandbox; wasm-opt -Oz) into www/pkg
+wasm: setup-rust setup-node $(PKG_LITE_WASM) $(PKG_WASM) $(PKG_PY_WASM) ## Build the three WASM modules (lite, full: wasm-opt -Oz; sandbox: -O3) into www/pkg
 
 $(PKG_WASM): $(RUST_SRC)
 	cargo build --lib --target $(WASM_TARGET) --profile $(WASM_PROFILE) --no-default-features --features loop-exports
@@ -78,7 +81,7 @@ $(PKG_LITE_WASM): $(RUST_SRC)
 $(PKG_PY_WASM): $(RUST_SRC) $(shell find src/python -name '*.py')
 	cargo build --lib --target $(WASM_TARGET) --profile $(WASM_PY_PROFILE) --no-default-features --features loop-exports,python
 	$(WASM_BINDGEN) --out-dir $(PKG) --out-name $(CRATE)_py $(WASM_PY_RAW)
-	$(WASM_OPT) $(PKG_PY_WASM) -o $(PKG_PY_WASM)
+	$(WASM_OPT_PY) $(PKG_PY_WASM) -o $(PKG_PY_WASM)
 
 build: setup-rust setup-node dist/index.html ## Production build of the page into dist/
 dist/index.html: $(PKG_LITE_WASM) $(PKG_WASM) $(PKG_PY_WASM) $(WWW_SRC) node_modules/.installed

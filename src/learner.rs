@@ -326,6 +326,44 @@ pub fn grade_gates(p: &GateGradeParams, gates: &mut [&mut dyn LearnerGate]) -> R
     Ok(out)
 }
 
+// ------------------------------------------------------------------ the year beside the built-in
+
+/// The built-in year a learner's year is shown beside ([`crate::orchestrator::run`]), kept for the
+/// last parameters it was asked for.
+///
+/// A learner runs a year with their code, edits the code and runs the year again: the parameters
+/// have not changed, and the built-in run is a function of its parameters, so it is run once and
+/// the same timeline is shown beside each learner's run. The parameters are compared as their
+/// JSON, so two parameter sets that print differently (`0.0` and `-0.0`) are never taken for
+/// the same.
+#[derive(Debug, Default)]
+pub struct BuiltinYear {
+    last: Option<(String, std::rc::Rc<crate::orchestrator::Timeline>)>,
+}
+
+impl BuiltinYear {
+    /// The built-in run of `p`: the kept timeline when `p` are the parameters of the last call,
+    /// else a new run (kept in its place).
+    ///
+    /// # Errors
+    /// As [`crate::orchestrator::run`] (nothing is kept then).
+    pub fn of(
+        &mut self,
+        p: &crate::orchestrator::LoopParams,
+    ) -> Result<std::rc::Rc<crate::orchestrator::Timeline>> {
+        let key = serde_json::to_string(p)
+            .map_err(|e| crate::Error::Unsupported(format!("loop parameters as JSON: {e}")))?;
+        if let Some((k, t)) = &self.last {
+            if *k == key {
+                return Ok(std::rc::Rc::clone(t));
+            }
+        }
+        let t = std::rc::Rc::new(crate::orchestrator::run(p)?);
+        self.last = Some((key, std::rc::Rc::clone(&t)));
+        Ok(t)
+    }
+}
+
 /// A learner's trigger against exercise 2's challenge.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TriggerVerdict {

@@ -173,3 +173,36 @@ fn the_cli_runs_the_loop_with_python_gates_and_reports_their_errors() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `learnerYear`'s built-in run is kept by its parameters: the same parameters give the kept
+/// timeline (the same allocation, equal to a fresh run), other parameters a run of their own.
+#[test]
+fn the_built_in_year_is_kept_for_the_same_parameters_only() {
+    use mlops_loop::learner::BuiltinYear;
+    let params = |seed| {
+        LoopParams::builder()
+            .weeks(6)
+            .rows_per_week(300)
+            .seed(seed)
+            .schedule(Schedule::parse("step").unwrap())
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (params(1), params(2));
+    let mut kept = BuiltinYear::default();
+    let first = kept.of(&a).unwrap();
+    assert_eq!(*first, run(&a).unwrap());
+    let again = kept.of(&a).unwrap();
+    assert!(
+        std::rc::Rc::ptr_eq(&first, &again),
+        "the same parameters ran again"
+    );
+    let other = kept.of(&b).unwrap();
+    assert!(!std::rc::Rc::ptr_eq(&first, &other));
+    assert_eq!(*other, run(&b).unwrap());
+    assert_ne!(*other, *first, "seeds 1 and 2 give the same year");
+    // Only the last parameters are kept.
+    let back = kept.of(&a).unwrap();
+    assert!(!std::rc::Rc::ptr_eq(&first, &back));
+    assert_eq!(*back, *first);
+}

@@ -110,6 +110,25 @@ fn a_year_with_the_starters_is_the_built_in_year() {
             "{key}"
         );
     }
+    // The built-in run is kept by its parameters: again with the same ones, it is the same
+    // timeline; with another seed, it is that seed's year (the starters' run beside it), not
+    // the kept one.
+    let year = |seed: u64| {
+        val(mlops_loop::learner_year(js(json!({
+            "trigger": STARTER_TRIGGER, "gate": STARTER_GATE,
+            "weeks": 8, "rows_per_week": 300, "seed": seed, "schedule": "step", "correction": "bonferroni"
+        }))))
+    };
+    assert_eq!(year(2)["builtin"], r["builtin"]);
+    let other = year(5);
+    assert_ne!(other["builtin"], r["builtin"]);
+    assert_eq!(other["builtin"]["params"]["seed"].as_f64(), Some(5.0));
+    for key in ["alarms", "retrains", "promotions", "final_label"] {
+        assert_eq!(
+            other["builtin"]["summary"][key], other["learner"]["summary"][key],
+            "{key}"
+        );
+    }
 }
 
 /// Each hostile or careless program: the kind of error, and the line to mark (None: no line).

@@ -265,15 +265,24 @@ pub fn grade_learner_gate(source: &str, params: JsValue) -> Result<JsValue, JsEr
 }
 
 #[derive(Serialize)]
-struct YearResult {
-    builtin: Timeline,
-    learner: Timeline,
+struct YearResult<'a> {
+    builtin: &'a Timeline,
+    learner: &'a Timeline,
+}
+
+thread_local! {
+    /// The built-in year of the last `learnerYear` call's parameters: running the year again
+    /// after an edit of the learner's code runs the learner's year only.
+    static BUILTIN_YEAR: std::cell::RefCell<crate::learner::BuiltinYear> =
+        std::cell::RefCell::default();
 }
 
 /// The loop with the learner's gates beside the built-in run: `params` is `runLoop`'s, plus
 /// `trigger` and/or `gate` (the learner's sources; at least one). Both runs have the same
 /// parameters and seed; in the learner's, their files decide gate 1 and/or gate 2
-/// ([`crate::orchestrator::run_with_learners`]).
+/// ([`crate::orchestrator::run_with_learners`]). The built-in run of the last parameters is kept
+/// ([`crate::learner::BuiltinYear`]): a second call with the same parameters runs the learner's
+/// year only.
 #[wasm_bindgen(js_name = learnerYear)]
 pub fn learner_year(params: JsValue) -> Result<JsValue, JsError> {
     if params.is_undefined() || params.is_null() {
@@ -302,7 +311,7 @@ pub fn learner_year(params: JsValue) -> Result<JsValue, JsError> {
     }
     let p = super::run_loop::loop_params(json, "learnerYear params")?;
     let seed = u128::from(p.seed);
-    graded((|| {
+    let years = (|| {
         let mut t = trigger
             .as_deref()
             .map(|s| program(Entry::Trigger, s, seed))
@@ -311,13 +320,20 @@ pub fn learner_year(params: JsValue) -> Result<JsValue, JsError> {
             .as_deref()
             .map(|s| program(Entry::Gate, s, seed))
             .transpose()?;
-        let builtin = crate::orchestrator::run(&p)?;
+        let builtin = BUILTIN_YEAR.with(|b| b.borrow_mut().of(&p))?;
         let reg = block_on(Registry::open(MemStore::new()))?;
         let learners = Learners {
             trigger: t.as_mut().map(|x| x as &mut dyn LearnerTrigger),
             gate: g.as_mut().map(|x| x as &mut dyn LearnerGate),
         };
         let learner = block_on(run_with_learners(&p, &reg, learners))?;
-        Ok(YearResult { builtin, learner })
-    })())
+        Ok((builtin, learner))
+    })();
+    match years {
+        Ok((builtin, learner)) => graded(Ok(YearResult {
+            builtin: &builtin,
+            learner: &learner,
+        })),
+        Err(e) => graded::<YearResult<'_>>(Err(e)),
+    }
 }

@@ -15,6 +15,8 @@ use crate::{Error, Result};
 
 /// Deepest tree [`Flat`] lays out (2^depth leaves per tree); deeper models use the node walk.
 const FLAT_MAX_DEPTH: usize = 8;
+/// Rows [`Flat::accumulate`] takes at once.
+const PREDICT_BLOCK: usize = 64;
 
 /// The trees as complete binary trees of one depth, for a branch-free descent: node `i` has
 /// children `2i + 1` (x ≤ threshold) and `2i + 2`; a leaf above the bottom fills every bottom slot
@@ -72,20 +74,58 @@ impl Flat {
         );
     }
 
-    /// `raw += learning_rate · value(leaf of row)` for each tree, in order.
-    fn accumulate(&self, row: &[f32], raw: &mut f64) {
-        let inner = (1usize << self.depth) - 1;
-        for k in 0..self.leaf.len() >> self.depth {
+    /// `raw[r] += learning_rate · value(leaf of row r)` for each tree, in order, for the rows of
+    /// `x` (row-major, `nf` float32 values a row, one `raw` each). Tree by tree over a block of
+    /// rows: each row's additions are the node walk's, in the same order (so the same bits), while
+    /// the rows' independent chains overlap.
+    fn accumulate(&self, x: &[f32], nf: usize, raw: &mut [f64]) {
+        let depth = self.depth;
+        let inner = (1usize << depth) - 1;
+        let x4: Vec<[f64; 4]> = if depth == 3 && nf > 0 && nf <= 4 {
+            x.chunks_exact(nf)
+                .map(|row| {
+                    let mut r = [0.0; 4];
+                    for (o, &v) in r.iter_mut().zip(row) {
+                        *o = f64::from(v);
+                    }
+                    r
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for k in 0..self.leaf.len() >> depth {
+            let leaf = &self.leaf[k << depth..(k + 1) << depth];
+            if depth == 3 && nf > 0 && nf <= 4 {
+                // The book's depth, unrolled: 7 thresholds, 8 leaves (the same comparisons),
+                // in arrays of 8, and each row's values widened to float64 in an array of 4, so
+                // that masked indices need no bounds checks (a feature index is below `nf`).
+                let (mut f, mut t, mut l) = ([0usize; 8], [0f64; 8], [0f64; 8]);
+                f[..7].copy_from_slice(&self.feature[k * 7..k * 7 + 7]);
+                t[..7].copy_from_slice(&self.threshold[k * 7..k * 7 + 7]);
+                l.copy_from_slice(leaf);
+                for (row, o) in x4.iter().zip(raw.iter_mut()) {
+                    let go = |i: usize| usize::from(row[f[i & 7] & 3] <= t[i & 7]);
+                    let i = 2 - go(0);
+                    let i = 2 * i + 2 - go(i);
+                    let i = 2 * i + 2 - go(i);
+                    *o += l[(i - 7) & 7];
+                }
+                continue;
+            }
             let (feat, thr) = (
                 &self.feature[k * inner..(k + 1) * inner],
                 &self.threshold[k * inner..(k + 1) * inner],
             );
-            let mut i = 0;
-            for _ in 0..self.depth {
-                let go_left = f64::from(row[feat[i]]) <= thr[i];
-                i = 2 * i + 2 - usize::from(go_left);
+            for (r, o) in raw.iter_mut().enumerate() {
+                let row = &x[r * nf..(r + 1) * nf];
+                let mut i = 0;
+                for _ in 0..depth {
+                    let go_left = f64::from(row[feat[i]]) <= thr[i];
+                    i = 2 * i + 2 - usize::from(go_left);
+                }
+                *o += leaf[i - inner];
             }
-            *raw += self.leaf[(k << self.depth) + i - inner];
         }
     }
 }
@@ -172,31 +212,39 @@ impl GbmModel {
     /// infinite or too large for float32.
     pub fn predict_raw<R: AsRef<[f64]>>(&self, rows: &[R]) -> Result<Vec<f64>> {
         let lr = self.params.learning_rate();
-        let flat = Flat::new(&self.trees, lr);
-        let mut r32 = vec![0f32; self.n_features];
-        let mut out = Vec::with_capacity(rows.len());
+        let nf = self.n_features;
+        // Every row as float32 first (the first bad row is the one named).
+        let mut x = Vec::with_capacity(rows.len() * nf);
         for (i, row) in rows.iter().enumerate() {
             let row = row.as_ref();
-            if row.len() != self.n_features {
+            if row.len() != nf {
                 return Err(Error::invalid(
                     "x",
                     format!("row {i} with {} values", row.len()),
-                    format!("the model expects {} features", self.n_features),
+                    format!("the model expects {nf} features"),
                 ));
             }
-            for (j, (o, &v)) in r32.iter_mut().zip(row).enumerate() {
-                *o = to_f32(v, i, j)?;
+            for (j, &v) in row.iter().enumerate() {
+                x.push(to_f32(v, i, j)?);
             }
-            let mut raw = self.init_raw;
-            match &flat {
-                Some(f) => f.accumulate(&r32, &mut raw),
-                None => {
+        }
+        let mut out = vec![self.init_raw; rows.len()];
+        match Flat::new(&self.trees, lr) {
+            // Blocks of rows small enough for the cache, large enough to overlap the chains.
+            Some(f) => {
+                for (b, raw) in out.chunks_mut(PREDICT_BLOCK).enumerate() {
+                    let start = b * PREDICT_BLOCK * nf;
+                    f.accumulate(&x[start..start + raw.len() * nf], nf, raw);
+                }
+            }
+            None => {
+                for (r, raw) in out.iter_mut().enumerate() {
+                    let row = &x[r * nf..(r + 1) * nf];
                     for t in &self.trees {
-                        raw += lr * t.value[t.apply(&r32)];
+                        *raw += lr * t.value[t.apply(row)];
                     }
                 }
             }
-            out.push(raw);
         }
         Ok(out)
     }

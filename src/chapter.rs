@@ -18,10 +18,11 @@ use serde::Serialize;
 
 use crate::data::{make_data, Drift, Frame};
 use crate::fingerprint::fingerprint;
+use crate::fit_cache::FitCache;
 use crate::gates::{FeatureTest, GateDecision, GateMetric, PromotionGate, RetrainGate};
 use crate::gbm::GbmModel;
 use crate::metrics::roc_auc;
-use crate::pipeline::{held_out_auc, train_book, Trained, GBM_RANDOM_STATE};
+use crate::pipeline::{held_out_auc, Trained, GBM_RANDOM_STATE};
 use crate::stats::ks::{ks_2samp, KsMethod, KsResult};
 use crate::stats::Correction;
 use crate::{Error, Result};
@@ -163,12 +164,13 @@ impl ChapterRun {
 }
 
 /// Train `GradientBoostingClassifier(random_state=42)` on the train 75 % of `df` and score its
-/// test 25 % (`train_test_split(test_size=0.25, random_state=42)`).
+/// test 25 % (`train_test_split(test_size=0.25, random_state=42)`); a fit of the same data made
+/// before in this process comes from [`FitCache::shared`].
 ///
 /// # Errors
 /// Errors of the split, the fit (e.g. one class only) or the AUC.
 pub fn train_registered(df: &Frame, version: &str) -> Result<Registered> {
-    let Trained { model, auc } = train_book(df, GBM_RANDOM_STATE)?;
+    let Trained { model, auc } = FitCache::shared().train_book(df, GBM_RANDOM_STATE)?;
     Ok(registered(df, version, model, auc))
 }
 
@@ -387,6 +389,7 @@ pub fn py_format_e(x: f64, prec: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::train_book;
 
     #[test]
     fn pretrained_models_give_the_same_run() {

@@ -28,6 +28,7 @@
 //! | [`metrics`] | ROC AUC |
 //! | [`stats`] | two-sample Kolmogorov–Smirnov test, multiple-testing corrections (`Correction`) |
 //! | [`pipeline`] | `train_book` (the book's seeds as named constants), the lineage builder |
+//! | [`fit_cache`] | fits already made, kept by a sha256 of their inputs (the loop and the chapter) |
 //! | [`trigger_cost`] | the retraining trigger's yearly cost at each alpha and correction (exercise 2) |
 //! | [`chapter`] | the chapter's three steps, computed |
 //! | [`registry`] | versions, stages, aliases, history, over a `Store` |
@@ -54,6 +55,7 @@ pub mod error;
 pub mod exercises;
 pub mod experiments;
 pub mod fingerprint;
+pub mod fit_cache;
 pub mod gates;
 pub mod gbm;
 pub mod learner;

@@ -57,7 +57,7 @@ mod world;
 pub use chapter::{record_chapter, RecordedChapter};
 pub use lineage::{rederive, LoopLineage, Rederivation, TrainingSource};
 pub use params::{LoopParams, LoopParamsBuilder, Practices, MAX_TOTAL_ROWS, MAX_WEEKS};
-pub use run::{run_with, run_with_learners, Learners};
+pub use run::{run_sharing_fits, run_with, run_with_learners, Learners};
 pub use schedule::{Fault, Schedule};
 pub use timeline::{
     CanaryRecord, Choice, Counterfactual, Decision, DecisionKind, DriftEvidence, LiveSince,

@@ -19,7 +19,8 @@ use super::params::LoopParams;
 use super::run::Candidate;
 use super::world::{concat, random_state};
 use crate::data::Frame;
-use crate::pipeline::{one_class_part, train_book, Trained};
+use crate::fit_cache::FitCache;
+use crate::pipeline::{one_class_part, Trained};
 use crate::Result;
 use std::ops::Range;
 
@@ -38,13 +39,14 @@ pub(super) fn window(p: &LoopParams, w: usize) -> Option<(Range<usize>, usize)> 
 /// Train a candidate on the live batches of `weeks`, with week `w`'s random state, for gate 2 to
 /// score on week `eval`; `Err(why)` (a clause for gate 1's reason) when labels of one class make
 /// that impossible: in the training or held-out rows of `weeks` (no model, or no held-out AUC)
-/// or in week `eval` (gate 2 would have no AUC to compare).
+/// or in week `eval` (gate 2 would have no AUC to compare). The fit goes through `fits`.
 pub(super) fn train_candidate(
     batches: &[Frame],
     p: &LoopParams,
     weeks: Range<usize>,
     eval: usize,
     w: usize,
+    fits: &FitCache,
 ) -> Trainee {
     let train_frames: Vec<&Frame> = batches[weeks.clone()].iter().collect();
     let df = concat(&train_frames)?;
@@ -62,7 +64,7 @@ pub(super) fn train_candidate(
         )));
     }
     let rs = random_state(p, w);
-    let Trained { model, auc } = train_book(&df, rs)?;
+    let Trained { model, auc } = fits.train_book(&df, rs)?;
     Ok(Ok(Candidate {
         df,
         model,
@@ -83,6 +85,7 @@ pub(super) use native::Prefetch;
 mod native {
     use super::{train_candidate, window, Trainee, LOOKAHEAD};
     use crate::data::Frame;
+    use crate::fit_cache::FitCache;
     use crate::orchestrator::params::LoopParams;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex, MutexGuard};
@@ -131,6 +134,7 @@ mod native {
             p: &LoopParams,
             batches: Arc<Vec<Frame>>,
             quarantined: Vec<bool>,
+            fits: Arc<FitCache>,
         ) -> Option<Self> {
             if p.counterfactual_weeks == 0 || !p.practices.monitoring {
                 return None;
@@ -143,7 +147,7 @@ mod native {
             let (s, p) = (Arc::clone(&shared), p.clone());
             let worker = std::thread::Builder::new()
                 .name("counterfactual-candidates".into())
-                .spawn(move || work(&s, &p, &batches, &quarantined))
+                .spawn(move || work(&s, &p, &batches, &quarantined, &fits))
                 .ok()?;
             Some(Prefetch {
                 shared,
@@ -197,7 +201,7 @@ mod native {
 
     /// The worker: train each week's candidate, in week order, from the loop's week up to
     /// [`LOOKAHEAD`] weeks ahead of it.
-    fn work(s: &Shared, p: &LoopParams, batches: &[Frame], quarantined: &[bool]) {
+    fn work(s: &Shared, p: &LoopParams, batches: &[Frame], quarantined: &[bool], fits: &FitCache) {
         let mut w = 0usize;
         while w < p.weeks && !s.stop.load(Ordering::Acquire) {
             let now = s.week.load(Ordering::Acquire);
@@ -213,7 +217,8 @@ mod native {
             };
             if let (Some((weeks, eval)), Some(mut slot)) = (window(p, w), s.slot(w)) {
                 if matches!(*slot, Slot::Empty) && usable(&weeks, eval) {
-                    *slot = Slot::Ready(Box::new(train_candidate(batches, p, weeks, eval, w)));
+                    *slot =
+                        Slot::Ready(Box::new(train_candidate(batches, p, weeks, eval, w, fits)));
                 }
             }
             w += 1;
@@ -231,6 +236,7 @@ impl Prefetch {
         _: &LoopParams,
         _: std::sync::Arc<Vec<Frame>>,
         _: Vec<bool>,
+        _: std::sync::Arc<FitCache>,
     ) -> Option<Self> {
         None
     }
@@ -261,8 +267,12 @@ mod tests {
                 .expect("batches"),
         );
         let clean = vec![false; batches.len()];
-        let mut f =
-            Prefetch::start(&p, Arc::clone(&batches), clean.clone()).expect("a worker starts");
+        // The worker keeps its fits; the loop's side fits afresh (capacity 0), so every week
+        // compares two fits.
+        let kept = Arc::new(FitCache::new(8));
+        let fresh = FitCache::new(0);
+        let mut f = Prefetch::start(&p, Arc::clone(&batches), clean.clone(), Arc::clone(&kept))
+            .expect("a worker starts");
         let mut from_worker = 0;
         for w in 0..p.weeks {
             f.advance(w);
@@ -272,7 +282,7 @@ mod tests {
                 assert!(f.take(w).is_none(), "week {w} has no window");
                 continue;
             };
-            let direct = train_candidate(&batches, &p, weeks, eval, w)
+            let direct = train_candidate(&batches, &p, weeks, eval, w, &fresh)
                 .expect("train")
                 .expect("two classes");
             if let Some(t) = f.take(w) {
@@ -287,8 +297,9 @@ mod tests {
             assert!(f.take(w).is_none(), "week {w} taken twice");
         }
         assert!(from_worker > 0, "the worker trained some candidates ahead");
+        assert_eq!(fresh.counts().0, 0, "the loop's side fitted every week");
         // The run without a horizon starts no worker.
         let p0 = LoopParams::builder().weeks(12).build().expect("params");
-        assert!(Prefetch::start(&p0, batches, clean).is_none());
+        assert!(Prefetch::start(&p0, batches, clean, kept).is_none());
     }
 }

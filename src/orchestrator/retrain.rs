@@ -86,7 +86,7 @@ impl<S: Store> Run<'_, S> {
         let candidate = if refused.is_none() && (g1.decision || p.counterfactual_weeks > 0) {
             let trained = match self.prefetch.as_ref().and_then(|f| f.take(week.w)) {
                 Some(t) => t,
-                None => train_candidate(&self.batches, p, weeks, e, week.w),
+                None => train_candidate(&self.batches, p, weeks, e, week.w, &self.fits),
             };
             match trained? {
                 Ok(cand) => Some(cand),

@@ -16,12 +16,13 @@ use super::timeline::{
 use super::validate::validate;
 use super::world::{initial_data, live_batch, process, random_state, tail, WEEK_MS};
 use crate::data::Frame;
+use crate::fit_cache::FitCache;
 use crate::gates::{GateDecision, GateMetric, PromotionGate, RetrainGate};
 use crate::gbm::GbmModel;
 use crate::learner::{LearnerGate, LearnerTrigger};
 use crate::monitor::{performance, DelayedLabels, DriftReport, Monitor};
 use crate::pipeline::new_version;
-use crate::pipeline::{train_book, Trained};
+use crate::pipeline::Trained;
 use crate::registry::{Actor, Batch, Cause, MemStore, Meta, Registry, Store, StoreError, META_KEY};
 use crate::serving::{Deployed, ServedBy, Service};
 use crate::{Error, Result};
@@ -124,7 +125,23 @@ pub struct Learners<'l> {
 pub async fn run_with_learners<S: Store>(
     p: &LoopParams,
     registry: &Registry<S>,
+    learners: Learners<'_>,
+) -> Result<Timeline> {
+    run_sharing_fits(p, registry, learners, &FitCache::shared()).await
+}
+
+/// [`run_with_learners`] with the fits kept in `fits` instead of the process's
+/// [`FitCache::shared`]: the run's fits (the initial model and every candidate) are looked up
+/// there first and kept there, so a second run of the same data (other gates, other learners)
+/// given the same cache fits nothing again. The timeline is the same with any cache.
+///
+/// # Errors
+/// As [`run_with_learners`].
+pub async fn run_sharing_fits<S: Store>(
+    p: &LoopParams,
+    registry: &Registry<S>,
     mut learners: Learners<'_>,
+    fits: &Arc<FitCache>,
 ) -> Result<Timeline> {
     p.check()?;
     check_empty(registry).await?;
@@ -139,7 +156,7 @@ pub async fn run_with_learners<S: Store>(
         }
     };
     let mem = Registry::open(MemStore::new()).await?;
-    let timeline = run_in(p, &mem, &mut learners).await?;
+    let timeline = run_in(p, &mem, &mut learners, fits).await?;
     let mut batch = Batch::new().expect(META_KEY, before);
     for (key, value) in mem.store().snapshot() {
         if key == META_KEY {
@@ -186,8 +203,9 @@ async fn run_in<S: Store>(
     p: &LoopParams,
     registry: &Registry<S>,
     learners: &mut Learners<'_>,
+    fits: &Arc<FitCache>,
 ) -> Result<Timeline> {
-    let mut run = Run::start(p, registry).await?;
+    let mut run = Run::start(p, registry, fits).await?;
     // Each week: serve → drift test → labels arrive (AUC, canary evidence, rollback check) →
     // canary analysis → gate 1 (→ candidate → gate 2) → record.
     for w in 0..p.weeks {
@@ -289,6 +307,8 @@ pub(super) struct Run<'a, S: Store> {
     pub(super) future_scores: RefCell<HashMap<(Scored, usize), Vec<f64>>>,
     /// The counterfactual candidates trained ahead on a second thread (native, with a horizon).
     pub(super) prefetch: Option<Prefetch>,
+    /// Where every fit of the run is looked up first and kept ([`FitCache`]).
+    pub(super) fits: Arc<FitCache>,
 }
 
 /// Whose scores a counterfactual uses: a registered version, or the candidate trained in a
@@ -335,7 +355,11 @@ pub(super) fn wait_decision(g1: &GateDecision, current: u32, why: &str) -> Decis
 
 impl<'a, S: Store> Run<'a, S> {
     /// Check the inputs, draw every live batch, then train, register and deploy `1.0.0`.
-    async fn start(p: &'a LoopParams, registry: &'a Registry<S>) -> Result<Self> {
+    async fn start(
+        p: &'a LoopParams,
+        registry: &'a Registry<S>,
+        fits: &Arc<FitCache>,
+    ) -> Result<Self> {
         p.check()?;
         check_empty(registry).await?;
         let batches = Arc::new(
@@ -356,7 +380,7 @@ impl<'a, S: Store> Run<'a, S> {
         let Trained {
             model: model0,
             auc: auc0,
-        } = train_book(&init, rs0)?;
+        } = fits.train_book(&init, rs0)?;
         let lineage0 = lineage_of(
             seed_text.clone(),
             format!("{:?}", p.schedule.drift_days(0)),
@@ -412,6 +436,7 @@ impl<'a, S: Store> Run<'a, S> {
                 p,
                 Arc::clone(&batches),
                 quarantine.iter().map(Option::is_some).collect(),
+                Arc::clone(fits),
             ),
             batches,
             quarantine,
@@ -435,6 +460,7 @@ impl<'a, S: Store> Run<'a, S> {
             watch: None,
             counts: Counts::default(),
             future_scores: RefCell::new(HashMap::new()),
+            fits: Arc::clone(fits),
         })
     }
 

@@ -9,8 +9,9 @@ use crate::chapter::{
     run_chapter_with, ChapterParams, DataSpec, Pretrained, Registered, RetrainBy,
 };
 use crate::data::make_data;
+use crate::fit_cache::FitCache;
 use crate::gbm::GbmModel;
-use crate::pipeline::{train_book, GBM_RANDOM_STATE};
+use crate::pipeline::GBM_RANDOM_STATE;
 use crate::stats::ks::KsMethod;
 
 #[derive(Deserialize)]
@@ -176,6 +177,7 @@ struct TrainModelJs {
 /// Fit the book's model on `make_data(seed, drift, rows)` (`train_book`: the 75 % split,
 /// `random_state=42`) and return it as JSON: what `chapter` takes as `current_model` /
 /// `candidate_model`, so that a second worker can fit one of the chapter's two models meanwhile.
+/// A fit this worker made before is not made again (`FitCache::shared`).
 #[wasm_bindgen(js_name = trainModel)]
 pub fn train_model(params: JsValue) -> Result<String, JsError> {
     let p: TrainModelJs = from_js("trainModel params", params)?;
@@ -185,7 +187,8 @@ pub fn train_model(params: JsValue) -> Result<String, JsError> {
         rows: count("rows", p.rows.unwrap_or(3000.0), 4, crate::data::MAX_ROWS)?,
     };
     let df = make_data(spec.seed, spec.drift, spec.rows).map_err(js_err)?;
-    Ok(train_book(&df, GBM_RANDOM_STATE)
+    Ok(FitCache::shared()
+        .train_book(&df, GBM_RANDOM_STATE)
         .map_err(js_err)?
         .model
         .to_json())

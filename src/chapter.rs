@@ -157,6 +157,12 @@ pub struct ChapterRun {
 }
 
 impl ChapterRun {
+    /// Whether the rule on each model's own test split decides otherwise than on the same recent
+    /// rows (`promote_on_own_splits != promote`); `None` without a candidate.
+    pub fn own_splits_disagree(&self) -> Option<bool> {
+        self.promote_on_own_splits.map(|own| own != self.promote)
+    }
+
     /// The printed output: the lines, each ending in a newline.
     pub fn text(&self) -> String {
         self.lines.iter().map(|l| format!("{l}\n")).collect()
@@ -445,6 +451,14 @@ mod tests {
         assert!(cand.auc < run.current.auc);
         assert_eq!(run.promote_on_own_splits, Some(false));
         assert!(run.promote);
+        assert_eq!(run.own_splits_disagree(), Some(true));
+        // without a candidate there is nothing to disagree on
+        let mut p = ChapterParams::default();
+        p.live = p.reference;
+        assert_eq!(
+            run_chapter(&p).expect("no drift").own_splits_disagree(),
+            None
+        );
     }
 
     /// The walkthrough's step 1: another training seed gives another fingerprint and another

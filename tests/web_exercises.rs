@@ -346,6 +346,10 @@ fn the_sweeps_limits_are_the_cores() {
     let l = mlops_loop::limits().expect("limits");
     assert_eq!(num(&l, "sweep_trials.drift"), 500.0);
     assert_eq!(num(&l, "sweep_trials.n"), 200.0);
+    assert_eq!(
+        num(&l, "import_bytes"),
+        mlops_loop::registry::MAX_IMPORT_BYTES as f64
+    );
     let check = |key: &str, trials: f64| {
         mlops_loop::check_sweep(obj(&[("key", key.into()), ("trials", trials.into())]))
     };

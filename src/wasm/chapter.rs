@@ -77,6 +77,8 @@ struct ChapterRunJs {
     candidate_minus_current: Option<f64>,
     promote: bool,
     promote_on_own_splits: Option<bool>,
+    /// Whether the two kinds of evidence give opposite verdicts (`ChapterRun::own_splits_disagree`).
+    own_splits_disagree: Option<bool>,
     /// The alpha gate 1 decided with and the margin gate 2 decided with.
     alpha: f64,
     margin: f64,
@@ -161,6 +163,7 @@ pub fn chapter(params: JsValue) -> Result<JsValue, JsError> {
             .map(|(candidate, current)| candidate - current),
         promote: run.promote,
         promote_on_own_splits: run.promote_on_own_splits,
+        own_splits_disagree: run.own_splits_disagree(),
         alpha: params.alpha,
         margin: params.margin,
     })

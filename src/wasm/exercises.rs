@@ -120,14 +120,18 @@ pub fn defaults() -> Result<JsValue, JsError> {
     to_js(&crate::defaults::panel_defaults())
 }
 
-/// The limits the panels' controls and runs keep to: `{sweep_trials: {drift: 500, n: 200}}`, the
-/// most checks per value of exercise 2's sweeps ([`SweepKey::max_trials`]; `checkSweep` refuses
-/// more).
+/// The limits the panels' controls and runs keep to: `{sweep_trials: {drift: 500, n: 200},
+/// import_bytes}`: the most checks per value of exercise 2's sweeps ([`SweepKey::max_trials`];
+/// `checkSweep` refuses more) and the largest registry export an import reads
+/// ([`crate::registry::MAX_IMPORT_BYTES`]; the page does not read a bigger file).
 #[wasm_bindgen]
 pub fn limits() -> Result<JsValue, JsError> {
     let sweep_trials: std::collections::BTreeMap<SweepKey, usize> =
         SweepKey::ALL.iter().map(|&k| (k, k.max_trials())).collect();
-    to_js(&serde_json::json!({ "sweep_trials": sweep_trials }))
+    to_js(&serde_json::json!({
+        "sweep_trials": sweep_trials,
+        "import_bytes": crate::registry::MAX_IMPORT_BYTES,
+    }))
 }
 
 #[derive(Deserialize)]

@@ -76,7 +76,7 @@ export const gate = {
         return;
       }
       const verdict = (p) => (p ? 'promote' : 'keep the current model');
-      const differ = r.promote_on_own_splits !== r.promote;
+      const differ = r.own_splits_disagree; // the core's: the rule on both kinds of evidence
       ownSplit.replaceChildren(
         h('h4', { text: 'Own test splits or the same rows?' }),
         h('div', { class: 'prose' }, ctx.section('Own splits')),

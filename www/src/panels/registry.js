@@ -37,8 +37,6 @@ export function evidenceText(ev) {
 
 /** Events per page of the history table. */
 export const HISTORY_PAGE = 50;
-/** The largest import the core accepts (`registry::MAX_IMPORT_BYTES`, 128 MiB): a bigger file is not read. */
-const MAX_IMPORT_BYTES = 128 * 1024 * 1024;
 /** A JS Date's range (8.64e15 ms, the core's `MAX_TIME_MS`): a time beyond it is shown as a number. */
 const MAX_TIME_MS = 8.64e15;
 
@@ -182,9 +180,11 @@ export const registry = {
     file.addEventListener('change', async () => {
       const f = file.files?.[0];
       if (!f) return;
-      if (f.size > MAX_IMPORT_BYTES) {
+      // the largest import the core accepts (limits().import_bytes, registry::MAX_IMPORT_BYTES): a bigger file is not read
+      const maxBytes = engine.limits.import_bytes;
+      if (f.size > maxBytes) {
         file.value = '';
-        error.textContent = `Importing ${f.name} failed: ${f.size} bytes, the limit is ${MAX_IMPORT_BYTES} (nothing was read or changed).`;
+        error.textContent = `Importing ${f.name} failed: ${f.size} bytes, the limit is ${maxBytes} (nothing was read or changed).`;
         status.textContent = '';
         return;
       }

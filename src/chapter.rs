@@ -85,8 +85,9 @@ impl Default for ChapterParams {
             recent: spec(3, Drift::Int(10)),
             current_version: "1.0.0".into(),
             candidate_version: "1.1.0".into(),
-            alpha: 0.01,
-            margin: 0.0,
+            // The book's gates, from their one home.
+            alpha: RetrainGate::book().alpha,
+            margin: PromotionGate::book().margin,
             retrain: RetrainBy::Gate,
         }
     }

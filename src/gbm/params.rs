@@ -43,7 +43,7 @@ impl Default for GbmParams {
             max_depth: 3,
             min_samples_split: 2,
             min_samples_leaf: 1,
-            random_state: 42,
+            random_state: crate::pipeline::GBM_RANDOM_STATE,
         }
     }
 }

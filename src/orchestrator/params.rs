@@ -106,10 +106,11 @@ impl Default for LoopParams {
             rows_per_week: 1000,
             train_weeks: 3,
             practices: Practices::default(),
-            alpha: 0.01,
+            // The book's alpha and margin (the loop corrects for its three features).
+            alpha: crate::gates::RetrainGate::book().alpha,
             correction: Correction::Bonferroni,
             reference: Reference::Training,
-            margin: 0.0,
+            margin: crate::gates::PromotionGate::book().margin,
             label_delay: 1,
             canary: CanaryPlan::default(),
             rollback_tolerance: 0.02,

@@ -184,10 +184,23 @@ struct TrainModelJs {
 #[wasm_bindgen(js_name = trainModel)]
 pub fn train_model(params: JsValue) -> Result<String, JsError> {
     let p: TrainModelJs = from_js("trainModel params", params)?;
+    // An omitted key is the book's reference sample's.
+    let book = ChapterParams::default().reference;
     let spec = DataSpec {
-        seed: parse_seed(p.seed.as_deref().unwrap_or("1"))?,
-        drift: drift_of("drift", p.drift.as_deref().unwrap_or("0.0"))?,
-        rows: count("rows", p.rows.unwrap_or(3000.0), 4, crate::data::MAX_ROWS)?,
+        seed: match &p.seed {
+            Some(s) => parse_seed(s)?,
+            None => book.seed,
+        },
+        drift: match &p.drift {
+            Some(d) => drift_of("drift", d)?,
+            None => book.drift,
+        },
+        rows: count(
+            "rows",
+            p.rows.unwrap_or(book.rows as f64),
+            4,
+            crate::data::MAX_ROWS,
+        )?,
     };
     let df = make_data(spec.seed, spec.drift, spec.rows).map_err(js_err)?;
     Ok(FitCache::shared()

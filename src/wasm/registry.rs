@@ -226,10 +226,17 @@ impl Registry {
     #[wasm_bindgen(js_name = registerTrained)]
     pub async fn register_trained(&self, params: JsValue) -> Result<u32, JsError> {
         let p: RegisterJs = from_js("registerTrained params", params)?;
+        // An omitted key is the book's reference sample's.
+        let book = crate::chapter::ChapterParams::default().reference;
         let recipe = Recipe {
-            seed: p.seed.unwrap_or_else(|| "1".into()),
-            drift: p.drift.unwrap_or_else(|| "0.0".into()),
-            rows: count("rows", p.rows.unwrap_or(3000.0), 4, crate::data::MAX_ROWS)?,
+            seed: p.seed.unwrap_or_else(|| book.seed.to_string()),
+            drift: p.drift.unwrap_or_else(|| book.drift.to_string()),
+            rows: count(
+                "rows",
+                p.rows.unwrap_or(book.rows as f64),
+                4,
+                crate::data::MAX_ROWS,
+            )?,
         };
         let new = train_for_registry(&recipe, &p.label).map_err(js_err)?;
         let cause = user_cause(Some(format!(

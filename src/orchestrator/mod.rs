@@ -30,7 +30,8 @@
 //! | `schedule.rs` | [`Schedule`], [`Fault`]: how the world drifts |
 //! | `world.rs` | each week's live batch, the initial data, the training random state |
 //! | `validate.rs` | [`validate`]: the data contract a batch must meet (schema, ranges, a broken feature) |
-//! | `run.rs` | the [`Run`](run_with) state: start (model `1.0.0`), the weekly driver, the close |
+//! | `driver.rs` | [`run_with`] and its variants ([`Learners`]): the weekly driver, the run written in one batch |
+//! | `run.rs` | the `Run` state: start (model `1.0.0`), the close of each week and of the run |
 //! | `serve.rs` | serve the batch, test it for drift, take in the labels that arrived |
 //! | `canary.rs` | the canary's evidence and analysis, the post-promotion rollback check |
 //! | `retrain.rs` | gate 1: wait, keep, or train and register a candidate |
@@ -42,6 +43,7 @@
 
 mod canary;
 mod chapter;
+mod driver;
 mod lineage;
 mod params;
 mod prefetch;
@@ -55,9 +57,9 @@ mod validate;
 mod world;
 
 pub use chapter::{record_chapter, RecordedChapter};
+pub use driver::{run_sharing_fits, run_with, run_with_learners, Learners};
 pub use lineage::{rederive, LoopLineage, Rederivation, TrainingSource};
 pub use params::{LoopParams, LoopParamsBuilder, Practices, MAX_TOTAL_ROWS, MAX_WEEKS};
-pub use run::{run_sharing_fits, run_with, run_with_learners, Learners};
 pub use schedule::{Fault, Schedule};
 pub use timeline::{
     CanaryRecord, Choice, Counterfactual, Decision, DecisionKind, DriftEvidence, LiveSince,

@@ -1,10 +1,10 @@
 //! Gate 2 of a week: the registered candidate against the current version on the same rows;
 //! archive it, start a canary, or promote it at once.
 
+use super::driver::Learners;
 use super::retrain::learner_reason;
 use super::run::{
-    counterfactual, gate_decision, CanaryRun, Candidate, Deployable, Learners, Run, Scored, Watch,
-    Week,
+    counterfactual, gate_decision, CanaryRun, Candidate, Deployable, Run, Scored, Watch, Week,
 };
 use super::schedule::Fault;
 use super::timeline::{Choice, Decision, DecisionKind, Verdict};

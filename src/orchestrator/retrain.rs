@@ -1,11 +1,10 @@
 //! Gate 1 of a week: on a drift alarm, wait, keep, or train a candidate on the labelled weeks
 //! and register it.
 
+use super::driver::Learners;
 use super::lineage::{lineage_of, LoopLineage, TrainingSource};
 use super::prefetch::{train_candidate, window};
-use super::run::{
-    counterfactual, gate_decision, wait_decision, Candidate, Learners, Run, Scored, Week,
-};
+use super::run::{counterfactual, gate_decision, wait_decision, Candidate, Run, Scored, Week};
 use super::timeline::{Choice, DecisionKind, Verdict};
 use crate::gates::GateDecision;
 use crate::learner::Verdict as LearnerVerdict;

@@ -1,7 +1,8 @@
 //! The first phases of a week: serve the live batch, test it for drift, and take in the labels
 //! of the week served `label_delay` weeks ago.
 
-use super::run::{Clock, Learners, Run, ServedWeek, Week};
+use super::driver::Learners;
+use super::run::{Clock, Run, ServedWeek, Week};
 use super::timeline::CanaryRecord;
 use super::world::process;
 use crate::learner::Verdict;

@@ -21,27 +21,49 @@ pub(super) fn attempt_exact(n1: usize, n2: usize, g: usize, d: f64) -> (bool, f6
 
 /// scipy `_compute_prob_outside_square(n, h)`: P(D_{n,n} ≥ h/n) as
 /// `2·A0(1 − A1(1 − A2(…)))`, each `A_k = Π_j (n − kh − j) / (n + kh + j + 1)`.
+///
+/// Each `A_k` is its own chain of multiplications and divisions, from 1 in scipy's order, and
+/// only the final combination links them (from the largest `k` down); so the chains are
+/// computed [`CHAINS`] at a time, side by side, which lets the divisions of different `k`
+/// overlap instead of waiting for each other, and every `A_k` gets the same bits.
 fn prob_outside_square(n: usize, h: usize) -> f64 {
-    let mut p = 0.0;
-    let mut k = (n as f64 / h as f64).floor() as i64;
+    let top = (n as f64 / h as f64).floor() as i64;
     let (n, h) = (n as i64, h as i64);
+    let mut p = 0.0;
+    let mut k = top;
     while k >= 0 {
-        let mut p1 = 1.0;
-        // Once the product underflows to zero it stays zero; the rest of the loop can only
-        // flip its sign, through a non-positive numerator, so stop early only when none is
-        // left (the smallest numerator is the last one). Same bits, a fraction of the divisions.
-        let last_positive = n - k * h - (h - 1) > 0;
+        // The chains k, k−1, …, down to at most CHAINS of them (not below 0).
+        let m = (k + 1).min(CHAINS as i64) as usize;
+        let mut a = [1.0f64; CHAINS];
+        let mut kh = [0i64; CHAINS];
+        // Once a product underflows to zero it stays zero; the rest of its loop can only flip
+        // its sign, through a non-positive numerator, so a chain may stop early only when none
+        // is left (the smallest numerator is the last one). The group stops when all have.
+        let mut stoppable = [false; CHAINS];
+        for c in 0..m {
+            kh[c] = (k - c as i64) * h;
+            stoppable[c] = n - kh[c] - (h - 1) > 0;
+        }
         for j in 0..h {
-            p1 = (n - k * h - j) as f64 * p1 / (n + k * h + j + 1) as f64;
-            if p1 == 0.0 && last_positive {
+            let mut all_zero = true;
+            for c in 0..m {
+                a[c] = (n - kh[c] - j) as f64 * a[c] / (n + kh[c] + j + 1) as f64;
+                all_zero &= a[c] == 0.0 && stoppable[c];
+            }
+            if all_zero {
                 break;
             }
         }
-        p = p1 * (1.0 - p);
-        k -= 1;
+        for &ak in &a[..m] {
+            p = ak * (1.0 - p);
+        }
+        k -= m as i64;
     }
     2.0 * p
 }
+
+/// Chains of [`prob_outside_square`] computed side by side.
+const CHAINS: usize = 4;
 
 /// scipy `_compute_outer_prob_inside_method(m, n, g, h)`: 1 − P(the lattice path from (0,0)
 /// to (m,n) stays strictly inside |x/m − y/n| < h/lcm), by columns on a sliding window.

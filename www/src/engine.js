@@ -81,18 +81,11 @@ let shared = null;
 /**
  * Experiments whose trials split into two index ranges: trial i is seeded by its index alone, so
  * trials [s, s+h) in one worker and [s+h, s+n) in the other give exactly the one-worker result.
+ * A call without a count is not split: the core fills in its own default.
  */
 const SPLITTABLE = {
-  driftTrials: {
-    count: 'trials',
-    default: 100,
-    merge: 'mergeDriftTrials',
-  },
-  promotionTrials: {
-    count: 'rounds',
-    default: 100,
-    merge: 'mergePromotionTrials',
-  },
+  driftTrials: { count: 'trials', merge: 'mergeDriftTrials' },
+  promotionTrials: { count: 'rounds', merge: 'mergePromotionTrials' },
 };
 /** Below this many trials a split costs more than it saves. */
 const MIN_SPLIT = 20;
@@ -103,7 +96,7 @@ class MainEngine extends Engine {
     const how = SPLITTABLE[method];
     const spare = how ? spareEngine() : null;
     const p = args[0] ?? {};
-    const total = how ? (p[how.count] ?? how.default) : 0;
+    const total = how ? p[how.count] : 0;
     if (!spare || !spare.has(method) || !Number.isInteger(total) || total < MIN_SPLIT || args.length !== 1) {
       return super.call(method, args, opts);
     }

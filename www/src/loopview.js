@@ -32,13 +32,15 @@ export function loopSeed(text) {
   return n;
 }
 
-/** runLoop params from a panel's values (only the keys the panel has). */
+/**
+ * runLoop params from a panel's values: only the keys the panel has; the core fills every other
+ * one from `LoopParams::default` (a practice the panel does not show stays on).
+ */
 export function loopParams(v, practicesOff = []) {
-  const p = { weeks: v.weeks ?? 52, seed: loopSeed(v.seed ?? '0'), schedule: v.schedule ?? 'none' };
-  if (v.rows_per_week !== undefined) p.rows_per_week = v.rows_per_week;
-  if (v.alpha !== undefined) p.alpha = v.alpha;
-  if (v.margin !== undefined) p.margin = v.margin;
-  p.practices = Object.fromEntries(PRACTICES.map((x) => [x.name, v[x.name] ?? true]));
+  const p = {};
+  for (const k of ['weeks', 'schedule', 'rows_per_week', 'alpha', 'margin']) if (v[k] !== undefined) p[k] = v[k];
+  if (v.seed !== undefined) p.seed = loopSeed(v.seed);
+  p.practices = Object.fromEntries(PRACTICES.filter((x) => v[x.name] !== undefined).map((x) => [x.name, v[x.name]]));
   for (const off of practicesOff) p.practices[off] = false;
   return p;
 }

@@ -74,7 +74,8 @@ async function chunked(id, total, fn) {
 
 /** Many no-drift (or drifted) KS checks: `core.driftTrials` in chunks, with progress. */
 async function driftTrials(id, params) {
-  const total = params.trials ?? 100;
+  if (params.trials == null) return api('driftTrials')(params); // the core's default count, in one go
+  const total = params.trials;
   const parts = await chunked(id, total,
     (start, n) => api('driftTrials')({ ...params, trials: n, start: (params.start ?? 0) + start }));
   return api('mergeDriftTrials')(parts);
@@ -82,7 +83,8 @@ async function driftTrials(id, params) {
 
 /** Many promotion rounds where the candidate is no better: `core.promotionTrials` in chunks. */
 async function promotionTrials(id, params) {
-  const total = params.rounds ?? 100;
+  if (params.rounds == null) return api('promotionTrials')(params); // the core's default count, in one go
+  const total = params.rounds;
   const parts = await chunked(id, total,
     (start, n) => api('promotionTrials')({ ...params, rounds: n, start: (params.start ?? 0) + start }));
   return api('mergePromotionTrials')(parts);
@@ -93,7 +95,7 @@ async function promotionTrials(id, params) {
  * Rows: `{[key]: value, trials, alarms, alarm_rate}` (the rate with its interval, from the core).
  */
 async function driftSweep(id, { base, key, values }) {
-  const trials = api('checkSweep')({ key, trials: base.trials ?? 100 }); // the core's limit per value
+  const trials = api('checkSweep')({ key, trials: base.trials }); // the core's limit per value (trials is required)
   const total = trials * values.length;
   const rows = [];
   let doneBefore = 0;

@@ -95,7 +95,10 @@ fn jserr(text: impl Into<String>) -> JsError {
 /// Read a plain JS object into `T`; unknown keys are errors (a typo must not silently use a default).
 fn from_js<T: for<'de> Deserialize<'de>>(what: &str, v: JsValue) -> Result<T, JsError> {
     if v.is_undefined() || v.is_null() {
-        return serde_json::from_str("{}").map_err(|e| jserr(format!("invalid {what}: {e}")));
+        // An empty object, read like any other (not parsed from text: that would build serde_json's
+        // text reader for every parameter type, which the lite module does not otherwise need).
+        let empty = serde_json::Value::Object(serde_json::Map::new());
+        return serde_json::from_value(empty).map_err(|e| jserr(format!("invalid {what}: {e}")));
     }
     reject_non_finite(what, &v, 0)?;
     // Through a JSON value, so that `deny_unknown_fields` sees every key (serde-wasm-bindgen

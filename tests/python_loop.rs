@@ -206,3 +206,53 @@ fn the_built_in_year_is_kept_for_the_same_parameters_only() {
     assert!(!std::rc::Rc::ptr_eq(&first, &back));
     assert_eq!(*back, *first);
 }
+
+/// The page warms the built-in year ahead of a learner's click (`warmBuiltinYear`: the kept
+/// year of the parameters, run in the background): the year a learner's run then shows beside
+/// theirs, and their own year, are the cold ones byte for byte, as JSON.
+#[test]
+fn a_warmed_built_in_year_is_the_cold_one_byte_for_byte() {
+    use mlops_loop::learner::BuiltinYear;
+    let params = |seed| {
+        LoopParams::builder()
+            .weeks(8)
+            .rows_per_week(300)
+            .seed(seed)
+            .schedule(Schedule::parse("step").unwrap())
+            .build()
+            .unwrap()
+    };
+    // `learnerYear`'s two runs, the built-in one from `kept`, as the export serializes them.
+    let year = |kept: &mut BuiltinYear, p: &LoopParams| {
+        let builtin = kept.of(p).unwrap();
+        let mut trigger = Program::trigger(STARTER_TRIGGER, u128::from(p.seed)).unwrap();
+        let mut gate =
+            Program::gate(&format!("{STARTER_GATE}\n# an edit\n"), u128::from(p.seed)).unwrap();
+        let reg = block_on(Registry::open(MemStore::new())).unwrap();
+        let learner = block_on(run_with_learners(
+            p,
+            &reg,
+            Learners {
+                trigger: Some(&mut trigger),
+                gate: Some(&mut gate),
+            },
+        ))
+        .unwrap();
+        serde_json::to_string(&serde_json::json!({"builtin": *builtin, "learner": learner}))
+            .unwrap()
+    };
+    let p = params(4);
+    let cold = year(&mut BuiltinYear::default(), &p);
+    // Warmed: another year kept first (the page's earlier parameters), then these warmed.
+    let mut kept = BuiltinYear::default();
+    drop(kept.of(&params(9)).unwrap());
+    let warmed = kept.of(&p).unwrap();
+    let warm = year(&mut kept, &p);
+    assert_eq!(warm, cold, "the warmed year differs from the cold one");
+    // The learner's run used the warmed year, not a run of its own.
+    assert!(std::rc::Rc::ptr_eq(&warmed, &kept.of(&p).unwrap()));
+    assert_eq!(
+        serde_json::to_string(&*warmed).unwrap(),
+        serde_json::to_string(&run(&p).unwrap()).unwrap()
+    );
+}

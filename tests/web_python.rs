@@ -1,7 +1,8 @@
 //! Browser tests (wasm32, headless Chromium) of the sandbox module (features `loop-exports` and
 //! `python`, `make test-wasm`'s second run): the page's exports' contract (`learnerStarters`,
-//! `gradeLearnerTrigger`, `gradeLearnerGate`, `learnerYear`), the host functions' bits against the
-//! fixtures, and each hostile program coming back as a structured error, never a panic.
+//! `gradeLearnerTrigger`, `gradeLearnerGate`, `learnerYear`, `warmBuiltinYear`), the host
+//! functions' bits against the fixtures, and each hostile program coming back as a structured
+//! error, never a panic.
 #![cfg(all(target_arch = "wasm32", feature = "python"))]
 
 mod common;
@@ -131,6 +132,28 @@ fn a_year_with_the_starters_is_the_built_in_year() {
     }
 }
 
+/// `warmBuiltinYear` runs the built-in year ahead of a learner's click: the next `learnerYear`
+/// with those parameters shows the same bytes as a cold one.
+#[wasm_bindgen_test]
+fn a_warmed_year_is_the_cold_year_byte_for_byte() {
+    let params =
+        |seed: u64| json!({"weeks": 6, "rows_per_week": 300, "seed": seed, "schedule": "step"});
+    let year = |seed: u64| {
+        let mut p = params(seed);
+        p["trigger"] = json!(format!("{STARTER_TRIGGER}\n# an edit\n"));
+        let r = val(mlops_loop::learner_year(js(p)));
+        assert_eq!(r["ok"], true, "{r}");
+        serde_json::to_string(&r).unwrap_or_default()
+    };
+    // Another year kept, then a cold run of seed 3 (its built-in year run by learnerYear).
+    mlops_loop::warm_builtin_year(js(params(8))).expect("warmed");
+    let cold = year(3);
+    // Another year kept again, then seed 3 warmed ahead and run.
+    mlops_loop::warm_builtin_year(js(params(8))).expect("warmed");
+    mlops_loop::warm_builtin_year(js(params(3))).expect("warmed");
+    assert_eq!(year(3), cold);
+}
+
 /// Each hostile or careless program: the kind of error, and the line to mark (None: no line).
 #[wasm_bindgen_test]
 fn hostile_programs_come_back_as_structured_errors() {
@@ -223,6 +246,23 @@ fn bad_parameters_are_thrown_with_the_field_named() {
         .as_string()
         .unwrap_or_default();
     assert!(msg.contains("trigger or a gate"), "{msg}");
+    // The warm-up takes learnerYear's parameters without the learner's code.
+    for (params, field) in [
+        (JsValue::NULL, "warmBuiltinYear needs"),
+        (js(json!({"trigger": STARTER_TRIGGER})), "trigger"),
+        (js(json!({"gate": STARTER_GATE, "weeks": 4})), "gate"),
+        (js(json!({"typo": 1})), "typo"),
+        (js(json!({"schedule": "nope"})), "nope"),
+    ] {
+        let e = mlops_loop::warm_builtin_year(params)
+            .map_err(JsValue::from)
+            .expect_err("refused");
+        let msg = js_sys::Error::from(e)
+            .message()
+            .as_string()
+            .unwrap_or_default();
+        assert!(msg.contains(field), "{field}: {msg}");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -1,6 +1,6 @@
 //! The learner's gates in Python, graded in the page (the sandbox module only: features
 //! `loop-exports` and `python`): `learnerStarters`, `gradeLearnerTrigger`, `gradeLearnerGate`,
-//! `learnerYear`.
+//! `learnerYear`, `warmBuiltinYear`.
 //!
 //! A learner's program that fails (a syntax error, an exception, a limit, a broken contract) is
 //! not a thrown error but a result: `{ok: false, error: {kind, message, traceback, line, file}}`
@@ -277,22 +277,51 @@ thread_local! {
         std::cell::RefCell::default();
 }
 
+/// `params` as JSON: an object (`what` says what it needs), every number finite.
+fn year_json(params: JsValue, what: &str, needs: &str) -> Result<serde_json::Value, JsError> {
+    if params.is_undefined() || params.is_null() {
+        return Err(jserr(format!("{what} needs {needs}")));
+    }
+    reject_non_finite(&format!("{what} params"), &params, 0)?;
+    serde_wasm_bindgen::from_value(params).map_err(|e| jserr(format!("invalid {what} params: {e}")))
+}
+
+/// Run the built-in year of `params` (`learnerYear`'s, without the learner's `trigger` and
+/// `gate`) ahead of a learner's run and keep it ([`crate::learner::BuiltinYear`]): the page calls
+/// it in the background when the editor opens and when the year's parameters change, so that the
+/// first `learnerYear` with these parameters runs the learner's year only. Returns nothing; the
+/// year is the same, bit for bit, as the one `learnerYear` would run. Bad parameters throw (the
+/// page ignores them here: the learner's run reports them).
+#[wasm_bindgen(js_name = warmBuiltinYear)]
+pub fn warm_builtin_year(params: JsValue) -> Result<(), JsError> {
+    let json = year_json(params, "warmBuiltinYear", "{...runLoop params}")?;
+    if let Some(key) = ["trigger", "gate"]
+        .into_iter()
+        .find(|k| json.get(k).is_some())
+    {
+        return Err(jserr(format!(
+            "invalid warmBuiltinYear params: `{key}` is the learner's code, which the built-in year does not run (pass it to learnerYear)"
+        )));
+    }
+    let p = super::run_loop::loop_params(json, "warmBuiltinYear params")?;
+    BUILTIN_YEAR
+        .with(|b| b.borrow_mut().of(&p).map(drop))
+        .map_err(js_err)
+}
+
 /// The loop with the learner's gates beside the built-in run: `params` is `runLoop`'s, plus
 /// `trigger` and/or `gate` (the learner's sources; at least one). Both runs have the same
 /// parameters and seed; in the learner's, their files decide gate 1 and/or gate 2
 /// ([`crate::orchestrator::run_with_learners`]). The built-in run of the last parameters is kept
-/// ([`crate::learner::BuiltinYear`]): a second call with the same parameters runs the learner's
-/// year only.
+/// ([`crate::learner::BuiltinYear`], filled ahead by [`warm_builtin_year`] too): a second call
+/// with the same parameters runs the learner's year only.
 #[wasm_bindgen(js_name = learnerYear)]
 pub fn learner_year(params: JsValue) -> Result<JsValue, JsError> {
-    if params.is_undefined() || params.is_null() {
-        return Err(jserr(
-            "learnerYear needs {trigger and/or gate, ...runLoop params}",
-        ));
-    }
-    reject_non_finite("learnerYear params", &params, 0)?;
-    let mut json: serde_json::Value = serde_wasm_bindgen::from_value(params)
-        .map_err(|e| jserr(format!("invalid learnerYear params: {e}")))?;
+    let mut json = year_json(
+        params,
+        "learnerYear",
+        "{trigger and/or gate, ...runLoop params}",
+    )?;
     let mut take = |key: &str| -> Result<Option<String>, JsError> {
         match json.as_object_mut().and_then(|o| o.remove(key)) {
             None | Some(serde_json::Value::Null) => Ok(None),

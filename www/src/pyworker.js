@@ -8,7 +8,7 @@
 import init, * as py from '../pkg/mlops_loop_py.js';
 
 /** The exports the page may call here. */
-const EXPORTS = ['version', 'learnerStarters', 'gradeLearnerTrigger', 'gradeLearnerGate', 'learnerYear'];
+const EXPORTS = ['version', 'learnerStarters', 'gradeLearnerTrigger', 'gradeLearnerGate', 'learnerYear', 'warmBuiltinYear'];
 
 const ready = init().then(() => {
   postMessage({ ready: true, version: py.version(), exports: EXPORTS.filter((n) => typeof py[n] === 'function') });

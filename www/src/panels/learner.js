@@ -104,6 +104,34 @@ export function learnerSection(ctx, spec) {
   let starters = null;
   let job = null;
   let opening = null;
+  let gone = false;
+
+  // The built-in year of the panel's parameters, run in the sandbox ahead of a click
+  // (`warmBuiltinYear`, kept there as learnerYear's): when the editor is ready and whenever the
+  // parameters change. The worker answers in order, so a click during a warm-up waits for it and
+  // reuses it; one warm-up at a time, then the latest parameters. A refusal is not shown (the
+  // learner's run reports it); `data-warm` says where it stands (running, ready, failed).
+  let warmed = null; // the JSON of the parameters last warmed, or being warmed
+  let warming = false;
+  function warm() {
+    if (gone || !editor || warming) return;
+    const params = spec.year({});
+    const key = JSON.stringify(params);
+    if (key === warmed) return;
+    warmed = key;
+    warming = true;
+    details.dataset.warm = 'running';
+    sandboxApi.callSandbox('warmBuiltinYear', [params])
+      .then(() => 'ready', (e) => (stopped(e) ? 'stopped' : 'failed'))
+      .then((state) => {
+        warming = false;
+        if (state === 'stopped') warmed = null; // the worker ended, and its year with it
+        else details.dataset.warm = state;
+        warm(); // the parameters may have changed meanwhile
+      });
+  }
+  const warmSoon = debounce(warm, 300);
+  ctx.onChange(() => warmSoon());
 
   const setBusy = (busy) => {
     runBtn.disabled = busy || !editor;
@@ -144,6 +172,7 @@ export function learnerSection(ctx, spec) {
     const from = fromLink ? 'the code from the link' : saved ? 'the code saved in this browser' : 'the starter (the built-in rule in Python)';
     status.textContent = `Editor ready with ${from} (${secs(performance.now() - t0)}).`;
     details.dataset.ready = '1';
+    warm();
   }
 
   details.addEventListener('toggle', () => {
@@ -178,6 +207,8 @@ export function learnerSection(ctx, spec) {
       status.textContent = `${what}: done in ${secs(performance.now() - t0)}.`;
     } catch (e) {
       if (stopped(e)) {
+        warmed = null; // a fresh worker: warm its year again
+        warm();
         status.textContent = `Stopped after ${secs(performance.now() - t0)}. The sandbox starts afresh on the next run; the rest of the page was not affected.`;
       } else {
         into.replaceChildren(h('p', { class: 'error', role: 'alert', text: `The sandbox refused this run: ${e.message}` }));
@@ -216,6 +247,7 @@ export function learnerSection(ctx, spec) {
   return {
     el: details,
     unmount() {
+      gone = true;
       job?.abort();
       editor?.destroy();
     },

@@ -55,6 +55,8 @@ test('exercise 2: a typed trigger is graded beside the built-in one, runs a year
   // the code is in the link (and not the starter's)
   await expect.poll(() => page.url()).toContain('trigger_py=');
 
+  // the built-in year was warmed in the background when the editor opened (warmBuiltinYear)
+  await expect(section).toHaveAttribute('data-warm', 'ready', { timeout: 120_000 });
   await section.getByTestId('learner-year-run').click();
   const year = section.getByTestId('learner-year');
   await expect(year.locator('table').first()).toBeVisible({ timeout: 120_000 });

@@ -20,9 +20,11 @@
 //! - A column with few ties keeps such a list too, and its sort runs sklearn's introsort passes
 //!   only on subarrays whose final range holds a tie, filling the others from the list (their
 //!   order is unique); see `sort::simultaneous_sort_sparse_ties`.
-//! - Other tied columns go through sklearn's introsort with a branch-free 3-way partition. The
-//!   root's sorts of tied columns are cached by the sequence of features drawn (every tree's
-//!   root starts from samples `0..n`).
+//! - Other tied columns go through sklearn's introsort with a branch-free 3-way partition; a
+//!   column with few values (its keys hold dense ranks) is counted once per node, so that the
+//!   partitions need no counting passes and subarrays of one value are not visited
+//!   (`sort::simultaneous_sort_counted`). The root's sorts of tied columns are cached by the
+//!   sequence of features drawn (every tree's root starts from samples `0..n`).
 //! - Rows with the same history of leaves share their raw score bit for bit, so the gradient's
 //!   `exp` runs once per such group.
 //! - A leaf by depth or size needs no sums (the Newton step replaces its value); the children's

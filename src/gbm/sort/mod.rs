@@ -49,20 +49,20 @@ pub(crate) fn hi(k: u64) -> u32 {
 /// reused across sorts.
 #[derive(Debug, Default)]
 pub(crate) struct SortScratch {
-    /// Positions of the keys above the pivot in the front part, plus a sentinel.
-    gpos: Vec<u32>,
+    /// The back part's slots that take a key from the front (see [`partition3_known`]).
+    holes: Vec<u32>,
     /// The keys not above the pivot in the back part, from the right.
     bnv: Vec<u64>,
-    /// The back part's new contents, shifted by one (slot 0 is a dummy).
-    back: Vec<u64>,
+    /// The keys above the pivot in the front part, in order, plus a sentinel.
+    fg: Vec<u64>,
 }
 
 impl SortScratch {
     fn reserve(&mut self, n: usize) {
-        if self.gpos.len() < n + 1 {
-            self.gpos.resize(n + 1, 0);
-            self.bnv.resize(n + 1, 0);
-            self.back.resize(n + 1, 0);
+        if self.holes.len() < n + 2 {
+            self.holes.resize(n + 2, 0);
+            self.bnv.resize(n + 2, 0);
+            self.fg.resize(n + 2, 0);
         }
     }
 }
@@ -78,6 +78,62 @@ pub(crate) fn simultaneous_sort(keys: &mut [u64], scratch: &mut SortScratch) {
     // maxd = 2 * <intp_t>log2(n)
     let maxd = 2 * (usize::BITS - 1 - n.leading_zeros());
     introsort_3way(keys, maxd, scratch);
+}
+
+/// [`simultaneous_sort`] for keys whose high parts are small integers (a column's dense
+/// ranks), given `cum[v]`, the number of keys below `v` (`cum.len()` is one more than the
+/// largest high part).
+///
+/// The 3-way partitions leave each subarray holding exactly the keys of a range of values
+/// (below the pivot on the left, above it on the right), so the counts a partition needs come
+/// from `cum` instead of a pass over the keys, and a subarray of one value, which the swap loop
+/// would leave as it is, is not visited. Everything else is sklearn's introsort unchanged.
+pub(crate) fn simultaneous_sort_counted(keys: &mut [u64], cum: &[u32], scratch: &mut SortScratch) {
+    let n = keys.len();
+    if n == 0 {
+        return;
+    }
+    scratch.reserve(n);
+    let maxd = 2 * (usize::BITS - 1 - n.leading_zeros());
+    introsort_3way_counted(keys, cum, 0, (cum.len() - 1) as u32, maxd, scratch);
+}
+
+/// [`introsort_3way`] on a subarray holding exactly the keys with high parts in `lo..hi_end`.
+fn introsort_3way_counted(
+    keys: &mut [u64],
+    cum: &[u32],
+    mut lo: u32,
+    hi_end: u32,
+    mut maxd: u32,
+    scratch: &mut SortScratch,
+) {
+    let mut v = keys;
+    loop {
+        let len = v.len();
+        if len <= INSERTION_CUTOFF {
+            insertion_sort(v);
+            return;
+        }
+        if maxd == 0 {
+            heapsort(v);
+            return;
+        }
+        // One value only: the partition moves nothing and leaves both sides empty.
+        let x = hi(v[0]) as usize;
+        if (cum[x + 1] - cum[x]) as usize == len {
+            return;
+        }
+        maxd -= 1;
+        let pivot = median3(v);
+        let p = pivot as usize;
+        let nl = (cum[p] - cum[lo as usize]) as usize;
+        let ng = (cum[hi_end as usize] - cum[p + 1]) as usize;
+        let (l, r) = partition3_known(v, pivot, nl, ng, scratch);
+        let (left, rest) = v.split_at_mut(l);
+        introsort_3way_counted(left, cum, lo, pivot, maxd, scratch);
+        v = &mut rest[r - l..];
+        lo = pivot + 1;
+    }
 }
 
 /// [`simultaneous_sort`]'s result, computed only where it is not unique.
@@ -185,68 +241,113 @@ fn select(c: bool, a: u64, b: u64) -> u64 {
     (a & m) | (b & !m)
 }
 
-/// [`partition3`]'s result computed without its data-dependent branches.
+/// [`partition3`]'s result computed without its data-dependent branches: the counts of keys
+/// below and above the pivot, then [`partition3_known`].
+#[inline(always)]
+fn partition3_branch_free(v: &mut [u64], pivot: u32, scratch: &mut SortScratch) -> (usize, usize) {
+    let (nl, ng) = v.iter().fold((0usize, 0usize), |(l, g), &k| {
+        (
+            l + usize::from(hi(k) < pivot),
+            g + usize::from(hi(k) > pivot),
+        )
+    });
+    partition3_known(v, pivot, nl, ng, scratch)
+}
+
+/// [`partition3`]'s result, given the number of keys below (`nl`) and above (`ng`) the pivot,
+/// computed without data-dependent branches.
 ///
 /// The swap loop examines each key once: keys from the front in place, and after each key
-/// above the pivot ("G") the next key from the back. With `r = n − #G` (every G ends in
+/// above the pivot ("G") the next key from the back. With `r = n − ng` (every G ends in
 /// `v[r..]`, every other key in `v[..r]`), the k-th G of `v[..r]` is exchanged with the k-th
 /// non-G of `v[r..]` counted from the right, and within the back each G moves one slot left
 /// while the k-th front G takes the slot just left of the (k−1)-th back non-G (slot `n − 1`
-/// for the first; if `v[..r]` holds no G, `v[r]` itself is that first G). The front, now free
-/// of G, is then split into `< pivot` and `== pivot` by the same swap loop, whose only branch
-/// (`<` or `==`) is made a select. Checked against [`partition3`] on every key pattern up to
-/// length 10 and on random inputs (tests below).
+/// for the first; if no front G is left for that slot, `v[r]` itself is the G that takes it).
+/// So: one pass over the back from the right shifts its G left and lists its non-G and the
+/// slots ("holes") the front G will fill; one pass over the front puts the k-th back non-G in
+/// place of the k-th G (listing the G) and runs the `<` / `==` part of the swap loop on the
+/// result at the same time, its only branch made a select; the holes then take the front G.
+/// Checked against [`partition3`] on every key pattern up to length 10 and on random inputs
+/// (tests).
 #[inline(always)]
-fn partition3_branch_free(v: &mut [u64], pivot: u32, scratch: &mut SortScratch) -> (usize, usize) {
+fn partition3_known(
+    v: &mut [u64],
+    pivot: u32,
+    nl: usize,
+    ng: usize,
+    scratch: &mut SortScratch,
+) -> (usize, usize) {
     let n = v.len();
-    let is_g = |k: u64| hi(k) > pivot;
-    let (nl, ng) = v.iter().fold((0usize, 0usize), |(l, g), &k| {
-        (l + usize::from(hi(k) < pivot), g + usize::from(is_g(k)))
-    });
     let r = n - ng;
-    if ng > 0 {
-        let gpos = &mut scratch.gpos[..=n];
-        let mut kg = 0usize;
-        for (x, &k) in v[..r].iter().enumerate() {
-            gpos[kg] = x as u32;
-            kg += usize::from(is_g(k));
+    let lomuto = nl != 0 && nl != r;
+    if ng == 0 {
+        if lomuto {
+            let mut l = 0usize;
+            for i in 0..r {
+                let e = v[i];
+                let lt = hi(e) < pivot;
+                let t = select(lt, l as u64, i as u64) as usize;
+                v[i] = v[t];
+                v[t] = e;
+                l += usize::from(lt);
+            }
         }
-        // Sentinel: read (never used) when the back scan has passed its last non-G.
-        gpos[kg] = r as u32;
-        let bnv = &mut scratch.bnv[..=n];
-        let back = &mut scratch.back[..=ng];
-        // The slot n − 1 takes the first G.
-        back[ng] = v[gpos[0] as usize];
-        let mut j = 0usize;
-        for t in (r..n).rev() {
-            let e = v[t];
-            let g = is_g(e);
-            bnv[j] = e;
-            j += usize::from(!g);
-            // Slot t − 1 (back[t − r]; slot r − 1 is a dummy) takes e if it is a G, else the
-            // next front G.
-            let next_g = v[gpos[j] as usize];
-            back[t - r] = select(g, e, next_g);
-        }
-        v[r..].copy_from_slice(&back[1..=ng]);
-        for (&x, &e) in gpos[..kg].iter().zip(&bnv[..kg]) {
-            v[x as usize] = e;
-        }
-    }
-    // v[..r] holds no G: the `<` / `==` part of the swap loop, a no-op unless it holds both.
-    if nl == 0 || nl == r {
         return (nl, r);
     }
-    let mut l = 0usize;
-    for i in 0..r {
-        let e = v[i];
-        let lt = hi(e) < pivot;
-        let t = select(lt, l as u64, i as u64) as usize;
-        v[i] = v[t];
-        v[t] = e;
-        l += usize::from(lt);
+    let is_g = |k: u64| hi(k) > pivot;
+    let holes = &mut scratch.holes[..n + 2];
+    let bnv = &mut scratch.bnv[..n + 2];
+    let fg = &mut scratch.fg[..n + 2];
+    // The back, from the right: slot t − 1 takes v[t] if it is a G, else it is a hole for
+    // the next front G (slot n − 1 is the first hole). Writes at index j + 1 / j before j
+    // moves are overwritten unless j moves, so they need no branch.
+    let v_r = v[r];
+    holes[0] = (n - 1) as u32;
+    let mut j = 0usize;
+    let mut e = v[n - 1];
+    for t in (r + 1..n).rev() {
+        let ng_e = !is_g(e);
+        let e_next = v[t - 1];
+        v[t - 1] = e;
+        bnv[j] = e;
+        holes[j + 1] = (t - 1) as u32;
+        j += usize::from(ng_e);
+        e = e_next;
     }
-    (l, r)
+    bnv[j] = e;
+    let n_holes = j + 1;
+    // The front: the k-th G takes the k-th back non-G, and the `<` / `==` swap loop runs
+    // on the keys so replaced (a no-op unless the front holds both).
+    let mut k = 0usize;
+    if lomuto {
+        let mut l = 0usize;
+        for i in 0..r {
+            let o = v[i];
+            let g = is_g(o);
+            let e = select(g, bnv[k], o);
+            fg[k] = o;
+            k += usize::from(g);
+            let lt = hi(e) < pivot;
+            let t = select(lt, l as u64, i as u64) as usize;
+            v[i] = v[t];
+            v[t] = e;
+            l += usize::from(lt);
+        }
+    } else {
+        for x in &mut v[..r] {
+            let o = *x;
+            let g = is_g(o);
+            *x = select(g, bnv[k], o);
+            fg[k] = o;
+            k += usize::from(g);
+        }
+    }
+    // Sentinel: v[r] takes the last hole when no front G is left for it.
+    fg[k] = v_r;
+    for (&h, &g) in holes[..n_holes].iter().zip(&fg[..n_holes]) {
+        v[h as usize] = g;
+    }
+    (nl, r)
 }
 
 /// One three-way partition pass of sklearn's `introsort` around `pivot`, as the Cython swap loop

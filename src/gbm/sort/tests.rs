@@ -119,9 +119,15 @@ fn matches_reference_introsort_on_heavy_ties() {
             .collect();
         let mut a = keys.clone();
         let mut b = keys;
+        let mut c = b.clone();
         reference_sort(&mut a);
         simultaneous_sort(&mut b, &mut scratch);
         assert_eq!(a, b, "case {case}: n {n}, {card} distinct keys");
+        if card <= 1000 {
+            let cum = counts_below(&c, card as usize);
+            simultaneous_sort_counted(&mut c, &cum, &mut scratch);
+            assert_eq!(a, c, "case {case} (counted): n {n}, {card} distinct keys");
+        }
         checked += 1;
     }
     assert_eq!(checked, 3000);
@@ -232,6 +238,15 @@ fn short_depth_budgets_match_reference_introsort() {
         scratch.reserve(n);
         introsort_3way(&mut b, maxd, &mut scratch);
         assert_eq!(a, b, "case {case}: n {n}, {card} levels, maxd {maxd}");
+        if card <= 1000 {
+            let mut d = keys.clone();
+            let cum = counts_below(&d, card as usize);
+            introsort_3way_counted(&mut d, &cum, 0, card as u32, maxd, &mut scratch);
+            assert_eq!(
+                a, d,
+                "case {case} (counted): n {n}, {card} levels, maxd {maxd}"
+            );
+        }
         let mut sorted = keys.clone();
         sorted.sort_unstable_by_key(|&k| hi(k));
         let mut ties = vec![0u32; n];
@@ -245,6 +260,18 @@ fn short_depth_budgets_match_reference_introsort() {
             "case {case} (sparse ties): n {n}, {card} levels, maxd {maxd}"
         );
     }
+}
+
+/// `cum[v]`: the number of keys with high part below `v`, for `v` in `0..=card`.
+fn counts_below(keys: &[u64], card: usize) -> Vec<u32> {
+    let mut cum = vec![0u32; card + 1];
+    for &k in keys {
+        cum[hi(k) as usize + 1] += 1;
+    }
+    for v in 1..=card {
+        cum[v] += cum[v - 1];
+    }
+    cum
 }
 
 /// Keys with the given high parts, made unique by their position.

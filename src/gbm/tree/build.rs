@@ -36,7 +36,11 @@ impl Workspace {
         n_features: usize,
         max_sparse_ties: usize,
     ) -> Self {
-        let xkey: Vec<u32> = xcols.iter().map(|&v| ordered_bits(v)).collect();
+        let xbits: Vec<u32> = xcols.iter().map(|&v| ordered_bits(v)).collect();
+        // Each column's values replaced by their dense ranks (equal values, equal ranks; the
+        // order of the values kept), so comparisons of keys are those of the float32 values.
+        let mut xkey = vec![0u32; n * n_features];
+        let mut card = Vec::with_capacity(n_features);
         let mut distinct = Vec::with_capacity(n_features);
         let mut sparse_ties = Vec::with_capacity(n_features);
         let mut pre_root = vec![0u32; n * n_features];
@@ -44,13 +48,19 @@ impl Workspace {
         for f in 0..n_features {
             sorted.clear();
             sorted.extend(
-                xkey[f * n..(f + 1) * n]
+                xbits[f * n..(f + 1) * n]
                     .iter()
                     .zip(0u64..)
                     .map(|(&k, i)| (u64::from(k) << 32) | i),
             );
             sorted.sort_unstable();
-            let n_ties = sorted.windows(2).filter(|w| hi(w[0]) == hi(w[1])).count();
+            let mut rank = 0u32;
+            for (q, &k) in sorted.iter().enumerate() {
+                rank += u32::from(q > 0 && hi(k) != hi(sorted[q - 1]));
+                xkey[f * n + (k as u32) as usize] = rank;
+            }
+            card.push(rank + 1);
+            let n_ties = n.saturating_sub(rank as usize + 1);
             let d = n_ties == 0;
             let sparse = !d && n_ties <= max_sparse_ties;
             if d || sparse {
@@ -67,6 +77,8 @@ impl Workspace {
             n_features,
             xf: xcols.to_vec(),
             xkey,
+            cum: vec![0; card.iter().max().map_or(0, |&c| c as usize) + 1],
+            card,
             distinct,
             sparse_ties,
             pre: pre_root.clone(),
@@ -87,6 +99,8 @@ impl Workspace {
             leaves: Vec::with_capacity(64),
             #[cfg(test)]
             plain_scan: false,
+            #[cfg(test)]
+            plain_sort: false,
         }
     }
 

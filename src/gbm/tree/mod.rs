@@ -145,8 +145,13 @@ pub(crate) struct Workspace {
     n_features: usize,
     /// Column-major float32 features.
     xf: Vec<f32>,
-    /// Column-major `ordered_bits(float32 feature value)`.
+    /// Column-major dense ranks of the float32 values within their column (0 for the
+    /// smallest; equal values share a rank): the high part of the sort keys.
     xkey: Vec<u32>,
+    /// Per feature: the number of distinct values (ranks).
+    card: Vec<u32>,
+    /// Scratch of the counted sort: `cum[v]` = keys of the node below rank `v`.
+    cum: Vec<u32>,
     samples: Vec<u32>,
     keys: Vec<u64>,
     /// Scratch of the tied columns' sort.
@@ -191,4 +196,7 @@ pub(crate) struct Workspace {
     /// Tests: scan every position the plain way (see `tests::plain_scan`).
     #[cfg(test)]
     plain_scan: bool,
+    /// Tests: sort tied columns by the plain introsort only (no counted sort).
+    #[cfg(test)]
+    plain_sort: bool,
 }

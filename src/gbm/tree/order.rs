@@ -4,7 +4,9 @@
 //! cached); and the presorted lists split into a split's children, keeping their order.
 
 use super::Workspace;
-use crate::gbm::sort::{simultaneous_sort, simultaneous_sort_sparse_ties};
+use crate::gbm::sort::{
+    hi, simultaneous_sort, simultaneous_sort_counted, simultaneous_sort_sparse_ties,
+};
 
 /// Root sorts are cached only up to this many rows (the cache holds up to 15 copies of the
 /// keys for 3 features).
@@ -39,6 +41,15 @@ impl Workspace {
         }
     }
 
+    /// Tests can turn the counted sort off (the plain builder of the equivalence tests).
+    #[inline(always)]
+    fn plain_sort(&self) -> bool {
+        #[cfg(test)]
+        return self.plain_sort;
+        #[cfg(not(test))]
+        false
+    }
+
     /// Put `samples[start..end]` in sklearn's sorted order for `feature`
     /// (`sort_samples_and_feature_values`), starting from their current order.
     pub(super) fn sort_node(
@@ -60,6 +71,7 @@ impl Workspace {
             Some(seq) if cache_ok => self.root_cache.iter().position(|(k, _)| k == seq),
             _ => None,
         };
+        let counted = self.card[feature] as usize <= end - start && !self.plain_sort();
         if let Some(ci) = cached {
             self.keys[start..end].copy_from_slice(&self.root_cache[ci].1);
         } else {
@@ -82,6 +94,21 @@ impl Workspace {
                     *t = count;
                 }
                 simultaneous_sort_sparse_ties(keys, sorted, ties, &mut self.sort_scratch);
+            } else if counted {
+                // Few values for the node's size: count them, so that the partitions need
+                // no counting passes.
+                let card = self.card[feature] as usize;
+                let cum = &mut self.cum[..card + 1];
+                cum.fill(0);
+                for &k in keys.iter() {
+                    cum[hi(k) as usize + 1] += 1;
+                }
+                let mut acc = 0u32;
+                for c in cum.iter_mut() {
+                    acc += *c;
+                    *c = acc;
+                }
+                simultaneous_sort_counted(keys, cum, &mut self.sort_scratch);
             } else {
                 simultaneous_sort(keys, &mut self.sort_scratch);
             }

@@ -44,6 +44,7 @@ fn presorted_path_builds_the_same_trees_as_sorting() {
         let mut slow = Workspace::new(&x, n, nf);
         assert!(fast.distinct[0]);
         slow.distinct.iter_mut().for_each(|d| *d = false);
+        slow.plain_sort = true;
         let (mut a, mut b) = (Tree::default(), Tree::default());
         for round in 0..3 {
             fast.build(&y, seed + round, cfg, &mut a);
@@ -140,6 +141,7 @@ fn fast_scan_builds_the_same_trees_as_the_plain_scan() {
         let mut fast = Workspace::new(&x, n, nf);
         let mut slow = Workspace::new(&x, n, nf);
         slow.plain_scan = true;
+        slow.plain_sort = true;
         let (mut a, mut b) = (Tree::default(), Tree::default());
         for round in 0..3 {
             fast.build(&y, seed + round, cfg, &mut a);
@@ -203,6 +205,7 @@ fn sparse_ties_path_builds_the_same_trees_as_the_plain_builder() {
         let mut fast = Workspace::with_sparse_limit(&x, n, nf, limit);
         let mut slow = Workspace::new(&x, n, nf);
         slow.plain_scan = true;
+        slow.plain_sort = true;
         slow.distinct.iter_mut().for_each(|d| *d = false);
         slow.sparse_ties.iter_mut().for_each(|d| *d = false);
         let (mut a, mut b) = (Tree::default(), Tree::default());

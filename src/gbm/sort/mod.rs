@@ -143,7 +143,8 @@ fn introsort_3way_counted(
 /// The introsort's 3-way partitions leave every subarray holding exactly the keys of its final
 /// positions, so a subarray whose range of `sorted` holds no tie has a unique sorted order:
 /// it is filled from `sorted` instead of being partitioned further. Subarrays with a tie run
-/// sklearn's passes unchanged (same pivots, same swaps), so equal keys end in its order. For
+/// sklearn's passes unchanged (same pivots, same swaps), so equal keys end in its order; their
+/// counts below and above a pivot are binary searches in `sorted`. For
 /// columns with few ties (a continuous feature at tens of thousands of rows) this replaces
 /// about `log2 n` partition passes by about `log2(#ties)` plus one copy.
 pub(crate) fn simultaneous_sort_sparse_ties(
@@ -185,9 +186,18 @@ fn introsort_3way_sparse(
             heapsort(v);
             return;
         }
+        // The subarray holds the keys of sorted[base..base + len]: the counts below and
+        // above the pivot are two binary searches there, and a subarray of one value, which
+        // the partition leaves as it is, is done.
+        let s = &sorted[base..base + len];
+        if hi(s[0]) == hi(s[len - 1]) {
+            return;
+        }
         maxd -= 1;
         let pivot = median3(v);
-        let (l, r) = partition3_branch_free(v, pivot, scratch);
+        let nl = s.partition_point(|&k| hi(k) < pivot);
+        let ng = len - s.partition_point(|&k| hi(k) <= pivot);
+        let (l, r) = partition3_known(v, pivot, nl, ng, scratch);
         let (left, rest) = v.split_at_mut(l);
         introsort_3way_sparse(left, base, maxd, sorted, ties, scratch);
         v = &mut rest[r - l..];
@@ -305,12 +315,12 @@ fn partition3_known(
     holes[0] = (n - 1) as u32;
     let mut j = 0usize;
     let mut e = v[n - 1];
-    for t in (r + 1..n).rev() {
+    for (t, slot) in (r as u32..(n - 1) as u32).zip(&mut v[r..n - 1]).rev() {
         let ng_e = !is_g(e);
-        let e_next = v[t - 1];
-        v[t - 1] = e;
+        let e_next = *slot;
+        *slot = e;
         bnv[j] = e;
-        holes[j + 1] = (t - 1) as u32;
+        holes[j + 1] = t;
         j += usize::from(ng_e);
         e = e_next;
     }

@@ -35,7 +35,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 /// Fits [`FitCache::shared`] keeps.
 pub const SHARED_CAPACITY: usize = 64;
 
-type Key = [u8; 32];
+/// A fit's key: the sha256 of its inputs.
+pub type Key = [u8; 32];
 
 /// The last `capacity` results of [`train_book`], by a sha256 of its inputs (see the module doc).
 /// Safe to share between threads (natively the loop's counterfactual candidates are trained
@@ -75,7 +76,21 @@ impl FitCache {
         if self.capacity == 0 {
             return train_book(df, random_state);
         }
+        Ok(self.train_book_keyed(df, random_state)?.1)
+    }
+
+    /// [`train_book`](Self::train_book), with the key the fit is kept under: a sha256 of
+    /// everything the fit reads, so the same key is the same model, bit for bit (the
+    /// [`ScoreCache`](crate::score_cache::ScoreCache) names models by it). The key is computed
+    /// even when the cache keeps nothing.
+    ///
+    /// # Errors
+    /// As [`train_book`].
+    pub fn train_book_keyed(&self, df: &Frame, random_state: u32) -> Result<(Key, Trained)> {
         let key = key(df, random_state);
+        if self.capacity == 0 {
+            return Ok((key, train_book(df, random_state)?));
+        }
         {
             let mut entries = self.lock();
             if let Some(i) = entries.iter().position(|(k, _)| *k == key) {
@@ -83,7 +98,7 @@ impl FitCache {
                 let out = hit.1.clone();
                 entries.push(hit);
                 self.hits.fetch_add(1, Ordering::Relaxed);
-                return Ok(out);
+                return Ok((key, out));
             }
         }
         // Fit outside the lock: another thread may fit something else meanwhile.
@@ -96,7 +111,7 @@ impl FitCache {
             }
             entries.push((key, trained.clone()));
         }
-        Ok(trained)
+        Ok((key, trained))
     }
 
     /// Fits kept now.

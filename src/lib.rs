@@ -29,6 +29,7 @@
 //! | [`stats`] | two-sample Kolmogorov–Smirnov test, multiple-testing corrections (`Correction`) |
 //! | [`pipeline`] | `train_book` (the book's seeds as named constants), the lineage builder |
 //! | [`fit_cache`] | fits already made, kept by a sha256 of their inputs (the loop and the chapter) |
+//! | [`score_cache`] | a model's scores on a batch of rows, kept by the fit's key and a sha256 of the rows (the loop) |
 //! | [`trigger_cost`] | the retraining trigger's yearly cost at each alpha and correction (exercise 2) |
 //! | [`chapter`] | the chapter's three steps, computed |
 //! | [`registry`] | versions, stages, aliases, history, over a `Store` |
@@ -68,6 +69,7 @@ pub mod pipeline;
 #[cfg(feature = "python")]
 pub mod python;
 pub mod registry;
+pub mod score_cache;
 pub mod seeds;
 pub mod serving;
 pub mod split;

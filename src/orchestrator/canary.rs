@@ -55,7 +55,7 @@ impl<S: Store> Run<'_, S> {
             self.auc[wk],
             performance(
                 batch.labels(),
-                &prev.model.predict_proba(&batch.features())?,
+                &self.batch_scores(&self.model_id(prev.version)?, &prev.model, wk)?,
             )?,
         ) else {
             return Ok(());

@@ -10,6 +10,7 @@ use super::timeline::Timeline;
 use crate::fit_cache::FitCache;
 use crate::learner::{LearnerGate, LearnerTrigger};
 use crate::registry::{Batch, MemStore, Meta, Registry, Store, StoreError, META_KEY};
+use crate::score_cache::ScoreCache;
 use crate::{Error, Result};
 use std::sync::Arc;
 
@@ -62,8 +63,25 @@ pub async fn run_with_learners<S: Store>(
 pub async fn run_sharing_fits<S: Store>(
     p: &LoopParams,
     registry: &Registry<S>,
+    learners: Learners<'_>,
+    fits: &Arc<FitCache>,
+) -> Result<Timeline> {
+    run_sharing(p, registry, learners, fits, &ScoreCache::shared()).await
+}
+
+/// [`run_sharing_fits`] with the scores kept in `scores` instead of the process's
+/// [`ScoreCache::shared`]: every score of a model on a live batch (each week served, gate 2,
+/// the post-promotion check, the counterfactuals' weeks ahead) is looked up there first and
+/// kept there. The timeline is the same with any caches.
+///
+/// # Errors
+/// As [`run_with_learners`].
+pub async fn run_sharing<S: Store>(
+    p: &LoopParams,
+    registry: &Registry<S>,
     mut learners: Learners<'_>,
     fits: &Arc<FitCache>,
+    scores: &Arc<ScoreCache>,
 ) -> Result<Timeline> {
     p.check()?;
     check_empty(registry).await?;
@@ -78,7 +96,7 @@ pub async fn run_sharing_fits<S: Store>(
         }
     };
     let mem = Registry::open(MemStore::new()).await?;
-    let timeline = run_in(p, &mem, &mut learners, fits).await?;
+    let timeline = run_in(p, &mem, &mut learners, fits, scores).await?;
     let mut batch = Batch::new().expect(META_KEY, before);
     for (key, value) in mem.store().snapshot() {
         if key == META_KEY {
@@ -126,8 +144,9 @@ async fn run_in<S: Store>(
     registry: &Registry<S>,
     learners: &mut Learners<'_>,
     fits: &Arc<FitCache>,
+    scores: &Arc<ScoreCache>,
 ) -> Result<Timeline> {
-    let mut run = Run::start(p, registry, fits).await?;
+    let mut run = Run::start(p, registry, fits, scores).await?;
     // Each week: serve → drift test → labels arrive (AUC, canary evidence, rollback check) →
     // canary analysis → gate 1 (→ candidate → gate 2) → record.
     for w in 0..p.weeks {

@@ -57,7 +57,7 @@ mod validate;
 mod world;
 
 pub use chapter::{record_chapter, RecordedChapter};
-pub use driver::{run_sharing_fits, run_with, run_with_learners, Learners};
+pub use driver::{run_sharing, run_sharing_fits, run_with, run_with_learners, Learners};
 pub use lineage::{rederive, LoopLineage, Rederivation, TrainingSource};
 pub use params::{LoopParams, LoopParamsBuilder, Practices, MAX_TOTAL_ROWS, MAX_WEEKS};
 pub use schedule::{Fault, Schedule};

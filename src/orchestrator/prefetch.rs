@@ -64,9 +64,10 @@ pub(super) fn train_candidate(
         )));
     }
     let rs = random_state(p, w);
-    let Trained { model, auc } = fits.train_book(&df, rs)?;
+    let (id, Trained { model, auc }) = fits.train_book_keyed(&df, rs)?;
     Ok(Ok(Candidate {
         df,
+        id,
         model,
         auc,
         random_state: rs,

@@ -4,13 +4,14 @@
 use super::driver::Learners;
 use super::retrain::learner_reason;
 use super::run::{
-    counterfactual, gate_decision, CanaryRun, Candidate, Deployable, Run, Scored, Watch, Week,
+    counterfactual, gate_decision, CanaryRun, Candidate, Deployable, Run, Watch, Week,
 };
 use super::schedule::Fault;
 use super::timeline::{Choice, Decision, DecisionKind, Verdict};
 use super::world::{process, tail};
 use crate::data::Frame;
 use crate::gates::GateDecision;
+use crate::metrics::roc_auc;
 use crate::registry::{Actor, Cause, Stage, Store};
 use crate::serving::Deployed;
 use crate::Result;
@@ -29,20 +30,17 @@ impl<S: Store> Run<'_, S> {
         let p = self.p;
         let (v, label) = self.register_candidate(g1, &cand, week).await?;
         // Gate 2: both models on the same newest labelled week.
-        let eval = &self.batches[e];
-        let eval_rows = eval.features();
-        let mut g2 = self.promotion_gate.decide(
-            &self.service.stable().model,
-            &cand.model,
-            &eval_rows,
-            eval.labels(),
+        let stable = self.service.stable();
+        let current = self.batch_scores(&self.model_id(stable.version)?, &stable.model, e)?;
+        let candidate = self.batch_scores(&cand.id, &cand.model, e)?;
+        let labels = self.batches[e].labels();
+        let mut g2 = self.promotion_gate.decide_scores(
+            roc_auc(labels, &current)?,
+            roc_auc(labels, &candidate)?,
             &format!("week {e} labelled traffic"),
         )?;
         if let Some(gate) = learners.gate.as_deref_mut() {
-            let current = self.service.stable().model.predict_proba(&eval_rows)?;
-            let candidate = cand.model.predict_proba(&eval_rows)?;
-            let verdict =
-                gate.should_promote(eval.labels(), &current, &candidate, week.w as u64)?;
+            let verdict = gate.should_promote(labels, &current, &candidate, week.w as u64)?;
             g2.decision = verdict.decision;
             g2.reason = learner_reason("gate.py", &verdict, "promote", "keep current");
         }
@@ -54,8 +52,8 @@ impl<S: Store> Run<'_, S> {
         };
         let stable = self.service.stable();
         let counterfactual = match (
-            self.future_auc(Scored::Candidate(week.w), &cand.model, week.w)?,
-            self.future_auc(Scored::Version(stable.version), &stable.model, week.w)?,
+            self.future_auc(&cand.id, &cand.model, week.w)?,
+            self.future_auc(&self.model_id(stable.version)?, &stable.model, week.w)?,
         ) {
             (Some((na, span)), Some((ca, _))) => Some(counterfactual(
                 span,
@@ -65,7 +63,6 @@ impl<S: Store> Run<'_, S> {
             )),
             _ => None,
         };
-        self.scores_become(week.w, v);
         let mut d = gate_decision(
             DecisionKind::PromotionGate,
             Actor::PromotionGate,

@@ -4,7 +4,7 @@
 use super::driver::Learners;
 use super::lineage::{lineage_of, LoopLineage, TrainingSource};
 use super::prefetch::{train_candidate, window};
-use super::run::{counterfactual, gate_decision, wait_decision, Candidate, Run, Scored, Week};
+use super::run::{counterfactual, gate_decision, wait_decision, Candidate, Run, Week};
 use super::timeline::{Choice, DecisionKind, Verdict};
 use crate::gates::GateDecision;
 use crate::learner::Verdict as LearnerVerdict;
@@ -102,8 +102,8 @@ impl<S: Store> Run<'_, S> {
             Some(cand) => {
                 let stable = self.service.stable();
                 let cur =
-                    self.future_auc(Scored::Version(stable.version), &stable.model, week.w)?;
-                let new = self.future_auc(Scored::Candidate(week.w), &cand.model, week.w)?;
+                    self.future_auc(&self.model_id(stable.version)?, &stable.model, week.w)?;
+                let new = self.future_auc(&cand.id, &cand.model, week.w)?;
                 match (cur, new) {
                     (Some((ca, span)), Some((na, _))) => Some(counterfactual(
                         span,
@@ -173,6 +173,7 @@ impl<S: Store> Run<'_, S> {
                     .with_evidence(g1.evidence.clone()),
             )
             .await?;
+        self.model_ids.insert(v, cand.id);
         Ok((v, label))
     }
 }

@@ -17,13 +17,14 @@ use super::timeline::{
 use super::validate::validate;
 use super::world::{initial_data, live_batch, process, random_state, tail, WEEK_MS};
 use crate::data::Frame;
-use crate::fit_cache::FitCache;
+use crate::fit_cache::{FitCache, Key};
 use crate::gates::{GateDecision, GateMetric, PromotionGate, RetrainGate};
 use crate::gbm::GbmModel;
 use crate::monitor::{performance, DelayedLabels, DriftReport, Monitor};
 use crate::pipeline::new_version;
 use crate::pipeline::Trained;
 use crate::registry::{Actor, Cause, Registry, Store};
+use crate::score_cache::{rows_digest, Digest, ScoreCache, Scores};
 use crate::serving::{Deployed, ServedBy, Service};
 use crate::{Error, Result};
 use std::cell::RefCell;
@@ -120,6 +121,8 @@ pub(super) struct Week {
 /// needs it).
 pub(super) struct Candidate {
     pub(super) df: Frame,
+    /// The fit's key ([`FitCache::train_book_keyed`]): the model's name in the [`ScoreCache`].
+    pub(super) id: Key,
     pub(super) model: GbmModel,
     pub(super) auc: f64,
     pub(super) random_state: u32,
@@ -134,6 +137,8 @@ pub(super) struct Run<'a, S: Store> {
     /// Live batches for the run's weeks plus the counterfactual horizon (shared with the
     /// [`Prefetch`] worker).
     pub(super) batches: Arc<Vec<Frame>>,
+    /// Each live batch's features, named for the [`ScoreCache`] ([`rows_digest`]).
+    pub(super) batch_ids: Vec<Digest>,
     /// Why each live batch failed data validation (`None`: passed, or validation is off).
     pub(super) quarantine: Vec<Option<String>>,
     pub(super) retrain_gate: RetrainGate,
@@ -157,19 +162,15 @@ pub(super) struct Run<'a, S: Store> {
     pub(super) watch: Option<Watch>,
     pub(super) counts: Counts,
     /// Scores of a model on a week still ahead, for the counterfactuals ([`Run::future_auc`]).
-    pub(super) future_scores: RefCell<HashMap<(Scored, usize), Vec<f64>>>,
+    pub(super) future_scores: RefCell<HashMap<(Key, usize), Scores>>,
     /// The counterfactual candidates trained ahead on a second thread (native, with a horizon).
     pub(super) prefetch: Option<Prefetch>,
     /// Where every fit of the run is looked up first and kept ([`FitCache`]).
     pub(super) fits: Arc<FitCache>,
-}
-
-/// Whose scores a counterfactual uses: a registered version, or the candidate trained in a
-/// week (not registered, or not yet).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum Scored {
-    Version(u32),
-    Candidate(usize),
+    /// Where every score of a model on a live batch is looked up first and kept.
+    pub(super) scores: Arc<ScoreCache>,
+    /// Each registered version's model, named by its fit's key.
+    pub(super) model_ids: HashMap<u32, Key>,
 }
 
 /// The counterfactual of a yes/no choice over the weeks `weeks`: `yes` is the option taken
@@ -212,6 +213,7 @@ impl<'a, S: Store> Run<'a, S> {
         p: &'a LoopParams,
         registry: &'a Registry<S>,
         fits: &Arc<FitCache>,
+        scores: &Arc<ScoreCache>,
     ) -> Result<Self> {
         p.check()?;
         check_empty(registry).await?;
@@ -224,16 +226,20 @@ impl<'a, S: Store> Run<'a, S> {
             .iter()
             .map(|b| p.practices.validation.then(|| validate(b)).flatten())
             .collect();
+        let batch_ids = batches.iter().map(|b| rows_digest(&b.features())).collect();
         let seed_text = p.seed.to_string();
 
         // The initial model, trained before week 0 and deployed at time 0.
         let init_rows = p.rows_per_week * p.train_weeks;
         let init = initial_data(p.seed, &p.schedule, init_rows)?;
         let rs0 = random_state(p, 0);
-        let Trained {
-            model: model0,
-            auc: auc0,
-        } = fits.train_book(&init, rs0)?;
+        let (
+            id0,
+            Trained {
+                model: model0,
+                auc: auc0,
+            },
+        ) = fits.train_book_keyed(&init, rs0)?;
         let lineage0 = lineage_of(
             seed_text.clone(),
             format!("{:?}", p.schedule.drift_days(0)),
@@ -292,6 +298,7 @@ impl<'a, S: Store> Run<'a, S> {
                 Arc::clone(fits),
             ),
             batches,
+            batch_ids,
             quarantine,
             retrain_gate: RetrainGate {
                 alpha: p.alpha,
@@ -314,20 +321,39 @@ impl<'a, S: Store> Run<'a, S> {
             counts: Counts::default(),
             future_scores: RefCell::new(HashMap::new()),
             fits: Arc::clone(fits),
+            scores: Arc::clone(scores),
+            model_ids: HashMap::from([(v0, id0)]),
         })
     }
 
-    /// AUC of `model` (known to the cache as `who`) over the `counterfactual_weeks` after `w`,
+    /// The scores of `model` (named `id`) on live batch `k`, kept across runs ([`ScoreCache`]).
+    pub(super) fn batch_scores(&self, id: &Key, model: &GbmModel, k: usize) -> Result<Scores> {
+        let (Some(batch), Some(rows)) = (self.batches.get(k), self.batch_ids.get(k)) else {
+            return Err(Error::invalid("week", k, "beyond the drawn live batches"));
+        };
+        self.scores
+            .scores(id, rows, || model.predict_proba(&batch.features()))
+    }
+
+    /// The model name of registered version `v`.
+    pub(super) fn model_id(&self, v: u32) -> Result<Key> {
+        self.model_ids
+            .get(&v)
+            .copied()
+            .ok_or_else(|| Error::invalid("version", v, "not a version this run registered"))
+    }
+
+    /// AUC of `model` (named `who`, its fit's key) over the `counterfactual_weeks` after `w`,
     /// with that span (`None` when the horizon is 0).
     ///
-    /// Each (model, week)'s scores are computed once and kept while that week is still ahead
-    /// (`future_scores`): a model's score for a row does not depend on the other rows, so the
-    /// span's scores are its weeks' scores one after the other, the same bits as predicting the
-    /// span at once, and a version that stays live scores one new week per week, not the whole
-    /// horizon again.
+    /// Each (model, week)'s scores are looked up once and kept while that week is still ahead
+    /// (`future_scores`; across runs, [`Run::batch_scores`]): a model's score for a row does not
+    /// depend on the other rows, so the span's scores are its weeks' scores one after the other,
+    /// the same bits as predicting the span at once, and a version that stays live scores one
+    /// new week per week, not the whole horizon again.
     pub(super) fn future_auc(
         &self,
-        who: Scored,
+        who: &Key,
         model: &GbmModel,
         w: usize,
     ) -> Result<Option<(f64, [usize; 2])>> {
@@ -342,33 +368,14 @@ impl<'a, S: Store> Run<'a, S> {
         let rows = self.p.rows_per_week * horizon;
         let (mut labels, mut scores) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
         for k in span.clone() {
-            let batch = self
-                .batches
-                .get(k)
-                .ok_or_else(|| Error::invalid("week", k, "beyond the drawn live batches"))?;
-            let s = match cache.entry((who, k)) {
+            let s = match cache.entry((*who, k)) {
                 Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => e.insert(model.predict_proba(&batch.features())?),
+                Entry::Vacant(e) => e.insert(self.batch_scores(who, model, k)?),
             };
             scores.extend_from_slice(s);
-            labels.extend_from_slice(batch.labels());
+            labels.extend_from_slice(self.batches[k].labels());
         }
         Ok(performance(&labels, &scores)?.map(|a| (a, [span.start, span.end - 1])))
-    }
-
-    /// The candidate trained in week `w` is now version `v`: its kept scores are `v`'s.
-    pub(super) fn scores_become(&self, w: usize, v: u32) {
-        let mut cache = self.future_scores.borrow_mut();
-        let moved: Vec<usize> = cache
-            .keys()
-            .filter(|(who, _)| *who == Scored::Candidate(w))
-            .map(|&(_, k)| k)
-            .collect();
-        for k in moved {
-            if let Some(s) = cache.remove(&(Scored::Candidate(w), k)) {
-                cache.insert((Scored::Version(v), k), s);
-            }
-        }
     }
 
     /// Close the week: its record, with the drift evidence (AUCs are filled in at the end).

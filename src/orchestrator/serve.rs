@@ -14,9 +14,11 @@ impl<S: Store> Run<'_, S> {
     /// Serve week `w`'s live batch and queue its predictions until the labels arrive.
     pub(super) fn serve(&mut self, w: usize) -> Result<Week> {
         let rows = self.batches[w].features();
-        let served = self
-            .service
-            .predict_rows(&rows, (w * self.p.rows_per_week) as u64)?;
+        let served =
+            self.service
+                .predict_rows_from(&rows, (w * self.p.rows_per_week) as u64, |d| {
+                    self.batch_scores(&self.model_id(d.version)?, &d.model, w)
+                })?;
         let live_version = self.service.stable().version;
         let live_label = self.service.stable().label.clone();
         let canary = self.service.canary().map(|c| CanaryRecord {

@@ -158,23 +158,15 @@ impl Service {
     /// # Errors
     /// [`Error::Invalid`] naming the field of the first row out of range.
     pub fn predict_rows(&self, rows: &[[f64; 3]], first_id: u64) -> Result<ServedBatch> {
-        let mut served_by = Vec::with_capacity(rows.len());
-        let (mut stable_rows, mut canary_rows) = (Vec::new(), Vec::new());
-        for (i, r) in rows.iter().enumerate() {
-            let req = ChurnRequest {
-                request_id: first_id.wrapping_add(i as u64),
-                spend_per_active_day: r[0],
-                is_recent: r[1] as i64,
-                days_since_login: r[2],
-            };
-            req.validate()?;
-            let by = self.route(req.request_id);
-            match by {
-                ServedBy::Stable => stable_rows.push(*r),
-                ServedBy::Canary => canary_rows.push(*r),
-            }
-            served_by.push(by);
-        }
+        let served_by = self.route_rows(rows, first_id)?;
+        let pick = |by: ServedBy| {
+            rows.iter()
+                .zip(&served_by)
+                .filter(|(_, b)| **b == by)
+                .map(|(r, _)| *r)
+                .collect::<Vec<_>>()
+        };
+        let (stable_rows, canary_rows) = (pick(ServedBy::Stable), pick(ServedBy::Canary));
         let ps = self.stable.model.predict_proba(&stable_rows)?;
         let pc = match &self.canary {
             Some(c) if !canary_rows.is_empty() => c.deployed.model.predict_proba(&canary_rows)?,
@@ -193,6 +185,71 @@ impl Service {
             probabilities,
             served_by,
         })
+    }
+
+    /// [`predict_rows`](Self::predict_rows), with each deployment's scores on all of `rows`
+    /// given by `scores_of` (kept from an earlier call, say): each row gets its server's score
+    /// of that row. A model scores each row alone, so this is `predict_rows`' answer, bit for
+    /// bit, when `scores_of(d)` is `d.model`'s scores on `rows`; a deployment that answers no
+    /// row is not asked.
+    ///
+    /// # Errors
+    /// As [`predict_rows`](Self::predict_rows); `scores_of`'s; [`Error::Invalid`] naming
+    /// `scores` when `scores_of` gives other than one score per row.
+    pub fn predict_rows_from(
+        &self,
+        rows: &[[f64; 3]],
+        first_id: u64,
+        mut scores_of: impl FnMut(&Deployed) -> Result<std::sync::Arc<[f64]>>,
+    ) -> Result<ServedBatch> {
+        let served_by = self.route_rows(rows, first_id)?;
+        let mut of = |by: ServedBy| -> Result<Option<std::sync::Arc<[f64]>>> {
+            if !served_by.contains(&by) {
+                return Ok(None);
+            }
+            let s = scores_of(self.model_for(by))?;
+            if s.len() != rows.len() {
+                return Err(Error::invalid(
+                    "scores",
+                    s.len(),
+                    format!("expected one per row ({})", rows.len()),
+                ));
+            }
+            Ok(Some(s))
+        };
+        let (ps, pc) = (of(ServedBy::Stable)?, of(ServedBy::Canary)?);
+        let probabilities = served_by
+            .iter()
+            .enumerate()
+            .map(|(i, by)| {
+                let s = match by {
+                    ServedBy::Stable => &ps,
+                    ServedBy::Canary => &pc,
+                };
+                s.as_ref().map_or(f64::NAN, |s| s[i])
+            })
+            .collect();
+        Ok(ServedBatch {
+            probabilities,
+            served_by,
+        })
+    }
+
+    /// Check every row as a request with ids `first_id, first_id + 1, ...` and route it.
+    fn route_rows(&self, rows: &[[f64; 3]], first_id: u64) -> Result<Vec<ServedBy>> {
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let req = ChurnRequest {
+                    request_id: first_id.wrapping_add(i as u64),
+                    spend_per_active_day: r[0],
+                    is_recent: r[1] as i64,
+                    days_since_login: r[2],
+                };
+                req.validate()?;
+                Ok(self.route(req.request_id))
+            })
+            .collect()
     }
 
     /// Start a canary of `candidate` at the plan's first weight.

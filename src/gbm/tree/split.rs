@@ -118,6 +118,76 @@ impl Scan<'_> {
         false
     }
 
+    /// The scan of a column with no or few ties, over every position in `lo..=hi_p`
+    /// (`1 ≤ lo`, `hi_p < m`), from a fresh scan (`pos` 0, `sum_left` 0.0), each tested as
+    /// a split position by its value step. Returns the last improving `(p, previous value,
+    /// value)`.
+    ///
+    /// The same operations as [`Scan::improves_at`] at each split position, with the forward
+    /// additions done one position at a time as the scan passes them (the same additions on
+    /// the same running sum, in the same order: the forward update from `pos` to `p` adds
+    /// `y` of `samples[pos..p]` in order); where sklearn updates from the end instead, the
+    /// running sum is replaced by that chain's value, as `improves_at` does.
+    #[inline(always)]
+    fn distinct(&mut self, col: &[f32], lo: usize, hi_p: usize) -> Option<(usize, f32, f32)> {
+        let (y, m) = (self.y, self.m);
+        let samples = &self.samples[..=hi_p];
+        let inv = &self.inv[..=m];
+        let mut acc = 0.0;
+        for &s in &samples[..lo - 1] {
+            acc += y[s as usize];
+        }
+        let mut prev_s = samples[lo - 1];
+        let mut prev_v = col[prev_s as usize];
+        let mut found = None;
+        let (mut pos, mut best, mut skip_below) = (self.pos, self.best_proxy, self.skip_below);
+        for p in lo..=hi_p {
+            let s = samples[p];
+            let cur_v = col[s as usize];
+            acc += y[prev_s as usize];
+            prev_s = s;
+            let pv = prev_v;
+            prev_v = cur_v;
+            if cur_v <= pv + FEATURE_THRESHOLD {
+                continue;
+            }
+            if p - pos > m - p {
+                acc = self.reverse_sum(p);
+            }
+            pos = p;
+            let sum_right = self.sum_total - acc;
+            let (sl2, sr2) = (acc * acc, sum_right * sum_right);
+            // The filter of `improves_at`.
+            if sl2 * inv[p] + sr2 * inv[m - p] < skip_below {
+                continue;
+            }
+            let w_left = p as f64;
+            let w_right = self.w_node - w_left;
+            let proxy = sl2 / w_left + sr2 / w_right;
+            if proxy > best {
+                best = proxy;
+                skip_below = (proxy - f64::MIN_POSITIVE) * SKIP_FACTOR;
+                found = Some((p, pv, cur_v));
+            }
+        }
+        self.pos = pos;
+        self.sum_left = acc;
+        self.set_best(best);
+        debug_assert_eq!(self.skip_below, skip_below);
+        found
+    }
+
+    /// `sum_total − y[m−1] − … − y[p]`, the `reverse_reset` chain down to `p`.
+    #[inline(never)]
+    fn reverse_sum(&mut self, p: usize) -> f64 {
+        while self.r_lo > p {
+            let q = self.r_lo - 1;
+            self.rchain[q] = self.rchain[q + 1] - self.y[self.samples[q] as usize];
+            self.r_lo = q;
+        }
+        self.rchain[p]
+    }
+
     /// Record a new best proxy and the estimate below which a position cannot beat it:
     /// `(best − MIN_POSITIVE)·(1 − 2^−39)`. For an estimate below that (roundings included),
     /// `estimate·(1 + 10 ulps) + MIN_POSITIVE` — a bound on the exact proxy — is below the
@@ -234,22 +304,14 @@ impl Workspace {
                     );
                     scan.best_proxy = best_proxy;
                 }
-            } else if self.distinct[feature] {
+            } else if self.distinct[feature] || self.sparse_ties[feature] {
+                // Every position in order, with its value test (few or no ties to skip).
                 // Positions outside [min_samples_leaf, m − min_samples_leaf] are never split
                 // positions.
                 let lo = min_samples_leaf.max(1);
                 let hi_p = m.saturating_sub(min_samples_leaf);
-                let mut prev_v = samples.get(lo - 1).map_or(0.0, |&s| col[s as usize]);
-                for p in lo..=hi_p {
-                    let cur_v = col[samples[p] as usize];
-                    let pv = prev_v;
-                    prev_v = cur_v;
-                    if cur_v <= pv + FEATURE_THRESHOLD {
-                        continue;
-                    }
-                    if scan.improves_at(p) {
-                        found = Some((p, pv, cur_v));
-                    }
+                if lo <= hi_p {
+                    found = scan.distinct(col, lo, hi_p);
                 }
             } else {
                 // Sorted keys: only where the key changes can the value step past the

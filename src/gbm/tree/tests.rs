@@ -103,7 +103,7 @@ pub(super) fn plain_scan(
 fn fast_scan_builds_the_same_trees_as_the_plain_scan() {
     // The filtered, key-driven scan against `plain_scan`, over random sizes, depths, leaf
     // minimums, tie patterns (distinct, 2, 5, 90 values, float32 steps below
-    // FEATURE_THRESHOLD) and targets with few or many distinct values.
+    // FEATURE_THRESHOLD, tied or distinct) and targets with few or many distinct values.
     let mut s = 0x2545_f491_4f6c_dd1d_u64;
     let mut next = move || {
         s ^= s << 13;
@@ -116,10 +116,20 @@ fn fast_scan_builds_the_same_trees_as_the_plain_scan() {
         let nf = 1 + (next() % 3) as usize;
         let mut x = vec![0f32; n * nf];
         for f in 0..nf {
-            let kind = next() % 5;
+            let kind = next() % 6;
             for i in 0..n {
                 x[f * n + i] = match kind {
                     0 => ((i * 7919) % n) as f32 * 0.5,
+                    // distinct, but the lower 60 % in steps below the threshold: the first
+                    // split position is far from the start (a reverse update)
+                    5 => {
+                        let r = ((i * 7919) % n) as f32;
+                        if r < 0.6 * n as f32 {
+                            1e-3 + r * 1e-9
+                        } else {
+                            r
+                        }
+                    }
                     1 => (next() % 2) as f32,
                     2 => (next() % 5) as f32 - 2.0,
                     3 => (next() % 90) as f32,
@@ -170,16 +180,25 @@ fn sparse_ties_path_builds_the_same_trees_as_the_plain_builder() {
         let nf = 1 + (next() % 3) as usize;
         let mut x = vec![0f32; n * nf];
         for f in 0..nf {
-            let kind = next() % 4;
+            let kind = next() % 5;
             let col = &mut x[f * n..(f + 1) * n];
             for (i, v) in col.iter_mut().enumerate() {
                 *v = match kind {
                     0 | 1 => ((i * 7919) % n) as f32 * 0.5 + (next() % 3) as f32 * 1e-9,
                     2 => (next() % 90) as f32,
+                    // the lower 60 % in steps below the threshold (a reverse update)
+                    4 => {
+                        let r = ((i * 7919) % n) as f32;
+                        if r < 0.6 * n as f32 {
+                            1e-3 + r * 1e-9
+                        } else {
+                            r
+                        }
+                    }
                     _ => (next() % 2) as f32,
                 };
             }
-            if kind == 1 {
+            if kind == 1 || kind == 4 {
                 // a few ties among distinct values
                 for _ in 0..1 + next() % 6 {
                     let (a, b) = ((next() as usize) % n, (next() as usize) % n);

@@ -79,6 +79,7 @@ impl Workspace {
             xkey,
             cum: vec![0; card.iter().max().map_or(0, |&c| c as usize) + 1],
             card,
+            cum_valid: false,
             distinct,
             sparse_ties,
             pre: pre_root.clone(),

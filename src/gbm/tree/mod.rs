@@ -152,6 +152,8 @@ pub(crate) struct Workspace {
     card: Vec<u32>,
     /// Scratch of the counted sort: `cum[v]` = keys of the node below rank `v`.
     cum: Vec<u32>,
+    /// `cum` holds the counts of the last [`Workspace::sort_node`]'s feature and node.
+    cum_valid: bool,
     samples: Vec<u32>,
     keys: Vec<u64>,
     /// Scratch of the tied columns' sort.

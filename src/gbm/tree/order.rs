@@ -72,6 +72,7 @@ impl Workspace {
             _ => None,
         };
         let counted = self.card[feature] as usize <= end - start && !self.plain_sort();
+        self.cum_valid = false;
         if let Some(ci) = cached {
             self.keys[start..end].copy_from_slice(&self.root_cache[ci].1);
         } else {
@@ -109,6 +110,7 @@ impl Workspace {
                     *c = acc;
                 }
                 simultaneous_sort_counted(keys, cum, &mut self.sort_scratch);
+                self.cum_valid = true;
             } else {
                 simultaneous_sort(keys, &mut self.sort_scratch);
             }

@@ -313,6 +313,31 @@ impl Workspace {
                 if lo <= hi_p {
                     found = scan.distinct(col, lo, hi_p);
                 }
+            } else if self.cum_valid {
+                // The sort counted the node's values: the positions where the key changes
+                // are the counts below each value, cum[v] in (0, m), in increasing order.
+                let card = self.card[feature] as usize;
+                let mut last = 0usize;
+                for &c in &self.cum[1..card] {
+                    let p = c as usize;
+                    if p >= m {
+                        break;
+                    }
+                    if p == last {
+                        continue;
+                    }
+                    last = p;
+                    let (pv, cur_v) = (col[samples[p - 1] as usize], col[samples[p] as usize]);
+                    if cur_v <= pv + FEATURE_THRESHOLD
+                        || p < min_samples_leaf
+                        || m - p < min_samples_leaf
+                    {
+                        continue;
+                    }
+                    if scan.improves_at(p) {
+                        found = Some((p, pv, cur_v));
+                    }
+                }
             } else {
                 // Sorted keys: only where the key changes can the value step past the
                 // threshold, so equal keys are skipped without looking at the values.

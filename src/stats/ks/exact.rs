@@ -26,14 +26,25 @@ pub(super) fn attempt_exact(n1: usize, n2: usize, g: usize, d: f64) -> (bool, f6
 /// only the final combination links them (from the largest `k` down); so the chains are
 /// computed [`CHAINS`] at a time, side by side, which lets the divisions of different `k`
 /// overlap instead of waiting for each other, and every `A_k` gets the same bits.
+///
+/// The chains are computed from `k = 0` up, and the terms after the first `A_K` below
+/// [`NEGLIGIBLE`] are not computed at all, for they cannot change a bit of the result. The
+/// computed `A_k` only shrink with `k` (each factor does, numerators fall and denominators
+/// grow, and rounding is monotone; a numerator reaching 0 leaves ±0), and scipy's running value
+/// `P_k = A_k·(1 − P_{k+1})` starts at `P = 0`, so `|P_k| ≤ |A_k| ≤ 1` all the way. Hence
+/// `|P_{K+1}| ≤ A_{K+1} ≤ A_K < 2^-54`, `1 − P_{K+1}` rounds to exactly `1.0` (anything above
+/// `1 − 2^-54` does, the spacing below 1 being 2^-53), and `P_K = A_K·1.0 = A_K` whatever the
+/// later terms were — which is what the recursion started at `k = K` with `P = 0` gives. At
+/// no-drift sizes a handful of chains out of `n / h` are enough.
 fn prob_outside_square(n: usize, h: usize) -> f64 {
     let top = (n as f64 / h as f64).floor() as i64;
     let (n, h) = (n as i64, h as i64);
-    let mut p = 0.0;
-    let mut k = top;
-    while k >= 0 {
-        // The chains k, k−1, …, down to at most CHAINS of them (not below 0).
-        let m = (k + 1).min(CHAINS as i64) as usize;
+    // A_0, A_1, … up to the first negligible one (or A_top).
+    let mut terms: Vec<f64> = Vec::new();
+    let mut k0 = 0i64;
+    'groups: while k0 <= top {
+        // The chains k0, k0+1, …, at most CHAINS of them (not above top).
+        let m = (top - k0 + 1).min(CHAINS as i64) as usize;
         let mut a = [1.0f64; CHAINS];
         let mut kh = [0i64; CHAINS];
         // Once a product underflows to zero it stays zero; the rest of its loop can only flip
@@ -41,7 +52,7 @@ fn prob_outside_square(n: usize, h: usize) -> f64 {
         // is left (the smallest numerator is the last one). The group stops when all have.
         let mut stoppable = [false; CHAINS];
         for c in 0..m {
-            kh[c] = (k - c as i64) * h;
+            kh[c] = (k0 + c as i64) * h;
             stoppable[c] = n - kh[c] - (h - 1) > 0;
         }
         for j in 0..h {
@@ -55,12 +66,23 @@ fn prob_outside_square(n: usize, h: usize) -> f64 {
             }
         }
         for &ak in &a[..m] {
-            p = ak * (1.0 - p);
+            terms.push(ak);
+            if ak < NEGLIGIBLE {
+                // P_k = A_k: the terms after this one are not needed.
+                break 'groups;
+            }
         }
-        k -= m as i64;
+        k0 += m as i64;
+    }
+    let mut p = 0.0;
+    for &ak in terms.iter().rev() {
+        p = ak * (1.0 - p);
     }
     2.0 * p
 }
+
+/// A term `A_k` below this (2^-54) makes `1 − P_k` round to 1: see [`prob_outside_square`].
+const NEGLIGIBLE: f64 = 1.0 / 18_014_398_509_481_984.0;
 
 /// Chains of [`prob_outside_square`] computed side by side.
 const CHAINS: usize = 4;
@@ -110,7 +132,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn early_stop_keeps_prob_outside_square_bits() {
+    fn early_stops_keep_prob_outside_square_bits() {
         let full = |n: usize, h: usize| {
             let mut p = 0.0;
             let mut k = (n as f64 / h as f64).floor() as i64;
@@ -125,8 +147,11 @@ mod tests {
             }
             2.0 * p
         };
-        for n in (1..60).chain([300, 1000, 2999, 3000, 9973, 10000]) {
-            for h in (1..=n).filter(|h| n < 80 || h % 7 == 1 || *h < 40) {
+        // Every h at the page's n (3000) and around it; a sample of h elsewhere, including the
+        // small h (many chains, most negligible) and h near n (A_0 itself negligible).
+        for n in (1..60).chain([300, 1000, 2999, 3000, 3001, 9973, 10000]) {
+            let every = n < 80 || (2999..=3001).contains(&n);
+            for h in (1..=n).filter(|h| every || h % 7 == 1 || *h < 40 || n - h < 40) {
                 assert_eq!(
                     prob_outside_square(n, h).to_bits(),
                     full(n, h).to_bits(),

@@ -4,8 +4,8 @@
 use std::borrow::Cow;
 
 /// Sort ascending by `f64::total_cmp` (no NaN here). Equal keys are equal bits, so any correct
-/// sort gives the same array as numpy's `np.sort`; long samples use an LSD radix sort on the
-/// order-preserving integer key (digits that every key shares are skipped), short ones pdqsort.
+/// sort gives the same array as numpy's `np.sort`; short samples use pdqsort, long ones
+/// [`radix_sort_keys`] on the order-preserving integer key.
 pub(crate) fn sort_total(v: &mut [f64]) {
     const RADIX_MIN: usize = 256;
     if v.len() < RADIX_MIN {
@@ -18,34 +18,76 @@ pub(crate) fn sort_total(v: &mut [f64]) {
         b ^ ((((b as i64) >> 63) as u64) | (1 << 63))
     };
     let mut keys: Vec<u64> = v.iter().map(|&x| key(x)).collect();
-    let mut counts = vec![[0usize; 256]; 8];
-    for &k in &keys {
-        for (d, c) in counts.iter_mut().enumerate() {
-            c[((k >> (8 * d)) & 0xff) as usize] += 1;
-        }
-    }
-    let mut tmp = vec![0u64; keys.len()];
-    for (d, c) in counts.iter().enumerate() {
-        if c.contains(&keys.len()) {
-            continue; // every key has the same digit here: the pass would not move anything
-        }
-        let mut start = [0usize; 256];
-        let mut acc = 0;
-        for (s, &n) in start.iter_mut().zip(c.iter()) {
-            *s = acc;
-            acc += n;
-        }
-        for &k in &keys {
-            let b = ((k >> (8 * d)) & 0xff) as usize;
-            tmp[start[b]] = k;
-            start[b] += 1;
-        }
-        std::mem::swap(&mut keys, &mut tmp);
-    }
+    radix_sort_keys(&mut keys);
     for (x, &k) in v.iter_mut().zip(&keys) {
         // Invert the key: positives had only the sign bit flipped, negatives every bit.
         let b = if k >> 63 == 1 { k ^ (1 << 63) } else { !k };
         *x = f64::from_bits(b);
+    }
+}
+
+/// Bits of one radix digit.
+const DIGIT: u32 = 8;
+/// Digits sorted by radix: the leading `DIGITS · DIGIT` bits of `key − min`.
+const DIGITS: usize = 2;
+
+/// Sort `keys` ascending: an LSD radix sort on the leading [`DIGITS`] digits of `key − min`
+/// (the bits above them are all zero), which leaves out of order only keys that share those
+/// bits; an insertion sort then finishes the job (random doubles rarely share 16 leading bits of
+/// their spread, so it moves little). Should it move more than a few times the keys (keys
+/// crowded into a sliver of their range), the standard sort takes over from where it stands.
+fn radix_sort_keys(keys: &mut Vec<u64>) {
+    let n = keys.len();
+    let (min, max) = keys
+        .iter()
+        .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+    if min == max {
+        return;
+    }
+    let spread = 64 - (max - min).leading_zeros();
+    let shift = spread.saturating_sub(DIGIT * DIGITS as u32);
+    let digit = |k: u64, d: usize| {
+        (((k - min) >> (shift + DIGIT * d as u32)) & ((1 << DIGIT) - 1)) as usize
+    };
+    let mut counts = [[0u32; 1 << DIGIT]; DIGITS];
+    for &k in keys.iter() {
+        for (d, c) in counts.iter_mut().enumerate() {
+            c[digit(k, d)] += 1;
+        }
+    }
+    let mut tmp = vec![0u64; n];
+    for (d, c) in counts.iter().enumerate() {
+        let mut start = [0u32; 1 << DIGIT];
+        let mut acc = 0;
+        for (s, &m) in start.iter_mut().zip(c.iter()) {
+            *s = acc;
+            acc += m;
+        }
+        for &k in keys.iter() {
+            let b = digit(k, d);
+            tmp[start[b] as usize] = k;
+            start[b] += 1;
+        }
+        std::mem::swap(keys, &mut tmp);
+    }
+    if shift == 0 {
+        return; // the digits were the whole key: sorted
+    }
+    let budget = 4 * n + 64;
+    let mut moved = 0;
+    for i in 1..n {
+        let k = keys[i];
+        let mut j = i;
+        while j > 0 && keys[j - 1] > k {
+            keys[j] = keys[j - 1];
+            j -= 1;
+        }
+        keys[j] = k;
+        moved += i - j;
+        if moved > budget {
+            keys.sort_unstable();
+            return;
+        }
     }
 }
 
@@ -65,7 +107,7 @@ pub(crate) fn sorted_total(v: &[f64]) -> Cow<'_, [f64]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::ks::tests::random_sample;
+    use crate::stats::ks::tests::{random_sample, xorshift};
 
     #[test]
     fn a_sorted_sample_is_used_in_place_and_equals_its_sort() {
@@ -85,6 +127,39 @@ mod tests {
         let z = [0.0, -0.0];
         assert!(matches!(sorted_total(&z), Cow::Owned(_)));
         assert_eq!(sorted_total(&z)[0].to_bits(), (-0.0f64).to_bits());
+    }
+
+    /// The radix sort's other endings: keys whose whole spread fits its digits (no insertion
+    /// pass), and keys crowded into a sliver of their spread by one outlier (the insertion
+    /// pass gives up and the standard sort finishes).
+    #[test]
+    fn narrow_and_crowded_keys_sort_as_total_cmp() {
+        let mut state = 0x2F1E_6B3D_0C4A_9587;
+        for round in 0..60 {
+            let len = [256, 300, 3000][round % 3];
+            let v: Vec<f64> = (0..len)
+                .map(|i| {
+                    let r = xorshift(&mut state);
+                    match round % 4 {
+                        // within a few thousand ulps of 1
+                        0 => f64::from_bits(1f64.to_bits() + r % 4096),
+                        // crowded near 1 (bottom 30 bits random), one outlier per sample
+                        1 if i == 7 => 1e300,
+                        1 => f64::from_bits(1f64.to_bits() + r % (1 << 30)),
+                        // crowded negatives and a far positive
+                        2 if i == 0 => 3.0,
+                        2 => -f64::from_bits(1e-3f64.to_bits() + r % (1 << 30)),
+                        _ => (r % 5) as f64 * 0.5,
+                    }
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort_by(f64::total_cmp);
+            let mut got = v;
+            sort_total(&mut got);
+            let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "round {round}");
+        }
     }
 
     #[test]

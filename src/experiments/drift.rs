@@ -9,54 +9,99 @@ use crate::numpy::{Generator, SeedSequence};
 use crate::seeds::trial_seed;
 use crate::stats::correction::check_alpha;
 use crate::stats::interval::{proportion, Proportion};
-use crate::stats::ks::{ks_sorted, sort_total, KsMethod};
+use crate::stats::ks::{
+    cdf_steps, extremes_merged, extremes_runs, from_extremes, sort_total, KsMethod,
+};
 use crate::stats::Correction;
 use crate::{Error, Result};
 
+/// The three features of `make_data_from(seed, drift, n)` as the KS tests need them: `spend`
+/// sorted ascending as `ks_2samp` sorts it, and the two integer-valued features as runs of
+/// equal values — without drawing `churned`, which numpy draws after every feature value (so the
+/// features are the same), and without sorting the two integer-valued features: `days` is the
+/// draw `x ∈ [0, 90)` plus a fixed drift (a monotone map), so counting the draws sorts it, and
+/// `is_recent` is `days < 30`.
+struct TrialSample {
+    /// `spend_per_active_day`, sorted.
+    spend: Vec<f64>,
+    /// `days_since_login` as ascending `(value, count)` runs, every count above 0.
+    days: Vec<(f64, usize)>,
+    /// How many rows have `is_recent = 1`.
+    recent: usize,
+}
+
+impl TrialSample {
+    /// Draw the sample of `make_data_from(seed, drift, n)`.
+    ///
+    /// # Errors
+    /// As [`make_data_from`](crate::data::make_data_from): an int drift that overflows int64.
+    fn draw(seed: &SeedSequence, drift: Drift, n: usize) -> Result<TrialSample> {
+        let mut rng = Generator::from_seed_sequence(seed);
+        let ints = rng.integers(0, 90, n)?;
+        let mut spend = rng.exponential(5.0, n)?;
+        sort_total(&mut spend);
+        let mut counts = [0usize; 90];
+        for &x in &ints {
+            if let Some(c) = usize::try_from(x).ok().and_then(|i| counts.get_mut(i)) {
+                *c += 1;
+            }
+        }
+        let mut days = Vec::with_capacity(90);
+        let mut recent = 0;
+        for (x, &c) in (0i64..).zip(counts.iter()) {
+            if c == 0 {
+                continue;
+            }
+            // The column's value and `(days < 30)` exactly as make_data computes them.
+            let (value, is_recent) = match drift {
+                Drift::Int(d) => {
+                    let v = add_int_drift(x, d)?;
+                    (v as f64, v < 30)
+                }
+                Drift::Float(d) => {
+                    let v = x as f64 + d;
+                    (v, v < 30.0)
+                }
+            };
+            days.push((value, c));
+            if is_recent {
+                recent += c;
+            }
+        }
+        Ok(TrialSample {
+            spend,
+            days,
+            recent,
+        })
+    }
+
+    /// `is_recent` as runs: `n − recent` zeros, then `recent` ones (empty runs left out).
+    fn recent_runs(&self, n: usize) -> Vec<(f64, usize)> {
+        [(0.0, n - self.recent), (1.0, self.recent)]
+            .into_iter()
+            .filter(|&(_, c)| c > 0)
+            .collect()
+    }
+
+    /// The three columns, each sorted, in [`FEATURES`](crate::data::FEATURES) order.
+    fn into_columns(self, n: usize) -> [Vec<f64>; 3] {
+        let mut days = Vec::with_capacity(n);
+        for &(v, c) in &self.days {
+            days.resize(days.len() + c, v);
+        }
+        let mut is_recent = vec![0.0; n - self.recent];
+        is_recent.resize(n, 1.0);
+        [self.spend, is_recent, days]
+    }
+}
+
 /// The three features of `make_data_from(seed, drift, n)`, each sorted ascending as `ks_2samp`
-/// sorts it, in [`FEATURES`](crate::data::FEATURES) order — without drawing `churned`, which numpy
-/// draws after every feature value (so the features are the same), and without sorting the two
-/// integer-valued features: `days` is the draw `x ∈ [0, 90)` plus a fixed drift (a monotone map),
-/// so counting the draws sorts it, and `is_recent` is `days < 30`.
+/// sorts it, in [`FEATURES`](crate::data::FEATURES) order (see [`TrialSample`]).
 ///
 /// # Errors
 /// As [`make_data_from`](crate::data::make_data_from): an int drift that overflows int64.
 fn sorted_features(seed: &SeedSequence, drift: Drift, n: usize) -> Result<[Vec<f64>; 3]> {
-    let mut rng = Generator::from_seed_sequence(seed);
-    let ints = rng.integers(0, 90, n)?;
-    let mut spend = rng.exponential(5.0, n)?;
-    sort_total(&mut spend);
-    let mut counts = [0usize; 90];
-    for &x in &ints {
-        if let Some(c) = usize::try_from(x).ok().and_then(|i| counts.get_mut(i)) {
-            *c += 1;
-        }
-    }
-    let mut days = Vec::with_capacity(n);
-    let mut recent = 0;
-    for (x, &c) in (0i64..).zip(counts.iter()) {
-        if c == 0 {
-            continue;
-        }
-        // The column's value and `(days < 30)` exactly as make_data computes them.
-        let (value, is_recent) = match drift {
-            Drift::Int(d) => {
-                let v = add_int_drift(x, d)?;
-                (v as f64, v < 30)
-            }
-            Drift::Float(d) => {
-                let v = x as f64 + d;
-                (v, v < 30.0)
-            }
-        };
-        days.resize(days.len() + c, value);
-        if is_recent {
-            recent += c;
-        }
-    }
-    let mut is_recent = vec![0.0; n - recent];
-    is_recent.resize(n, 1.0);
-    Ok([spend, is_recent, days])
+    Ok(TrialSample::draw(seed, drift, n)?.into_columns(n))
 }
 
 /// Parameters of [`drift_trials`].
@@ -154,14 +199,28 @@ pub fn drift_trials(p: &DriftTrialsParams) -> Result<DriftTrials> {
         pvalues: Vec::with_capacity(3 * p.trials),
         statistics: Vec::with_capacity(3 * p.trials),
     };
+    // Each test as `ks_sorted` on the sorted columns would run it, from the extremes of the cdf
+    // difference found by merged walks (see `extremes_merged`): the same statistic and p-value.
+    let steps = cdf_steps(p.n);
     for t in p.start..p.start + p.trials {
-        let (reference, live) = trial_pair(p, t, 0)?;
+        let reference = TrialSample::draw(&trial_seed(p.seed, t, 0), zero_like(p.drift), p.n)?;
+        let live = TrialSample::draw(&trial_seed(p.seed, t, 1), p.drift, p.n)?;
+        let extremes = [
+            extremes_merged(&reference.spend, &live.spend, &steps, &steps),
+            extremes_runs(
+                &reference.recent_runs(p.n),
+                &live.recent_runs(p.n),
+                &steps,
+                &steps,
+            ),
+            extremes_runs(&reference.days, &live.days, &steps, &steps),
+        ];
         let mut ps = [0.0; 3];
-        for (f, (a, b)) in reference.iter().zip(&live).enumerate() {
-            let r = ks_sorted(a, b, KsMethod::Auto);
-            ps[f] = r.pvalue;
-            out.pvalues.push(r.pvalue);
-            out.statistics.push(r.statistic);
+        for (f, (min_v, max_v)) in extremes.into_iter().enumerate() {
+            let (statistic, pvalue, _) = from_extremes(p.n, p.n, min_v, max_v, KsMethod::Auto);
+            ps[f] = pvalue;
+            out.pvalues.push(pvalue);
+            out.statistics.push(statistic);
         }
         let rejected = p.correction.reject(&ps, p.alpha)?;
         for (f, &r) in rejected.iter().enumerate() {
@@ -255,7 +314,7 @@ impl DriftTrials {
 mod tests {
     use super::*;
     use crate::data::{column, make_data_from, FEATURES};
-    use crate::stats::ks::ks_2samp;
+    use crate::stats::ks::{ks_2samp, ks_sorted};
 
     #[test]
     fn fast_trials_equal_ks_2samp_on_columns() {
@@ -307,6 +366,49 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// The trials' merged walks over sorted `spend` and over runs of the two integer features
+    /// give every statistic and p-value bit that `ks_sorted` gives on the sorted columns: many
+    /// trials at the page's n, drifts that shift, tie (a float drift that swamps the draws) or
+    /// empty a run of `is_recent`, the smallest n, and an n past the exact method's limit.
+    #[test]
+    fn merged_walks_equal_ks_sorted_on_the_columns() {
+        for (seed, drift, n, trials) in [
+            (0u128, Drift::Int(0), 3000, 120),
+            (9, Drift::Int(4), 3000, 30),
+            (10, Drift::Float(-0.5), 700, 30),
+            (11, Drift::Float(1e20), 300, 10),
+            (12, Drift::Int(-200), 300, 10),
+            (13, Drift::Int(0), 2, 40),
+            (14, Drift::Int(1), 10_001, 2),
+        ] {
+            let p = DriftTrialsParams {
+                n,
+                drift,
+                trials,
+                start: 5,
+                alpha: 0.05,
+                seed,
+                correction: Correction::Bonferroni,
+            };
+            let r = drift_trials(&p).unwrap();
+            let mut alarms = 0;
+            for t in 0..trials {
+                let (reference, live) = trial_pair(&p, 5 + t, 0).unwrap();
+                let mut ps = [0.0; 3];
+                for f in 0..3 {
+                    let k = ks_sorted(&reference[f], &live[f], KsMethod::Auto);
+                    let i = 3 * t + f;
+                    let at = format!("seed {seed} trial {t} feature {f}");
+                    assert_eq!(r.statistics[i].to_bits(), k.statistic.to_bits(), "{at}");
+                    assert_eq!(r.pvalues[i].to_bits(), k.pvalue.to_bits(), "{at}");
+                    ps[f] = k.pvalue;
+                }
+                alarms += usize::from(p.correction.reject(&ps, p.alpha).unwrap().contains(&true));
+            }
+            assert_eq!(r.alarms, alarms, "seed {seed}");
         }
     }
 

@@ -151,11 +151,34 @@ pub(crate) fn ks_sorted(d1: &[f64], d2: &[f64], method: KsMethod) -> KsResult {
         }
     }
     let min_s = (-min_v).clamp(0.0, 1.0);
-    let (mut d, location, sign) = if min_s > max_v {
-        (min_s, min_at, -1i8)
+    let (location, sign) = if min_s > max_v {
+        (min_at, -1i8)
     } else {
-        (max_v, max_at, 1i8)
+        (max_at, 1i8)
     };
+    let (statistic, pvalue, method_used) = from_extremes(n1, n2, min_v, max_v, method);
+    KsResult {
+        statistic,
+        pvalue,
+        method_used,
+        statistic_location: location,
+        statistic_sign: sign,
+    }
+}
+
+/// The statistic, the p-value and the method used, as [`ks_sorted`] returns them, from the
+/// extremes of `cdf1 − cdf2` over `data_all` (their minimum and maximum; scipy's argmin and
+/// argmax only locate them).
+pub(crate) fn from_extremes(
+    n1: usize,
+    n2: usize,
+    min_v: f64,
+    max_v: f64,
+    method: KsMethod,
+) -> (f64, f64, KsMethod) {
+    let (fn1, fn2) = (n1 as f64, n2 as f64);
+    let min_s = (-min_v).clamp(0.0, 1.0);
+    let mut d = if min_s > max_v { min_s } else { max_v };
 
     let g = gcd(n1, n2);
     let (n1g, n2g) = (n1 / g, n2 / g);
@@ -176,17 +199,102 @@ pub(crate) fn ks_sorted(d1: &[f64], d2: &[f64], method: KsMethod) -> KsResult {
         let en = m * n / (m + n);
         p = kstwo_sf(d, en.round_ties_even());
     }
-    KsResult {
-        statistic: d,
-        pvalue: p.clamp(0.0, 1.0),
-        method_used: if exact {
-            KsMethod::Exact
-        } else {
-            KsMethod::Asymptotic
-        },
-        statistic_location: location,
-        statistic_sign: sign,
+    let method_used = if exact {
+        KsMethod::Exact
+    } else {
+        KsMethod::Asymptotic
+    };
+    (d, p.clamp(0.0, 1.0), method_used)
+}
+
+/// `i / n` for `i` in `0..=n`: the values of an empirical cdf over `n` values, each computed as
+/// [`ks_sorted`] computes it (`i as f64 / n as f64`), to be looked up rather than divided again.
+pub(crate) fn cdf_steps(n: usize) -> Vec<f64> {
+    let fn_ = n as f64;
+    (0..=n).map(|i| i as f64 / fn_).collect()
+}
+
+/// The minimum and maximum of `cdf1 − cdf2` over `data_all`, as [`ks_sorted`]'s walk finds them,
+/// by one merged walk over the two sorted samples (`d1`, `d2` as [`ks_sorted`] takes them;
+/// `t1 = cdf_steps(d1.len())`, `t2 = cdf_steps(d2.len())`).
+///
+/// `ks_sorted` evaluates the difference at every value of `data_all`, half by half; this one at
+/// each distinct value of the union once, in ascending order. A value of `data_all` has the
+/// same counts `#{x <= v}` as the distinct value it equals, so both see the same set of
+/// differences, and their minimum and maximum (all that [`from_extremes`] needs) are the same
+/// numbers (a difference of two equal cdf values is +0.0, never −0.0, so no two of them
+/// compare equal with other bits).
+pub(crate) fn extremes_merged(d1: &[f64], d2: &[f64], t1: &[f64], t2: &[f64]) -> (f64, f64) {
+    let (n1, n2) = (d1.len(), d2.len());
+    let (mut min_v, mut max_v) = (f64::INFINITY, f64::NEG_INFINITY);
+    if n1 == 0 || n2 == 0 {
+        return (min_v, max_v); // not reached: the tests' samples are never empty
     }
+    // One value per step, from whichever sample holds the smaller next one (d1 on a tie). The
+    // difference after a step counts once the next step's value is larger (no value equal to
+    // it is left: the counts are then `#{x <= v}`), or when no step is left. Written without
+    // branches on the data: which sample comes next is a coin toss for random samples.
+    let (mut i1, mut i2) = (0usize, 0usize);
+    let (mut prev_v, mut prev_diff) = (f64::NAN, 0.0);
+    for _ in 0..n1 + n2 {
+        let a = d1[i1.min(n1 - 1)];
+        let b = d2[i2.min(n2 - 1)];
+        let take1 = (i1 < n1) & ((i2 == n2) | (a <= b));
+        // v = take1 ? a : b, by masks (a compiler would branch on a select of floats).
+        let mask = u64::from(take1).wrapping_neg();
+        let v = f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask));
+        let counts = v > prev_v; // false on the first step (NaN)
+        min_v = if counts & (prev_diff < min_v) {
+            prev_diff
+        } else {
+            min_v
+        };
+        max_v = if counts & (prev_diff > max_v) {
+            prev_diff
+        } else {
+            max_v
+        };
+        i1 += usize::from(take1);
+        i2 += usize::from(!take1);
+        prev_v = v;
+        prev_diff = t1[i1] - t2[i2];
+    }
+    min_v = min_v.min(prev_diff);
+    max_v = max_v.max(prev_diff);
+    (min_v, max_v)
+}
+
+/// [`extremes_merged`] for samples given as runs: ascending `(value, count)` pairs, every count
+/// above 0 (a value may repeat in consecutive runs); `t1`, `t2` as there, for the samples'
+/// total counts.
+pub(crate) fn extremes_runs(
+    a: &[(f64, usize)],
+    b: &[(f64, usize)],
+    t1: &[f64],
+    t2: &[f64],
+) -> (f64, f64) {
+    let (mut min_v, mut max_v) = (f64::INFINITY, f64::NEG_INFINITY);
+    let (mut ia, mut ib) = (0usize, 0usize);
+    let (mut c1, mut c2) = (0usize, 0usize);
+    while ia < a.len() || ib < b.len() {
+        let v = if ib == b.len() || (ia < a.len() && a[ia].0 <= b[ib].0) {
+            a[ia].0
+        } else {
+            b[ib].0
+        };
+        while ia < a.len() && a[ia].0 <= v {
+            c1 += a[ia].1;
+            ia += 1;
+        }
+        while ib < b.len() && b[ib].0 <= v {
+            c2 += b[ib].1;
+            ib += 1;
+        }
+        let diff = t1[c1] - t2[c2];
+        min_v = if diff < min_v { diff } else { min_v };
+        max_v = if diff > max_v { diff } else { max_v };
+    }
+    (min_v, max_v)
 }
 
 fn gcd(mut a: usize, mut b: usize) -> usize {
@@ -275,6 +383,49 @@ mod tests {
                 "round {round}"
             );
             assert_eq!(got.statistic_sign, sign, "round {round}");
+        }
+    }
+
+    /// The merged walks (over sorted samples, and over runs of equal values) find the
+    /// extremes that give `ks_sorted`'s statistic and p-value bit for bit: samples with ties,
+    /// signed zeros (equal, in separate runs), infinities, equal and unequal sizes.
+    #[test]
+    fn merged_walks_give_ks_sorted_bits() {
+        let mut state = 0x0DDB_1A5E_5BAD_5EED;
+        for round in 0..600 {
+            let n1 = 1 + (xorshift(&mut state) % 300) as usize;
+            let n2 = if round % 2 == 0 {
+                n1
+            } else {
+                1 + (xorshift(&mut state) % 300) as usize
+            };
+            let mut a = random_sample(&mut state, n1);
+            let mut b = random_sample(&mut state, n2);
+            a.sort_by(f64::total_cmp);
+            b.sort_by(f64::total_cmp);
+            let runs = |s: &[f64]| {
+                let mut r: Vec<(f64, usize)> = Vec::new();
+                for &x in s {
+                    match r.last_mut() {
+                        Some((v, c)) if v.to_bits() == x.to_bits() => *c += 1,
+                        _ => r.push((x, 1)),
+                    }
+                }
+                r
+            };
+            let (t1, t2) = (cdf_steps(n1), cdf_steps(n2));
+            for method in [KsMethod::Auto, KsMethod::Asymptotic] {
+                let want = ks_sorted(&a, &b, method);
+                for (min_v, max_v) in [
+                    extremes_merged(&a, &b, &t1, &t2),
+                    extremes_runs(&runs(&a), &runs(&b), &t1, &t2),
+                ] {
+                    let (d, p, used) = from_extremes(n1, n2, min_v, max_v, method);
+                    assert_eq!(d.to_bits(), want.statistic.to_bits(), "round {round}");
+                    assert_eq!(p.to_bits(), want.pvalue.to_bits(), "round {round}");
+                    assert_eq!(used, want.method_used, "round {round}");
+                }
+            }
         }
     }
 

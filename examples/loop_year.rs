@@ -23,12 +23,15 @@ fn main() {
             .filter(|d| d.counterfactual.is_some())
             .count();
         println!(
-            "{:.1} ms, {} counterfactuals, {} retrains, fit cache (hits, misses) {:?}, {} kept",
+            "{:.1} ms, {} counterfactuals, {} retrains, fit cache (hits, misses) {:?}, {} kept; \
+             score cache (hits, misses) {:?}, {} scores kept",
             t.elapsed().as_secs_f64() * 1e3,
             cfs,
             tl.summary.retrains,
             mlops_loop::fit_cache::FitCache::shared().counts(),
-            mlops_loop::fit_cache::FitCache::shared().len()
+            mlops_loop::fit_cache::FitCache::shared().len(),
+            mlops_loop::score_cache::ScoreCache::shared().counts(),
+            mlops_loop::score_cache::ScoreCache::shared().held()
         );
     }
 }

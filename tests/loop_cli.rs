@@ -2,7 +2,7 @@
 //! a registry file that matches it, and exit code 2 naming the bad argument.
 #![cfg(not(target_arch = "wasm32"))]
 
-use mlops_loop::orchestrator::Timeline;
+use mlops_loop::orchestrator::{Outcome, Timeline};
 use std::process::Command;
 
 fn mlops(args: &[&str]) -> (i32, String, String) {
@@ -99,4 +99,64 @@ fn bad_arguments_exit_2_naming_them() {
         assert_eq!(code, 2, "{args:?}");
         assert!(err.contains(want), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn each_counterfactual_line_says_how_the_road_not_taken_did() {
+    // The step schedule from week 3: gate 1 decides every week, so most decisions carry a
+    // counterfactual; the table's words must be the JSON's outcome, and that outcome the sign of
+    // its AUC difference.
+    let base = [
+        "loop",
+        "--weeks",
+        "10",
+        "--seed",
+        "2",
+        "--schedule",
+        "step",
+        "--rows-per-week",
+        "400",
+        "--counterfactual-weeks",
+        "2",
+    ];
+    let (code, table, err) = mlops(&base);
+    assert_eq!(code, 0, "{err}");
+    let (code, json, err) = mlops(&[&base[..], &["--json"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let t: Timeline = serde_json::from_str(&json).expect("timeline JSON");
+    let mut want = Vec::new();
+    for w in &t.weeks {
+        for d in &w.decisions {
+            if let Some(c) = &d.counterfactual {
+                let words = match c.outcome {
+                    Outcome::Better => "would have done better",
+                    Outcome::Worse => "would have done worse",
+                    Outcome::Same => "would have scored the same",
+                };
+                let sign = c.other_auc.partial_cmp(&c.chosen_auc);
+                assert_eq!(
+                    sign,
+                    Some(match c.outcome {
+                        Outcome::Better => std::cmp::Ordering::Greater,
+                        Outcome::Worse => std::cmp::Ordering::Less,
+                        Outcome::Same => std::cmp::Ordering::Equal,
+                    }),
+                    "week {}: {c:?}",
+                    w.week
+                );
+                want.push(format!("; {} {words}]", c.other));
+            }
+        }
+    }
+    assert!(
+        want.len() >= 3,
+        "too few counterfactuals to test: {}",
+        want.len()
+    );
+    let got: Vec<&str> = table
+        .lines()
+        .filter(|l| l.contains("[weeks "))
+        .map(|l| &l[l.rfind(';').expect("outcome after ';'")..])
+        .collect();
+    assert_eq!(got, want);
 }

@@ -3,7 +3,7 @@
 
 use super::Failure;
 use crate::monitor::Reference;
-use crate::orchestrator::{run_with_learners, LoopParams, Practices, Schedule, Timeline};
+use crate::orchestrator::{run_with_learners, LoopParams, Outcome, Practices, Schedule, Timeline};
 use crate::registry::{block_on, FileStore, MemStore, Registry, StoreError};
 use crate::stats::Correction;
 use clap::Args;
@@ -149,9 +149,15 @@ pub fn table(t: &Timeline) -> String {
         ));
         for d in &w.decisions {
             let cf = d.counterfactual.as_ref().map_or(String::new(), |c| {
+                // The core's verdict on the road not taken, in words (no comparison here).
+                let outcome = match c.outcome {
+                    Outcome::Better => "would have done better",
+                    Outcome::Worse => "would have done worse",
+                    Outcome::Same => "would have scored the same",
+                };
                 format!(
-                    " [weeks {}-{}: {} {:.4} vs {} {:.4}]",
-                    c.weeks[0], c.weeks[1], c.chosen, c.chosen_auc, c.other, c.other_auc
+                    " [weeks {}-{}: {} {:.4} vs {} {:.4}; {} {outcome}]",
+                    c.weeks[0], c.weeks[1], c.chosen, c.chosen_auc, c.other, c.other_auc, c.other
                 )
             });
             s.push_str(&format!(

@@ -5,7 +5,7 @@
 
 use super::Workspace;
 use crate::gbm::sort::{
-    hi, simultaneous_sort, simultaneous_sort_counted, simultaneous_sort_sparse_ties,
+    simultaneous_sort, simultaneous_sort_counted, simultaneous_sort_sparse_ties,
 };
 
 /// Root sorts are cached only up to this many rows (the cache holds up to 15 copies of the
@@ -78,8 +78,20 @@ impl Workspace {
         } else {
             let col = &self.xkey[feature * n..(feature + 1) * n];
             let keys = &mut self.keys[start..end];
-            for (k, &s) in keys.iter_mut().zip(&self.samples[start..end]) {
-                *k = (u64::from(col[s as usize]) << 32) | u64::from(s);
+            let card = self.card[feature] as usize;
+            if counted && !self.sparse_ties[feature] {
+                // Few values for the node's size: count them as the keys are built.
+                let cum = &mut self.cum[..card + 1];
+                cum.fill(0);
+                for (k, &s) in keys.iter_mut().zip(&self.samples[start..end]) {
+                    let v = col[s as usize];
+                    *k = (u64::from(v) << 32) | u64::from(s);
+                    cum[v as usize + 1] += 1;
+                }
+            } else {
+                for (k, &s) in keys.iter_mut().zip(&self.samples[start..end]) {
+                    *k = (u64::from(col[s as usize]) << 32) | u64::from(s);
+                }
             }
             if self.sparse_ties[feature] {
                 let pre = &self.pre[feature * n + start..feature * n + end];
@@ -96,14 +108,8 @@ impl Workspace {
                 }
                 simultaneous_sort_sparse_ties(keys, sorted, ties, &mut self.sort_scratch);
             } else if counted {
-                // Few values for the node's size: count them, so that the partitions need
-                // no counting passes.
-                let card = self.card[feature] as usize;
+                // The counts below each value, so that the partitions need no counting passes.
                 let cum = &mut self.cum[..card + 1];
-                cum.fill(0);
-                for &k in keys.iter() {
-                    cum[hi(k) as usize + 1] += 1;
-                }
                 let mut acc = 0u32;
                 for c in cum.iter_mut() {
                     acc += *c;

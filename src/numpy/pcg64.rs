@@ -49,7 +49,7 @@ impl Pcg64 {
 
     #[inline]
     fn step(&mut self) {
-        self.state = self.state.wrapping_mul(MULT).wrapping_add(self.inc);
+        self.state = mul_mult(self.state).wrapping_add(self.inc);
     }
 
     /// Next 64-bit output (`pcg64_next64`: step, then XSL-RR); ignores the 32-bit buffer.
@@ -81,6 +81,48 @@ impl Pcg64 {
     }
 }
 
+/// `x * MULT` modulo 2^128. Natively the compiler's `u128` product (two or three hardware
+/// multiplies). On wasm32, which has no 64 x 64 -> 128 multiply, LLVM calls `__multi3` for a
+/// `u128` product, passing both operands and the result through memory; written out in 64-bit
+/// halves (the high half of the low product from four 32 x 32 products), the same value stays in
+/// locals. The same arithmetic modulo 2^128: `wasm_product_is_the_u128_product` compares the two.
+#[inline(always)]
+fn mul_mult(x: u128) -> u128 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        mul_halves(x, MULT)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        x.wrapping_mul(MULT)
+    }
+}
+
+/// `a * b` modulo 2^128 from 64-bit halves: `lo(a) * lo(b)` in full, plus the two cross products'
+/// low halves shifted up (the high x high product falls outside 2^128).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[inline(always)]
+fn mul_halves(a: u128, b: u128) -> u128 {
+    let (a_lo, a_hi) = (a as u64, (a >> 64) as u64);
+    let (b_lo, b_hi) = (b as u64, (b >> 64) as u64);
+    let (a0, a1) = (a_lo & 0xffff_ffff, a_lo >> 32);
+    let (b0, b1) = (b_lo & 0xffff_ffff, b_lo >> 32);
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    // The middle column: at most 3 * (2^32 - 1) < 2^34, no overflow.
+    let mid = (p00 >> 32) + (p01 & 0xffff_ffff) + (p10 & 0xffff_ffff);
+    let lo = (mid << 32) | (p00 & 0xffff_ffff);
+    let hi = p11
+        .wrapping_add(p01 >> 32)
+        .wrapping_add(p10 >> 32)
+        .wrapping_add(mid >> 32)
+        .wrapping_add(a_lo.wrapping_mul(b_hi))
+        .wrapping_add(a_hi.wrapping_mul(b_lo));
+    (u128::from(hi) << 64) | u128::from(lo)
+}
+
 impl rand_core::RngCore for Pcg64 {
     fn next_u32(&mut self) -> u32 {
         Pcg64::next_u32(self)
@@ -98,6 +140,35 @@ impl rand_core::RngCore for Pcg64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn wasm_product_is_the_u128_product() {
+        // Edge operands (0, 1, all ones, each half all ones) and a PCG64 stream's own states.
+        let edges = [
+            0u128,
+            1,
+            u128::MAX,
+            u128::from(u64::MAX),
+            u128::from(u64::MAX) << 64,
+            MULT,
+        ];
+        for &a in &edges {
+            for &b in &edges {
+                assert_eq!(
+                    super::mul_halves(a, b),
+                    a.wrapping_mul(b),
+                    "{a:#x} * {b:#x}"
+                );
+            }
+        }
+        let mut g = Pcg64::from_u128(12345);
+        for _ in 0..100_000 {
+            let (a, b) = (g.state, g.state ^ g.inc.rotate_left(17));
+            assert_eq!(super::mul_halves(a, b), a.wrapping_mul(b));
+            assert_eq!(super::mul_halves(a, MULT), a.wrapping_mul(MULT));
+            g.next_u64();
+        }
+    }
+
     use super::*;
 
     #[test]

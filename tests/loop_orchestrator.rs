@@ -404,3 +404,59 @@ fn each_counterfactual_says_whether_the_road_not_taken_was_better() {
     let back: Timeline = serde_json::from_str(&json).expect("back");
     assert_eq!(back, t);
 }
+
+/// Counterfactuals only annotate: a year run with them is the year run without them, field for
+/// field, once each decision's `counterfactual` is taken away (the timeline panel draws the year
+/// from a run without them first and shows the full run when it arrives).
+#[test]
+fn counterfactuals_change_nothing_but_themselves() {
+    let variants = [
+        ("step", Practices::default()),
+        ("gradual", Practices::default()),
+        ("broken_feature", Practices::default()),
+        (
+            "step",
+            Practices {
+                canary: false,
+                promotion_gate: false,
+                ..Practices::default()
+            },
+        ),
+        (
+            "seasonal",
+            Practices {
+                seeded_training: false,
+                validation: false,
+                ..Practices::default()
+            },
+        ),
+    ];
+    for (schedule, practices) in variants {
+        let base = LoopParams::builder()
+            .seed(2)
+            .weeks(40)
+            .rows_per_week(300)
+            .schedule(Schedule::parse(schedule).expect("schedule"))
+            .practices(practices);
+        let without = run(&base.clone().build().expect("params")).expect("run");
+        for cf in [1, 4] {
+            let mut with = run(&base
+                .clone()
+                .counterfactual_weeks(cf)
+                .build()
+                .expect("params"))
+            .expect("run");
+            let mut annotated = 0;
+            for d in with.weeks.iter_mut().flat_map(|w| &mut w.decisions) {
+                annotated += usize::from(d.counterfactual.take().is_some());
+            }
+            assert!(
+                annotated > 0,
+                "{schedule} {practices:?}: no counterfactual at {cf} weeks"
+            );
+            assert_eq!(with.params.counterfactual_weeks, cf);
+            with.params.counterfactual_weeks = 0;
+            assert_eq!(with, without, "{schedule} {practices:?}, {cf} weeks");
+        }
+    }
+}

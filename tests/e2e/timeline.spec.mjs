@@ -99,3 +99,47 @@ test('each gate decision shows its counterfactual as the core scored it', async 
   await expect(page.getByTestId('week-live')).not.toHaveText('…', { timeout: 30_000 });
   await expect(page.getByTestId('counterfactual')).toHaveCount(0);
 });
+
+test('the year is drawn before its counterfactuals, saying they are coming; nothing else on screen changes', async ({ page }) => {
+  test.setTimeout(120_000);
+  // What the panel shows at each state it passes through: the week table, the p-value table, the
+  // summary, the week's facts, the counterfactuals shown and the note about them.
+  await page.addInitScript(() => {
+    window.__states = [];
+    const snap = () => {
+      const body = document.querySelector('.panel-body');
+      const state = body?.dataset.state;
+      if (!state || window.__states.at(-1)?.state === state) return;
+      const text = (sel) => [...body.querySelectorAll(sel)].map((e) => e.textContent).join('\n');
+      const note = body.querySelector('[data-testid="counterfactuals-pending"]');
+      window.__states.push({
+        state, weeks: text('[data-testid="timeline-auc"] table'), p: text('[data-testid="timeline-p"] table'),
+        summary: text('[data-testid="timeline-summary"]'), facts: text('[data-testid="week-detail"] dl'),
+        counterfactuals: body.querySelectorAll('[data-testid="counterfactual"]').length,
+        charts: body.querySelectorAll('[data-testid^="timeline-"] svg').length,
+        note: note && !note.hidden ? note.textContent : null,
+      });
+    };
+    new MutationObserver(snap).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+  });
+  const cli = native(['loop', '--seed', '2', '--schedule', 'step', '--counterfactual-weeks', '4']);
+  const w = cli.weeks.findIndex((x) => x.decisions.some((d) => d.counterfactual));
+  await open(page, `#panel=timeline&schedule=step&seed=2&cf_weeks=4&week=${w}`);
+  await expect(page.locator('.panel-body')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  const states = await page.evaluate(() => window.__states);
+  expect(states.map((s) => s.state)).toEqual(['running', 'partial', 'done']);
+  const [, partial, done] = states;
+  // the year drawn first: both charts, no counterfactual yet, and the note says they are coming
+  expect(partial.charts).toBeGreaterThanOrEqual(2);
+  expect(partial.counterfactuals).toBe(0);
+  expect(partial.note).toContain('still being computed');
+  // then only the counterfactuals arrive: every table and fact as before, the note gone
+  expect(done.counterfactuals).toBeGreaterThan(0);
+  expect(done.note).toBeNull();
+  for (const k of ['weeks', 'p', 'summary', 'facts']) expect(done[k], k).toBe(partial[k]);
+  expect(done.weeks.length).toBeGreaterThan(1000);
+  // the same parameters again: the full run's fits are in the worker, so no preview is drawn
+  await page.evaluate(() => { window.__states = []; });
+  await page.getByRole('button', { name: 'Run the year again' }).click();
+  await expect.poll(() => page.evaluate(() => window.__states.map((s) => s.state))).toEqual(['running', 'done']);
+});

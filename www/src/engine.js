@@ -115,12 +115,12 @@ class MainEngine extends Engine {
 }
 
 /**
- * Compile the engine's lite WASM module (index.html preloads it, so the bytes are usually here
- * already). Runs while the worker starts; resolves to null if this browser cannot do it here.
+ * Compile one of the engine's WASM modules from its URL while the worker starts (index.html
+ * preloads the lite one, so its bytes are usually here already); resolves to null if this
+ * browser cannot do it here.
  */
-async function compileLite() {
+async function compileModule(url) {
   try {
-    const url = new URL('../pkg/mlops_loop_lite_bg.wasm', import.meta.url);
     return await WebAssembly.compileStreaming(fetch(url, { credentials: 'same-origin' }));
   } catch {
     return null; // the worker fetches and compiles it itself (and reports any error)
@@ -128,18 +128,36 @@ async function compileLite() {
 }
 
 let liteModule = null;
+const lite = () => (liteModule ??= compileModule(new URL('../pkg/mlops_loop_lite_bg.wasm', import.meta.url)));
 
-/** Start an engine worker and hand it the page's compiled lite module (or null: it fetches it). */
-function startEngine(name, Kind = Engine) {
+/**
+ * Panels whose first call needs the full module (the timeline runs the loop as it mounts). When
+ * the page opens on one of them, the main engine starts on the full module at once instead of the
+ * lite one: no lite module compiled first and the full one fetched after the page is ready.
+ */
+const FULL_FIRST = new Set(['timeline']);
+
+/** Whether the page's link opens a FULL_FIRST panel (the hash's panel, else embed.html's query). */
+export function opensOnFullPanel(loc = globalThis.location) {
+  if (!loc) return false;
+  const panel = new URLSearchParams(loc.hash.replace(/^#/, '')).get('panel') ?? new URLSearchParams(loc.search).get('panel');
+  return FULL_FIRST.has(panel);
+}
+
+/**
+ * Start an engine worker and hand it a compiled module (or null: it fetches the lite one): the
+ * lite module, or with `full` the full one, which the worker then uses for every call.
+ */
+function startEngine(name, Kind = Engine, { full = false } = {}) {
   const w = startWorker(workerUrl, { name });
   const eng = new Kind(w);
-  liteModule ??= compileLite();
-  // The worker waits for this one message before it instantiates the lite module.
-  liteModule.then((module) => {
+  const compiled = full ? compileModule(new URL('../pkg/mlops_loop_bg.wasm', import.meta.url)) : lite();
+  // The worker waits for this one message before it instantiates its module.
+  compiled.then((module) => {
     try {
-      w.postMessage({ wasm: module });
+      w.postMessage({ wasm: module, full });
     } catch {
-      w.postMessage({ wasm: null }); // a module this browser cannot send to a worker
+      w.postMessage({ wasm: null, full }); // a module this browser cannot send to a worker
     }
   });
   return eng;
@@ -147,7 +165,7 @@ function startEngine(name, Kind = Engine) {
 
 /** The page's main engine (one worker, one WASM instance), started on first use. */
 export function engine() {
-  shared ??= startEngine('mlops-loop-engine', MainEngine);
+  shared ??= startEngine('mlops-loop-engine', MainEngine, { full: opensOnFullPanel() });
   return shared;
 }
 

@@ -1,7 +1,7 @@
 // The engine's Web Worker: it loads the WASM core itself and answers the page's requests (see
 // engine.js for the other end), so the main thread never waits on a computation.
 //
-// Protocol — page → worker: {wasm: WebAssembly.Module | null} (first) | {id, method, args} | {cancel: id}
+// Protocol — page → worker: {wasm: WebAssembly.Module | null, full: boolean} (first) | {id, method, args} | {cancel: id}
 //            worker → page: {ready, version, exports, defaults, limits} | {id, progress: {done, total}}
 //                           | {id, ok: true, result} | {id, ok: false, error}
 // Long simulations (many trials) run in chunks; between chunks the worker reports progress and
@@ -9,7 +9,9 @@
 //
 // Two builds of the core (docs/wasm-api.md): the lite module, loaded at start, has everything the
 // first page load and the light panels need; the full module (the same crate with the registry
-// and the loop) is imported the first time a call needs one of its exports, and only then.
+// and the loop) is imported the first time a call needs one of its exports, and only then. A page
+// opened on a panel that needs the full module at once (engine.js, FULL_FIRST) sends `full: true`
+// with the full module compiled: the worker then starts on it and never loads the lite one.
 import init, * as lite from '../pkg/mlops_loop_lite.js';
 
 /** Exports only the full module has; reported as present (they load on first use). */
@@ -19,9 +21,9 @@ let full = null;
 let fullLoading = null;
 
 /** Import and initialise the full module once (a failed attempt may be retried by the next call). */
-function loadFull() {
+function loadFull(module) {
   fullLoading ??= import('../pkg/mlops_loop.js')
-    .then(async (m) => { await m.default(); full = m; return m; })
+    .then(async (m) => { await m.default(module ? { module_or_path: module } : undefined); full = m; return m; })
     .catch((e) => {
       fullLoading = null;
       throw new Error(`the full engine module failed to load: ${e?.message ?? e}`);
@@ -29,9 +31,12 @@ function loadFull() {
   return fullLoading;
 }
 
+/** The module every call goes to first: the lite one, or the full one when the worker started on it. */
+let base = lite;
+
 const cancelled = new Set();
 /** Call a core export by name (looked up at run time: exports arrive with newer builds of the core). */
-const api = (name) => (typeof lite[name] === 'function' ? lite[name] : full?.[name]);
+const api = (name) => (typeof base[name] === 'function' ? base[name] : full?.[name]);
 
 /** Make sure the export `name` is loaded (importing the full module if only it has `name`). */
 async function provide(name) {
@@ -185,17 +190,19 @@ const EXPORTS = ['version', 'dataFingerprint', 'KvStore', 'chapter', 'trainModel
   'triggerCosts', 'runLoop', 'Registry'];
 
 /**
- * The lite module, compiled by the page while this worker starts (engine.js), or null: then it is
- * fetched and compiled here.
+ * The module the page compiled while this worker started (engine.js): the lite one, or the full
+ * one with `full`; or null: then the worker fetches and compiles it here.
  */
-let wasmFromPage;
-const compiled = new Promise((resolve) => { wasmFromPage = resolve; });
+let fromPage;
+const compiled = new Promise((resolve) => { fromPage = resolve; });
 
-const ready = compiled.then((module) => init(module ? { module_or_path: module } : undefined)).then(() => {
+const ready = compiled.then(async ({ module, full: startFull }) => {
+  if (startFull) base = await loadFull(module);
+  else await init(module ? { module_or_path: module } : undefined);
   // Panels read their saved answers soon after `ready` (Ex 1's map, Ex 4's reflection): open
   // IndexedDB now (the open's failure is reported to the call that needs the store).
   if (self.name === 'mlops-loop-engine') openKv().catch(() => {}); // the spare and job workers have no store
-  const exports = EXPORTS.filter((n) => typeof lite[n] === 'function' || FULL_ONLY.includes(n));
+  const exports = EXPORTS.filter((n) => typeof base[n] === 'function' || FULL_ONLY.includes(n));
   postMessage({ ready: true, version: api('version')(), exports, defaults: api('defaults')(), limits: api('limits')() });
 }).catch((e) => {
   postMessage({ ready: false, error: String(e?.message ?? e) });
@@ -204,7 +211,7 @@ const ready = compiled.then((module) => init(module ? { module_or_path: module }
 onmessage = async (ev) => {
   const msg = ev.data;
   if (msg.wasm !== undefined) {
-    wasmFromPage(msg.wasm instanceof WebAssembly.Module ? msg.wasm : null);
+    fromPage({ module: msg.wasm instanceof WebAssembly.Module ? msg.wasm : null, full: msg.full === true });
     return;
   }
   if (msg.cancel !== undefined) {

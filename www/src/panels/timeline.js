@@ -2,9 +2,16 @@
 // weeks and the practices come from the link; the weekly AUC and the drift p-values are drawn with
 // the decisions marked (each chart with its table), and a scrubber (a range input: arrows, Home,
 // End) shows for the chosen week what was live, since when, why, and every decision with its evidence.
+//
+// A run with counterfactuals (cf_weeks > 0) costs a candidate fit for nearly every gate decision.
+// The year itself does not depend on them (the core's counterfactuals only annotate decisions:
+// the timeline without them is the same, field for field), so the panel first asks the worker
+// for the year without counterfactuals and draws it, saying that the counterfactuals are still
+// coming, then shows the full run when it arrives (the same worker: its fits are the first run's
+// plus the roads not taken). data-state is "partial" in between, "done" once the full run is shown.
 import { h } from '../ui.js';
 import { fmt } from '../format.js';
-import { chartFigure } from '../charts.js';
+import { chartFigure, loadPlot } from '../charts.js';
 import { SCHEDULES, PRACTICES, loopParams, runLoop, busyLine, aucPlot, pPlot, weekColumns, weekRows, weekDetail, summaryTable, FEATURES } from '../loopview.js';
 
 export const LOOP_CONTROLS = [
@@ -37,8 +44,13 @@ export const timeline = {
     const scrubOut = h('output', { for: scrubId, class: 'control-value', text: String(scrub.value) });
     const detail = h('div', { 'data-testid': 'week-detail', 'aria-live': 'polite' });
     const runBtn = h('button', { type: 'button', text: 'Run the year again', onclick: () => run() });
+    const cfNote = h('p', { class: 'note', role: 'status', 'data-testid': 'counterfactuals-pending', hidden: true });
     let t = null;
     let seq = 0;
+    /** The parameters of the last full run shown: its fits are in the worker, so a run with the same ones needs no preview. */
+    let shownKey = null;
+    // Plot (the charts' library) loads while the worker runs the year, not after it.
+    loadPlot().catch(() => {});
 
     const clampWeek = () => Math.max(0, Math.min(Number(scrub.value), (t?.weeks.length ?? 1) - 1));
     function showWeek(w, { fromScrub = false } = {}) {
@@ -47,12 +59,14 @@ export const timeline = {
       const wk = t.weeks[w];
       scrub.setAttribute('aria-valuetext', `week ${w}: ${wk.live_label} live, ${wk.decisions.length} decisions`);
       detail.replaceChildren(weekDetail(t, w));
-      drawCharts(w);
+      const drawn = drawCharts(w);
       if (fromScrub) ctx.set('week', w);
+      return drawn;
     }
+    /** Draw both charts at week `w`; resolves once they are drawn. */
     function drawCharts(w) {
       const rows = t.__rows ??= weekRows(t);
-      aucChart.update({
+      const auc = aucChart.update({
         label: `Weekly AUC over ${t.weeks.length} weeks, ${t.params.schedule.kind} schedule, seed ${t.params.seed}; week ${w} marked`,
         draw: (Plot, width) => aucPlot(Plot, width, t, { week: w }),
         columns: weekColumns, rows, summary: 'Every week as a table',
@@ -60,32 +74,63 @@ export const timeline = {
       const pRows = t.__prows ??= t.weeks.map((x) => [String(x.week),
         ...(x.drift ? x.drift.pvalues.map((p, i) => `${fmt.p(p)} (threshold ${fmt.p(x.drift.levels[i])}${x.drift.rejected[i] ? ', drift' : ''})`) : ['—', '—', '—']),
         x.drift ? (x.drift.alarm ? 'yes' : 'no') : '—']);
-      pChart.update({
+      const p = pChart.update({
         label: `KS p-values per feature by week; week ${w} marked`,
         draw: (Plot, width) => pPlot(Plot, width, t, { week: w }),
         columns: ['week', ...FEATURES.map((f) => `p ${f}`), 'alarm'], rows: pRows, summary: 'The p-values as a table',
       });
+      return Promise.all([auc, p]);
+    }
+
+    /** Show a timeline: the summary, the week chosen and the charts (resolves once they are drawn). */
+    function show(r) {
+      t = r;
+      scrub.max = String(t.weeks.length - 1);
+      if (Number(scrub.value) > t.weeks.length - 1) scrub.value = String(t.weeks.length - 1);
+      summary.replaceChildren(summaryTable([{ name: 'this run', timeline: t }]));
+      return showWeek(clampWeek());
     }
 
     async function run() {
       const my = ++seq;
       err.textContent = '';
+      cfNote.hidden = true;
       root.dataset.state = 'running';
       runBtn.disabled = true;
       try {
         // The core scores each gate decision's other branch over the next cf_weeks weeks.
         const params = { ...loopParams(v), counterfactual_weeks: v.cf_weeks };
-        const r = await runLoop(engine, params, prog);
+        const key = JSON.stringify(params);
+        // Both calls are posted at once; the worker answers them in order.
+        const preview = v.cf_weeks > 0 && key !== shownKey ? engine.call('runLoop', [{ ...params, counterfactual_weeks: 0 }]) : null;
+        const whole = runLoop(engine, params, prog);
+        let complete = false;
+        whole.then(() => { complete = true; }, () => {});
+        if (preview) {
+          const year = await preview.catch(() => null); // a failure is the full run's to report
+          if (my !== seq) return;
+          if (year && !complete) {
+            cfNote.textContent = `The year is drawn; the counterfactuals (each gate decision's other branch, scored over the ${v.cf_weeks} weeks after it) are still being computed and will appear in the decisions below.`;
+            cfNote.hidden = false;
+            await show(year);
+            if (my !== seq) return;
+            if (!complete) {
+              root.dataset.state = 'partial';
+              ctx.announce(`Year drawn: ${year.summary.retrains} retrains, ${year.summary.promotions} promotions, ${year.summary.final_label} live at the end; the counterfactuals are still being computed.`);
+            }
+          }
+        }
+        const r = await whole;
         if (my !== seq) return;
-        t = r;
-        scrub.max = String(t.weeks.length - 1);
-        if (Number(scrub.value) > t.weeks.length - 1) scrub.value = String(t.weeks.length - 1);
-        summary.replaceChildren(summaryTable([{ name: 'this run', timeline: t }]));
-        showWeek(clampWeek());
+        await show(r);
+        if (my !== seq) return;
+        shownKey = key;
+        cfNote.hidden = true;
         root.dataset.state = 'done';
         ctx.announce(`Loop done: ${t.summary.retrains} retrains, ${t.summary.promotions} promotions, ${t.summary.final_label} live at the end.`);
       } catch (e) {
         if (my !== seq) return;
+        cfNote.hidden = true;
         err.textContent = `The loop did not run: ${e.message ?? e}`;
         root.dataset.state = 'error';
       } finally {
@@ -101,7 +146,7 @@ export const timeline = {
       ctx.controls('The simulated world', ['schedule', 'seed', 'weeks']),
       ctx.controls('The gates', ['alpha', 'margin', 'cf_weeks']),
       ctx.controls('Practices', PRACTICES.map((p) => p.name)),
-      h('div', { class: 'row' }, runBtn, prog.el), err,
+      h('div', { class: 'row' }, runBtn, prog.el), err, cfNote,
       h('section', { class: 'cell', 'aria-labelledby': 'tl-h' },
         h('h3', { id: 'tl-h', text: 'The year, week by week' }),
         aucChart.el, pChart.el),

@@ -20,9 +20,16 @@ const FULL_ONLY = ['runLoop', 'Registry', 'failuresShown', 'compareYears'];
 let full = null;
 let fullLoading = null;
 
+let fullGlue = null;
+/** The full module's glue (its JavaScript), imported once. */
+const glue = () => (fullGlue ??= import('../pkg/mlops_loop.js').catch((e) => { fullGlue = null; throw e; }));
+// A worker started on the full module (engine.js loads this script as worker.js#full) fetches the
+// glue now, while the page may still be compiling the module.
+if (new URL(import.meta.url).hash === '#full') glue().catch(() => {});
+
 /** Import and initialise the full module once (a failed attempt may be retried by the next call). */
 function loadFull(module) {
-  fullLoading ??= import('../pkg/mlops_loop.js')
+  fullLoading ??= glue()
     .then(async (m) => { await m.default(module ? { module_or_path: module } : undefined); full = m; return m; })
     .catch((e) => {
       fullLoading = null;
@@ -199,11 +206,12 @@ const compiled = new Promise((resolve) => { fromPage = resolve; });
 const ready = compiled.then(async ({ module, full: startFull }) => {
   if (startFull) base = await loadFull(module);
   else await init(module ? { module_or_path: module } : undefined);
-  // Panels read their saved answers soon after `ready` (Ex 1's map, Ex 4's reflection): open
-  // IndexedDB now (the open's failure is reported to the call that needs the store).
-  if (self.name === 'mlops-loop-engine') openKv().catch(() => {}); // the spare and job workers have no store
   const exports = EXPORTS.filter((n) => typeof base[n] === 'function' || FULL_ONLY.includes(n));
   postMessage({ ready: true, version: api('version')(), exports, defaults: api('defaults')(), limits: api('limits')() });
+  // Panels read their saved answers soon after `ready` (Ex 1's map, Ex 4's reflection): open
+  // IndexedDB now, once the page has its answer (the open's failure is reported to the call that
+  // needs the store).
+  if (self.name === 'mlops-loop-engine') openKv().catch(() => {}); // the spare and job workers have no store
 }).catch((e) => {
   postMessage({ ready: false, error: String(e?.message ?? e) });
 });

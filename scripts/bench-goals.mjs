@@ -20,6 +20,7 @@ export const GOALS = {
   longest_main_thread_task_ms: ['≤', 50, 'ms'],
   loop_52_weeks_ms: ['≤', 150, 'ms'],
   timeline_cold_ms: ['≤', 400, 'ms'],
+  longest_task_timeline_cold_ms: ['≤', 50, 'ms'],
   // the registry at its limits (issue 16; bench-browser.mjs)
   registry_import_limit_ms: ['≤', 10000, 'ms'],
   registry_promote_100k_ms: ['≤', 200, 'ms'],

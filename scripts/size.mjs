@@ -31,6 +31,9 @@ function references(file) {
   } else {
     add(/(?:from|import)\s*["'`](\.{1,2}\/[^"'`]+)["'`]/g, true); // static imports
     add(/new URL\(\s*["'`]([^"'`]+\.(?:js|wasm))["'`]\s*,\s*import\.meta\.url/g, true); // worker, wasm
+    // engine.js names the full module too, but fetches it at start only for a page opened on a
+    // panel that needs it at once (the timeline, FULL_FIRST): on demand for index.html's first load
+    for (const r of out) if (/mlops_loop_bg-[\w-]+\.wasm$/.test(r[0])) r[1] = false;
     add(/import\(\s*["'`](\.{1,2}\/[^"'`]+)["'`]\s*\)/g, false); // dynamic imports
   }
   return out.filter(([f]) => existsSync(join(root, f)));
@@ -65,6 +68,7 @@ console.log(`${'total'.padEnd(w)}  ${String(rows.reduce((a, r) => a + r.bytes, 0
 console.log(`first load of index.html (gzip):  ${kib(sum((r) => r.when === 'first load'))}` +
   `, of which the lite WASM module ${kib(sum((r) => isLite(r) && r.f.endsWith('.wasm')))}`);
 console.log(`full WASM module + glue (on demand): ${kib(sum(isFull))}`);
+console.log(`first load of index.html#panel=timeline (it starts on the full module): ${kib(sum((r) => r.when === 'first load' || isFull(r)))}`);
 // The learner's editor and sandbox (docs/learner-code.md), loaded when a learner opens "Write your
 // own": every file reached from their chunks that the first load does not already have.
 function closure(re) {

@@ -142,6 +142,8 @@ export const timeline = {
     const step = (d) => h('button', { type: 'button', class: 'secondary', 'aria-label': d < 0 ? 'previous week' : 'next week', text: d < 0 ? '◀' : '▶',
       onclick: () => { scrub.value = String(Math.max(0, Math.min(Number(scrub.max), Number(scrub.value) + d))); showWeek(clampWeek(), { fromScrub: true }); } });
 
+    // The worker starts on the year now; the panel's controls and sections are built meanwhile.
+    run();
     root.append(
       ctx.controls('The simulated world', ['schedule', 'seed', 'weeks']),
       ctx.controls('The gates', ['alpha', 'margin', 'cf_weeks']),
@@ -156,7 +158,6 @@ export const timeline = {
         detail),
       h('section', { class: 'cell', 'aria-labelledby': 'tl-sum-h' }, h('h3', { id: 'tl-sum-h', text: 'The run in numbers' }), summary),
       h('div', { class: 'prose try' }, ctx.section('Try this')));
-    run();
     ctx.onChange((name) => { if (name !== 'week') run(); });
     return () => { seq++; };
   },

@@ -13,8 +13,8 @@
 //! order or the chunking of its calls.
 
 use crate::monitor::Columns;
-use crate::Result;
-use serde::Serialize;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
 
 /// A learner's decision: the verdict and, when given, the reason in the learner's words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,7 +57,7 @@ pub trait LearnerGate {
 }
 
 /// What went wrong in a learner's program.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProgramErrorKind {
     /// The file does not parse (or uses Python the sandbox does not implement).
@@ -72,7 +72,7 @@ pub enum ProgramErrorKind {
 
 /// A learner's program failed: the kind, a one-line message, the Python traceback and the line
 /// of the learner's file to mark.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{}", if traceback.is_empty() { message } else { traceback })]
 pub struct ProgramError {
     /// What kind of failure.
@@ -198,10 +198,276 @@ pub struct TriggerGrade {
     pub reasons: [Option<String>; 2],
 }
 
+/// Which share of a grading one call runs: the whole (`of` = 1), or part `index` of two (`of` =
+/// 2), run side by side (the page's two sandbox workers) and merged in order by
+/// [`merge_trigger_parts`] / [`merge_gate_parts`] into exactly the whole's grades.
+///
+/// Why a split changes nothing: every check is seeded by its own number (the samples by the
+/// trial, the learner's `resample` by the check), and a learner's program starts afresh on every
+/// call, so a check gives the same verdict wherever it runs. The first part holds the checks a
+/// one-call grading runs first, so the first error in part order is the one-call grading's first
+/// error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    /// Which part, from 0.
+    pub index: usize,
+    /// Of how many parts: 1 (the whole) or 2.
+    pub of: usize,
+}
+
+impl Part {
+    /// The whole grading in one call.
+    pub const WHOLE: Part = Part { index: 0, of: 1 };
+
+    /// Part `index` of `of`.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] unless `of` is 1 or 2 and `index < of`.
+    pub fn new(index: usize, of: usize) -> Result<Part> {
+        if !(1..=2).contains(&of) {
+            return Err(Error::invalid(
+                "of",
+                of,
+                "a grading splits into 1 or 2 parts",
+            ));
+        }
+        if index >= of {
+            return Err(Error::invalid(
+                "index",
+                index,
+                format!("part index must be below {of}"),
+            ));
+        }
+        Ok(Part { index, of })
+    }
+}
+
+/// The checks of one part of a trigger grading: the no-drift trials `null` and the drifted
+/// trials `drift` ([`trigger_ranges`]).
+fn trigger_ranges(
+    p: &TriggerGradeParams,
+    part: Part,
+) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+    let (n, d) = (p.null_trials, p.drift_trials);
+    match (part.of, part.index) {
+        (1, _) => (0..n, 0..d),
+        // Two parts of about the same number of first checks: the first runs the leading
+        // no-drift trials, the second the rest of them and every drifted trial (a drifted trial
+        // may take up to MAX_WEEKS_TO_DETECT checks, so the second part is the longer one when
+        // a trigger is slow to fire).
+        (_, i) => {
+            let h = n.min((n + d) / 2);
+            if i == 0 {
+                (0..h, 0..0)
+            } else {
+                (h..n, 0..d)
+            }
+        }
+    }
+}
+
+/// One part of a trigger grading ([`grade_triggers_part`]): per trigger, its record over the
+/// part's no-drift trials and over its drifted trials (no records for an empty range).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriggerPart {
+    /// Which part.
+    pub part: Part,
+    /// Index of the part's first no-drift trial.
+    pub null_start: usize,
+    /// Per trigger, its record over the part's no-drift trials.
+    pub null: Vec<crate::experiments::TriggerRecord>,
+    /// Index of the part's first drifted trial.
+    pub drift_start: usize,
+    /// Per trigger, its record over the part's drifted trials.
+    pub drift: Vec<crate::experiments::TriggerRecord>,
+}
+
+/// Run part `part` of [`grade_triggers`]'s checks.
+///
+/// # Errors
+/// [`Error::Invalid`] for no checks of either kind; as [`crate::experiments::trigger_trials`];
+/// a learner's first error stops the part.
+pub fn grade_triggers_part(
+    p: &TriggerGradeParams,
+    part: Part,
+    triggers: &mut [&mut dyn LearnerTrigger],
+) -> Result<TriggerPart> {
+    use crate::experiments::{trigger_trials, zero_like, DriftTrialsParams};
+    let part = Part::new(part.index, part.of)?;
+    check_checks(p)?;
+    let (null, drift) = trigger_ranges(p, part);
+    let mut run = |drift, range: std::ops::Range<usize>| {
+        if range.is_empty() {
+            return Ok(Vec::new());
+        }
+        trigger_trials(
+            &DriftTrialsParams {
+                n: p.n,
+                drift,
+                trials: range.len(),
+                start: range.start,
+                seed: p.seed,
+                // The trials' alpha and correction are the built-in drift_trials' defaults; a
+                // trigger brings its own.
+                ..DriftTrialsParams::default()
+            },
+            triggers,
+        )
+    };
+    let null_records = run(zero_like(p.drift), null.clone())?;
+    let drift_records = run(p.drift, drift.clone())?;
+    Ok(TriggerPart {
+        part,
+        null_start: null.start,
+        null: null_records,
+        drift_start: drift.start,
+        drift: drift_records,
+    })
+}
+
+/// Both kinds of checks present (a grading without one says nothing of it).
+fn check_checks(p: &TriggerGradeParams) -> Result<()> {
+    for (field, v) in [
+        ("null_trials", p.null_trials),
+        ("drift_trials", p.drift_trials),
+    ] {
+        if v == 0 {
+            return Err(Error::invalid(
+                field,
+                v,
+                "a grading needs at least one check of each kind",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One trigger's counts over the parts merged so far.
+#[derive(Clone, Default)]
+struct Tally {
+    null_alarms: usize,
+    drift_alarms: usize,
+    weeks_to_detect: Vec<Option<u32>>,
+    /// The reason on the first no-drift check, and on the first drifted check.
+    reasons: [Option<String>; 2],
+}
+
+/// A part that does not belong where it was given.
+fn bad_part(why: impl Into<String>) -> Error {
+    Error::invalid("parts", "(grading parts)", why)
+}
+
+/// Merge the parts of a trigger grading, in order, into one grade per trigger: what
+/// [`grade_triggers`] gives for the whole. Every part is checked against the ranges `p` gives it.
+///
+/// # Errors
+/// [`Error::Invalid`] naming `parts` when they are not the parts of `p`'s grading in order, or
+/// disagree on the number of triggers or on their counts.
+pub fn merge_trigger_parts(
+    p: &TriggerGradeParams,
+    parts: &[TriggerPart],
+) -> Result<Vec<TriggerGrade>> {
+    use crate::experiments::{TriggerRecord, MAX_WEEKS_TO_DETECT};
+    check_checks(p)?;
+    let of = parts.len();
+    let k = parts
+        .iter()
+        .flat_map(|t| [&t.null, &t.drift])
+        .map(Vec::len)
+        .find(|&k| k > 0)
+        .ok_or_else(|| bad_part("no part holds a record"))?;
+    let mut acc = vec![Tally::default(); k];
+    for (i, t) in parts.iter().enumerate() {
+        if t.part != Part::new(i, of).map_err(|e| bad_part(e.to_string()))? {
+            return Err(bad_part(format!("part {i} of {of} is marked {:?}", t.part)));
+        }
+        let (null, drift) = trigger_ranges(p, t.part);
+        let segment = |records: &Vec<TriggerRecord>,
+                       start: usize,
+                       range: &std::ops::Range<usize>,
+                       drifted: bool| {
+            let want = if range.is_empty() { 0 } else { k };
+            let fits = records.len() == want
+                && (range.is_empty() || start == range.start)
+                && records.iter().all(|r| {
+                    r.trials == range.len()
+                        && r.alarms <= r.trials
+                        && r.weeks_to_detect.len() == if drifted { r.trials } else { 0 }
+                        && r.weeks_to_detect
+                            .iter()
+                            .flatten()
+                            .all(|&w| (1..=MAX_WEEKS_TO_DETECT).contains(&w))
+                });
+            if fits {
+                Ok(())
+            } else {
+                Err(bad_part(format!(
+                    "part {i}'s {} checks are not trials {}..{} of {k} triggers",
+                    if drifted { "drifted" } else { "no-drift" },
+                    range.start,
+                    range.end
+                )))
+            }
+        };
+        segment(&t.null, t.null_start, &null, false)?;
+        segment(&t.drift, t.drift_start, &drift, true)?;
+        for (a, r) in acc.iter_mut().zip(&t.null) {
+            a.null_alarms += r.alarms;
+            if null.start == 0 {
+                a.reasons[0] = r.first_reason.clone();
+            }
+        }
+        for (a, r) in acc.iter_mut().zip(&t.drift) {
+            a.drift_alarms += r.alarms;
+            a.weeks_to_detect.extend_from_slice(&r.weeks_to_detect);
+            if drift.start == 0 {
+                a.reasons[1] = r.first_reason.clone();
+            }
+        }
+    }
+    // Every check covered once: the parts' ranges tile 0..null_trials and 0..drift_trials.
+    let covered = |f: fn(&(std::ops::Range<usize>, std::ops::Range<usize>)) -> usize| {
+        (0..of)
+            .map(|i| f(&trigger_ranges(p, Part { index: i, of })))
+            .sum::<usize>()
+    };
+    if of == 0
+        || covered(|r| r.0.len()) != p.null_trials
+        || covered(|r| r.1.len()) != p.drift_trials
+    {
+        return Err(bad_part(format!("{of} parts do not cover the grading")));
+    }
+    acc.into_iter()
+        .map(|a| {
+            let Tally {
+                null_alarms,
+                drift_alarms,
+                weeks_to_detect,
+                reasons,
+            } = a;
+            let caught: Vec<u32> = weeks_to_detect.iter().flatten().copied().collect();
+            let caught_by = (1..=MAX_WEEKS_TO_DETECT)
+                .map(|w| caught.iter().filter(|&&x| x <= w).count())
+                .collect();
+            let mean_weeks = (!caught.is_empty())
+                .then(|| caught.iter().map(|&w| f64::from(w)).sum::<f64>() / caught.len() as f64);
+            Ok(TriggerGrade {
+                false_alarms: proportion(null_alarms, p.null_trials)?,
+                detections: proportion(drift_alarms, p.drift_trials)?,
+                weeks_to_detect,
+                caught_by,
+                mean_weeks,
+                reasons,
+            })
+        })
+        .collect()
+}
+
 /// Grade each of `triggers` (the built-in gate 1, a learner's file, ...) on the same trials of
 /// [`crate::experiments::trigger_trials`]: `null_trials` checks without drift (every alarm is
 /// false) and `drift_trials` checks with `drift` (detections, and the weeks a trigger needs,
-/// followed up to [`crate::experiments::MAX_WEEKS_TO_DETECT`] weekly checks).
+/// followed up to [`crate::experiments::MAX_WEEKS_TO_DETECT`] weekly checks). The whole in one
+/// call: [`grade_triggers_part`] of [`Part::WHOLE`], merged.
 ///
 /// # Errors
 /// As [`crate::experiments::trigger_trials`]; a learner's first error stops the grading.
@@ -209,37 +475,8 @@ pub fn grade_triggers(
     p: &TriggerGradeParams,
     triggers: &mut [&mut dyn LearnerTrigger],
 ) -> Result<Vec<TriggerGrade>> {
-    use crate::experiments::{trigger_trials, zero_like, DriftTrialsParams, MAX_WEEKS_TO_DETECT};
-    let trials = |drift, trials| DriftTrialsParams {
-        n: p.n,
-        drift,
-        trials,
-        seed: p.seed,
-        // The trials' alpha and correction are the built-in drift_trials' defaults; a trigger
-        // brings its own.
-        ..DriftTrialsParams::default()
-    };
-    let null = trigger_trials(&trials(zero_like(p.drift), p.null_trials), triggers)?;
-    let drifted = trigger_trials(&trials(p.drift, p.drift_trials), triggers)?;
-    null.into_iter()
-        .zip(drifted)
-        .map(|(a, b)| {
-            let caught: Vec<u32> = b.weeks_to_detect.iter().flatten().copied().collect();
-            let caught_by = (1..=MAX_WEEKS_TO_DETECT)
-                .map(|w| caught.iter().filter(|&&x| x <= w).count())
-                .collect();
-            let mean_weeks = (!caught.is_empty())
-                .then(|| caught.iter().map(|&w| f64::from(w)).sum::<f64>() / caught.len() as f64);
-            Ok(TriggerGrade {
-                false_alarms: proportion(a.alarms, a.trials)?,
-                detections: proportion(b.alarms, b.trials)?,
-                weeks_to_detect: b.weeks_to_detect,
-                caught_by,
-                mean_weeks,
-                reasons: [a.first_reason, b.first_reason],
-            })
-        })
-        .collect()
+    let whole = grade_triggers_part(p, Part::WHOLE, triggers)?;
+    merge_trigger_parts(p, &[whole])
 }
 
 /// Parameters of [`grade_gates`]: exercise 3's rounds of candidates no better and truly better.
@@ -284,15 +521,40 @@ pub struct GateGrades {
     pub gates: Vec<GateGrade>,
 }
 
-/// Grade each of `gates` (the built-in gate 2, a learner's file, ...) on the rounds of
-/// [`crate::experiments::gate_trials`]: `rounds` with a candidate no better (`shift` 0) and
-/// `rounds` with a candidate trained after the world moved by `shift` days. Spurious promotions
-/// and improvements turned away are judged by each round's measured true gain.
+/// One part of a gate grading ([`grade_gates_part`]): the rounds with a candidate no better
+/// (`shift` 0), the rounds after the world moved, or both (the whole).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GatePart {
+    /// Which part.
+    pub part: Part,
+    /// The no-better rounds, when this part ran them.
+    pub no_better: Option<crate::experiments::GateTrials>,
+    /// The better rounds, when this part ran them.
+    pub better: Option<crate::experiments::GateTrials>,
+}
+
+/// Which kinds of rounds part `part` of a gate grading runs: both for the whole; the no-better
+/// rounds in the first of two parts, the better ones in the second (the same work each: every
+/// round trains a candidate).
+fn gate_kinds(part: Part) -> (bool, bool) {
+    match (part.of, part.index) {
+        (1, _) => (true, true),
+        (_, 0) => (true, false),
+        _ => (false, true),
+    }
+}
+
+/// Run part `part` of [`grade_gates`]' rounds.
 ///
 /// # Errors
-/// As [`crate::experiments::gate_trials`]; a learner's first error stops the grading.
-pub fn grade_gates(p: &GateGradeParams, gates: &mut [&mut dyn LearnerGate]) -> Result<GateGrades> {
+/// As [`crate::experiments::gate_trials`]; a learner's first error stops the part.
+pub fn grade_gates_part(
+    p: &GateGradeParams,
+    part: Part,
+    gates: &mut [&mut dyn LearnerGate],
+) -> Result<GatePart> {
     use crate::experiments::{gate_trials, PromotionTrialsParams};
+    let part = Part::new(part.index, part.of)?;
     let rounds = |shift| PromotionTrialsParams {
         rounds: p.rounds,
         start: 0,
@@ -302,28 +564,99 @@ pub fn grade_gates(p: &GateGradeParams, gates: &mut [&mut dyn LearnerGate]) -> R
         seed: p.seed,
         shift,
     };
-    let a = gate_trials(&rounds(0), gates)?;
-    let b = gate_trials(&rounds(p.shift), gates)?;
+    let (no_better, better) = gate_kinds(part);
+    let no_better = if no_better {
+        Some(gate_trials(&rounds(0), gates)?)
+    } else {
+        None
+    };
+    let better = if better {
+        Some(gate_trials(&rounds(p.shift), gates)?)
+    } else {
+        None
+    };
+    Ok(GatePart {
+        part,
+        no_better,
+        better,
+    })
+}
+
+/// Merge the parts of a gate grading, in order, into what [`grade_gates`] gives for the whole.
+///
+/// # Errors
+/// [`Error::Invalid`] naming `parts` when they are not the parts of `p`'s grading in order, or
+/// disagree on the number of gates or rounds.
+pub fn merge_gate_parts(p: &GateGradeParams, parts: &[GatePart]) -> Result<GateGrades> {
+    let of = parts.len();
+    let (mut a, mut b) = (None, None);
+    for (i, t) in parts.iter().enumerate() {
+        if t.part != Part::new(i, of).map_err(|e| bad_part(e.to_string()))? {
+            return Err(bad_part(format!("part {i} of {of} is marked {:?}", t.part)));
+        }
+        let (want_a, want_b) = gate_kinds(t.part);
+        if t.no_better.is_some() != want_a || t.better.is_some() != want_b {
+            return Err(bad_part(format!("part {i} of {of} holds the wrong rounds")));
+        }
+        a = a.or(t.no_better.as_ref());
+        b = b.or(t.better.as_ref());
+    }
+    let (Some(a), Some(b)) = (a, b) else {
+        return Err(bad_part(format!("{of} parts do not cover the grading")));
+    };
+    let sound = |g: &crate::experiments::GateTrials| {
+        g.rounds == p.rounds
+            && g.diffs.len() == g.rounds
+            && g.true_gains.len() == g.rounds
+            && g.better <= g.rounds
+            && g.gates.len() == a.gates.len()
+            && g.gates.iter().all(|r| {
+                r.rounds == g.rounds
+                    && r.promoted.len() == g.rounds
+                    && r.promotions == r.promoted.iter().filter(|&&x| x).count()
+                    && r.spurious <= r.rounds
+                    && r.turned_away <= r.rounds
+            })
+    };
+    if !sound(a) || !sound(b) || a.gates.is_empty() {
+        return Err(bad_part(format!(
+            "the parts are not {} rounds of each kind for the same gates",
+            p.rounds
+        )));
+    }
     let total = a.rounds + b.rounds;
+    let better = a.better + b.better;
     let mut out = GateGrades {
         diffs: a.diffs.iter().chain(&b.diffs).copied().collect(),
         true_gains: a.true_gains.iter().chain(&b.true_gains).copied().collect(),
-        promoted: Vec::with_capacity(gates.len()),
-        gates: Vec::with_capacity(gates.len()),
+        promoted: Vec::with_capacity(a.gates.len()),
+        gates: Vec::with_capacity(a.gates.len()),
     };
-    let better = a.better + b.better;
-    for (ra, rb) in a.gates.into_iter().zip(b.gates) {
+    for (ra, rb) in a.gates.iter().zip(&b.gates) {
         out.gates.push(GateGrade {
             promoted_no_better: proportion(ra.promotions, ra.rounds)?,
             promoted_better: proportion(rb.promotions, rb.rounds)?,
             spurious: Count::of(ra.spurious + rb.spurious, total - better),
             turned_away: Count::of(ra.turned_away + rb.turned_away, better),
-            reasons: [ra.first_reason, rb.first_reason],
+            reasons: [ra.first_reason.clone(), rb.first_reason.clone()],
         });
         out.promoted
-            .push(ra.promoted.into_iter().chain(rb.promoted).collect());
+            .push(ra.promoted.iter().chain(&rb.promoted).copied().collect());
     }
     Ok(out)
+}
+
+/// Grade each of `gates` (the built-in gate 2, a learner's file, ...) on the rounds of
+/// [`crate::experiments::gate_trials`]: `rounds` with a candidate no better (`shift` 0) and
+/// `rounds` with a candidate trained after the world moved by `shift` days. Spurious promotions
+/// and improvements turned away are judged by each round's measured true gain. The whole in one
+/// call: [`grade_gates_part`] of [`Part::WHOLE`], merged.
+///
+/// # Errors
+/// As [`crate::experiments::gate_trials`]; a learner's first error stops the grading.
+pub fn grade_gates(p: &GateGradeParams, gates: &mut [&mut dyn LearnerGate]) -> Result<GateGrades> {
+    let whole = grade_gates_part(p, Part::WHOLE, gates)?;
+    merge_gate_parts(p, &[whole])
 }
 
 // ------------------------------------------------------------------ the year beside the built-in

@@ -9,7 +9,7 @@ use crate::metrics::roc_auc;
 use crate::Result;
 
 /// What one gate did in [`gate_trials`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GateRecord {
     /// Rounds run.
     pub rounds: usize,
@@ -26,7 +26,7 @@ pub struct GateRecord {
 }
 
 /// What [`gate_trials`] observed.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GateTrials {
     /// Rounds run.
     pub rounds: usize,

@@ -10,7 +10,7 @@ use crate::{Error, Result};
 pub const MAX_WEEKS_TO_DETECT: u32 = 12;
 
 /// What one trigger did in [`trigger_trials`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TriggerRecord {
     /// Trials run.
     pub trials: usize,

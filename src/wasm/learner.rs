@@ -13,8 +13,8 @@ use wasm_bindgen::prelude::*;
 use super::{count, drift_of, from_js, js_err, jserr, parse_seed, reject_non_finite, to_js};
 use crate::gates::{GateMetric, PromotionGate, RetrainGate};
 use crate::learner::{
-    grade_gates, grade_triggers, GateGradeParams, LearnerGate, LearnerTrigger, ProgramError,
-    TriggerGradeParams,
+    grade_gates_part, grade_triggers_part, merge_gate_parts, merge_trigger_parts, GateGradeParams,
+    GatePart, LearnerGate, LearnerTrigger, Part, ProgramError, TriggerGradeParams, TriggerPart,
 };
 use crate::orchestrator::{run_with_learners, Learners, Timeline};
 use crate::python::{Entry, Program, HOST_FUNCTIONS, LIMITS, STARTER_GATE, STARTER_TRIGGER};
@@ -96,12 +96,8 @@ struct TriggerResult {
     learner_verdict: crate::learner::TriggerVerdict,
 }
 
-/// Grade a learner's trigger file (`should_retrain`) beside the built-in gate 1 (KS on the three
-/// features at `alpha` with `correction`) on the same trials: `null_trials` no-drift checks
-/// (false alarms) and `drift_trials` checks with `drift` (detections, weeks to detect); see
-/// [`crate::learner::grade_triggers`].
-#[wasm_bindgen(js_name = gradeLearnerTrigger)]
-pub fn grade_learner_trigger(source: &str, params: JsValue) -> Result<JsValue, JsError> {
+/// `gradeLearnerTrigger`'s parameters read: the grading's, and the built-in gate 1.
+fn trigger_params(params: JsValue) -> Result<(TriggerGradeParams, RetrainGate), JsError> {
     let p: TriggerJs = from_js("gradeLearnerTrigger params", params)?;
     // An omitted key is exercise 2's challenge's, the book's rows, and the loop's gate 1.
     let c = crate::exercises::TriggerChallenge::default();
@@ -136,7 +132,7 @@ pub fn grade_learner_trigger(source: &str, params: JsValue) -> Result<JsValue, J
         drift: drift_of("drift", p.drift.as_deref().unwrap_or(&c.drift))?,
         drift_trials,
     };
-    let mut builtin = RetrainGate {
+    let builtin = RetrainGate {
         alpha: p.alpha.unwrap_or(gate1.alpha),
         correction: match &p.correction {
             Some(c) => Correction::parse(c).map_err(js_err)?,
@@ -149,29 +145,130 @@ pub fn grade_learner_trigger(source: &str, params: JsValue) -> Result<JsValue, J
             builtin.alpha
         )));
     }
-    graded((|| {
-        let mut learner = program(Entry::Trigger, source, gp.seed)?;
-        let mut grades = grade_triggers(
-            &gp,
-            &mut [
-                &mut builtin as &mut dyn LearnerTrigger,
-                &mut learner as &mut dyn LearnerTrigger,
-            ],
-        )?
-        .into_iter();
-        match (grades.next(), grades.next()) {
-            (Some(builtin), Some(learner)) => {
-                let c = crate::exercises::TriggerChallenge::default();
-                Ok(TriggerResult {
-                    builtin_verdict: builtin.meets(&c),
-                    learner_verdict: learner.meets(&c),
-                    builtin,
-                    learner,
-                })
-            }
-            _ => Err(Error::Unsupported("grading returned no grades".into())),
+    Ok((gp, builtin))
+}
+
+/// Part `part` of the trigger grading: the built-in gate 1 and the learner's file on its checks.
+fn trigger_part(
+    source: &str,
+    gp: &TriggerGradeParams,
+    builtin: &mut RetrainGate,
+    part: Part,
+) -> crate::Result<TriggerPart> {
+    let mut learner = program(Entry::Trigger, source, gp.seed)?;
+    grade_triggers_part(
+        gp,
+        part,
+        &mut [
+            builtin as &mut dyn LearnerTrigger,
+            &mut learner as &mut dyn LearnerTrigger,
+        ],
+    )
+}
+
+/// The grading's result from its parts, in order: both grades and their verdicts.
+fn trigger_result(gp: &TriggerGradeParams, parts: &[TriggerPart]) -> crate::Result<TriggerResult> {
+    let mut grades = merge_trigger_parts(gp, parts)?.into_iter();
+    match (grades.next(), grades.next(), grades.next()) {
+        (Some(builtin), Some(learner), None) => {
+            let c = crate::exercises::TriggerChallenge::default();
+            Ok(TriggerResult {
+                builtin_verdict: builtin.meets(&c),
+                learner_verdict: learner.meets(&c),
+                builtin,
+                learner,
+            })
         }
-    })())
+        _ => Err(Error::invalid(
+            "parts",
+            "(grading parts)",
+            "a trigger grading holds two triggers: the built-in and the learner's",
+        )),
+    }
+}
+
+/// Grade a learner's trigger file (`should_retrain`) beside the built-in gate 1 (KS on the three
+/// features at `alpha` with `correction`) on the same trials: `null_trials` no-drift checks
+/// (false alarms) and `drift_trials` checks with `drift` (detections, weeks to detect); see
+/// [`crate::learner::grade_triggers`].
+#[wasm_bindgen(js_name = gradeLearnerTrigger)]
+pub fn grade_learner_trigger(source: &str, params: JsValue) -> Result<JsValue, JsError> {
+    let (gp, mut builtin) = trigger_params(params)?;
+    graded(
+        trigger_part(source, &gp, &mut builtin, Part::WHOLE)
+            .and_then(|part| trigger_result(&gp, &[part])),
+    )
+}
+
+/// Part `index` of `of` (1 or 2) of [`grade_learner_trigger`]'s checks
+/// ([`crate::learner::Part`]): `{ok: true, part}` or the learner's program error. The page runs
+/// the two parts in two sandbox workers at once and hands both results to
+/// [`merge_learner_trigger`].
+#[wasm_bindgen(js_name = gradeLearnerTriggerPart)]
+pub fn grade_learner_trigger_part(
+    source: &str,
+    params: JsValue,
+    index: f64,
+    of: f64,
+) -> Result<JsValue, JsError> {
+    let (gp, mut builtin) = trigger_params(params)?;
+    let part = part_of(index, of)?;
+    graded(trigger_part(source, &gp, &mut builtin, part).map(|part| PartOut { part }))
+}
+
+/// Merge the results of [`grade_learner_trigger_part`] (in part order, for the same `params`)
+/// into [`grade_learner_trigger`]'s result: the first part's program error if it has one, else
+/// the next's, else the merged grades; parts that are not this grading's throw.
+#[wasm_bindgen(js_name = mergeLearnerTrigger)]
+pub fn merge_learner_trigger(params: JsValue, results: JsValue) -> Result<JsValue, JsError> {
+    let (gp, _) = trigger_params(params)?;
+    let results: Vec<PartResult<TriggerPart>> = from_js("mergeLearnerTrigger results", results)?;
+    match in_order(results)? {
+        Err(error) => to_js(&Graded::<()>::Failed { ok: false, error }),
+        Ok(parts) => graded(trigger_result(&gp, &parts)),
+    }
+}
+
+/// A part's result as the page hands it back: `{ok: true, part}` or `{ok: false, error}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartResult<T> {
+    ok: bool,
+    part: Option<T>,
+    error: Option<ProgramError>,
+}
+
+/// A part's result as returned: `{ok: true, part}` (the failure is `Graded::Failed`).
+#[derive(Serialize)]
+struct PartOut<T: Serialize> {
+    part: T,
+}
+
+/// The parts in order, or the first part's program error (a one-call grading stops at its first
+/// error, and the parts hold its checks in order).
+fn in_order<T>(results: Vec<PartResult<T>>) -> Result<Result<Vec<T>, ProgramError>, JsError> {
+    let mut parts = Vec::with_capacity(results.len());
+    for (i, r) in results.into_iter().enumerate() {
+        match (r.ok, r.part, r.error) {
+            (true, Some(part), None) => parts.push(part),
+            (false, None, Some(error)) => return Ok(Err(error)),
+            _ => {
+                return Err(jserr(format!(
+                    "invalid results[{i}]: expected {{ok: true, part}} or {{ok: false, error}}"
+                )))
+            }
+        }
+    }
+    if parts.is_empty() {
+        return Err(jserr("invalid results: no part given"));
+    }
+    Ok(Ok(parts))
+}
+
+/// Part `index` of `of` from JS numbers.
+fn part_of(index: f64, of: f64) -> Result<Part, JsError> {
+    let of = count("of", of, 1, 2)?;
+    Part::new(count("index", index, 0, 1)?, of).map_err(js_err)
 }
 
 #[derive(Deserialize)]
@@ -197,12 +294,8 @@ struct GateResult {
     learner_verdict: crate::learner::GateVerdict,
 }
 
-/// Grade a learner's gate file (`should_promote`) beside the built-in gate 2 (AUC with `margin`)
-/// on the same rounds: `rounds` candidates no better and `rounds` trained after the world moved
-/// by `shift` days (spurious promotions, real improvements turned away); see
-/// [`crate::learner::grade_gates`].
-#[wasm_bindgen(js_name = gradeLearnerGate)]
-pub fn grade_learner_gate(source: &str, params: JsValue) -> Result<JsValue, JsError> {
+/// `gradeLearnerGate`'s parameters read: the grading's, and the built-in gate 2.
+fn gate_params(params: JsValue) -> Result<(GateGradeParams, PromotionGate), JsError> {
     let p: GateJs = from_js("gradeLearnerGate params", params)?;
     // An omitted key is exercise 3's challenge's, and the book's margin.
     let c = crate::exercises::GateChallenge::default();
@@ -230,38 +323,101 @@ pub fn grade_learner_gate(source: &str, params: JsValue) -> Result<JsValue, JsEr
             "invalid margin = {margin}: must be between -1 and 1"
         )));
     }
-    let mut builtin = PromotionGate {
+    let builtin = PromotionGate {
         metric: GateMetric::Auc,
         margin,
     };
-    graded((|| {
-        let mut learner = program(Entry::Gate, source, gp.seed)?;
-        let g = grade_gates(
-            &gp,
-            &mut [
-                &mut builtin as &mut dyn LearnerGate,
-                &mut learner as &mut dyn LearnerGate,
-            ],
-        )?;
-        let mut gates = g.gates.into_iter();
-        let mut promoted = g.promoted.into_iter();
-        match (gates.next(), gates.next(), promoted.next(), promoted.next()) {
-            (Some(builtin), Some(learner), Some(builtin_promoted), Some(learner_promoted)) => {
-                let c = crate::exercises::GateChallenge::default();
-                Ok(GateResult {
-                    builtin_verdict: builtin.meets(&c),
-                    learner_verdict: learner.meets(&c),
-                    diffs: g.diffs,
-                    true_gains: g.true_gains,
-                    builtin,
-                    learner,
-                    builtin_promoted,
-                    learner_promoted,
-                })
-            }
-            _ => Err(Error::Unsupported("grading returned no grades".into())),
+    Ok((gp, builtin))
+}
+
+/// Part `part` of the gate grading: the built-in gate 2 and the learner's file on its rounds.
+fn gate_part(
+    source: &str,
+    gp: &GateGradeParams,
+    builtin: &mut PromotionGate,
+    part: Part,
+) -> crate::Result<GatePart> {
+    let mut learner = program(Entry::Gate, source, gp.seed)?;
+    grade_gates_part(
+        gp,
+        part,
+        &mut [
+            builtin as &mut dyn LearnerGate,
+            &mut learner as &mut dyn LearnerGate,
+        ],
+    )
+}
+
+/// The grading's result from its parts, in order: the rounds, both grades and their verdicts.
+fn gate_result(gp: &GateGradeParams, parts: &[GatePart]) -> crate::Result<GateResult> {
+    let g = merge_gate_parts(gp, parts)?;
+    let mut gates = g.gates.into_iter();
+    let mut promoted = g.promoted.into_iter();
+    match (
+        gates.next(),
+        gates.next(),
+        promoted.next(),
+        promoted.next(),
+        gates.next(),
+    ) {
+        (Some(builtin), Some(learner), Some(builtin_promoted), Some(learner_promoted), None) => {
+            let c = crate::exercises::GateChallenge::default();
+            Ok(GateResult {
+                builtin_verdict: builtin.meets(&c),
+                learner_verdict: learner.meets(&c),
+                diffs: g.diffs,
+                true_gains: g.true_gains,
+                builtin,
+                learner,
+                builtin_promoted,
+                learner_promoted,
+            })
         }
-    })())
+        _ => Err(Error::invalid(
+            "parts",
+            "(grading parts)",
+            "a gate grading holds two gates: the built-in and the learner's",
+        )),
+    }
+}
+
+/// Grade a learner's gate file (`should_promote`) beside the built-in gate 2 (AUC with `margin`)
+/// on the same rounds: `rounds` candidates no better and `rounds` trained after the world moved
+/// by `shift` days (spurious promotions, real improvements turned away); see
+/// [`crate::learner::grade_gates`].
+#[wasm_bindgen(js_name = gradeLearnerGate)]
+pub fn grade_learner_gate(source: &str, params: JsValue) -> Result<JsValue, JsError> {
+    let (gp, mut builtin) = gate_params(params)?;
+    graded(
+        gate_part(source, &gp, &mut builtin, Part::WHOLE)
+            .and_then(|part| gate_result(&gp, &[part])),
+    )
+}
+
+/// Part `index` of `of` (1 or 2) of [`grade_learner_gate`]'s rounds: the no-better rounds, then
+/// the better ones ([`crate::learner::Part`]); merged by [`merge_learner_gate`].
+#[wasm_bindgen(js_name = gradeLearnerGatePart)]
+pub fn grade_learner_gate_part(
+    source: &str,
+    params: JsValue,
+    index: f64,
+    of: f64,
+) -> Result<JsValue, JsError> {
+    let (gp, mut builtin) = gate_params(params)?;
+    let part = part_of(index, of)?;
+    graded(gate_part(source, &gp, &mut builtin, part).map(|part| PartOut { part }))
+}
+
+/// Merge the results of [`grade_learner_gate_part`] (in part order, for the same `params`) into
+/// [`grade_learner_gate`]'s result, as [`merge_learner_trigger`] does.
+#[wasm_bindgen(js_name = mergeLearnerGate)]
+pub fn merge_learner_gate(params: JsValue, results: JsValue) -> Result<JsValue, JsError> {
+    let (gp, _) = gate_params(params)?;
+    let results: Vec<PartResult<GatePart>> = from_js("mergeLearnerGate results", results)?;
+    match in_order(results)? {
+        Err(error) => to_js(&Graded::<()>::Failed { ok: false, error }),
+        Ok(parts) => graded(gate_result(&gp, &parts)),
+    }
 }
 
 #[derive(Serialize)]

@@ -8,7 +8,8 @@
 import init, * as py from '../pkg/mlops_loop_py.js';
 
 /** The exports the page may call here. */
-const EXPORTS = ['version', 'learnerStarters', 'gradeLearnerTrigger', 'gradeLearnerGate', 'learnerYear', 'warmBuiltinYear'];
+const EXPORTS = ['version', 'learnerStarters', 'gradeLearnerTrigger', 'gradeLearnerGate', 'gradeLearnerTriggerPart',
+  'gradeLearnerGatePart', 'mergeLearnerTrigger', 'mergeLearnerGate', 'learnerYear', 'warmBuiltinYear'];
 
 const ready = init().then(() => {
   postMessage({ ready: true, version: py.version(), exports: EXPORTS.filter((n) => typeof py[n] === 'function') });

@@ -1,12 +1,15 @@
-// The page's side of the learner's sandbox (pyworker.js): one worker, started on first use. A
-// running program is stopped by ending its worker (a WASM call cannot be interrupted from inside);
-// the next call starts a fresh one. The page's engine (engine.js) is a different worker, so
-// neither a stop nor a runaway program touches it or the registry.
+// The page's side of the learner's sandbox (pyworker.js): one worker, started on first use, and
+// on a device with two cores or more a second one that takes half of each grading. A running
+// program is stopped by ending its workers (a WASM call cannot be interrupted from inside); the
+// next call starts fresh ones. The page's engine (engine.js) is a different worker, so neither a
+// stop nor a runaway program touches it or the registry.
 import { Engine } from './engine.js';
 import { startWorker } from './spawn.js';
 import pyWorkerUrl from './pyworker.js?worker&url';
 
 let current = null;
+let spare = null;
+let spareUp = false;
 
 /** The sandbox engine, started (and its module loaded) on first use. */
 export function sandbox() {
@@ -14,11 +17,34 @@ export function sandbox() {
   return current;
 }
 
-/** End the sandbox worker (its pending calls reject as cancelled); the next call starts anew. */
-export function stopSandbox() {
-  const eng = current;
-  current = null;
-  if (!eng) return;
+/**
+ * The second sandbox worker, for the gradings that split in two. Started on the first ask (the
+ * learner panel asks when its editor opens, so that it is up by the first "Check"); returns null
+ * until it is ready, and always on a one-core device, so callers keep their one-worker path.
+ */
+export function spareSandbox() {
+  if ((navigator.hardwareConcurrency ?? 1) < 2) return null;
+  if (!spare) {
+    const eng = new Engine(startWorker(pyWorkerUrl, { name: 'mlops-loop-python-2' }));
+    spare = eng;
+    eng.ready.then(() => { if (spare === eng) spareUp = true; }, () => { if (spare === eng) spare = null; });
+  }
+  return spareUp ? spare : null;
+}
+
+/**
+ * Gradings that run as two parts at once, one per worker: every check is seeded by its own
+ * number and the learner's program starts afresh on each call, so the core's merge of the two
+ * parts (in order, checked against the grading's parameters) is exactly the one-call result,
+ * its first error included (src/learner.rs, `Part`).
+ */
+const SPLIT = {
+  gradeLearnerTrigger: { part: 'gradeLearnerTriggerPart', merge: 'mergeLearnerTrigger' },
+  gradeLearnerGate: { part: 'gradeLearnerGatePart', merge: 'mergeLearnerGate' },
+};
+
+/** End an engine's worker; its pending calls reject as cancelled. */
+function end(eng) {
   eng.worker.terminate();
   const err = Object.assign(new Error('stopped'), { cancelled: true });
   for (const p of eng.pending.values()) p.reject(err);
@@ -26,8 +52,17 @@ export function stopSandbox() {
   eng.rejectReady(err);
 }
 
+/** End the sandbox workers (their pending calls reject as cancelled); the next call starts anew. */
+export function stopSandbox() {
+  const engines = [current, spare].filter(Boolean);
+  current = null;
+  spare = null;
+  spareUp = false;
+  engines.forEach(end);
+}
+
 /**
- * Call a sandbox export; aborting `signal` stops the worker (and so the program) at once.
+ * Call a sandbox export; aborting `signal` stops the workers (and so the program) at once.
  * @param {string} method
  * @param {Array} args
  * @param {{signal?: AbortSignal}} opts
@@ -39,7 +74,15 @@ export async function callSandbox(method, args = [], { signal } = {}) {
   try {
     if (signal?.aborted) throw Object.assign(new Error('stopped'), { cancelled: true });
     await eng.ready;
-    return await eng.call(method, args);
+    const how = SPLIT[method];
+    const two = how && args.length === 2 ? spareSandbox() : null;
+    if (!two || !two.has(how.part) || !eng.has(how.merge)) return await eng.call(method, args);
+    const [source, params] = args;
+    const parts = await Promise.all([
+      eng.call(how.part, [source, params, 0, 2]),
+      two.call(how.part, [source, params, 1, 2]),
+    ]);
+    return await eng.call(how.merge, [params, parts]);
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }

@@ -161,6 +161,7 @@ export function learnerSection(ctx, spec) {
     const [ed, sb] = await Promise.all([import('../editor.js'), import('../sandbox.js')]);
     sandboxApi = sb;
     starters = await sb.callSandbox('learnerStarters');
+    sb.spareSandbox(); // the second worker of the gradings, starting while the reader reads
     const fromLink = ctx.values[spec.control];
     const saved = loadSaved(spec.kind);
     const doc = fromLink || saved || starters[k.starter];
@@ -209,6 +210,7 @@ export function learnerSection(ctx, spec) {
       if (stopped(e)) {
         warmed = null; // a fresh worker: warm its year again
         warm();
+        sandboxApi.spareSandbox();
         status.textContent = `Stopped after ${secs(performance.now() - t0)}. The sandbox starts afresh on the next run; the rest of the page was not affected.`;
       } else {
         into.replaceChildren(h('p', { class: 'error', role: 'alert', text: `The sandbox refused this run: ${e.message}` }));

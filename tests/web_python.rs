@@ -1,6 +1,7 @@
 //! Browser tests (wasm32, headless Chromium) of the sandbox module (features `loop-exports` and
 //! `python`, `make test-wasm`'s second run): the page's exports' contract (`learnerStarters`,
-//! `gradeLearnerTrigger`, `gradeLearnerGate`, `learnerYear`, `warmBuiltinYear`), the host
+//! `gradeLearnerTrigger`, `gradeLearnerGate`, their two-part forms, `learnerYear`,
+//! `warmBuiltinYear`), the host
 //! functions' bits against the fixtures, and each hostile program coming back as a structured
 //! error, never a panic.
 #![cfg(all(target_arch = "wasm32", feature = "python"))]
@@ -95,6 +96,81 @@ fn the_starter_gate_is_graded_as_the_built_in_one() {
     ] {
         assert_eq!(r["builtin"][key], r["learner"][key], "{key}");
     }
+}
+
+/// The page's two-worker grading through the exports: part 0 and part 1 of 2, merged, equal the
+/// one-call result as the page receives it; a failing part's error comes back as the one call's;
+/// parts of another grading throw.
+#[wasm_bindgen_test]
+fn two_parts_merged_by_the_core_equal_one_call() {
+    let trigger =
+        json!({"n": 300, "seed": "5", "null_trials": 20, "drift": "4", "drift_trials": 6});
+    let gate = json!({"rounds": 2, "rows": 400, "seed": "3", "shift": 40, "margin": 0});
+    let draws = "def should_retrain(reference, live):\n    a = resample(live['days_since_login'])\n    return sum(a) / len(a) > 46, str(a[0])\n";
+    let part = |f: fn(&str, JsValue, f64, f64) -> Result<JsValue, wasm_bindgen::JsError>,
+                src: &str,
+                params: &Value,
+                i: f64| { val(f(src, js(params.clone()), i, 2.0)) };
+    for (src, p, whole, part_fn, merge) in [
+        (
+            draws,
+            &trigger,
+            val(mlops_loop::grade_learner_trigger(
+                draws,
+                js(trigger.clone()),
+            )),
+            mlops_loop::grade_learner_trigger_part as fn(&str, JsValue, f64, f64) -> _,
+            mlops_loop::merge_learner_trigger as fn(JsValue, JsValue) -> _,
+        ),
+        (
+            STARTER_GATE,
+            &gate,
+            val(mlops_loop::grade_learner_gate(
+                STARTER_GATE,
+                js(gate.clone()),
+            )),
+            mlops_loop::grade_learner_gate_part as fn(&str, JsValue, f64, f64) -> _,
+            mlops_loop::merge_learner_gate as fn(JsValue, JsValue) -> _,
+        ),
+    ] {
+        assert_eq!(whole["ok"], true, "{whole}");
+        let (a, b) = (part(part_fn, src, p, 0.0), part(part_fn, src, p, 1.0));
+        assert_eq!(a["ok"], true, "{a}");
+        let merged = val(merge(js(p.clone()), js(json!([a, b]))));
+        assert_eq!(merged, whole);
+        // swapped, the parts are refused
+        assert!(merge(js(p.clone()), js(json!([b, a]))).is_err());
+    }
+    // a program error in a part is the one call's error
+    let failing = "def should_retrain(reference, live):\n    return 1 / 0\n";
+    let whole = val(mlops_loop::grade_learner_trigger(
+        failing,
+        js(trigger.clone()),
+    ));
+    let a = part(
+        mlops_loop::grade_learner_trigger_part,
+        failing,
+        &trigger,
+        0.0,
+    );
+    let b = part(
+        mlops_loop::grade_learner_trigger_part,
+        failing,
+        &trigger,
+        1.0,
+    );
+    assert_eq!(whole["ok"], false);
+    assert_eq!(
+        val(mlops_loop::merge_learner_trigger(
+            js(trigger.clone()),
+            js(json!([a, b]))
+        )),
+        whole
+    );
+    // a part index out of range throws
+    assert!(
+        mlops_loop::grade_learner_trigger_part(failing, js(trigger.clone()), 2.0, 2.0).is_err()
+    );
 }
 
 #[wasm_bindgen_test]

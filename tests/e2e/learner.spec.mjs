@@ -165,3 +165,37 @@ test('a corrupt code parameter in the link is refused with a reason, and the edi
   const section = await openEditor(page, 'gate');
   await expect(section.getByTestId('learner-status')).toContainText('starter');
 });
+
+test('a grading split over two sandbox workers shows exactly what one worker shows', async ({ browser, baseURL }) => {
+  test.setTimeout(300_000);
+  /** Grade the starter trigger in a fresh browser whose device reports `cores` cores. */
+  const grade = async (cores) => {
+    const context = await browser.newContext({ baseURL });
+    await context.addInitScript((n) => {
+      Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n, configurable: true });
+    }, cores);
+    const page = await context.newPage();
+    await open(page, '#panel=retrain-trigger&rows=1000');
+    const section = await openEditor(page, 'trigger');
+    // with two cores, the second sandbox worker is started when the editor opens, and the
+    // grading waits for it to be up, so that it splits
+    const pyWorkers = async () => (await Promise.all(page.workers().map((w) => w.evaluate(() => self.name))))
+      .filter((n) => n.startsWith('mlops-loop-python')).length;
+    if (cores > 1) {
+      await expect(section).toHaveAttribute('data-sandboxes', '2', { timeout: 60_000 });
+      expect(await pyWorkers()).toBe(2);
+    } else {
+      expect(await pyWorkers()).toBe(1);
+      expect(await section.getAttribute('data-sandboxes')).toBeNull();
+    }
+    await section.getByTestId('learner-run').click();
+    await expect(section.getByTestId('learner-verdict')).toBeVisible({ timeout: 200_000 });
+    const text = await section.getByTestId('learner-result').innerText();
+    await context.close();
+    return text;
+  };
+  const one = await grade(1);
+  const two = await grade(2);
+  expect(one).toContain('of 2000 no-drift checks');
+  expect(two).toBe(one);
+});

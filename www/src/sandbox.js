@@ -32,6 +32,11 @@ export function spareSandbox() {
   return spareUp ? spare : null;
 }
 
+/** Resolves when the second sandbox worker is up (null on a one-core device or before it is asked for). */
+export function spareReady() {
+  return spare ? spare.ready.then(() => true, () => false) : null;
+}
+
 /**
  * Gradings that run as two parts at once, one per worker: every check is seeded by its own
  * number and the learner's program starts afresh on each call, so the core's merge of the two

@@ -162,6 +162,7 @@ export function learnerSection(ctx, spec) {
     sandboxApi = sb;
     starters = await sb.callSandbox('learnerStarters');
     sb.spareSandbox(); // the second worker of the gradings, starting while the reader reads
+    sb.spareReady()?.then((up) => { if (up) details.dataset.sandboxes = '2'; });
     const fromLink = ctx.values[spec.control];
     const saved = loadSaved(spec.kind);
     const doc = fromLink || saved || starters[k.starter];
@@ -210,7 +211,9 @@ export function learnerSection(ctx, spec) {
       if (stopped(e)) {
         warmed = null; // a fresh worker: warm its year again
         warm();
+        delete details.dataset.sandboxes;
         sandboxApi.spareSandbox();
+        sandboxApi.spareReady()?.then((up) => { if (up) details.dataset.sandboxes = '2'; });
         status.textContent = `Stopped after ${secs(performance.now() - t0)}. The sandbox starts afresh on the next run; the rest of the page was not affected.`;
       } else {
         into.replaceChildren(h('p', { class: 'error', role: 'alert', text: `The sandbox refused this run: ${e.message}` }));

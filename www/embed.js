@@ -71,7 +71,7 @@ class MlopsExercise extends HTMLElement {
     // The defaults are the core's (src/defaults.rs): read the attributes once the engine is ready.
     let eng;
     try {
-      eng = await engine().ready;
+      eng = await engine({ panel: panel.id }).ready;
       panel = withDefaults([panel], { [panel.id]: eng.defaults?.[panel.id] ?? {} })[0];
     } catch (e) {
       section.replaceChildren(h('p', { class: 'error', role: 'alert', text: `The engine failed to start: ${e.message ?? e}` }));

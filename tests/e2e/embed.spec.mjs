@@ -53,3 +53,22 @@ test('bad attributes are reported as text, not markup', async ({ page }) => {
   await expect(bad.locator('.messages')).toContainText('Ignored alpha="<b>2</b>"');
   await expect(bad.locator('.messages b')).toHaveCount(0);
 });
+
+test('a timeline element first on its page: the engine starts on the full module and the year is drawn, then its counterfactuals', async ({ page }) => {
+  test.setTimeout(120_000);
+  // A host page whose first (and only) element is the timeline, beside embed.js.
+  await page.route('**/timeline-host.html', (route) => route.fulfill({ contentType: 'text/html', body:
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>host</title><script type="module" src="./embed.js"></script></head>'
+    + '<body><mlops-exercise name="timeline" seed="2" schedule="step" weeks="30"></mlops-exercise></body></html>' }));
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url().split('/').pop()); });
+  await page.goto('/timeline-host.html');
+  const el = page.locator('mlops-exercise[name="timeline"]');
+  await expect(el).toHaveAttribute('data-ready', '1', { timeout: 30_000 });
+  await expect(el.locator('.panel-body')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await expect(el.getByTestId('timeline-summary')).not.toBeEmpty();
+  await expect(el.locator('[data-testid="counterfactuals-pending"]')).toBeHidden();
+  // the engine's worker compiled the full module only: no lite module was fetched for this page
+  expect(wasm.some((f) => /^mlops_loop_bg-/.test(f))).toBe(true);
+  expect(wasm.some((f) => /^mlops_loop_lite_bg-/.test(f))).toBe(false);
+});

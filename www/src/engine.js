@@ -165,9 +165,13 @@ function startEngine(name, Kind = Engine, { full = false } = {}) {
   return eng;
 }
 
-/** The page's main engine (one worker, one WASM instance), started on first use. */
-export function engine() {
-  shared ??= startEngine('mlops-loop-engine', MainEngine, { full: opensOnFullPanel() });
+/**
+ * The page's main engine (one worker, one WASM instance), started on first use: on the full
+ * module when the first user names a FULL_FIRST panel (`panel`, the custom element) or, without
+ * one, when the page's link opens such a panel.
+ */
+export function engine({ panel } = {}) {
+  shared ??= startEngine('mlops-loop-engine', MainEngine, { full: panel !== undefined ? FULL_FIRST.has(panel) : opensOnFullPanel() });
   return shared;
 }
 

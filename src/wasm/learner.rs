@@ -1,6 +1,8 @@
 //! The learner's gates in Python, graded in the page (the sandbox module only: features
 //! `loop-exports` and `python`): `learnerStarters`, `gradeLearnerTrigger`, `gradeLearnerGate`,
-//! `learnerYear`, `warmBuiltinYear`.
+//! their two-part forms for two sandbox workers (`gradeLearnerTriggerPart`,
+//! `gradeLearnerGatePart`, merged by `mergeLearnerTrigger`, `mergeLearnerGate`), `learnerYear`,
+//! `warmBuiltinYear`.
 //!
 //! A learner's program that fails (a syntax error, an exception, a limit, a broken contract) is
 //! not a thrown error but a result: `{ok: false, error: {kind, message, traceback, line, file}}`

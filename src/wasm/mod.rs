@@ -17,7 +17,7 @@
 //! | `registry.rs` | `Registry` (full module only) |
 //! | `run_loop.rs` | `runLoop` (full module only) |
 //! | `bench.rs` | `benchFit`, `benchLoop` (for `make bench`) |
-//! | `learner.rs` | `learnerStarters`, `gradeLearnerTrigger`, `gradeLearnerGate`, `learnerYear`, `warmBuiltinYear` (sandbox module only) |
+//! | `learner.rs` | `learnerStarters`, `gradeLearnerTrigger`, `gradeLearnerGate`, `gradeLearnerTriggerPart`, `gradeLearnerGatePart`, `mergeLearnerTrigger`, `mergeLearnerGate`, `learnerYear`, `warmBuiltinYear` (sandbox module only) |
 //!
 //! The full module (feature `loop-exports`) has every file but `learner.rs`; the lite first-load
 //! module (`--no-default-features`) leaves out `registry.rs` and `run_loop.rs` too; the sandbox

@@ -15,7 +15,10 @@
 //     waits for the warm-up, then runs the learner's year; this is what the first year cost in the
 //     page before the warm-up), and `learnerYear` called in the throwaway page with both starters deciding: the first
 //     call with no warm-up (cold: it runs the built-in year too), and a call after an edit of the
-//     code (the built-in year of the same parameters is kept: learner::BuiltinYear).
+//     code (the built-in year of the same parameters is kept: learner::BuiltinYear);
+//   the exercises' challenges graded in the page with the starters, click on "Check" to shown, on
+//     a device reporting one core (one sandbox worker) and two (two parts at once, merged by the
+//     core), alternated, best of 2.
 // Each figure is the best of 3 (the first open is the cold one: once only) beside its goal.
 // Usage: node scripts/bench-python.mjs [--json]    (needs `make build` first; CHROMIUM=... to override)
 import { chromium } from 'playwright-core';
@@ -169,6 +172,48 @@ try {
       year: ((edit) => best(() => m.learnerYear({ trigger: `${s.trigger}\n# edit ${edit++}\n`, gate: s.gate, weeks: 52, seed: 0, schedule: 'step' })))(1),
     };
   });
+  // the exercises' challenges graded in the page, click on "Check" to shown: exercise 2's 2,000 +
+  // 200 checks and exercise 3's 40 + 40 rounds with the starters, on a device reporting one core
+  // (one sandbox worker) and two (the grading in two parts, one per worker, merged by the core)
+  const challenge = async (cores, kind, panel) => {
+    const context = await browser.newContext();
+    await context.addInitScript((n) => {
+      Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n, configurable: true });
+    }, cores);
+    const page = await context.newPage();
+    await page.goto(`${base}/index.html#panel=${panel}`);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
+    const ms = await page.evaluate(async ([k, two]) => {
+      const tick = () => new Promise((r) => setTimeout(r, 2));
+      const details = document.querySelector(`[data-testid="learner-${k}"]`);
+      const status = details.querySelector('[data-testid="learner-status"]');
+      details.querySelector('summary').click();
+      // a reader reads before checking: the year warmed, and the second worker up
+      while (details.dataset.warm !== 'ready' || (two && details.dataset.sandboxes !== '2')) await tick();
+      const t0 = performance.now();
+      details.querySelector('[data-testid="learner-run"]').click();
+      while (!/done in/.test(status.textContent)) {
+        if (/error|refused/.test(status.textContent) || details.querySelector('[data-testid="learner-result"] .error')) {
+          throw new Error(`the grading failed: ${status.textContent}`);
+        }
+        await tick();
+      }
+      return Math.round(performance.now() - t0);
+    }, [kind, cores > 1]);
+    await context.close();
+    return ms;
+  };
+  for (const [kind, panel] of [['trigger', 'retrain-trigger'], ['gate', 'promotion-gate']]) {
+    const one = [];
+    const two = [];
+    for (let i = 0; i < 2; i++) { // alternated
+      one.push(await challenge(1, kind, panel));
+      two.push(await challenge(2, kind, panel));
+    }
+    results[`challenge_${kind}_one_worker_ms`] = Math.min(...one);
+    results[`challenge_${kind}_two_workers_ms`] = Math.min(...two);
+    results[`challenge_${kind}_runs`] = { one, two };
+  }
   results.learner_trigger_1000_checks_ms = t.grade;
   results.learner_year_edit_ms = t.year;
   results.learner_year_cold_ms = Math.min(...colds);
@@ -190,12 +235,21 @@ else {
     learner_year_unwarmed_ms: '  clicked as soon as the editor is ready (both years)',
     learner_year_cold_ms: '  no warm-up (cold module: both years), learnerYear',
     learner_year_edit_ms: '  after an edit of the code (year kept), learnerYear',
+    challenge_trigger_one_worker_ms: 'exercise 2 challenge (2,000 + 200 checks), one worker (ms)',
+    challenge_trigger_two_workers_ms: '  two workers, the grading in two parts (ms)',
+    challenge_gate_one_worker_ms: 'exercise 3 challenge (40 + 40 rounds), one worker (ms)',
+    challenge_gate_two_workers_ms: '  two workers, the grading in two parts (ms)',
   };
   console.log('learner sandbox bench (headless Chromium, localhost; best of 3)');
   for (const [k, label] of Object.entries(LABELS)) console.log(`  ${label.padEnd(56)} ${String(results[k]).padStart(7)}  ${verdict(k, results[k])}`);
   console.log(`  (the 3 cold opens: ${results.editor_ready_runs.join(', ')} ms; the built-in year warmed by ${results.warm_ready_runs.join(', ')} ms after`
     + ` the click that opened the editor; then the years, click to shown: ${results.learner_year_runs.join(', ')} ms; clicked at once: ${results.learner_year_unwarmed_runs.join(', ')} ms;`
     + ` the 3 cold learnerYear calls: ${results.learner_year_cold_runs.join(', ')} ms)`);
+  for (const k of ['trigger', 'gate']) {
+    const r = results[`challenge_${k}_runs`];
+    console.log(`  (exercise ${k === 'trigger' ? 2 : 3}'s challenge, alternated: one worker ${r.one.join(', ')} ms; two ${r.two.join(', ')} ms;`
+      + ` ${(results[`challenge_${k}_one_worker_ms`] / results[`challenge_${k}_two_workers_ms`]).toFixed(2)}× faster with two)`);
+  }
   console.log(`  beside, same sitting: the built-in trigger alone on the same 1000 checks ${results.builtin_trials_1000_ms} ms`
     + ` (grading: ${(results.learner_trigger_1000_checks_ms / results.builtin_trials_1000_ms).toFixed(1)}×);`
     + ` the built-in year alone ${results.builtin_year_ms} ms (learner year after an edit: ${(results.learner_year_edit_ms / results.builtin_year_ms).toFixed(1)}×; cold, both years: ${(results.learner_year_cold_ms / results.builtin_year_ms).toFixed(1)}×)`);

@@ -3,7 +3,9 @@
 // learner opens an editor (sandbox.js), never on the first load, and it is a worker of its own so
 // that stopping a program (terminate) leaves the page's engine and its registry untouched.
 //
-// Protocol: as worker.js (engine.js's Engine is the other end) — page → worker: {id, method, args};
+// Protocol: as worker.js (engine.js's Engine is the other end) — page → worker:
+// {wasm: WebAssembly.Module | null} (first: the module the page compiled once for every sandbox
+// worker, so that they share its compiled code; null: fetch it here) | {id, method, args};
 // worker → page: {ready, version, exports} | {id, ok: true, result} | {id, ok: false, error}.
 import init, * as py from '../pkg/mlops_loop_py.js';
 
@@ -11,14 +13,21 @@ import init, * as py from '../pkg/mlops_loop_py.js';
 const EXPORTS = ['version', 'learnerStarters', 'gradeLearnerTrigger', 'gradeLearnerGate', 'gradeLearnerTriggerPart',
   'gradeLearnerGatePart', 'mergeLearnerTrigger', 'mergeLearnerGate', 'learnerYear', 'warmBuiltinYear'];
 
-const ready = init().then(() => {
+let fromPage;
+const compiled = new Promise((resolve) => { fromPage = resolve; });
+const ready = compiled.then((module) => init(module ? { module_or_path: module } : undefined)).then(() => {
   postMessage({ ready: true, version: py.version(), exports: EXPORTS.filter((n) => typeof py[n] === 'function') });
 }).catch((e) => {
   postMessage({ ready: false, error: String(e?.message ?? e) });
 });
 
 onmessage = async (ev) => {
-  const { id, method, args } = ev.data ?? {};
+  const msg = ev.data ?? {};
+  if (msg.wasm !== undefined) {
+    fromPage(msg.wasm instanceof WebAssembly.Module ? msg.wasm : null);
+    return;
+  }
+  const { id, method, args } = msg;
   try {
     await ready;
     if (!EXPORTS.includes(method) || typeof py[method] !== 'function') throw new Error(`unknown sandbox method ${method}`);

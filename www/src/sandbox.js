@@ -10,10 +10,32 @@ import pyWorkerUrl from './pyworker.js?worker&url';
 let current = null;
 let spare = null;
 let spareUp = false;
+let compiled = null;
+
+/**
+ * Start a sandbox worker and hand it the sandbox module, compiled once by the page for every
+ * sandbox worker (a compiled module sent to a worker shares its code, and the code the engine
+ * optimises as it runs, instead of each worker compiling and warming up its own); null if this
+ * browser cannot compile it here or send it, and the worker fetches it itself.
+ */
+function startSandbox(name) {
+  const w = startWorker(pyWorkerUrl, { name });
+  const eng = new Engine(w);
+  compiled ??= WebAssembly.compileStreaming(fetch(new URL('../pkg/mlops_loop_py_bg.wasm', import.meta.url), { credentials: 'same-origin' }))
+    .catch(() => null);
+  compiled.then((module) => {
+    try {
+      w.postMessage({ wasm: module });
+    } catch {
+      w.postMessage({ wasm: null });
+    }
+  });
+  return eng;
+}
 
 /** The sandbox engine, started (and its module loaded) on first use. */
 export function sandbox() {
-  current ??= new Engine(startWorker(pyWorkerUrl, { name: 'mlops-loop-python' }));
+  current ??= startSandbox('mlops-loop-python');
   return current;
 }
 
@@ -25,7 +47,7 @@ export function sandbox() {
 export function spareSandbox() {
   if ((navigator.hardwareConcurrency ?? 1) < 2) return null;
   if (!spare) {
-    const eng = new Engine(startWorker(pyWorkerUrl, { name: 'mlops-loop-python-2' }));
+    const eng = startSandbox('mlops-loop-python-2');
     spare = eng;
     eng.ready.then(() => { if (spare === eng) spareUp = true; }, () => { if (spare === eng) spare = null; });
   }

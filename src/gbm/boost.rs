@@ -345,6 +345,29 @@ mod tests {
         }
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn two_threads_fit_the_same_model_as_one() {
+        // The book's data at 24,000 rows (18,000 to train): the fit with the second thread
+        // taking subtrees from 600 rows up equals the fit on one thread, tree for tree.
+        use crate::gbm::tree::FORCE_MIN_ROWS;
+        let df = crate::data::make_data(1, crate::data::Drift::Float(0.0), 24_000).expect("data");
+        let (train, _) = crate::split::train_test_split(24_000, 0.25, 42).expect("split");
+        let x: Vec<[f64; 3]> = train.iter().map(|&i| df.features()[i]).collect();
+        let y: Vec<i64> = train.iter().map(|&i| df.labels()[i]).collect();
+        let params = crate::gbm::GbmParams::new()
+            .n_estimators(30)
+            .check()
+            .expect("params");
+        FORCE_MIN_ROWS.set(Some(usize::MAX));
+        let one = params.fit(&x, &y).expect("fit");
+        FORCE_MIN_ROWS.set(Some(600));
+        let two = params.fit(&x, &y).expect("fit");
+        FORCE_MIN_ROWS.set(None);
+        assert_eq!(one, two);
+        assert!(one.trees().iter().all(|t| t.node_count() > 7));
+    }
+
     #[test]
     fn gradient_switches_below_minus_37() {
         assert_eq!(neg_gradient(1.0, -40.0), -(libm::exp(-40.0) - 1.0));

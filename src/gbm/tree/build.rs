@@ -10,16 +10,17 @@ use crate::gbm::sort::{hi, ordered_bits, SortScratch};
 /// `np.finfo(np.float64).eps`, sklearn's `EPSILON` in the tree builder.
 const EPSILON: f64 = f64::EPSILON;
 
+#[derive(Clone, Copy)]
 pub(super) struct StackRecord {
-    start: usize,
-    end: usize,
-    depth: usize,
-    parent: Option<(usize, bool)>,
-    impurity: f64,
-    n_constant: usize,
+    pub(super) start: usize,
+    pub(super) end: usize,
+    pub(super) depth: usize,
+    pub(super) parent: Option<(usize, bool)>,
+    pub(super) impurity: f64,
+    pub(super) n_constant: usize,
     /// `(Σy, Σy²)` of the node in its sample order, when the parent already summed exactly
     /// that sequence (the left child after a forward `criterion.update`).
-    sums: Option<(f64, f64)>,
+    pub(super) sums: Option<(f64, f64)>,
 }
 
 impl Workspace {
@@ -98,6 +99,8 @@ impl Workspace {
             constant_features: vec![0; n_features],
             stack: Vec::with_capacity(64),
             leaves: Vec::with_capacity(64),
+            #[cfg(not(target_arch = "wasm32"))]
+            par: super::par::Par::new(n),
             #[cfg(test)]
             plain_scan: false,
             #[cfg(test)]
@@ -125,7 +128,6 @@ impl Workspace {
             self.pre.copy_from_slice(&self.pre_root);
         }
         let mut rstate = seed;
-        let w_total = self.n as f64;
         self.stack.push(StackRecord {
             start: 0,
             end: self.n,
@@ -135,86 +137,115 @@ impl Workspace {
             n_constant: 0,
             sums: None,
         });
+        #[cfg(not(target_arch = "wasm32"))]
+        if self.par.wanted(self.n) {
+            self.grow_par(y, &mut rstate, cfg, tree);
+            return;
+        }
         let mut first = true;
         while let Some(rec) = self.stack.pop() {
-            let (start, end) = (rec.start, rec.end);
-            let n_node = end - start;
-            let w_node = n_node as f64;
-            let mut is_leaf = rec.depth >= cfg.max_depth
-                || n_node < cfg.min_samples_split
-                || n_node < cfg.min_samples_leaf.saturating_mul(2);
-            let mut impurity = rec.impurity;
-            // RegressionCriterion.init sums, in the current sample order; a leaf's value is
-            // replaced by the Newton step, so a node that is a leaf by its size or depth needs
-            // none (its impurity comes from the parent).
-            let mut sums = None;
-            if first || !is_leaf {
-                let (sum_total, sq_total) = match rec.sums {
-                    Some(s) => s,
-                    None => node_sums(y, &self.samples[start..end]),
-                };
-                if first {
-                    // MSE.node_impurity; Cython's `**2.0` compiles to x*x.
-                    let mean = sum_total / w_node;
-                    impurity = sq_total / w_node - mean * mean;
-                    first = false;
-                }
-                sums = Some((sum_total, sq_total));
+            if let Some((left, right)) = self.grow_node(y, &mut rstate, cfg, tree, rec, &mut first)
+            {
+                self.stack.push(right);
+                self.stack.push(left);
             }
-            is_leaf = is_leaf || impurity <= EPSILON;
-            let mut split = None;
-            let mut n_constant = rec.n_constant;
-            if let (false, Some((sum_total, sq_total))) = (is_leaf, sums) {
-                let s = self.node_split_best(
-                    y,
-                    &mut rstate,
-                    cfg.min_samples_leaf,
-                    start,
-                    end,
-                    (sum_total, sq_total),
-                    w_total,
-                    impurity,
-                    &mut n_constant,
-                    rec.depth + 1 < cfg.max_depth,
-                );
-                is_leaf = s.pos >= end || s.improvement + EPSILON < 0.0;
-                split = Some(s);
-            }
-            let node_split = match (&split, is_leaf) {
-                (Some(s), false) => Some((s.feature, s.threshold)),
-                _ => None,
+        }
+    }
+
+    /// One node popped from the stack: made a leaf (recorded in `leaves`) or split, in which
+    /// case its children's records `(left, right)` are returned for the stack. `first` is set
+    /// for the root only (its impurity is computed here).
+    pub(super) fn grow_node(
+        &mut self,
+        y: &[f64],
+        rstate: &mut u32,
+        cfg: TreeConfig,
+        tree: &mut Tree,
+        rec: StackRecord,
+        first: &mut bool,
+    ) -> Option<(StackRecord, StackRecord)> {
+        let w_total = self.n as f64;
+        let (start, end) = (rec.start, rec.end);
+        let n_node = end - start;
+        let w_node = n_node as f64;
+        let mut is_leaf = rec.depth >= cfg.max_depth
+            || n_node < cfg.min_samples_split
+            || n_node < cfg.min_samples_leaf.saturating_mul(2);
+        let mut impurity = rec.impurity;
+        // RegressionCriterion.init sums, in the current sample order; a leaf's value is
+        // replaced by the Newton step, so a node that is a leaf by its size or depth needs
+        // none (its impurity comes from the parent).
+        let mut sums = None;
+        if *first || !is_leaf {
+            let (sum_total, sq_total) = match rec.sums {
+                Some(s) => s,
+                None => node_sums(y, &self.samples[start..end]),
             };
-            let id = tree.add_node(rec.parent, node_split);
-            if !is_leaf {
-                if let Some((sum_total, _)) = sums {
-                    tree.value[id] = sum_total / w_node;
-                }
+            if *first {
+                // MSE.node_impurity; Cython's `**2.0` compiles to x*x.
+                let mean = sum_total / w_node;
+                impurity = sq_total / w_node - mean * mean;
+                *first = false;
             }
-            match (split, is_leaf) {
-                (Some(s), false) => {
-                    if rec.depth + 1 < cfg.max_depth {
-                        self.partition_presorted(start, s.pos, end);
-                    }
-                    self.stack.push(StackRecord {
-                        start: s.pos,
-                        end,
-                        depth: rec.depth + 1,
-                        parent: Some((id, false)),
-                        impurity: s.impurity_right,
-                        n_constant,
-                        sums: s.right_sums,
-                    });
-                    self.stack.push(StackRecord {
-                        start,
-                        end: s.pos,
-                        depth: rec.depth + 1,
-                        parent: Some((id, true)),
-                        impurity: s.impurity_left,
-                        n_constant,
-                        sums: s.left_sums,
-                    });
+            sums = Some((sum_total, sq_total));
+        }
+        is_leaf = is_leaf || impurity <= EPSILON;
+        let mut split = None;
+        let mut n_constant = rec.n_constant;
+        if let (false, Some((sum_total, sq_total))) = (is_leaf, sums) {
+            let s = self.node_split_best(
+                y,
+                rstate,
+                cfg.min_samples_leaf,
+                start,
+                end,
+                (sum_total, sq_total),
+                w_total,
+                impurity,
+                &mut n_constant,
+                rec.depth + 1 < cfg.max_depth,
+            );
+            is_leaf = s.pos >= end || s.improvement + EPSILON < 0.0;
+            split = Some(s);
+        }
+        let node_split = match (&split, is_leaf) {
+            (Some(s), false) => Some((s.feature, s.threshold)),
+            _ => None,
+        };
+        let id = tree.add_node(rec.parent, node_split);
+        if !is_leaf {
+            if let Some((sum_total, _)) = sums {
+                tree.value[id] = sum_total / w_node;
+            }
+        }
+        match (split, is_leaf) {
+            (Some(s), false) => {
+                if rec.depth + 1 < cfg.max_depth {
+                    self.partition_presorted(start, s.pos, end);
                 }
-                _ => self.leaves.push((id, start, end)),
+                let right = StackRecord {
+                    start: s.pos,
+                    end,
+                    depth: rec.depth + 1,
+                    parent: Some((id, false)),
+                    impurity: s.impurity_right,
+                    n_constant,
+                    sums: s.right_sums,
+                };
+                let left = StackRecord {
+                    start,
+                    end: s.pos,
+                    depth: rec.depth + 1,
+                    parent: Some((id, true)),
+                    impurity: s.impurity_left,
+                    n_constant,
+                    sums: s.left_sums,
+                };
+                Some((left, right))
+            }
+            _ => {
+                self.leaves.push((id, start, end));
+                None
             }
         }
     }

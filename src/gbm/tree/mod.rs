@@ -22,6 +22,10 @@
 
 mod build;
 mod order;
+#[cfg(not(target_arch = "wasm32"))]
+mod par;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(crate) use par::FORCE_MIN_ROWS;
 mod split;
 #[cfg(test)]
 mod tests;
@@ -195,6 +199,9 @@ pub(crate) struct Workspace {
     root_cache: Vec<(Vec<usize>, Vec<u64>)>,
     /// (leaf node id, start, end) of each leaf in `samples`, filled by [`Workspace::build`].
     pub(crate) leaves: Vec<(usize, usize, usize)>,
+    /// Native: the second thread's workspace and when it is used (see `par`).
+    #[cfg(not(target_arch = "wasm32"))]
+    par: par::Par,
     /// Tests: scan every position the plain way (see `tests::plain_scan`).
     #[cfg(test)]
     plain_scan: bool,

@@ -267,3 +267,89 @@ fn splits_a_step_function() {
     assert_eq!(tree.apply(&[4.0]), 1);
     assert_eq!(tree.apply(&[6.0]), 2);
 }
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn two_threads_build_the_same_trees_as_one() {
+    // The right subtree grown on a second thread from a speculated rand_r state and feature
+    // order, against the same workspace on one thread and the plain builder, over columns
+    // with dense ties, sparse ties, distinct values and constants in one part of the data,
+    // targets that make pure nodes, depths 1-6, split and leaf minimums: equal trees, leaves
+    // and sample orders, with the speculation both holding and failing.
+    let mut s = 0x6a09_e667_f3bc_c909_u64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let (mut hits, mut misses, mut restarts) = (0, 0, 0);
+    for case in 0..300 {
+        let n = 40 + (next() % if case % 10 == 0 { 5000 } else { 900 }) as usize;
+        let nf = 1 + (next() % 3) as usize;
+        let mut x = vec![0f32; n * nf];
+        // Column 0 decides the "regions": constant columns and pure targets in one of them.
+        let cut = (next() % n as u64) as usize;
+        for f in 0..nf {
+            let kind = next() % 6;
+            for i in 0..n {
+                let r = ((i * 7919) % n) as f32;
+                x[f * n + i] = match kind {
+                    0 => r * 0.5,
+                    1 => r * 0.5 + (next() % 3) as f32 * 1e-9,
+                    2 => (next() % 2) as f32,
+                    3 => (next() % 7) as f32,
+                    // constant in the lower region of column 0
+                    4 if f > 0 && ((i * 7919) % n) < cut => 3.0,
+                    4 => (next() % 40) as f32,
+                    _ => (next() % 300) as f32,
+                };
+            }
+        }
+        let levels = 1 + next() % 400;
+        let pure_low = next() % 3 == 0;
+        let y: Vec<f64> = (0..n)
+            .map(|i| {
+                if pure_low && ((i * 7919) % n) < cut {
+                    0.25
+                } else {
+                    (next() % levels) as f64 / 37.0 - 0.4
+                }
+            })
+            .collect();
+        let cfg = TreeConfig {
+            max_depth: 1 + (next() % 6) as usize,
+            min_samples_split: 2 + (next() % 6) as usize,
+            min_samples_leaf: 1 + (next() % 5) as usize,
+        };
+        let seed = (next() % 100_000) as u32;
+        let mut par = Workspace::new(&x, n, nf);
+        par.par.force(1 + (next() % (n as u64 / 6)) as usize);
+        par.par.speculate = case % 2 == 0;
+        let mut one = Workspace::new(&x, n, nf);
+        let mut plain = Workspace::new(&x, n, nf);
+        plain.plain_scan = true;
+        plain.plain_sort = true;
+        plain.distinct.iter_mut().for_each(|d| *d = false);
+        plain.sparse_ties.iter_mut().for_each(|d| *d = false);
+        let (mut a, mut b, mut c) = (Tree::default(), Tree::default(), Tree::default());
+        for round in 0..3 {
+            par.build(&y, seed + round, cfg, &mut a);
+            one.build(&y, seed + round, cfg, &mut b);
+            plain.build(&y, seed + round, cfg, &mut c);
+            assert_eq!(a, b, "case {case} round {round}: n {n}, {cfg:?}");
+            assert_eq!(b, c, "case {case} round {round}: n {n}, {cfg:?}");
+            assert_eq!(par.samples(), one.samples(), "case {case} round {round}");
+            assert_eq!(par.leaves, one.leaves, "case {case} round {round}");
+            assert_eq!(one.samples(), plain.samples(), "case {case} round {round}");
+        }
+        hits += par.par.hits;
+        misses += par.par.misses;
+        restarts += par.par.restarts;
+    }
+    eprintln!("hits {hits}, misses {misses}, restarts {restarts}");
+    assert!(
+        hits > 50 && misses > 5 && restarts > 5,
+        "hits {hits}, misses {misses}, restarts {restarts}"
+    );
+}

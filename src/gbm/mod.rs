@@ -32,6 +32,10 @@
 //!   as far as a reverse update needs it; a split position's exact proxy (two divisions) is
 //!   computed only when a cheap padded estimate says it could win.
 //!
+//! - Natively, on two cores, the right subtree of a large split is grown on a second thread once
+//!   the `rand_r` state and feature order it starts from are known exactly (replayed without
+//!   sorting; see `tree::par`).
+//!
 //! What exactness forbids: a stable or radix sort of tied columns (it would change the tie order
 //! and so the summation order), presorting tied columns once per fit (sklearn re-sorts each node
 //! from the order the previous feature left), histogram binning, and vectorised or reassociated

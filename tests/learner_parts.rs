@@ -155,7 +155,7 @@ fn parts_that_are_not_the_gradings_are_refused() {
         assert!(e.contains("parts"), "{e}");
     };
     refused(&[b.clone(), a.clone()], &p); // out of order
-    refused(&[a.clone()], &p); // half of the grading
+    refused(std::slice::from_ref(&a), &p); // half of the grading
     refused(&[a.clone(), a.clone()], &p); // one part twice
     refused(&[a.clone(), b.clone()], &trigger_params(10, 4)); // another grading's parts
     refused(&[], &p);

@@ -88,6 +88,15 @@ impl Par {
         Par {
             min_rows,
             speculate: SPECULATE,
+            ..Par::one_thread()
+        }
+    }
+
+    /// One thread only (the second thread's own workspace never starts a third).
+    fn one_thread() -> Self {
+        Par {
+            min_rows: usize::MAX,
+            speculate: false,
             helper: None,
             #[cfg(test)]
             hits: 0,
@@ -280,17 +289,7 @@ impl Workspace {
             inv: self.inv.clone(),
             root_cache: Vec::new(),
             leaves: Vec::with_capacity(64),
-            par: Par {
-                min_rows: usize::MAX,
-                speculate: false,
-                helper: None,
-                #[cfg(test)]
-                hits: 0,
-                #[cfg(test)]
-                misses: 0,
-                #[cfg(test)]
-                restarts: 0,
-            },
+            par: Par::one_thread(),
             #[cfg(test)]
             plain_scan: self.plain_scan,
             #[cfg(test)]

@@ -160,3 +160,45 @@ fn each_counterfactual_line_says_how_the_road_not_taken_did() {
         .collect();
     assert_eq!(got, want);
 }
+
+#[test]
+fn decision_reasons_read_rounded_in_the_table_and_exact_in_json() {
+    // The table's reasons follow the page's rule (4 significant digits); `--json` keeps every
+    // p-value exact, and the table's sentence is the JSON's with only its numbers rounded.
+    let base = [
+        "loop",
+        "--weeks",
+        "8",
+        "--seed",
+        "2",
+        "--schedule",
+        "step",
+        "--rows-per-week",
+        "400",
+    ];
+    let (code, table, err) = mlops(&base);
+    assert_eq!(code, 0, "{err}");
+    let (code, json, err) = mlops(&[&base[..], &["--json"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let t: Timeline = serde_json::from_str(&json).expect("timeline JSON");
+    let reasons: Vec<&str> = t
+        .weeks
+        .iter()
+        .flat_map(|w| &w.decisions)
+        .map(|d| d.reason.as_str())
+        .collect();
+    assert!(!reasons.is_empty());
+    let mut rounded = 0;
+    for r in reasons {
+        let short = mlops_loop::cli::words::readable(r);
+        assert!(table.contains(&format!("— {short}")), "{short}\n{table}");
+        assert_eq!(mlops_loop::cli::words::readable(&short), short, "nothing left to round");
+        if short != r {
+            rounded += 1;
+            let p = r.split("p = ").nth(1).and_then(|x| x.split(' ').next());
+            let p: f64 = p.and_then(|x| x.parse().ok()).expect("an exact p-value in JSON");
+            assert!(p.to_string().len() > 6, "{r}");
+        }
+    }
+    assert!(rounded > 0, "some reason carries a full-precision p-value");
+}

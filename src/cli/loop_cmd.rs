@@ -162,7 +162,10 @@ pub fn table(t: &Timeline) -> String {
             });
             s.push_str(&format!(
                 "        {:?}/{}: {} — {}{cf}\n",
-                d.kind, d.actor, d.verdict, d.reason
+                d.kind,
+                d.actor,
+                d.verdict,
+                super::words::readable(&d.reason)
             ));
         }
     }

@@ -14,6 +14,7 @@ pub mod data;
 pub mod loop_cmd;
 pub mod model;
 pub mod registry;
+pub mod words;
 
 /// mlops-loop: the book chapter's MLOps loop, bit-exact to its Python.
 #[derive(Debug, Parser)]

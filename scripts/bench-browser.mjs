@@ -101,6 +101,59 @@ const readLongest = (page) => page.evaluate(() => {
   return r;
 });
 
+/**
+ * Where a cold load's time went (ms from navigation): the page's marks and resource timing, and
+ * the engine worker's marks (worker.js; its clock starts when the worker does, so they are moved
+ * onto the page's by the two time origins). A phase the build does not mark is left out.
+ */
+async function breakdown(p) {
+  const page = await p.evaluate(() => {
+    const res = (re) => performance.getEntriesByType('resource').find((e) => re.test(e.name.split('/').pop()));
+    const mark = (n) => performance.getEntriesByName(n)[0]?.startTime;
+    const nav = performance.getEntriesByType('navigation')[0];
+    return {
+      origin: performance.timeOrigin,
+      html: nav?.responseEnd,
+      scripts: Math.max(...['boot', 'engine', 'main'].map((n) => res(new RegExp(`^${n}-[\\w-]+\\.js$`))?.responseEnd ?? 0)),
+      wasm_fetched: (res(/^mlops_loop_bg-[\w-]+\.wasm$/) ?? res(/^mlops_loop_lite_bg-[\w-]+\.wasm$/))?.responseEnd, // the module the worker starts on
+      engine_start: mark('engine-start'),
+      engine_ready: mark('engine-ready'),
+      mounted: mark('mlops-ready'),
+    };
+  });
+  const out = { ...page };
+  delete out.origin;
+  for (const w of p.workers()) {
+    try {
+      const m = await w.evaluate(() => (self.name === 'mlops-loop-engine'
+        ? { origin: performance.timeOrigin, marks: performance.getEntriesByType('mark').map((e) => [e.name, e.startTime]) } : null));
+      if (!m) continue;
+      const at = Object.fromEntries(m.marks);
+      const shift = m.origin - page.origin;
+      const put = (key, name) => { if (at[name] !== undefined) out[key] = at[name] + shift; };
+      out.worker_created = shift;
+      put('worker_run', 'engine-worker-run');
+      put('worker_module', 'engine-worker-module');
+      put('worker_ready', 'engine-worker-ready');
+      put('first_call', 'engine-worker-first-call');
+      put('first_call_done', 'engine-worker-first-call-done');
+    } catch { /* a worker that ended */ }
+  }
+  return out;
+}
+
+/** The median of each phase over several breakdowns, in the order of the phases. */
+function medianPhases(list) {
+  const keys = ['html', 'scripts', 'engine_start', 'worker_created', 'wasm_fetched', 'worker_run', 'worker_module', 'worker_ready',
+    'engine_ready', 'mounted', 'first_call', 'first_call_done', 'drawn'];
+  const out = {};
+  for (const k of keys) {
+    const xs = list.map((b) => b[k]).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+    if (xs.length) out[k] = Math.round(xs[Math.floor((xs.length - 1) / 2)]);
+  }
+  return out;
+}
+
 const server = await serve();
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
 const results = {};
@@ -140,14 +193,17 @@ try {
   if (want('load')) {
     // four more cold loads, each in a fresh context, for a median less at the mercy of a busy machine
     const colds = [results.cold_load_ms];
+    const phases = [];
     for (let i = 0; i < 4; i++) {
       const fresh = await browser.newContext();
       const p = await fresh.newPage();
       await p.goto(`${base}/index.html#panel=map-the-loop`);
       await p.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
       colds.push(await p.evaluate(() => Math.round(performance.getEntriesByName('mlops-ready')[0]?.startTime ?? -1)));
+      phases.push(await breakdown(p));
       await fresh.close();
     }
+    results.cold_load_phases_ms = medianPhases(phases);
     results.cold_load_median_of_5_ms = [...colds].sort((a, b) => a - b)[2];
     results.cold_loads_ms = colds;
 
@@ -172,6 +228,7 @@ try {
     await p.goto(`${base}/index.html#panel=timeline&seed=2&schedule=step`);
     await p.waitForFunction(() => window.__timeline.done !== undefined, null, { timeout: 120_000 });
     const moments = await p.evaluate(() => window.__timeline);
+    results.timeline_cold_phases_ms = medianPhases([{ ...await breakdown(p), drawn: moments.drawn }]);
     results.timeline_cold_ms = Math.round(moments.drawn);
     results.timeline_cold_complete_ms = Math.round(moments.done);
     await p.waitForTimeout(300);
@@ -378,6 +435,9 @@ else {
     if (results[k] !== undefined) console.log(`  ${label.padEnd(56)} ${String(results[k]).padStart(7)}  ${verdict(k, results[k])}`);
   }
   if (results.cold_loads_ms) console.log(`  (the 5 cold loads: ${results.cold_loads_ms.join(', ')} ms)`);
+  const phaseLine = (ph) => Object.entries(ph).map(([k, v]) => `${k.replaceAll('_', ' ')} ${v}`).join(' · ');
+  if (results.cold_load_phases_ms) console.log(`  (the cold load's phases, ms from navigation, medians of the last 4: ${phaseLine(results.cold_load_phases_ms)})`);
+  if (results.timeline_cold_phases_ms) console.log(`  (the timeline's cold load, ms from navigation: ${phaseLine(results.timeline_cold_phases_ms)})`);
   if (results.longest_task_by_panel) {
     console.log('  longest main-thread task per panel (its visit and its main actions), and what it ran:');
     for (const [panel, { ms, what }] of Object.entries(results.longest_task_by_panel)) {

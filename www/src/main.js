@@ -88,6 +88,7 @@ function registerServiceWorker() {
 async function main() {
   if (embedded) embedBridge();
   const eng = await engine().ready;
+  performance.mark('engine-ready'); // read by make bench: the worker's answer arrived, the mount starts
   panels = withDefaults(panels, eng.defaults);
   showVersion(eng);
   route(eng);

@@ -14,6 +14,11 @@
 // with the full module compiled: the worker then starts on it and never loads the lite one.
 import init, * as lite from '../pkg/mlops_loop_lite.js';
 
+// Performance marks of the worker's start, read by `make bench` (scripts/bench-browser.mjs) to break
+// the cold load down: the script running, the page's module arriving, `ready` posted, and the
+// first call's start and end (once each, so a long session adds nothing).
+performance.mark('engine-worker-run');
+
 /** Exports only the full module has; reported as present (they load on first use). */
 const FULL_ONLY = ['runLoop', 'Registry', 'failuresShown', 'compareYears'];
 /** The full module's namespace once it is initialised. */
@@ -204,10 +209,12 @@ let fromPage;
 const compiled = new Promise((resolve) => { fromPage = resolve; });
 
 const ready = compiled.then(async ({ module, full: startFull }) => {
+  performance.mark('engine-worker-module');
   if (startFull) base = await loadFull(module);
   else await init(module ? { module_or_path: module } : undefined);
   const exports = EXPORTS.filter((n) => typeof base[n] === 'function' || FULL_ONLY.includes(n));
   postMessage({ ready: true, version: api('version')(), exports, defaults: api('defaults')(), limits: api('limits')() });
+  performance.mark('engine-worker-ready');
   // Panels read their saved answers soon after `ready` (Ex 1's map, Ex 4's reflection): open
   // IndexedDB now, once the page has its answer (the open's failure is reported to the call that
   // needs the store).
@@ -215,6 +222,9 @@ const ready = compiled.then(async ({ module, full: startFull }) => {
 }).catch((e) => {
   postMessage({ ready: false, error: String(e?.message ?? e) });
 });
+
+/** The mark of the first call (set once). */
+let firstCall = null;
 
 onmessage = async (ev) => {
   const msg = ev.data;
@@ -232,7 +242,10 @@ onmessage = async (ev) => {
     const h = handlers[method];
     if (!h) throw new Error(`unknown engine method ${method}`);
     await provide(NEEDS[method] ?? method);
+    const first = !firstCall;
+    if (first) firstCall = performance.mark('engine-worker-first-call', { detail: method });
     const result = await h(id, ...(args ?? []));
+    if (first) performance.mark('engine-worker-first-call-done', { detail: method });
     postMessage({ id, ok: true, result });
   } catch (e) {
     postMessage({ id, ok: false, error: String(e?.message ?? e), cancelled: e instanceof Cancelled });

@@ -121,6 +121,12 @@ test('the year is drawn before its counterfactuals, saying they are coming; noth
       });
     };
     new MutationObserver(snap).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+    // the panel's state when the page registers its service worker (main.js)
+    const register = ServiceWorkerContainer.prototype.register;
+    ServiceWorkerContainer.prototype.register = function (...args) {
+      window.__swAt = window.__states.at(-1)?.state ?? 'no panel yet';
+      return register.apply(this, args);
+    };
   });
   const cli = native(['loop', '--seed', '2', '--schedule', 'step', '--counterfactual-weeks', '4']);
   const w = cli.weeks.findIndex((x) => x.decisions.some((d) => d.counterfactual));
@@ -138,6 +144,9 @@ test('the year is drawn before its counterfactuals, saying they are coming; noth
   expect(done.note).toBeNull();
   for (const k of ['weeks', 'p', 'summary', 'facts']) expect(done[k], k).toBe(partial[k]);
   expect(done.weeks.length).toBeGreaterThan(1000);
+  // the offline cache is installed only once the engine has answered both runs, not while it computes
+  await expect.poll(() => page.evaluate(() => window.__swAt ?? null), { timeout: 15_000 }).not.toBeNull();
+  expect(['partial', 'done']).toContain(await page.evaluate(() => window.__swAt));
   // the same parameters again: the full run's fits are in the worker, so no preview is drawn
   await page.evaluate(() => { window.__states = []; });
   await page.getByRole('button', { name: 'Run the year again' }).click();

@@ -14,6 +14,8 @@ export class Engine {
     this.next = 1;
     this.pending = new Map();
     this.exports = new Set();
+    /** Resolvers of `idle()` promises, called when the last pending call is answered. */
+    this.idleWaiters = [];
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -24,6 +26,7 @@ export class Engine {
       this.rejectReady(err);
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
+      for (const f of this.idleWaiters.splice(0)) f();
     };
   }
 
@@ -47,12 +50,19 @@ export class Engine {
       return;
     }
     this.pending.delete(msg.id);
+    if (this.pending.size === 0) for (const f of this.idleWaiters.splice(0)) f();
     if (msg.ok) p.resolve(msg.result);
     else {
       const e = new Error(msg.error);
       e.cancelled = Boolean(msg.cancelled);
       p.reject(e);
     }
+  }
+
+  /** Resolves once no call is pending in this worker (at once if none is). */
+  idle() {
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Whether the core exports `name` (e.g. 'runLoop', 'Registry'). */

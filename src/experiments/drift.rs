@@ -10,20 +10,18 @@ use crate::seeds::trial_seed;
 use crate::stats::correction::check_alpha;
 use crate::stats::interval::{proportion, Proportion};
 use crate::stats::ks::{
-    cdf_steps, extremes_merged, extremes_runs, from_extremes, sort_total, KsMethod,
+    cdf_steps, extremes_runs, extremes_tagged, from_extremes, radix_sort_keys, tagged_key, KsMethod,
 };
 use crate::stats::Correction;
 use crate::{Error, Result};
 
 /// The three features of `make_data_from(seed, drift, n)` as the KS tests need them: `spend`
-/// sorted ascending as `ks_2samp` sorts it, and the two integer-valued features as runs of
-/// equal values — without drawing `churned`, which numpy draws after every feature value (so the
-/// features are the same), and without sorting the two integer-valued features: `days` is the
-/// draw `x ∈ [0, 90)` plus a fixed drift (a monotone map), so counting the draws sorts it, and
-/// `is_recent` is `days < 30`.
+/// as sort keys (see [`tagged_key`]) pushed onto a buffer of the caller's, and the two
+/// integer-valued features as runs of equal values — without drawing `churned`, which numpy
+/// draws after every feature value (so the features are the same), and without sorting the two
+/// integer-valued features: `days` is the draw `x ∈ [0, 90)` plus a fixed drift (a monotone
+/// map), so counting the draws sorts it, and `is_recent` is `days < 30`.
 struct TrialSample {
-    /// `spend_per_active_day`, sorted.
-    spend: Vec<f64>,
     /// `days_since_login` as ascending `(value, count)` runs, every count above 0.
     days: Vec<(f64, usize)>,
     /// How many rows have `is_recent = 1`.
@@ -31,20 +29,37 @@ struct TrialSample {
 }
 
 impl TrialSample {
-    /// Draw the sample of `make_data_from(seed, drift, n)`.
+    /// Draw the sample of `make_data_from(seed, drift, n)`, pushing `spend_per_active_day`'s
+    /// values onto `spend` as [`tagged_key`]s with tag `tag` (unsorted, in draw order).
     ///
     /// # Errors
     /// As [`make_data_from`](crate::data::make_data_from): an int drift that overflows int64.
-    fn draw(seed: &SeedSequence, drift: Drift, n: usize) -> Result<TrialSample> {
+    /// [`Error::Unsupported`] for a sign-negative `spend`, which an exponential draw with a
+    /// positive scale never is (`+0.0` at least), and which the keys could not order.
+    fn draw(
+        seed: &SeedSequence,
+        drift: Drift,
+        n: usize,
+        tag: bool,
+        spend: &mut Vec<u64>,
+    ) -> Result<TrialSample> {
         let mut rng = Generator::from_seed_sequence(seed);
-        let ints = rng.integers(0, 90, n)?;
-        let mut spend = rng.exponential(5.0, n)?;
-        sort_total(&mut spend);
         let mut counts = [0usize; 90];
-        for &x in &ints {
+        rng.integers_each(0, 90, n, |x| {
             if let Some(c) = usize::try_from(x).ok().and_then(|i| counts.get_mut(i)) {
                 *c += 1;
             }
+        })?;
+        let mut negative = false;
+        spend.reserve(n);
+        rng.exponential_each(5.0, n, |x| match tagged_key(x, tag) {
+            Some(k) => spend.push(k),
+            None => negative = true,
+        })?;
+        if negative {
+            return Err(Error::Unsupported(
+                "a sign-negative spend_per_active_day value".into(),
+            ));
         }
         let mut days = Vec::with_capacity(90);
         let mut recent = 0;
@@ -68,11 +83,7 @@ impl TrialSample {
                 recent += c;
             }
         }
-        Ok(TrialSample {
-            spend,
-            days,
-            recent,
-        })
+        Ok(TrialSample { days, recent })
     }
 
     /// `is_recent` as runs: `n − recent` zeros, then `recent` ones (empty runs left out).
@@ -83,15 +94,16 @@ impl TrialSample {
             .collect()
     }
 
-    /// The three columns, each sorted, in [`FEATURES`](crate::data::FEATURES) order.
-    fn into_columns(self, n: usize) -> [Vec<f64>; 3] {
+    /// The three columns, each sorted, in [`FEATURES`](crate::data::FEATURES) order, `spend`
+    /// given sorted.
+    fn into_columns(self, n: usize, spend: Vec<f64>) -> [Vec<f64>; 3] {
         let mut days = Vec::with_capacity(n);
         for &(v, c) in &self.days {
             days.resize(days.len() + c, v);
         }
         let mut is_recent = vec![0.0; n - self.recent];
         is_recent.resize(n, 1.0);
-        [self.spend, is_recent, days]
+        [spend, is_recent, days]
     }
 }
 
@@ -99,9 +111,14 @@ impl TrialSample {
 /// sorts it, in [`FEATURES`](crate::data::FEATURES) order (see [`TrialSample`]).
 ///
 /// # Errors
-/// As [`make_data_from`](crate::data::make_data_from): an int drift that overflows int64.
+/// As [`TrialSample::draw`].
 fn sorted_features(seed: &SeedSequence, drift: Drift, n: usize) -> Result<[Vec<f64>; 3]> {
-    Ok(TrialSample::draw(seed, drift, n)?.into_columns(n))
+    let mut keys = Vec::with_capacity(n);
+    let sample = TrialSample::draw(seed, drift, n, false, &mut keys)?;
+    radix_sort_keys(&mut keys, &mut Vec::new());
+    // Tag 0: the key is the value's bits shifted up by one, its sign bit 0.
+    let spend = keys.iter().map(|&k| f64::from_bits(k >> 1)).collect();
+    Ok(sample.into_columns(n, spend))
 }
 
 /// Parameters of [`drift_trials`].
@@ -200,13 +217,25 @@ pub fn drift_trials(p: &DriftTrialsParams) -> Result<DriftTrials> {
         statistics: Vec::with_capacity(3 * p.trials),
     };
     // Each test as `ks_sorted` on the sorted columns would run it, from the extremes of the cdf
-    // difference found by merged walks (see `extremes_merged`): the same statistic and p-value.
+    // difference found by merged walks (see `extremes_tagged`, `extremes_runs`): the same
+    // statistic and p-value. Both samples' `spend` go into one array of tagged keys, sorted
+    // once: the merged order. The buffers serve every trial.
     let steps = cdf_steps(p.n);
+    let mut keys = Vec::with_capacity(2 * p.n);
+    let mut scratch = Vec::with_capacity(2 * p.n);
     for t in p.start..p.start + p.trials {
-        let reference = TrialSample::draw(&trial_seed(p.seed, t, 0), zero_like(p.drift), p.n)?;
-        let live = TrialSample::draw(&trial_seed(p.seed, t, 1), p.drift, p.n)?;
+        keys.clear();
+        let reference = TrialSample::draw(
+            &trial_seed(p.seed, t, 0),
+            zero_like(p.drift),
+            p.n,
+            false,
+            &mut keys,
+        )?;
+        let live = TrialSample::draw(&trial_seed(p.seed, t, 1), p.drift, p.n, true, &mut keys)?;
+        radix_sort_keys(&mut keys, &mut scratch);
         let extremes = [
-            extremes_merged(&reference.spend, &live.spend, &steps, &steps),
+            extremes_tagged(&keys, &steps),
             extremes_runs(
                 &reference.recent_runs(p.n),
                 &live.recent_runs(p.n),

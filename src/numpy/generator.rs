@@ -59,6 +59,24 @@ impl Generator {
     /// # Errors
     /// [`Error::Invalid`] naming `high` if `low >= high` (numpy: "low >= high").
     pub fn integers(&mut self, low: i64, high: i64, size: usize) -> Result<Vec<i64>> {
+        let mut out = Vec::with_capacity(size);
+        self.integers_each(low, high, size, |x| out.push(x))?;
+        Ok(out)
+    }
+
+    /// [`Generator::integers`] handing each draw to `f` in order instead of collecting them (the
+    /// same draws: `integers` is this with a push).
+    ///
+    /// # Errors
+    /// As [`Generator::integers`], before any draw.
+    #[inline]
+    pub fn integers_each(
+        &mut self,
+        low: i64,
+        high: i64,
+        size: usize,
+        mut f: impl FnMut(i64),
+    ) -> Result<()> {
         if low >= high {
             return Err(Error::invalid(
                 "high",
@@ -70,28 +88,27 @@ impl Generator {
         let rng = (i128::from(high) - 1 - i128::from(low)) as u64;
         let off = low as u64;
         let g = &mut self.bit_generator;
-        let mut out = Vec::with_capacity(size);
         if rng == 0 {
-            out.resize(size, low);
+            (0..size).for_each(|_| f(low));
         } else if rng < 0xffff_ffff {
             let r32 = rng as u32;
             for _ in 0..size {
-                out.push(off.wrapping_add(u64::from(lemire_u32(g, r32))) as i64);
+                f(off.wrapping_add(u64::from(lemire_u32(g, r32))) as i64);
             }
         } else if rng == 0xffff_ffff {
             for _ in 0..size {
-                out.push(off.wrapping_add(u64::from(g.next_u32())) as i64);
+                f(off.wrapping_add(u64::from(g.next_u32())) as i64);
             }
         } else if rng == u64::MAX {
             for _ in 0..size {
-                out.push(off.wrapping_add(g.next_u64()) as i64);
+                f(off.wrapping_add(g.next_u64()) as i64);
             }
         } else {
             for _ in 0..size {
-                out.push(off.wrapping_add(lemire_u64(g, rng)) as i64);
+                f(off.wrapping_add(lemire_u64(g, rng)) as i64);
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// One `standard_exponential()` draw (ziggurat, 256 strips).
@@ -113,6 +130,32 @@ impl Generator {
         }
         let g = &mut self.bit_generator;
         Ok((0..size).map(|_| scale * standard_exponential(g)).collect())
+    }
+
+    /// [`Generator::exponential`] handing each draw to `f` in order instead of collecting them
+    /// (the same draws, each `scale * standard_exponential()`).
+    ///
+    /// # Errors
+    /// As [`Generator::exponential`], before any draw.
+    #[inline]
+    pub fn exponential_each(
+        &mut self,
+        scale: f64,
+        size: usize,
+        mut f: impl FnMut(f64),
+    ) -> Result<()> {
+        if scale.is_nan() || scale < 0.0 {
+            return Err(Error::invalid(
+                "scale",
+                scale,
+                "must be non-negative (numpy: scale < 0)",
+            ));
+        }
+        let g = &mut self.bit_generator;
+        for _ in 0..size {
+            f(scale * standard_exponential(g));
+        }
+        Ok(())
     }
 
     /// One `binomial(n, p)` draw.

@@ -18,7 +18,7 @@ pub(crate) fn sort_total(v: &mut [f64]) {
         b ^ ((((b as i64) >> 63) as u64) | (1 << 63))
     };
     let mut keys: Vec<u64> = v.iter().map(|&x| key(x)).collect();
-    radix_sort_keys(&mut keys);
+    radix_sort_keys(&mut keys, &mut Vec::new());
     for (x, &k) in v.iter_mut().zip(&keys) {
         // Invert the key: positives had only the sign bit flipped, negatives every bit.
         let b = if k >> 63 == 1 { k ^ (1 << 63) } else { !k };
@@ -30,18 +30,20 @@ pub(crate) fn sort_total(v: &mut [f64]) {
 const DIGIT: u32 = 8;
 /// Digits sorted by radix: the leading `DIGITS · DIGIT` bits of `key − min`.
 const DIGITS: usize = 2;
+const _: () = assert!(DIGITS % 2 == 0, "the passes must end in `keys`");
 
 /// Sort `keys` ascending: an LSD radix sort on the leading [`DIGITS`] digits of `key − min`
 /// (the bits above them are all zero), which leaves out of order only keys that share those
 /// bits; an insertion sort then finishes the job (random doubles rarely share 16 leading bits of
 /// their spread, so it moves little). Should it move more than a few times the keys (keys
 /// crowded into a sliver of their range), the standard sort takes over from where it stands.
-fn radix_sort_keys(keys: &mut Vec<u64>) {
+/// `scratch` is working space (resized to `keys.len()`; callers sorting many arrays keep it).
+pub(crate) fn radix_sort_keys(keys: &mut [u64], scratch: &mut Vec<u64>) {
     let n = keys.len();
     let (min, max) = keys
         .iter()
         .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
-    if min == max {
+    if n < 2 || min == max {
         return;
     }
     let spread = 64 - (max - min).leading_zeros();
@@ -55,7 +57,8 @@ fn radix_sort_keys(keys: &mut Vec<u64>) {
             c[digit(k, d)] += 1;
         }
     }
-    let mut tmp = vec![0u64; n];
+    scratch.resize(n, 0);
+    let tmp = &mut scratch[..n];
     for (d, c) in counts.iter().enumerate() {
         let mut start = [0u32; 1 << DIGIT];
         let mut acc = 0;
@@ -63,12 +66,18 @@ fn radix_sort_keys(keys: &mut Vec<u64>) {
             *s = acc;
             acc += m;
         }
-        for &k in keys.iter() {
+        // Even digits go from `keys` to `tmp`, odd ones back: DIGITS is even, so the sorted
+        // keys end in `keys`.
+        let (from, to): (&[u64], &mut [u64]) = if d % 2 == 0 {
+            (&*keys, &mut *tmp)
+        } else {
+            (&*tmp, &mut *keys)
+        };
+        for &k in from {
             let b = digit(k, d);
-            tmp[start[b] as usize] = k;
+            to[start[b] as usize] = k;
             start[b] += 1;
         }
-        std::mem::swap(keys, &mut tmp);
     }
     if shift == 0 {
         return; // the digits were the whole key: sorted

@@ -4,6 +4,7 @@
 
 import { startWorker } from './spawn.js';
 import workerUrl from './worker.js?worker&url';
+import workerFullUrl from './worker-full.js?worker&url';
 
 /** @typedef {{done: number, total: number}} Progress */
 
@@ -159,9 +160,9 @@ export function opensOnFullPanel(loc = globalThis.location) {
  * lite module, or with `full` the full one, which the worker then uses for every call.
  */
 function startEngine(name, Kind = Engine, { full = false } = {}) {
-  // A worker that starts on the full module is told so by its script's URL (#full), so that it
-  // fetches the full module's glue (a chunk of the worker's build) as soon as it runs.
-  const w = startWorker(full ? `${workerUrl}#full` : workerUrl, { name });
+  // A worker that starts on the full module runs worker-full.js: worker.js and the full module's
+  // glue in one script, fetched at once (worker.js alone imports the glue on first need).
+  const w = startWorker(full ? workerFullUrl : workerUrl, { name });
   const eng = new Kind(w);
   const compiled = full ? compileModule(new URL('../pkg/mlops_loop_bg.wasm', import.meta.url)) : lite();
   // The worker waits for this one message before it instantiates its module.

@@ -11,7 +11,8 @@
 // first page load and the light panels need; the full module (the same crate with the registry
 // and the loop) is imported the first time a call needs one of its exports, and only then. A page
 // opened on a panel that needs the full module at once (engine.js, FULL_FIRST) sends `full: true`
-// with the full module compiled: the worker then starts on it and never loads the lite one.
+// with the full module compiled: the worker then starts on it and never loads the lite one (such a
+// worker runs worker-full.js, this script with the full glue imported statically).
 import init, * as lite from '../pkg/mlops_loop_lite.js';
 
 // Performance marks of the worker's start, read by `make bench` (scripts/bench-browser.mjs) to break
@@ -28,9 +29,6 @@ let fullLoading = null;
 let fullGlue = null;
 /** The full module's glue (its JavaScript), imported once. */
 const glue = () => (fullGlue ??= import('../pkg/mlops_loop.js').catch((e) => { fullGlue = null; throw e; }));
-// A worker started on the full module (engine.js loads this script as worker.js#full) fetches the
-// glue now, while the page may still be compiling the module.
-if (new URL(import.meta.url).hash === '#full') glue().catch(() => {});
 
 /** Import and initialise the full module once (a failed attempt may be retried by the next call). */
 function loadFull(module) {

@@ -69,7 +69,7 @@ impl Generator {
     ///
     /// # Errors
     /// As [`Generator::integers`], before any draw.
-    #[inline]
+    #[inline(always)]
     pub fn integers_each(
         &mut self,
         low: i64,
@@ -137,7 +137,7 @@ impl Generator {
     ///
     /// # Errors
     /// As [`Generator::exponential`], before any draw.
-    #[inline]
+    #[inline(always)]
     pub fn exponential_each(
         &mut self,
         scale: f64,
@@ -222,7 +222,7 @@ impl Generator {
 
 /// Mirrors `buffered_bounded_lemire_uint32` (its `bcnt`/`buf` are unused for 32 bits: the
 /// buffering is PCG64's own `next_uint32`). `rng < 2^32 − 1`.
-#[inline]
+#[inline(always)]
 fn lemire_u32(g: &mut Pcg64, rng: u32) -> u32 {
     let excl = rng + 1;
     let mut m = u64::from(g.next_u32()) * u64::from(excl);
@@ -255,7 +255,7 @@ fn lemire_u64(g: &mut Pcg64, rng: u64) -> u64 {
 
 /// Mirrors `random_standard_exponential` + `standard_exponential_unlikely` (numpy recurses on
 /// rejection; the loop is equivalent).
-#[inline]
+#[inline(always)]
 fn standard_exponential(g: &mut Pcg64) -> f64 {
     loop {
         let mut ri = g.next_u64() >> 3;

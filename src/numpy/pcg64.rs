@@ -47,13 +47,13 @@ impl Pcg64 {
         g
     }
 
-    #[inline]
+    #[inline(always)]
     fn step(&mut self) {
         self.state = mul_mult(self.state).wrapping_add(self.inc);
     }
 
     /// Next 64-bit output (`pcg64_next64`: step, then XSL-RR); ignores the 32-bit buffer.
-    #[inline]
+    #[inline(always)]
     pub fn next_u64(&mut self) -> u64 {
         self.step();
         let hi = (self.state >> 64) as u64;
@@ -62,7 +62,7 @@ impl Pcg64 {
     }
 
     /// Next 32-bit output (`pcg64_next32`): the low half of a fresh output, then its high half.
-    #[inline]
+    #[inline(always)]
     pub fn next_u32(&mut self) -> u32 {
         if self.has_uint32 {
             self.has_uint32 = false;

@@ -18,7 +18,7 @@ mod sort;
 
 use exact::attempt_exact;
 pub(crate) use kolmogorov::kstwo_sf;
-pub(crate) use sort::{radix_sort_keys, sorted_total};
+pub(crate) use sort::{bucket_sort_keys, radix_sort_keys, sorted_total, BUCKET_BITS};
 
 /// How the p-value is computed (scipy's `method=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

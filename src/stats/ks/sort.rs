@@ -53,8 +53,10 @@ pub(crate) fn radix_sort_keys(keys: &mut [u64], scratch: &mut Vec<u64>) {
     };
     let mut counts = [[0u32; 1 << DIGIT]; DIGITS];
     for &k in keys.iter() {
+        // Both digits from one subtraction and shift.
+        let x = (k - min) >> shift;
         for (d, c) in counts.iter_mut().enumerate() {
-            c[digit(k, d)] += 1;
+            c[((x >> (DIGIT * d as u32)) & ((1 << DIGIT) - 1)) as usize] += 1;
         }
     }
     scratch.resize(n, 0);
@@ -82,10 +84,21 @@ pub(crate) fn radix_sort_keys(keys: &mut [u64], scratch: &mut Vec<u64>) {
     if shift == 0 {
         return; // the digits were the whole key: sorted
     }
+    finish_by_insertion(keys);
+}
+
+/// Sort keys that are sorted but for a few short stretches: an insertion sort, which leaves a
+/// key in place after one comparison when it is not below its neighbour. Should it move more
+/// than a few times the keys, the standard sort takes over from where it stands.
+fn finish_by_insertion(keys: &mut [u64]) {
+    let n = keys.len();
     let budget = 4 * n + 64;
     let mut moved = 0;
     for i in 1..n {
         let k = keys[i];
+        if keys[i - 1] <= k {
+            continue;
+        }
         let mut j = i;
         while j > 0 && keys[j - 1] > k {
             keys[j] = keys[j - 1];
@@ -98,6 +111,35 @@ pub(crate) fn radix_sort_keys(keys: &mut [u64], scratch: &mut Vec<u64>) {
             return;
         }
     }
+}
+
+/// Bits of [`bucket_sort_keys`]' bucket.
+pub(crate) const BUCKET_BITS: u32 = 14;
+
+/// `keys` sorted ascending into `out` (resized to `keys.len()`): one counting pass on a
+/// monotone bucket of each key, `min((key − base) >> shift, 2^BUCKET_BITS − 1)` (keys below
+/// `base` in bucket 0), then [`finish_by_insertion`] for keys that share a bucket. Any `base`
+/// and `shift` sort correctly; the caller picks them so that its keys spread over the buckets
+/// (one pass instead of [`radix_sort_keys`]' two, for keys whose distribution it knows).
+pub(crate) fn bucket_sort_keys(keys: &[u64], out: &mut Vec<u64>, base: u64, shift: u32) {
+    const TOP: u64 = (1 << BUCKET_BITS) - 1;
+    let bucket = |k: u64| (k.saturating_sub(base) >> shift).min(TOP) as usize;
+    let mut start = [0u32; 1 << BUCKET_BITS];
+    for &k in keys {
+        start[bucket(k)] += 1;
+    }
+    let mut acc = 0;
+    for s in start.iter_mut() {
+        (*s, acc) = (acc, acc + *s);
+    }
+    // Every slot is written below: only the length matters.
+    out.resize(keys.len(), 0);
+    for &k in keys {
+        let b = bucket(k);
+        out[start[b] as usize] = k;
+        start[b] += 1;
+    }
+    finish_by_insertion(out);
 }
 
 /// `v` in ascending `total_cmp` order: `v` itself when it already is (checked in one pass),
@@ -168,6 +210,35 @@ mod tests {
             sort_total(&mut got);
             let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&got), bits(&want), "round {round}");
+        }
+    }
+
+    /// The one-pass bucket sort sorts any keys, whatever its base and shift: keys below the
+    /// base, above the last bucket, crowded into one bucket (the standard sort finishing),
+    /// equal keys, and the spread its caller tunes it for.
+    #[test]
+    fn bucket_sort_sorts_any_keys() {
+        let mut state = 0x3C6E_F372_FE94_F82B;
+        let mut out = Vec::new();
+        for round in 0..300 {
+            let len = [0, 1, 2, 7, 100, 1000, 6000][round % 7];
+            let base = xorshift(&mut state) >> (round % 64);
+            let shift = (xorshift(&mut state) % 64) as u32;
+            let keys: Vec<u64> = (0..len)
+                .map(|_| {
+                    let r = xorshift(&mut state);
+                    match round % 4 {
+                        0 => r,
+                        1 => base.wrapping_add(r % 64),
+                        2 => r % 3,
+                        _ => base.wrapping_add(r >> (r % 64)),
+                    }
+                })
+                .collect();
+            let mut want = keys.clone();
+            want.sort_unstable();
+            bucket_sort_keys(&keys, &mut out, base, shift);
+            assert_eq!(out, want, "round {round}");
         }
     }
 

@@ -3,7 +3,7 @@
 //! (`DepthFirstTreeBuilder.build`): a stack of nodes, each a leaf by its depth, size or
 //! impurity, or split by [`Workspace::node_split_best`] into two children.
 
-use super::split::node_sums;
+use super::split::{node_sums, FEATURE_THRESHOLD};
 use super::{Tree, TreeConfig, Workspace, SPARSE_TIES_PER};
 use crate::gbm::sort::{hi, ordered_bits, SortScratch};
 
@@ -43,6 +43,7 @@ impl Workspace {
         let mut xkey = vec![0u32; n * n_features];
         let mut card = Vec::with_capacity(n_features);
         let mut distinct = Vec::with_capacity(n_features);
+        let mut gaps_clear = Vec::with_capacity(n_features);
         let mut sparse_ties = Vec::with_capacity(n_features);
         let mut pre_root = vec![0u32; n * n_features];
         let mut sorted: Vec<u64> = Vec::with_capacity(n);
@@ -70,6 +71,12 @@ impl Workspace {
                 }
             }
             distinct.push(d);
+            let col = &xcols[f * n..(f + 1) * n];
+            gaps_clear.push(
+                d && sorted.windows(2).all(|w| {
+                    col[(w[1] as u32) as usize] > col[(w[0] as u32) as usize] + FEATURE_THRESHOLD
+                }),
+            );
             sparse_ties.push(sparse);
         }
         let any_sparse = sparse_ties.iter().any(|&t| t);
@@ -82,6 +89,7 @@ impl Workspace {
             card,
             cum_valid: false,
             distinct,
+            gaps_clear,
             sparse_ties,
             pre: pre_root.clone(),
             sorted_keys: if any_sparse { vec![0; n] } else { Vec::new() },
@@ -105,6 +113,8 @@ impl Workspace {
             plain_scan: false,
             #[cfg(test)]
             plain_sort: false,
+            #[cfg(test)]
+            path_counts: Default::default(),
         }
     }
 

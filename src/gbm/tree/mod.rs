@@ -170,6 +170,12 @@ pub(crate) struct Workspace {
     /// Per feature: no two rows share a float32 value, so every node's sort has a unique
     /// result and any correct sort gives sklearn's order.
     distinct: Vec<bool>,
+    /// Per feature: distinct, and every two neighbouring values of its sorted column step past
+    /// `FEATURE_THRESHOLD` (`b > a + FEATURE_THRESHOLD` in float32). Then every two neighbours
+    /// of a node's sorted samples do too (`a + FEATURE_THRESHOLD` rounds monotonically, and a
+    /// node's next value is at least the column's), so every position is a split position
+    /// ([`split`]'s `Scan::distinct` skips the value test).
+    gaps_clear: Vec<bool>,
     /// Per feature: tied, but with few ties (at most one row in [`SPARSE_TIES_PER`] repeats a
     /// value), so its sorts run sklearn's passes only inside tied ranges
     /// ([`super::sort::simultaneous_sort_sparse_ties`]).
@@ -208,4 +214,15 @@ pub(crate) struct Workspace {
     /// Tests: sort tied columns by the plain introsort only (no counted sort).
     #[cfg(test)]
     plain_sort: bool,
+    /// Tests: how often each scan path ran (each path must be covered).
+    #[cfg(test)]
+    path_counts: PathCounts,
+}
+
+/// Tests: the number of scans that took each path of a distinct or sparse-ties column.
+#[cfg(test)]
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct PathCounts {
+    pub(super) every_position: usize,
+    pub(super) distinct: usize,
 }

@@ -279,6 +279,7 @@ impl Workspace {
             constant_features: self.constant_features.clone(),
             stack: Vec::with_capacity(64),
             distinct: self.distinct.clone(),
+            gaps_clear: self.gaps_clear.clone(),
             sparse_ties: self.sparse_ties.clone(),
             pre_root: Vec::new(),
             pre: vec![0; self.pre.len()],
@@ -294,6 +295,8 @@ impl Workspace {
             plain_scan: self.plain_scan,
             #[cfg(test)]
             plain_sort: self.plain_sort,
+            #[cfg(test)]
+            path_counts: Default::default(),
         })
     }
 

@@ -177,6 +177,58 @@ impl Scan<'_> {
         found
     }
 
+    /// [`Scan::distinct`] for a column whose every position is a split position (its values
+    /// step past `FEATURE_THRESHOLD` between any two neighbours: `Workspace::gaps_clear`),
+    /// over `lo..=hi_p` with `1 ≤ lo ≤ hi_p < m`, from a fresh scan. Returns the last
+    /// improving position.
+    ///
+    /// The first position is [`Scan::improves_at`]'s (sklearn may update it from the end).
+    /// After it, the last update is always at the position before (`p − pos = 1 ≤ m − p`), so
+    /// sklearn's update is the forward one, one addition: the value test and the choice of
+    /// direction drop out of the loop, and each position costs the running sum, the filter
+    /// and, rarely, the exact proxy: the same operations, in the same order, as
+    /// [`Scan::distinct`] does there.
+    #[inline(always)]
+    fn every_position(&mut self, lo: usize, hi_p: usize) -> Option<usize> {
+        let (y, m) = (self.y, self.m);
+        debug_assert!(1 <= lo && lo <= hi_p && hi_p < m);
+        let mut found = None;
+        if self.improves_at(lo) {
+            found = Some(lo);
+        }
+        let mut acc = self.sum_left;
+        let (sum_total, w_node) = (self.sum_total, self.w_node);
+        let (mut best, mut skip_below) = (self.best_proxy, self.skip_below);
+        // Position p adds samples[p − 1] and weighs by inv[p] and inv[m − p].
+        let prev = &self.samples[lo..hi_p];
+        let inv_left = &self.inv[lo + 1..=hi_p];
+        let inv_right = &self.inv[m - hi_p..m - lo];
+        for (p, ((&s, &il), &ir)) in
+            (lo + 1..).zip(prev.iter().zip(inv_left).zip(inv_right.iter().rev()))
+        {
+            acc += y[s as usize];
+            let sum_right = sum_total - acc;
+            let (sl2, sr2) = (acc * acc, sum_right * sum_right);
+            // The filter of `improves_at`.
+            if sl2 * il + sr2 * ir < skip_below {
+                continue;
+            }
+            let w_left = p as f64;
+            let w_right = w_node - w_left;
+            let proxy = sl2 / w_left + sr2 / w_right;
+            if proxy > best {
+                best = proxy;
+                skip_below = (proxy - f64::MIN_POSITIVE) * SKIP_FACTOR;
+                found = Some(p);
+            }
+        }
+        self.pos = hi_p;
+        self.sum_left = acc;
+        self.set_best(best);
+        debug_assert_eq!(self.skip_below, skip_below);
+        found
+    }
+
     /// `sum_total − y[m−1] − … − y[p]`, the `reverse_reset` chain down to `p`.
     #[inline(never)]
     fn reverse_sum(&mut self, p: usize) -> f64 {
@@ -310,7 +362,19 @@ impl Workspace {
                 // positions.
                 let lo = min_samples_leaf.max(1);
                 let hi_p = m.saturating_sub(min_samples_leaf);
-                if lo <= hi_p {
+                if lo <= hi_p && hi_p < m && self.gaps_clear[feature] {
+                    #[cfg(test)]
+                    {
+                        self.path_counts.every_position += 1;
+                    }
+                    found = scan
+                        .every_position(lo, hi_p)
+                        .map(|p| (p, col[samples[p - 1] as usize], col[samples[p] as usize]));
+                } else if lo <= hi_p {
+                    #[cfg(test)]
+                    {
+                        self.path_counts.distinct += 1;
+                    }
                     found = scan.distinct(col, lo, hi_p);
                 }
             } else if self.cum_valid {

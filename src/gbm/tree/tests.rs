@@ -111,6 +111,7 @@ fn fast_scan_builds_the_same_trees_as_the_plain_scan() {
         s ^= s << 17;
         s
     };
+    let mut paths = super::PathCounts::default();
     for case in 0..300 {
         let n = 2 + (next() % 700) as usize;
         let nf = 1 + (next() % 3) as usize;
@@ -159,7 +160,15 @@ fn fast_scan_builds_the_same_trees_as_the_plain_scan() {
             assert_eq!(a, b, "case {case} round {round}: n {n}, {cfg:?}");
             assert_eq!(fast.samples(), slow.samples(), "case {case} round {round}");
         }
+        paths.every_position += fast.path_counts.every_position;
+        paths.distinct += fast.path_counts.distinct;
     }
+    // Both scans of a distinct column ran: every position a split position (values 0.5
+    // apart), and the value test needed (steps below the threshold).
+    assert!(
+        paths.every_position > 100 && paths.distinct > 100,
+        "{paths:?}"
+    );
 }
 
 #[test]

@@ -36,6 +36,18 @@ export function chartFigure(caption, testid) {
   const el = h('figure', { class: 'chart', 'data-testid': testid, hidden: true }, cap, slot, alt);
   let last = null;
   let drawnWidth = 0;
+  /**
+   * The slot's width, read without laying out a subtree the browser skips (content-visibility:
+   * auto, off screen: reading a size inside it would lay it all out, text and charts, at once):
+   * then the content width of the box that skips it, which the slot fills.
+   */
+  const slotWidth = () => {
+    let box = slot;
+    while (box.parentElement && box.checkVisibility && !box.checkVisibility({ contentVisibilityAuto: true })) box = box.parentElement;
+    if (box === slot) return slot.clientWidth;
+    const cs = getComputedStyle(box);
+    return box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  };
   let queued = null;
   // Requests made before a draw starts share it (it draws the latest spec): a chart whose data
   // arrive as it becomes visible is drawn once, not once for the data and once for the resize.
@@ -44,7 +56,7 @@ export function chartFigure(caption, testid) {
     await nextTask();
     queued = null;
     if (!last || !slot.isConnected) return;
-    const width = Math.max(240, Math.min(720, slot.clientWidth || el.parentElement?.clientWidth || 640));
+    const width = Math.max(240, Math.min(720, slotWidth() || el.parentElement?.clientWidth || 640));
     drawnWidth = width;
     const spec = last;
     let node = spec.draw(Plot, width);
@@ -67,8 +79,9 @@ export function chartFigure(caption, testid) {
   })());
   // Redraw when the width changes by more than a little; never for a chart that is not on the page
   // (a panel being left, a hidden figure) or not drawn yet.
-  const ro = new ResizeObserver(() => {
-    const w = slot.clientWidth;
+  // The width comes with the observation: reading it from the slot here could lay out a skipped subtree.
+  const ro = new ResizeObserver((entries) => {
+    const w = entries.at(-1).contentRect.width;
     if (!last || !w || !slot.isConnected) return;
     if (Math.abs(Math.max(240, Math.min(720, w)) - drawnWidth) > 24) render();
   });

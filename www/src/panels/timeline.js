@@ -14,6 +14,15 @@ import { fmt } from '../format.js';
 import { chartFigure, loadPlot } from '../charts.js';
 import { SCHEDULES, PRACTICES, loopParams, runLoop, busyLine, aucPlot, pPlot, weekColumns, weekRows, weekDetail, summaryTable, FEATURES } from '../loopview.js';
 
+/**
+ * Resolve once the next frame has been drawn (a new task after it), so that what is appended then
+ * is drawn in a frame of its own; after 100 ms at most where frames are not drawn (a hidden tab).
+ */
+const nextFrame = () => new Promise((resolve) => {
+  const late = setTimeout(resolve, 100);
+  requestAnimationFrame(() => setTimeout(() => { clearTimeout(late); resolve(); }, 0));
+});
+
 export const LOOP_CONTROLS = [
   { name: 'schedule', label: 'drift schedule', kind: 'select', options: SCHEDULES },
   { name: 'seed', label: 'seed of the run', kind: 'seed' },
@@ -47,6 +56,8 @@ export const timeline = {
     const cfNote = h('p', { class: 'note', role: 'status', 'data-testid': 'counterfactuals-pending', hidden: true });
     let t = null;
     let seq = 0;
+    /** Resolves once the whole panel is on the page (see the end of mount): a run is shown only then. */
+    let mounted = null;
     /** The parameters of the last full run shown: its fits are in the worker, so a run with the same ones needs no preview. */
     let shownKey = null;
     // Plot (the charts' library) loads while the worker runs the year, not after it.
@@ -83,7 +94,8 @@ export const timeline = {
     }
 
     /** Show a timeline: the summary, the week chosen and the charts (resolves once they are drawn). */
-    function show(r) {
+    async function show(r) {
+      await mounted; // set at the end of mount, before any run can answer
       t = r;
       scrub.max = String(t.weeks.length - 1);
       if (Number(scrub.value) > t.weeks.length - 1) scrub.value = String(t.weeks.length - 1);
@@ -142,23 +154,36 @@ export const timeline = {
     const step = (d) => h('button', { type: 'button', class: 'secondary', 'aria-label': d < 0 ? 'previous week' : 'next week', text: d < 0 ? '◀' : '▶',
       onclick: () => { scrub.value = String(Math.max(0, Math.min(Number(scrub.max), Number(scrub.value) + d))); showWeek(clampWeek(), { fromScrub: true }); } });
 
-    // The worker starts on the year now; the panel's controls and sections are built meanwhile.
+    // The worker starts on the year now; the panel's controls and sections are built meanwhile,
+    // and enter the page over the next two frames: on a cold load the panel mounts in the frame
+    // that also draws the navigation, and each new font size costs a fresh renderer a synchronous
+    // font lookup, so the frame that drew it all at once was the page's longest task.
     run();
-    root.append(
-      ctx.controls('The simulated world', ['schedule', 'seed', 'weeks']),
-      ctx.controls('The gates', ['alpha', 'margin', 'cf_weeks']),
-      ctx.controls('Practices', PRACTICES.map((p) => p.name)),
-      h('div', { class: 'row' }, runBtn, prog.el), err, cfNote,
-      h('section', { class: 'cell', 'aria-labelledby': 'tl-h' },
-        h('h3', { id: 'tl-h', text: 'The year, week by week' }),
-        aucChart.el, pChart.el),
-      h('section', { class: 'cell scrubber', 'aria-labelledby': 'tl-week-h' },
-        h('h3', { id: 'tl-week-h', text: 'One week' }),
-        h('div', { class: 'row' }, h('label', { for: scrubId }, 'week ', scrubOut), step(-1), scrub, step(1)),
-        detail),
-      h('section', { class: 'cell', 'aria-labelledby': 'tl-sum-h' }, h('h3', { id: 'tl-sum-h', text: 'The run in numbers' }), summary),
-      h('div', { class: 'prose try' }, ctx.section('Try this')));
+    let left = false;
+    mounted = (async () => {
+      const controls = [
+        ctx.controls('The simulated world', ['schedule', 'seed', 'weeks']),
+        ctx.controls('The gates', ['alpha', 'margin', 'cf_weeks']),
+        ctx.controls('Practices', PRACTICES.map((p) => p.name)),
+        h('div', { class: 'row' }, runBtn, prog.el), err, cfNote];
+      const sections = [
+        h('section', { class: 'cell offscreen-lazy', 'aria-labelledby': 'tl-h' },
+          h('h3', { id: 'tl-h', text: 'The year, week by week' }),
+          aucChart.el, pChart.el),
+        h('section', { class: 'cell scrubber offscreen-lazy', 'aria-labelledby': 'tl-week-h' },
+          h('h3', { id: 'tl-week-h', text: 'One week' }),
+          h('div', { class: 'row' }, h('label', { for: scrubId }, 'week ', scrubOut), step(-1), scrub, step(1)),
+          detail),
+        h('section', { class: 'cell offscreen-lazy', 'aria-labelledby': 'tl-sum-h' }, h('h3', { id: 'tl-sum-h', text: 'The run in numbers' }), summary),
+        h('div', { class: 'prose try' }, ctx.section('Try this'))];
+      await nextFrame();
+      if (left) return;
+      root.append(...controls);
+      await nextFrame();
+      if (left) return;
+      root.append(...sections);
+    })();
     ctx.onChange((name) => { if (name !== 'week') run(); });
-    return () => { seq++; };
+    return () => { seq++; left = true; };
   },
 };

@@ -219,10 +219,13 @@ pub(crate) struct Workspace {
     path_counts: PathCounts,
 }
 
-/// Tests: the number of scans that took each path of a distinct or sparse-ties column.
+/// Tests: the number of scans that took each path of a distinct or sparse-ties column, and
+/// of final partitions done by rotation.
 #[cfg(test)]
 #[derive(Debug, Default, Clone, Copy)]
 pub(super) struct PathCounts {
     pub(super) every_position: usize,
     pub(super) distinct: usize,
+    /// `partition_samples_final` as a rotation (the samples in the best feature's order).
+    pub(super) rotated: usize,
 }

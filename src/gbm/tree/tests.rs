@@ -162,11 +162,13 @@ fn fast_scan_builds_the_same_trees_as_the_plain_scan() {
         }
         paths.every_position += fast.path_counts.every_position;
         paths.distinct += fast.path_counts.distinct;
+        paths.rotated += fast.path_counts.rotated;
     }
     // Both scans of a distinct column ran: every position a split position (values 0.5
-    // apart), and the value test needed (steps below the threshold).
+    // apart), and the value test needed (steps below the threshold); and the final partition
+    // as a rotation (the plain builder always runs sklearn's loop).
     assert!(
-        paths.every_position > 100 && paths.distinct > 100,
+        paths.every_position > 100 && paths.distinct > 100 && paths.rotated > 100,
         "{paths:?}"
     );
 }

@@ -231,7 +231,7 @@ impl Workspace {
         match (split, is_leaf) {
             (Some(s), false) => {
                 if rec.depth + 1 < cfg.max_depth {
-                    self.partition_presorted(start, s.pos, end);
+                    self.partition_presorted(start, s.pos, end, s.feature);
                 }
                 let right = StackRecord {
                     start: s.pos,

@@ -228,4 +228,6 @@ pub(super) struct PathCounts {
     pub(super) distinct: usize,
     /// `partition_samples_final` as a rotation (the samples in the best feature's order).
     pub(super) rotated: usize,
+    /// `partition_presorted` leaving the split feature's own list as it is.
+    pub(super) own_list_kept: usize,
 }

@@ -13,16 +13,38 @@ use crate::gbm::sort::{
 const ROOT_CACHE_MAX_ROWS: usize = 1 << 20;
 
 impl Workspace {
-    /// After a split of `start..end` at `pos` (children `start..pos` and `pos..end` in
-    /// `samples`), split each distinct feature's presorted range the same way, keeping the
-    /// sorted order within each side.
-    pub(super) fn partition_presorted(&mut self, start: usize, pos: usize, end: usize) {
+    /// After a split of `start..end` at `pos` on `split_feature` (children `start..pos` and
+    /// `pos..end` in `samples`), split each distinct feature's presorted range the same way,
+    /// keeping the sorted order within each side.
+    ///
+    /// The split feature's own list, if it has one, is already split: its left child is the
+    /// samples at or below the threshold, which come first in its sorted order (the threshold
+    /// lies between two distinct values), so the stable partition leaves it as it is.
+    pub(super) fn partition_presorted(
+        &mut self,
+        start: usize,
+        pos: usize,
+        end: usize,
+        split_feature: usize,
+    ) {
         let n = self.n;
+        #[cfg(test)]
+        let plain = self.plain_scan;
+        #[cfg(not(test))]
+        let plain = false;
+        let listed = |f: usize| self.distinct[f] || self.sparse_ties[f];
+        #[cfg(test)]
+        if !plain && listed(split_feature) {
+            self.path_counts.own_list_kept += 1;
+        }
+        if !(0..self.n_features).any(|f| listed(f) && (plain || f != split_feature)) {
+            return;
+        }
         for (k, &s) in self.samples[start..end].iter().enumerate() {
             self.goes_left[s as usize] = start + k < pos;
         }
         for f in 0..self.n_features {
-            if !self.distinct[f] && !self.sparse_ties[f] {
+            if !(self.distinct[f] || self.sparse_ties[f]) || !(plain || f != split_feature) {
                 continue;
             }
             let seg = &mut self.pre[f * n + start..f * n + end];

@@ -163,12 +163,17 @@ fn fast_scan_builds_the_same_trees_as_the_plain_scan() {
         paths.every_position += fast.path_counts.every_position;
         paths.distinct += fast.path_counts.distinct;
         paths.rotated += fast.path_counts.rotated;
+        paths.own_list_kept += fast.path_counts.own_list_kept;
     }
     // Both scans of a distinct column ran: every position a split position (values 0.5
     // apart), and the value test needed (steps below the threshold); and the final partition
-    // as a rotation (the plain builder always runs sklearn's loop).
+    // as a rotation (the plain builder always runs sklearn's loop), and a split on a listed
+    // feature that keeps its own presorted list (the plain builder partitions every list).
     assert!(
-        paths.every_position > 100 && paths.distinct > 100 && paths.rotated > 100,
+        paths.every_position > 100
+            && paths.distinct > 100
+            && paths.rotated > 100
+            && paths.own_list_kept > 100,
         "{paths:?}"
     );
 }

@@ -31,6 +31,11 @@
 //!   init sums come from the parent's partition loop; the reverse `reset` chain is computed only
 //!   as far as a reverse update needs it; a split position's exact proxy (two divisions) is
 //!   computed only when a cheap padded estimate says it could win.
+//! - A distinct column whose sorted values all step past `FEATURE_THRESHOLD` is scanned without
+//!   the value test (every position is a split position, each update the forward one); the
+//!   final partition is a rotation of the right part when the samples are already in the best
+//!   feature's order; a split feature's own presorted list is already split (`tree::split`,
+//!   `tree::order`).
 //!
 //! - Natively, on two cores, the right subtree of a large split is grown on a second thread once
 //!   the `rand_r` state and feature order it starts from are known exactly (replayed without

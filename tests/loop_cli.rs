@@ -192,11 +192,17 @@ fn decision_reasons_read_rounded_in_the_table_and_exact_in_json() {
     for r in reasons {
         let short = mlops_loop::cli::words::readable(r);
         assert!(table.contains(&format!("— {short}")), "{short}\n{table}");
-        assert_eq!(mlops_loop::cli::words::readable(&short), short, "nothing left to round");
+        assert_eq!(
+            mlops_loop::cli::words::readable(&short),
+            short,
+            "nothing left to round"
+        );
         if short != r {
             rounded += 1;
             let p = r.split("p = ").nth(1).and_then(|x| x.split(' ').next());
-            let p: f64 = p.and_then(|x| x.parse().ok()).expect("an exact p-value in JSON");
+            let p: f64 = p
+                .and_then(|x| x.parse().ok())
+                .expect("an exact p-value in JSON");
             assert!(p.to_string().len() > 6, "{r}");
         }
     }

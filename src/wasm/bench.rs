@@ -1,11 +1,10 @@
-//! Benchmarks for `make bench`: `benchFit` (both modules) and `benchLoop` (full module only).
+//! Benchmarks for `make bench`: `benchFit` and `benchLoop` (the full module only).
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{count, js_err};
 use crate::data::{make_data, Drift};
-#[cfg(feature = "loop-exports")]
 use crate::orchestrator::{run as run_loop_core, LoopParams, Schedule};
 
 fn now_ms() -> f64 {
@@ -53,7 +52,6 @@ pub fn bench_fit(rows: u32, reps: u32) -> Result<Vec<f64>, JsError> {
 
 /// Milliseconds taken by each of `reps` runs of the loop over `weeks` simulated weeks (seed 2,
 /// step schedule: retraining happens). For `make bench`.
-#[cfg(feature = "loop-exports")]
 #[wasm_bindgen(js_name = benchLoop)]
 pub fn bench_loop(weeks: u32, reps: u32) -> Result<Vec<f64>, JsError> {
     let reps = count("reps", f64::from(reps), 1, 100)?;

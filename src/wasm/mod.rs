@@ -16,11 +16,11 @@
 //! | `chapter.rs` | `chapter`, `trainModel` (the walkthrough) |
 //! | `registry.rs` | `Registry` (full module only) |
 //! | `run_loop.rs` | `runLoop` (full module only) |
-//! | `bench.rs` | `benchFit`, `benchLoop` (for `make bench`) |
+//! | `bench.rs` | `benchFit`, `benchLoop` (for `make bench`; full module only) |
 //! | `learner.rs` | `learnerStarters`, `gradeLearnerTrigger`, `gradeLearnerGate`, `gradeLearnerTriggerPart`, `gradeLearnerGatePart`, `mergeLearnerTrigger`, `mergeLearnerGate`, `learnerYear`, `warmBuiltinYear` (sandbox module only) |
 //!
 //! The full module (feature `loop-exports`) has every file but `learner.rs`; the lite first-load
-//! module (`--no-default-features`) leaves out `registry.rs` and `run_loop.rs` too; the sandbox
+//! module (`--no-default-features`) leaves out `registry.rs`, `run_loop.rs` and `bench.rs` too; the sandbox
 //! module (`loop-exports` and `python`, loaded when a learner opens the editor) has them all.
 
 use serde::Deserialize;
@@ -30,6 +30,8 @@ use wasm_bindgen::JsCast;
 use crate::data::{make_data, Drift};
 use crate::fingerprint::fingerprint;
 
+// The benchmarks run on the full module only (`make bench`), so the first load never carries them.
+#[cfg(feature = "loop-exports")]
 mod bench;
 mod chapter;
 mod exercises;
@@ -42,6 +44,7 @@ mod registry;
 #[cfg(feature = "loop-exports")]
 mod run_loop;
 
+#[cfg(feature = "loop-exports")]
 pub use bench::*;
 pub use chapter::*;
 pub use exercises::*;

@@ -121,15 +121,9 @@ impl Generator {
     /// # Errors
     /// [`Error::Invalid`] naming `scale` if it is negative or NaN (numpy: "scale < 0").
     pub fn exponential(&mut self, scale: f64, size: usize) -> Result<Vec<f64>> {
-        if scale.is_nan() || scale < 0.0 {
-            return Err(Error::invalid(
-                "scale",
-                scale,
-                "must be non-negative (numpy: scale < 0)",
-            ));
-        }
-        let g = &mut self.bit_generator;
-        Ok((0..size).map(|_| scale * standard_exponential(g)).collect())
+        let mut out = Vec::with_capacity(size);
+        self.exponential_each(scale, size, |x| out.push(x))?;
+        Ok(out)
     }
 
     /// [`Generator::exponential`] handing each draw to `f` in order instead of collecting them

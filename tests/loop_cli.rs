@@ -17,6 +17,15 @@ fn mlops(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// The same run printed twice: its table, and its `--json` timeline parsed.
+fn table_and_timeline(args: &[&str]) -> (String, Timeline) {
+    let (code, table, err) = mlops(args);
+    assert_eq!(code, 0, "{err}");
+    let (code, json, err) = mlops(&[args, &["--json"]].concat());
+    assert_eq!(code, 0, "{err}");
+    (table, serde_json::from_str(&json).expect("timeline JSON"))
+}
+
 #[test]
 fn loop_prints_a_table_and_json() {
     let (code, table, _) = mlops(&[
@@ -119,11 +128,7 @@ fn each_counterfactual_line_says_how_the_road_not_taken_did() {
         "--counterfactual-weeks",
         "2",
     ];
-    let (code, table, err) = mlops(&base);
-    assert_eq!(code, 0, "{err}");
-    let (code, json, err) = mlops(&[&base[..], &["--json"]].concat());
-    assert_eq!(code, 0, "{err}");
-    let t: Timeline = serde_json::from_str(&json).expect("timeline JSON");
+    let (table, t) = table_and_timeline(&base);
     let mut want = Vec::new();
     for w in &t.weeks {
         for d in &w.decisions {
@@ -176,11 +181,7 @@ fn decision_reasons_read_rounded_in_the_table_and_exact_in_json() {
         "--rows-per-week",
         "400",
     ];
-    let (code, table, err) = mlops(&base);
-    assert_eq!(code, 0, "{err}");
-    let (code, json, err) = mlops(&[&base[..], &["--json"]].concat());
-    assert_eq!(code, 0, "{err}");
-    let t: Timeline = serde_json::from_str(&json).expect("timeline JSON");
+    let (table, t) = table_and_timeline(&base);
     let reasons: Vec<&str> = t
         .weeks
         .iter()

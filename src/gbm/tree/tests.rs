@@ -5,18 +5,22 @@
 use super::split::{our_rand_r, FEATURE_THRESHOLD};
 use super::*;
 
+/// A xorshift64 stream from `seed` (the tests' random cases; any nonzero seed).
+fn xorshift(mut s: u64) -> impl FnMut() -> u64 {
+    move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    }
+}
+
 #[test]
 fn presorted_path_builds_the_same_trees_as_sorting() {
     // Columns with all-distinct values take the presorted path; forcing every column
     // through sklearn's introsort must give the same trees node for node and the same
     // final sample order, over random sizes, depths and leaf minimums.
-    let mut s = 0x853c_49e6_748f_ea9b_u64;
-    let mut next = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        s
-    };
+    let mut next = xorshift(0x853c_49e6_748f_ea9b_u64);
     for case in 0..200 {
         let n = 2 + (next() % 600) as usize;
         let nf = 1 + (next() % 3) as usize;
@@ -104,13 +108,7 @@ fn fast_scan_builds_the_same_trees_as_the_plain_scan() {
     // The filtered, key-driven scan against `plain_scan`, over random sizes, depths, leaf
     // minimums, tie patterns (distinct, 2, 5, 90 values, float32 steps below
     // FEATURE_THRESHOLD, tied or distinct) and targets with few or many distinct values.
-    let mut s = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        s
-    };
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d_u64);
     let mut paths = super::PathCounts::default();
     for case in 0..300 {
         let n = 2 + (next() % 700) as usize;
@@ -184,13 +182,7 @@ fn sparse_ties_path_builds_the_same_trees_as_the_plain_builder() {
     // taking the sparse-ties sort (by its own choice or forced) against the plain builder
     // (every column through sklearn's full introsort, the plain scan), over random sizes,
     // depths, split and leaf minimums.
-    let mut s = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        s
-    };
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15_u64);
     for case in 0..250 {
         let n = 2 + (next() % if case % 10 == 0 { 3000 } else { 600 }) as usize;
         let nf = 1 + (next() % 3) as usize;
@@ -292,13 +284,7 @@ fn two_threads_build_the_same_trees_as_one() {
     // with dense ties, sparse ties, distinct values and constants in one part of the data,
     // targets that make pure nodes, depths 1-6, split and leaf minimums: equal trees, leaves
     // and sample orders, with the speculation both holding and failing.
-    let mut s = 0x6a09_e667_f3bc_c909_u64;
-    let mut next = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        s
-    };
+    let mut next = xorshift(0x6a09_e667_f3bc_c909_u64);
     let (mut hits, mut misses, mut restarts) = (0, 0, 0);
     for case in 0..300 {
         let n = 40 + (next() % if case % 10 == 0 { 5000 } else { 900 }) as usize;

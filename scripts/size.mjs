@@ -31,9 +31,10 @@ function references(file) {
   } else {
     add(/(?:from|import)\s*["'`](\.{1,2}\/[^"'`]+)["'`]/g, true); // static imports
     add(/new URL\(\s*["'`]([^"'`]+\.(?:js|wasm))["'`]\s*,\s*import\.meta\.url/g, true); // worker, wasm
-    // engine.js names the full module too, but fetches it at start only for a page opened on a
-    // panel that needs it at once (the timeline, FULL_FIRST): on demand for index.html's first load
-    for (const r of out) if (/mlops_loop_bg-[\w-]+\.wasm$/.test(r[0])) r[1] = false;
+    // engine.js names the full module and the worker that starts on it (worker-full.js) too, but
+    // fetches them at start only for a page opened on a panel that needs it at once (the
+    // timeline, FULL_FIRST): on demand for index.html's first load
+    for (const r of out) if (/(mlops_loop_bg|worker-full)-[\w-]+\.(wasm|js)$/.test(r[0])) r[1] = false;
     add(/import\(\s*["'`](\.{1,2}\/[^"'`]+)["'`]\s*\)/g, false); // dynamic imports
   }
   return out.filter(([f]) => existsSync(join(root, f)));
@@ -63,7 +64,7 @@ for (const r of rows) console.log(`${r.f.padEnd(w)}  ${String(r.bytes).padStart(
 const sum = (pred) => rows.filter(pred).reduce((a, r) => a + r.gz, 0);
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const isLite = (r) => /mlops_loop_lite_bg[-.]/.test(r.f);
-const isFull = (r) => /mlops_loop_bg[-.]/.test(r.f) || /assets\/mlops_loop-[\w-]+\.js$/.test(r.f);
+const isFull = (r) => /mlops_loop_bg[-.]/.test(r.f) || /assets\/(mlops_loop|worker-full)-[\w-]+\.js$/.test(r.f);
 console.log(`${'total'.padEnd(w)}  ${String(rows.reduce((a, r) => a + r.bytes, 0)).padStart(10)}  ${String(sum(() => true)).padStart(10)}`);
 console.log(`first load of index.html (gzip):  ${kib(sum((r) => r.when === 'first load'))}` +
   `, of which the lite WASM module ${kib(sum((r) => isLite(r) && r.f.endsWith('.wasm')))}`);

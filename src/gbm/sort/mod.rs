@@ -55,6 +55,21 @@ pub(crate) struct SortScratch {
     bnv: Vec<u64>,
     /// The keys above the pivot in the front part, in order, plus a sentinel.
     fg: Vec<u64>,
+    /// Tests: how often the sparse-ties sort's partitions took each path.
+    #[cfg(test)]
+    pub(crate) sparse_paths: SparsePaths,
+}
+
+/// Tests: the sparse-ties sort's partitions by path ([`partition3_one_equal`] computing both
+/// sides, the left or the right only; [`partition3_known`] when several keys equal the pivot
+/// or none is above it).
+#[cfg(test)]
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct SparsePaths {
+    pub(crate) both: usize,
+    pub(crate) left_only: usize,
+    pub(crate) right_only: usize,
+    pub(crate) general: usize,
 }
 
 impl SortScratch {
@@ -146,7 +161,9 @@ fn introsort_3way_counted(
 /// sklearn's passes unchanged (same pivots, same swaps), so equal keys end in its order; their
 /// counts below and above a pivot are binary searches in `sorted`. For
 /// columns with few ties (a continuous feature at tens of thousands of rows) this replaces
-/// about `log2 n` partition passes by about `log2(#ties)` plus one copy.
+/// about `log2 n` partition passes by about `log2(#ties)` plus one copy. When one key equals
+/// the pivot (the usual case), a side of the partition whose final range holds no tie is not
+/// computed at all, since the next step fills it from `sorted` ([`partition3_one_equal`]).
 pub(crate) fn simultaneous_sort_sparse_ties(
     keys: &mut [u64],
     sorted: &[u64],
@@ -197,7 +214,20 @@ fn introsort_3way_sparse(
         let pivot = median3(v);
         let nl = s.partition_point(|&k| hi(k) < pivot);
         let ng = len - s.partition_point(|&k| hi(k) <= pivot);
-        let (l, r) = partition3_known(v, pivot, nl, ng, scratch);
+        let (l, r) = if ng != 0 && len - ng - nl == 1 {
+            // One key equals the pivot (the usual case here): a side whose final positions
+            // hold no tie is filled from `sorted` by the next step, so it is not computed.
+            let r = len - ng;
+            let need_left = ties[base + nl - usize::from(nl != 0)] != ties[base];
+            let need_right = ties[base + len - 1] != ties[base + r];
+            partition3_one_equal(v, s[nl], nl, need_left, need_right, scratch)
+        } else {
+            #[cfg(test)]
+            {
+                scratch.sparse_paths.general += 1;
+            }
+            partition3_known(v, pivot, nl, ng, scratch)
+        };
         let (left, rest) = v.split_at_mut(l);
         introsort_3way_sparse(left, base, maxd, sorted, ties, scratch);
         v = &mut rest[r - l..];
@@ -366,6 +396,100 @@ fn partition3_known(
     fg[k] = v_r;
     for (&h, &g) in holes[..n_holes].iter().zip(&fg[..n_holes]) {
         v[h as usize] = g;
+    }
+    (nl, r)
+}
+
+/// [`partition3_known`] when exactly one key, `e_key`, equals the pivot and at least one is
+/// above it, computing only the sides asked for: the left part `v[..nl]` if `need_left`, the
+/// right part `v[nl + 1..]` if `need_right` (a side not asked for is left holding any keys);
+/// `v[nl]` takes `e_key`.
+///
+/// With one key equal to the pivot, the `<` / `==` swap loop over the front (its keys above
+/// the pivot replaced by the back's others, as in [`partition3_known`]) keeps the keys below
+/// the pivot in their order: each one found after the equal key swaps with it, so the equal
+/// key sits just after the keys below found so far and ends at `nl`. So the front is a stable
+/// compaction of the keys below the pivot, and the right part is [`partition3_known`]'s back
+/// pass and holes unchanged. A side not computed still has its keys read: the front's keys above
+/// the pivot fill the right part's holes, and the back's others replace them in the left part.
+#[inline(always)]
+fn partition3_one_equal(
+    v: &mut [u64],
+    e_key: u64,
+    nl: usize,
+    need_left: bool,
+    need_right: bool,
+    scratch: &mut SortScratch,
+) -> (usize, usize) {
+    #[cfg(test)]
+    match (need_left, need_right) {
+        (true, true) => scratch.sparse_paths.both += 1,
+        (true, false) => scratch.sparse_paths.left_only += 1,
+        (false, true) => scratch.sparse_paths.right_only += 1,
+        (false, false) => {}
+    }
+    let n = v.len();
+    let r = nl + 1;
+    let pivot = hi(e_key);
+    let is_g = |k: u64| hi(k) > pivot;
+    let holes = &mut scratch.holes[..n + 2];
+    let bnv = &mut scratch.bnv[..n + 2];
+    let fg = &mut scratch.fg[..n + 2];
+    let v_r = v[r];
+    let mut n_holes = 0usize;
+    if need_right {
+        // As in partition3_known: the back's keys above the pivot shift one slot left, the
+        // others are listed with the slots they leave.
+        holes[0] = (n - 1) as u32;
+        let mut j = 0usize;
+        let mut e = v[n - 1];
+        for (t, slot) in (r as u32..(n - 1) as u32).zip(&mut v[r..n - 1]).rev() {
+            let ng_e = !is_g(e);
+            let e_next = *slot;
+            *slot = e;
+            bnv[j] = e;
+            holes[j + 1] = t;
+            j += usize::from(ng_e);
+            e = e_next;
+        }
+        bnv[j] = e;
+        n_holes = j + 1;
+    } else if need_left {
+        // Only the back's keys not above the pivot, from the right.
+        let mut j = 0usize;
+        for &e in v[r..].iter().rev() {
+            bnv[j] = e;
+            j += usize::from(!is_g(e));
+        }
+    }
+    let mut k = 0usize;
+    if need_left {
+        // The front with its k-th key above the pivot replaced by the k-th listed back key,
+        // its keys below the pivot compacted in order (l ≤ i: each key is read before its
+        // slot is written).
+        let mut l = 0usize;
+        for i in 0..r {
+            let o = v[i];
+            let g = is_g(o);
+            let e = select(g, bnv[k], o);
+            fg[k] = o;
+            k += usize::from(g);
+            v[l] = e;
+            l += usize::from(hi(e) != pivot);
+        }
+    } else if need_right {
+        for &o in &v[..r] {
+            fg[k] = o;
+            k += usize::from(is_g(o));
+        }
+    }
+    v[nl] = e_key;
+    if need_right {
+        // Sentinel: v[r] takes the last hole when no front key above the pivot is left for it.
+        fg[k] = v_r;
+        for (&h, &g) in holes[..n_holes].iter().zip(&fg[..n_holes]) {
+            v[h as usize] = g;
+        }
     }
     (nl, r)
 }

@@ -174,6 +174,13 @@ fn sparse_ties_sort_matches_reference_introsort() {
         simultaneous_sort_sparse_ties(&mut b, &sorted, &ties, &mut scratch);
         assert_eq!(a, b, "case {case}: n {n}, {} ties", ties[n - 1]);
     }
+    // Every partition path ran: one key equal to the pivot with ties on both sides, on the
+    // left or the right only, and the general partition.
+    let p = scratch.sparse_paths;
+    assert!(
+        p.both > 100 && p.left_only > 100 && p.right_only > 100 && p.general > 100,
+        "{p:?}"
+    );
 }
 
 /// Test inputs: `n` values of `card` distinct levels in one of five shapes (random, sorted,

@@ -183,6 +183,7 @@ fn sparse_ties_path_builds_the_same_trees_as_the_plain_builder() {
     // (every column through sklearn's full introsort, the plain scan), over random sizes,
     // depths, split and leaf minimums.
     let mut next = xorshift(0x9e37_79b9_7f4a_7c15_u64);
+    let mut paths = crate::gbm::sort::SparsePaths::default();
     for case in 0..250 {
         let n = 2 + (next() % if case % 10 == 0 { 3000 } else { 600 }) as usize;
         let nf = 1 + (next() % 3) as usize;
@@ -242,7 +243,19 @@ fn sparse_ties_path_builds_the_same_trees_as_the_plain_builder() {
             assert_eq!(a, b, "case {case} round {round}: n {n}, {cfg:?}");
             assert_eq!(fast.samples(), slow.samples(), "case {case} round {round}");
         }
+        let p = fast.sort_scratch.sparse_paths;
+        paths.both += p.both;
+        paths.left_only += p.left_only;
+        paths.right_only += p.right_only;
+        paths.general += p.general;
     }
+    // The sparse-ties sort's partitions took each path: one key equal to the pivot with ties
+    // on both sides, on the left or the right only (the other side filled from the list), and
+    // the general partition.
+    assert!(
+        paths.both > 20 && paths.left_only > 20 && paths.right_only > 20 && paths.general > 20,
+        "{paths:?}"
+    );
 }
 
 #[test]

@@ -19,8 +19,9 @@
 //!   order is unique, so it is sklearn's).
 //! - A column with few ties keeps such a list too, and its sort runs sklearn's introsort passes
 //!   only on subarrays whose final range holds a tie, filling the others from the list (their
-//!   order is unique), and a partition computes only its sides that hold a tie; see
-//!   `sort::simultaneous_sort_sparse_ties`.
+//!   order is unique), a partition computes only its sides that hold a tie, and a lopsided
+//!   one (a short left side without a tie) moves only the keys that change slots, in a copy
+//!   of the subarray; see `sort::simultaneous_sort_sparse_ties`.
 //! - Other tied columns go through sklearn's introsort with a branch-free 3-way partition; a
 //!   column with few values (its keys hold dense ranks) is counted once per node, so that the
 //!   partitions need no counting passes and subarrays of one value are not visited

@@ -55,6 +55,12 @@ pub(crate) struct SortScratch {
     bnv: Vec<u64>,
     /// The keys above the pivot in the front part, in order, plus a sentinel.
     fg: Vec<u64>,
+    /// The sparse-ties sort's subarray in a run of lopsided levels, each sample's slot there,
+    /// and two short lists (see [`SortScratch::lopsided_right`]).
+    q: Vec<u64>,
+    pos: Vec<u32>,
+    fg_list: Vec<u64>,
+    back_slots: Vec<u32>,
     /// Tests: how often the sparse-ties sort's partitions took each path.
     #[cfg(test)]
     pub(crate) sparse_paths: SparsePaths,
@@ -70,6 +76,8 @@ pub(crate) struct SparsePaths {
     pub(crate) left_only: usize,
     pub(crate) right_only: usize,
     pub(crate) general: usize,
+    /// Levels followed in `SortScratch::q` (`lopsided_right`).
+    pub(crate) lopsided: usize,
 }
 
 impl SortScratch {
@@ -163,7 +171,10 @@ fn introsort_3way_counted(
 /// columns with few ties (a continuous feature at tens of thousands of rows) this replaces
 /// about `log2 n` partition passes by about `log2(#ties)` plus one copy. When one key equals
 /// the pivot (the usual case), a side of the partition whose final range holds no tie is not
-/// computed at all, since the next step fills it from `sorted` ([`partition3_one_equal`]).
+/// computed at all, since the next step fills it from `sorted` ([`partition3_one_equal`]);
+/// a run of lopsided levels (a short left side without a tie) is followed in a copy of the
+/// subarray, each level moving only the keys that change slots
+/// ([`SortScratch::lopsided_right`]).
 pub(crate) fn simultaneous_sort_sparse_ties(
     keys: &mut [u64],
     sorted: &[u64],
@@ -188,12 +199,54 @@ fn introsort_3way_sparse(
     scratch: &mut SortScratch,
 ) {
     let mut v = keys;
+    // In a run of lopsided levels, the subarray's keys are held in `scratch.q[q0..q0 + len]`
+    // instead of `v` (see `lopsided_right`).
+    let mut held: Option<usize> = None;
     loop {
         let len = v.len();
         // No tie among the final positions base+1 .. base+len−1: the order is unique.
         if len < 2 || ties[base + len - 1] == ties[base] {
             v.copy_from_slice(&sorted[base..base + len]);
             return;
+        }
+        // The subarray holds the keys of sorted[base..base + len]: the counts below and
+        // above the pivot are two binary searches there, and a subarray of one value, which
+        // the partition leaves as it is, is done.
+        let s = &sorted[base..base + len];
+        if len > INSERTION_CUTOFF && maxd != 0 && hi(s[0]) != hi(s[len - 1]) {
+            let pivot = match held {
+                Some(q0) => median3(&scratch.q[q0..q0 + len]),
+                None => median3(v),
+            };
+            let nl = s.partition_point(|&k| hi(k) < pivot);
+            let ng = len - s.partition_point(|&k| hi(k) <= pivot);
+            let r = nl + 1;
+            // One key equal to the pivot, a short left side without a tie and a right side
+            // with one: the level is followed in `scratch.q` (the left side filled here).
+            if ng != 0
+                && len - ng == r
+                && r * LOPSIDED <= len
+                && ties[base + nl - usize::from(nl != 0)] == ties[base]
+            {
+                maxd -= 1;
+                let q0 = match held {
+                    Some(q0) => q0,
+                    None => {
+                        scratch.hold(v);
+                        0
+                    }
+                };
+                scratch.lopsided_right(q0, len, r, pivot, &s[..r]);
+                v[..nl].copy_from_slice(&s[..nl]);
+                v[nl] = s[nl];
+                v = &mut std::mem::take(&mut v)[r..];
+                base += r;
+                held = Some(q0 + r + 1);
+                continue;
+            }
+        }
+        if let Some(q0) = held.take() {
+            v.copy_from_slice(&scratch.q[q0..q0 + len]);
         }
         if len <= INSERTION_CUTOFF {
             insertion_sort(v);
@@ -203,10 +256,6 @@ fn introsort_3way_sparse(
             heapsort(v);
             return;
         }
-        // The subarray holds the keys of sorted[base..base + len]: the counts below and
-        // above the pivot are two binary searches there, and a subarray of one value, which
-        // the partition leaves as it is, is done.
-        let s = &sorted[base..base + len];
         if hi(s[0]) == hi(s[len - 1]) {
             return;
         }
@@ -232,6 +281,65 @@ fn introsort_3way_sparse(
         introsort_3way_sparse(left, base, maxd, sorted, ties, scratch);
         v = &mut rest[r - l..];
         base += r;
+    }
+}
+
+/// A level of the sparse-ties sort is followed without moving the subarray when its left
+/// side (with no tie) is at most `1 / LOPSIDED` of it; the first level of such a run copies
+/// the subarray once, so short left sides are the ones worth it (8 and 4 did worse at 22,500
+/// rows).
+const LOPSIDED: usize = 16;
+
+impl SortScratch {
+    /// Hold `v`'s keys in `q[..v.len()]`, each sample's slot in `pos`.
+    fn hold(&mut self, v: &[u64]) {
+        self.q.clear();
+        self.q.extend_from_slice(v);
+        for (i, &k) in v.iter().enumerate() {
+            let s = k as u32 as usize;
+            if s >= self.pos.len() {
+                self.pos.resize(s + 1, 0);
+            }
+            self.pos[s] = i as u32;
+        }
+    }
+
+    /// [`partition3_one_equal`]'s right side for the subarray held in `q[q0..q0 + len]`, given
+    /// `low`, its `r` keys not above the pivot (the left side and the key equal to it): the
+    /// right side is left in `q[q0 + r + 1..q0 + len + 1]`, moving only the keys that change
+    /// slots, so a level costs about the left side's length, not the subarray's.
+    ///
+    /// In [`partition3_known`]'s back pass, slot `t − 1` takes `v[t]` when it is above the pivot
+    /// and is a hole otherwise; slot `len − 1` is the first hole, then the slots left by the
+    /// back's other keys from the right, and the holes take the front's keys above the pivot in
+    /// order, then `v[r]`. Read from slot `r + 1` on, that is: every key above the pivot in the
+    /// back stays in its slot of `q`, each of the back's other keys (beyond slot `r`) is
+    /// replaced where it is, and one slot is appended for the first hole. The back's other keys
+    /// are found by their samples' slots (`pos`), not by a pass over the back.
+    fn lopsided_right(&mut self, q0: usize, len: usize, r: usize, pivot: u32, low: &[u64]) {
+        #[cfg(test)]
+        {
+            self.sparse_paths.lopsided += 1;
+        }
+        let fg = &mut self.fg_list;
+        fg.clear();
+        fg.extend(self.q[q0..q0 + r].iter().filter(|&&o| hi(o) > pivot));
+        fg.push(self.q[q0 + r]);
+        let back = &mut self.back_slots;
+        back.clear();
+        back.extend(
+            low.iter()
+                .map(|&k| self.pos[k as u32 as usize])
+                .filter(|&p| p as usize > q0 + r),
+        );
+        back.sort_unstable_by(|a, b| b.cmp(a));
+        debug_assert_eq!(self.q.len(), q0 + len);
+        self.q.push(fg[0]);
+        self.pos[fg[0] as u32 as usize] = (q0 + len) as u32;
+        for (&p, &g) in back.iter().zip(&fg[1..]) {
+            self.q[p as usize] = g;
+            self.pos[g as u32 as usize] = p;
+        }
     }
 }
 

@@ -175,10 +175,14 @@ fn sparse_ties_sort_matches_reference_introsort() {
         assert_eq!(a, b, "case {case}: n {n}, {} ties", ties[n - 1]);
     }
     // Every partition path ran: one key equal to the pivot with ties on both sides, on the
-    // left or the right only, and the general partition.
+    // left or the right only, the general partition, and lopsided levels followed in place.
     let p = scratch.sparse_paths;
     assert!(
-        p.both > 100 && p.left_only > 100 && p.right_only > 100 && p.general > 100,
+        p.both > 100
+            && p.left_only > 100
+            && p.right_only > 100
+            && p.general > 100
+            && p.lopsided > 100,
         "{p:?}"
     );
 }

@@ -1,9 +1,10 @@
 // Vite builds the page from www/ into dist/ (relative URLs, so the book site can host it anywhere).
 // Entries: the page (index.html), the iframe form (embed.html), the Quarto-style example page, and
 // the custom element as one ES module with a stable name (dist/embed.js), and the engine's early
-// start (www/src/boot.js, put into the two pages by the "early-engine" plugin). After the build,
+// start (www/src/early.js, put inline into the two pages by the "early-engine" plugin). After
+// the build,
 // the "precache" plugin writes dist/sw.js, the offline service worker, with the list of built files.
-import { defineConfig } from 'vite';
+import { defineConfig, minifySync } from 'vite';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -40,9 +41,21 @@ function precache() {
 }
 
 /**
+ * www/src/early.js minified (the Vite's own minifier, pinned by package-lock.json: the same file
+ * gives the same text, whose hash the policy carries): the pages' one inline script.
+ */
+function earlyScript() {
+  const { code, errors } = minifySync('early.js', readFileSync(resolve(here, 'www/src/early.js'), 'utf8'), { compress: true, mangle: true });
+  if (errors.length) throw new Error(`www/src/early.js: ${errors.map((e) => e.message).join('; ')}`);
+  return code.trim();
+}
+
+/**
  * Vite joins every module script of a page into one entry, so the page could not start its engine
- * before its whole bundle has loaded. This adds the separate entry `boot` to index.html and
- * embed.html as an async module script: it runs as soon as it and engine.js have arrived.
+ * before its whole bundle has arrived and run. This writes www/src/early.js inline into index.html
+ * and embed.html, before any other script: it starts the engine worker and the module's compile
+ * while the HTML is parsed (the policy allows it by its hash, checked here); the page's engine
+ * adopts that worker.
  */
 function earlyEngine() {
   return {
@@ -52,11 +65,29 @@ function earlyEngine() {
       order: 'post',
       handler(html, ctx) {
         if (!/(^|\/)(index|embed)\.html$/.test(ctx.filename ?? ctx.path ?? '')) return html;
-        const boot = Object.values(ctx.bundle ?? {}).find((c) => c.type === 'chunk' && c.isEntry && c.name === 'boot');
-        if (!boot) return html;
-        // Before the page's first module script (after the CSP, which must cover it).
-        const tag = `<script type="module" async crossorigin src="./${boot.fileName}"></script>`;
-        return html.replace(/<script type="module"/, `${tag}\n  $&`);
+        const files = Object.keys(ctx.bundle ?? {});
+        const one = (re) => {
+          const found = files.filter((f) => re.test(f));
+          if (found.length !== 1) this.error(`early-engine: expected one file like ${re}, found ${found.length}`);
+          return `./${found[0]}`;
+        };
+        const urls = [/^assets\/worker-(?!full-)[\w-]+\.js$/, /^assets\/worker-full-[\w-]+\.js$/,
+          /^assets\/mlops_loop_lite_bg-[\w-]+\.wasm$/, /^assets\/mlops_loop_bg-[\w-]+\.wasm$/].map(one);
+        const code = earlyScript();
+        const hash = `'sha256-${createHash('sha256').update(code).digest('base64')}'`;
+        const policy = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)"/)?.[1] ?? '';
+        if (!policy.split(';').some((d) => d.trim().startsWith('script-src ') && d.split(/\s+/).includes(hash))) {
+          this.error(`early-engine: the Content-Security-Policy of ${ctx.filename} must allow www/src/early.js: script-src ... ${hash}`);
+        }
+        const preload = /<link rel="preload"[^>]*type="application\/wasm"[^>]*>/; // the lite module's
+        if (!preload.test(html)) this.error('early-engine: the page has no preload of the lite module');
+        // An inline script waits for the style sheets before it: none may come first.
+        const css = html.search(/<link rel="stylesheet"/);
+        if (css !== -1 && css < html.search(preload)) this.error('early-engine: a style sheet comes before the lite module\'s preload');
+        // early.js after the lite module's preload (its fetch is that preload's).
+        const early = `<script data-engine="${urls.join(' ')}">${code}</script>`;
+        // The pages' comments are for their source's readers: not sent with every first load.
+        return html.replace(preload, `$&\n  ${early}`).replace(/\n\s*<!--[\s\S]*?-->/g, '');
       },
     },
   };
@@ -112,7 +143,6 @@ export default defineConfig({
         'embed-page': resolve(here, 'www/embed.html'),
         example: resolve(here, 'www/example-quarto.html'),
         embed: resolve(here, 'www/embed.js'),
-        boot: resolve(here, 'www/src/boot.js'),
       },
       output: {
         entryFileNames: (chunk) => (chunk.name === 'embed' ? 'embed.js' : 'assets/[name]-[hash].js'),

@@ -114,7 +114,7 @@ async function breakdown(p) {
     return {
       origin: performance.timeOrigin,
       html: nav?.responseEnd,
-      scripts: Math.max(...['boot', 'engine', 'main'].map((n) => res(new RegExp(`^${n}-[\\w-]+\\.js$`))?.responseEnd ?? 0)),
+      scripts: Math.max(...['engine', 'main'].map((n) => res(new RegExp(`^${n}-[\\w-]+\\.js$`))?.responseEnd ?? 0)),
       wasm_fetched: (res(/^mlops_loop_bg-[\w-]+\.wasm$/) ?? res(/^mlops_loop_lite_bg-[\w-]+\.wasm$/))?.responseEnd, // the module the worker starts on
       engine_start: mark('engine-start'),
       engine_ready: mark('engine-ready'),

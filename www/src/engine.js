@@ -155,11 +155,35 @@ export function opensOnFullPanel(loc = globalThis.location) {
   return FULL_FIRST.has(panel);
 }
 
+const MAIN = 'mlops-loop-engine';
+
+/**
+ * The main engine's worker if early.js (the pages' inline script) has started it already, on the
+ * module this page needs (else it is ended): taken once. The null left behind tells early.js, if it
+ * runs later than this, to start nothing.
+ */
+function adoptEarly(full) {
+  const key = Symbol.for('mlops-loop.worker');
+  const early = globalThis[key];
+  globalThis[key] = null;
+  if (early?.full === full) return early;
+  early?.worker.terminate();
+  return null;
+}
+
 /**
  * Start an engine worker and hand it a compiled module (or null: it fetches the lite one): the
- * lite module, or with `full` the full one, which the worker then uses for every call.
+ * lite module, or with `full` the full one, which the worker then uses for every call. The main
+ * engine adopts the worker early.js started, which has its module already.
  */
 function startEngine(name, Kind = Engine, { full = false } = {}) {
+  const early = name === MAIN ? adoptEarly(full) : null;
+  if (early) {
+    if (!full) liteModule = early.compiled; // for the spare worker
+    const eng = new Kind(early.worker);
+    for (const e of early.said) (e.type === 'error' ? early.worker.onerror : early.worker.onmessage)(e);
+    return eng;
+  }
   // A worker that starts on the full module runs worker-full.js: worker.js and the full module's
   // glue in one script, fetched at once (worker.js alone imports the glue on first need).
   const w = startWorker(full ? workerFullUrl : workerUrl, { name });
@@ -182,7 +206,7 @@ function startEngine(name, Kind = Engine, { full = false } = {}) {
  * one, when the page's link opens such a panel.
  */
 export function engine({ panel } = {}) {
-  shared ??= startEngine('mlops-loop-engine', MainEngine, { full: panel !== undefined ? FULL_FIRST.has(panel) : opensOnFullPanel() });
+  shared ??= startEngine(MAIN, MainEngine, { full: panel !== undefined ? FULL_FIRST.has(panel) : opensOnFullPanel() });
   return shared;
 }
 

@@ -1,10 +1,8 @@
 // The page (index.html) and its iframe form (embed.html): router over the panel records, state in the
 // URL hash, the loop as navigation (nav.js), the engine in a Web Worker, its version in the footer,
 // and the offline service worker.
-// First: the engine's early start (boot.js, also the build's async entry), so that the engine's
-// worker is started before the rest of this module graph (every panel) is evaluated, whichever
-// of the two scripts is ready first.
-import './boot.js';
+// The engine's worker is started before any of this, by the pages' inline script (early.js); the
+// engine adopts it.
 import { engine } from './engine.js';
 import { readHash, writeHash } from './state.js';
 import { mountPanel, withIndex, withDefaults } from './app.js';
@@ -87,6 +85,7 @@ function registerServiceWorker() {
 
 async function main() {
   if (embedded) embedBridge();
+  performance.mark('engine-start'); // read by make bench (the cold load's breakdown)
   const eng = await engine().ready;
   performance.mark('engine-ready'); // read by make bench: the worker's answer arrived, the mount starts
   panels = withDefaults(panels, eng.defaults);

@@ -1,5 +1,6 @@
 // Every dedicated worker of the page starts here, so that the page's Content-Security-Policy holds
-// inside it on any host (SECURITY.md, "The policy in the workers").
+// inside it on any host (SECURITY.md, "The policy in the workers"); early.js starts the pages'
+// engine worker the same way, in its own copy of these lines (an inline script imports nothing).
 //
 // A worker started from its own URL gets the policy of *its own* HTTP response, not the page's:
 // on a host that sends no CSP header (a plain static site), such a worker has no policy at all,

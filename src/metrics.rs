@@ -69,8 +69,7 @@ pub fn roc_auc(y_true: &[i64], score: &[f64]) -> Result<f64> {
     }
 
     // Descending by score; the order inside a tie does not change any point kept below.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
+    let order = crate::stats::argsort_stable(score, true);
     // (fps, tps) at the last index of each run of equal scores.
     let mut fps: Vec<f64> = Vec::new();
     let mut tps: Vec<f64> = Vec::new();

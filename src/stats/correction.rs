@@ -88,8 +88,7 @@ impl Correction {
             Correction::None => vec![alpha; pvals.len()],
             Correction::Bonferroni => vec![alpha / m; pvals.len()],
             Correction::Bh => {
-                let mut order: Vec<usize> = (0..pvals.len()).collect();
-                order.sort_by(|&a, &b| pvals[a].total_cmp(&pvals[b]));
+                let order = super::argsort_stable(pvals, false);
                 let mut out = vec![0.0; pvals.len()];
                 for (rank, &i) in order.iter().enumerate() {
                     out[i] = (rank + 1) as f64 / m * alpha;

@@ -51,6 +51,23 @@ pub fn bonferroni(pvals: &[f64], alpha: f64) -> Result<Vec<bool>> {
     Ok(pvals.iter().map(|&p| (p * m).min(1.0) <= alpha).collect())
 }
 
+/// The indices of `values` in increasing order (`descending`: decreasing), equal values in
+/// index order: numpy's `argsort(kind="stable")` under `total_cmp`. One sort for the
+/// Benjamini–Hochberg ranks ([`benjamini_hochberg`], [`Correction::levels`]) and the ROC
+/// curve's score order ([`crate::metrics`]), so the WASM modules carry one instance of it.
+pub(crate) fn argsort_stable(values: &[f64], descending: bool) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| {
+        let o = values[a].total_cmp(&values[b]);
+        if descending {
+            o.reverse()
+        } else {
+            o
+        }
+    });
+    order
+}
+
 /// Benjamini–Hochberg (1995) step-up procedure: with the p-values sorted ascending
 /// `p_(1) <= … <= p_(m)`, find the largest k with `p_(k) <= k/m · alpha` and reject the k
 /// smallest; controls the false-discovery rate for independent tests (as statsmodels
@@ -69,8 +86,7 @@ pub fn bonferroni(pvals: &[f64], alpha: f64) -> Result<Vec<bool>> {
 pub fn benjamini_hochberg(pvals: &[f64], alpha: f64) -> Result<Vec<bool>> {
     check(pvals, alpha)?;
     let m = pvals.len();
-    let mut order: Vec<usize> = (0..m).collect();
-    order.sort_by(|&a, &b| pvals[a].total_cmp(&pvals[b]));
+    let order = argsort_stable(pvals, false);
     let mut k_max = 0;
     for (rank, &i) in order.iter().enumerate() {
         if pvals[i] <= (rank + 1) as f64 / m as f64 * alpha {

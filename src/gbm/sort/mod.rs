@@ -80,6 +80,31 @@ pub(crate) struct SparsePaths {
     pub(crate) lopsided: usize,
 }
 
+#[cfg(test)]
+impl SparsePaths {
+    /// Adds another scratch's counts.
+    pub(crate) fn add(&mut self, o: SparsePaths) {
+        self.both += o.both;
+        self.left_only += o.left_only;
+        self.right_only += o.right_only;
+        self.general += o.general;
+        self.lopsided += o.lopsided;
+    }
+
+    /// Every path ran more than `min` times.
+    pub(crate) fn each_over(&self, min: usize) -> bool {
+        [
+            self.both,
+            self.left_only,
+            self.right_only,
+            self.general,
+            self.lopsided,
+        ]
+        .iter()
+        .all(|&c| c > min)
+    }
+}
+
 impl SortScratch {
     fn reserve(&mut self, n: usize) {
         if self.holes.len() < n + 2 {
@@ -414,6 +439,31 @@ fn partition3_branch_free(v: &mut [u64], pivot: u32, scratch: &mut SortScratch) 
     partition3_known(v, pivot, nl, ng, scratch)
 }
 
+/// [`partition3_known`]'s back pass over `v[r..]` from the right: slot `t − 1` takes `v[t]` if
+/// it is above the pivot (a G), else it is a hole for the next front G (slot `n − 1` is the
+/// first hole). The back's other keys are listed in `bnv` and the holes in `holes`, in that
+/// order; returns the number of holes. Writes at index `j + 1` / `j` before `j` moves are
+/// overwritten unless `j` moves, so they need no branch. Shared with
+/// [`partition3_one_equal`]'s right side.
+#[inline(always)]
+fn back_pass(v: &mut [u64], r: usize, pivot: u32, holes: &mut [u32], bnv: &mut [u64]) -> usize {
+    let n = v.len();
+    holes[0] = (n - 1) as u32;
+    let mut j = 0usize;
+    let mut e = v[n - 1];
+    for (t, slot) in (r as u32..(n - 1) as u32).zip(&mut v[r..n - 1]).rev() {
+        let ng_e = hi(e) <= pivot;
+        let e_next = *slot;
+        *slot = e;
+        bnv[j] = e;
+        holes[j + 1] = t;
+        j += usize::from(ng_e);
+        e = e_next;
+    }
+    bnv[j] = e;
+    j + 1
+}
+
 /// [`partition3`]'s result, given the number of keys below (`nl`) and above (`ng`) the pivot,
 /// computed without data-dependent branches.
 ///
@@ -458,24 +508,9 @@ fn partition3_known(
     let holes = &mut scratch.holes[..n + 2];
     let bnv = &mut scratch.bnv[..n + 2];
     let fg = &mut scratch.fg[..n + 2];
-    // The back, from the right: slot t − 1 takes v[t] if it is a G, else it is a hole for
-    // the next front G (slot n − 1 is the first hole). Writes at index j + 1 / j before j
-    // moves are overwritten unless j moves, so they need no branch.
+    // The back, from the right (back_pass).
     let v_r = v[r];
-    holes[0] = (n - 1) as u32;
-    let mut j = 0usize;
-    let mut e = v[n - 1];
-    for (t, slot) in (r as u32..(n - 1) as u32).zip(&mut v[r..n - 1]).rev() {
-        let ng_e = !is_g(e);
-        let e_next = *slot;
-        *slot = e;
-        bnv[j] = e;
-        holes[j + 1] = t;
-        j += usize::from(ng_e);
-        e = e_next;
-    }
-    bnv[j] = e;
-    let n_holes = j + 1;
+    let n_holes = back_pass(v, r, pivot, holes, bnv);
     // The front: the k-th G takes the k-th back non-G, and the `<` / `==` swap loop runs
     // on the keys so replaced (a no-op unless the front holds both).
     let mut k = 0usize;
@@ -550,20 +585,7 @@ fn partition3_one_equal(
     if need_right {
         // As in partition3_known: the back's keys above the pivot shift one slot left, the
         // others are listed with the slots they leave.
-        holes[0] = (n - 1) as u32;
-        let mut j = 0usize;
-        let mut e = v[n - 1];
-        for (t, slot) in (r as u32..(n - 1) as u32).zip(&mut v[r..n - 1]).rev() {
-            let ng_e = !is_g(e);
-            let e_next = *slot;
-            *slot = e;
-            bnv[j] = e;
-            holes[j + 1] = t;
-            j += usize::from(ng_e);
-            e = e_next;
-        }
-        bnv[j] = e;
-        n_holes = j + 1;
+        n_holes = back_pass(v, r, pivot, holes, bnv);
     } else if need_left {
         // Only the back's keys not above the pivot, from the right.
         let mut j = 0usize;

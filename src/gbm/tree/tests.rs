@@ -243,24 +243,12 @@ fn sparse_ties_path_builds_the_same_trees_as_the_plain_builder() {
             assert_eq!(a, b, "case {case} round {round}: n {n}, {cfg:?}");
             assert_eq!(fast.samples(), slow.samples(), "case {case} round {round}");
         }
-        let p = fast.sort_scratch.sparse_paths;
-        paths.both += p.both;
-        paths.left_only += p.left_only;
-        paths.right_only += p.right_only;
-        paths.general += p.general;
-        paths.lopsided += p.lopsided;
+        paths.add(fast.sort_scratch.sparse_paths);
     }
     // The sparse-ties sort's partitions took each path: one key equal to the pivot with ties
     // on both sides, on the left or the right only (the other side filled from the list), the
     // general partition, and lopsided levels followed without moving the subarray.
-    assert!(
-        paths.both > 20
-            && paths.left_only > 20
-            && paths.right_only > 20
-            && paths.general > 20
-            && paths.lopsided > 20,
-        "{paths:?}"
-    );
+    assert!(paths.each_over(20), "{paths:?}");
 }
 
 #[test]

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FULL_FIRST } from './www/src/full-first.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const out = resolve(here, 'dist');
@@ -53,9 +54,10 @@ function earlyScript() {
 /**
  * Vite joins every module script of a page into one entry, so the page could not start its engine
  * before its whole bundle has arrived and run. This writes www/src/early.js inline into index.html
- * and embed.html, before any other script: it starts the engine worker and the module's compile
- * while the HTML is parsed (the policy allows it by its hash, checked here); the page's engine
- * adopts that worker.
+ * and embed.html, before any other script: it starts the engine worker and the fetch and compile
+ * of the module the link needs while the HTML is parsed (the policy allows it by its hash, checked
+ * here); the page's engine adopts that worker. The panels that start on the full module go into
+ * its `data-full` from www/src/full-first.js, the list engine.js reads: one decision, one home.
  */
 function earlyEngine() {
   return {
@@ -73,21 +75,25 @@ function earlyEngine() {
         };
         const urls = [/^assets\/worker-(?!full-)[\w-]+\.js$/, /^assets\/worker-full-[\w-]+\.js$/,
           /^assets\/mlops_loop_lite_bg-[\w-]+\.wasm$/, /^assets\/mlops_loop_bg-[\w-]+\.wasm$/].map(one);
+        if (!FULL_FIRST.length || !FULL_FIRST.every((p) => /^[\w-]+$/.test(p))) this.error('early-engine: www/src/full-first.js must list panel ids ([\\w-]+)');
         const code = earlyScript();
         const hash = `'sha256-${createHash('sha256').update(code).digest('base64')}'`;
         const policy = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)"/)?.[1] ?? '';
         if (!policy.split(';').some((d) => d.trim().startsWith('script-src ') && d.split(/\s+/).includes(hash))) {
           this.error(`early-engine: the Content-Security-Policy of ${ctx.filename} must allow www/src/early.js: script-src ... ${hash}`);
         }
-        const preload = /<link rel="preload"[^>]*type="application\/wasm"[^>]*>/; // the lite module's
-        if (!preload.test(html)) this.error('early-engine: the page has no preload of the lite module');
-        // An inline script waits for the style sheets before it: none may come first.
+        // early.js is the page's one fetch of its module, the one the link needs: a preload of a
+        // module would fetch it on every link (the lite one on the timeline's, for nothing).
+        if (/<link\b[^>]*\.wasm"/.test(html)) this.error('early-engine: the page links a WASM module (a preload?): early.js fetches the one it needs');
+        // early.js before the first script; an inline script waits for the style sheets before it:
+        // none may come first.
+        const first = html.search(/<script\b/);
+        if (first === -1) this.error('early-engine: the page has no script');
         const css = html.search(/<link rel="stylesheet"/);
-        if (css !== -1 && css < html.search(preload)) this.error('early-engine: a style sheet comes before the lite module\'s preload');
-        // early.js after the lite module's preload (its fetch is that preload's).
-        const early = `<script data-engine="${urls.join(' ')}">${code}</script>`;
+        if (css !== -1 && css < first) this.error('early-engine: a style sheet comes before the page\'s first script');
+        const early = `<script data-engine="${urls.join(' ')}" data-full="${FULL_FIRST.join(' ')}">${code}</script>\n  `;
         // The pages' comments are for their source's readers: not sent with every first load.
-        return html.replace(preload, `$&\n  ${early}`).replace(/\n\s*<!--[\s\S]*?-->/g, '');
+        return (html.slice(0, first) + early + html.slice(first)).replace(/\n\s*<!--[\s\S]*?-->/g, '');
       },
     },
   };

@@ -1,8 +1,12 @@
 // `make size`: the page's transferred weight, gzip -9 of every wasm, JS, CSS and HTML file in dist/,
 // split by when the browser fetches it. "first load" is what index.html pulls in before it is
-// interactive: its scripts and styles, what they import statically, and what they fetch with
-// `new URL(..., import.meta.url)` (the engine worker, the lite WASM module). "on demand" is what
-// a dynamic import() reaches from there (Observable Plot, the full WASM module and its glue).
+// interactive: its scripts and styles, what they import statically, what they fetch with
+// `new URL(..., import.meta.url)`, and the engine worker and WASM module its inline script
+// (www/src/early.js, its `data-engine` attribute) starts on: for most links the lite module and
+// worker.js. "on demand" is what a dynamic import() reaches from there (Observable Plot, the full
+// WASM module and its glue). A link that opens a panel of the script's `data-full` (the timeline)
+// starts on the full module and worker-full.js instead, and never fetches the lite module or
+// worker.js for its first load: its first load is counted by the same walk with the two swapped.
 // The learner's sandbox and editor (on demand too) are reported apart. Everything else belongs to
 // the other pages (embed, example). The service worker later copies
 // every file but the sandbox and editor for offline use (those when first used); that is not
@@ -18,8 +22,15 @@ const walk = (d) => readdirSync(d).flatMap((f) => {
 });
 const kinds = new Set(['.wasm', '.js', '.css', '.html']);
 
-/** The files `file` references: [path relative to root, eager?]. */
-function references(file) {
+/** The inline script's engine files (www/src/early.js): [lite worker, full worker, lite module, full module]. */
+const engineFiles = (readFileSync(join(root, 'index.html'), 'utf8').match(/<script data-engine="([^"]+)"/)?.[1] ?? '')
+  .split(' ').filter(Boolean).map((u) => normalize(u).split('\\').join('/'));
+if (engineFiles.length !== 4) throw new Error(`${root}/index.html: no early.js with four engine files in data-engine`);
+/** The files a page started on the lite (`full` false) or the full module fetches only on demand. */
+const otherEngine = (full) => new Set(full ? [engineFiles[0], engineFiles[2]] : [engineFiles[1], engineFiles[3]]);
+
+/** The files `file` references: [path relative to root, eager?], for a page started on the lite or full module. */
+function references(file, full = false) {
   const ext = extname(file);
   if (ext !== '.html' && ext !== '.js') return [];
   const text = readFileSync(join(root, file), 'utf8');
@@ -27,31 +38,43 @@ function references(file) {
   const out = [];
   const add = (re, eager) => { for (const m of text.matchAll(re)) out.push([at(m[1]), eager]); };
   if (ext === '.html') {
-    add(/(?:src|href)="\.\/([^"]+\.(?:js|css|wasm))"/g, true);
+    // early.js starts the engine on one worker script and one module (the other pair on demand)
+    const engine = text.match(/<script data-engine="([^"]+)"/)?.[1].split(' ') ?? [];
+    const [worker, module] = full ? [engine[1], engine[3]] : [engine[0], engine[2]];
+    for (const [u, eager] of [[worker, true], [module, true], [full ? engine[0] : engine[1], false], [full ? engine[2] : engine[3], false]]) {
+      if (u?.startsWith('./')) out.push([at(u.slice(2)), eager]);
+    }
   } else {
     add(/(?:from|import)\s*["'`](\.{1,2}\/[^"'`]+)["'`]/g, true); // static imports
     add(/new URL\(\s*["'`]([^"'`]+\.(?:js|wasm))["'`]\s*,\s*import\.meta\.url/g, true); // worker, wasm
-    // engine.js names the full module and the worker that starts on it (worker-full.js) too, but
-    // fetches them at start only for a page opened on a panel that needs it at once (the
-    // timeline, FULL_FIRST): on demand for index.html's first load
-    for (const r of out) if (/(mlops_loop_bg|worker-full)-[\w-]+\.(wasm|js)$/.test(r[0])) r[1] = false;
     add(/import\(\s*["'`](\.{1,2}\/[^"'`]+)["'`]\s*\)/g, false); // dynamic imports
   }
+  // engine.js (and each worker script's glue) names both modules and both worker scripts, but a
+  // page fetches at start only the pair early.js started: the other is on demand
+  const other = otherEngine(full);
+  for (const r of out) if (other.has(r[0])) r[1] = false;
+  // what the page's own tags fetch, it fetches on every link (a preload of a module included)
+  if (ext === '.html') add(/(?:src|href)="\.\/([^"]+\.(?:js|css|wasm))"/g, true);
   return out.filter(([f]) => existsSync(join(root, f)));
 }
 
-// Breadth-first from index.html: a file is "first load" if an eager chain reaches it.
-const when = new Map([['index.html', 'first load'], ['sw.js', 'after load (offline cache)']]);
-const queue = ['index.html'];
-while (queue.length) {
-  const f = queue.shift();
-  for (const [g, eager] of references(f)) {
-    const w = eager && when.get(f) === 'first load' ? 'first load' : 'on demand';
-    if (when.get(g) === 'first load' || when.get(g) === w) continue;
-    when.set(g, w);
-    queue.push(g);
+/** Breadth-first from index.html: a file is "first load" if an eager chain reaches it. */
+function reach(full) {
+  const when = new Map([['index.html', 'first load'], ['sw.js', 'after load (offline cache)']]);
+  const queue = ['index.html'];
+  while (queue.length) {
+    const f = queue.shift();
+    for (const [g, eager] of references(f, full)) {
+      const w = eager && when.get(f) === 'first load' ? 'first load' : 'on demand';
+      if (when.get(g) === 'first load' || when.get(g) === w) continue;
+      when.set(g, w);
+      queue.push(g);
+    }
   }
+  return when;
 }
+const when = reach(false);
+const whenFull = reach(true); // index.html#panel=timeline
 
 const rows = walk(root).filter((f) => kinds.has(extname(f))).sort().map((p) => {
   const buf = readFileSync(p);
@@ -69,7 +92,9 @@ console.log(`${'total'.padEnd(w)}  ${String(rows.reduce((a, r) => a + r.bytes, 0
 console.log(`first load of index.html (gzip):  ${kib(sum((r) => r.when === 'first load'))}` +
   `, of which the lite WASM module ${kib(sum((r) => isLite(r) && r.f.endsWith('.wasm')))}`);
 console.log(`full WASM module + glue (on demand): ${kib(sum(isFull))}`);
-console.log(`first load of index.html#panel=timeline (it starts on the full module): ${kib(sum((r) => r.when === 'first load' || isFull(r)))}`);
+const fullFirst = (r) => whenFull.get(r.f) === 'first load';
+console.log(`first load of index.html#panel=timeline (it starts on the full module): ${kib(sum(fullFirst))}` +
+  `, of which the lite WASM module ${kib(sum((r) => fullFirst(r) && isLite(r) && r.f.endsWith('.wasm')))}`);
 // The learner's editor and sandbox (docs/learner-code.md), loaded when a learner opens "Write your
 // own": every file reached from their chunks that the first load does not already have.
 function closure(re) {

@@ -97,3 +97,28 @@ for (const [link, script] of [
     expect(await page.evaluate(() => globalThis[Symbol.for('mlops-loop.worker')])).toBeNull();
   });
 }
+
+// Each link fetches only the WASM module its engine starts on, once: early.js is the one fetch
+// (no preload of the lite module, which a page opened on the timeline would download for nothing
+// while the full one it needs arrives). Watched from the first request to the panel done. (The
+// service worker's offline copy of every file, made after the page is idle, is not the page's
+// first load: it registers only then, and its own requests are not the page's.)
+for (const [link, module, done] of [
+  ['/index.html#panel=timeline&seed=2&schedule=step', 'full', '#panel .panel-body[data-state="done"]'],
+  ['/embed.html?panel=timeline', 'full', '#panel .panel-body[data-state="done"]'],
+  ['/index.html#panel=map-the-loop', 'lite', 'body[data-ready="1"]'],
+]) {
+  test(`${link}: a cold load fetches the ${module} WASM module once, and not the other`, async ({ page }) => {
+    test.setTimeout(120_000);
+    const wasm = [];
+    page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url().split('/').pop()); });
+    await page.goto(link);
+    await expect(page.locator(done)).toHaveCount(1, { timeout: 60_000 });
+    await page.waitForTimeout(300); // a late fetch would have shown by now
+    const full = wasm.filter((f) => /^mlops_loop_bg-[\w-]+\.wasm$/.test(f));
+    const lite = wasm.filter((f) => /^mlops_loop_lite_bg-[\w-]+\.wasm$/.test(f));
+    expect(module === 'full' ? full : lite).toHaveLength(1);
+    expect(module === 'full' ? lite : full).toEqual([]);
+    expect(wasm).toHaveLength(1);
+  });
+}

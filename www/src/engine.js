@@ -3,6 +3,7 @@
 // build of the core has a given export (panels whose export is missing say so instead of guessing).
 
 import { startWorker } from './spawn.js';
+import { FULL_FIRST as FULL_FIRST_PANELS } from './full-first.js';
 import workerUrl from './worker.js?worker&url';
 import workerFullUrl from './worker-full.js?worker&url';
 
@@ -126,9 +127,10 @@ class MainEngine extends Engine {
 }
 
 /**
- * Compile one of the engine's WASM modules from its URL while the worker starts (index.html
- * preloads the lite one, so its bytes are usually here already); resolves to null if this
- * browser cannot do it here.
+ * Fetch and compile one of the engine's WASM modules from its URL while the worker starts (on the
+ * pages, early.js has already done this for the main engine: this is the spare and job workers'
+ * path, and the main engine's when early.js did not run); resolves to null if this browser cannot
+ * do it here.
  */
 async function compileModule(url) {
   try {
@@ -142,11 +144,12 @@ let liteModule = null;
 const lite = () => (liteModule ??= compileModule(new URL('../pkg/mlops_loop_lite_bg.wasm', import.meta.url)));
 
 /**
- * Panels whose first call needs the full module (the timeline runs the loop as it mounts). When
- * the page opens on one of them, the main engine starts on the full module at once instead of the
- * lite one: no lite module compiled first and the full one fetched after the page is ready.
+ * Panels whose first call needs the full module (the timeline runs the loop as it mounts;
+ * www/src/full-first.js, which early.js reads too, through the build). When the page opens on one
+ * of them, the main engine starts on the full module at once instead of the lite one: no lite
+ * module fetched and compiled first and the full one fetched after the page is ready.
  */
-const FULL_FIRST = new Set(['timeline']);
+const FULL_FIRST = new Set(FULL_FIRST_PANELS);
 
 /** Whether the page's link opens a FULL_FIRST panel (the hash's panel, else embed.html's query). */
 export function opensOnFullPanel(loc = globalThis.location) {

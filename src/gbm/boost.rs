@@ -349,8 +349,9 @@ mod tests {
     #[test]
     fn two_threads_fit_the_same_model_as_one() {
         // The book's data at 24,000 rows (18,000 to train): the fit with the second thread
-        // taking subtrees from 600 rows up equals the fit on one thread, tree for tree.
-        use crate::gbm::tree::FORCE_MIN_ROWS;
+        // taking subtrees from 600 rows up, sorts' sides from 300 keys up, or both, equals the
+        // fit on one thread, tree for tree.
+        use crate::gbm::tree::{FORCE_MIN_ROWS, FORCE_SORT_FORK_MIN};
         let df = crate::data::make_data(1, crate::data::Drift::Float(0.0), 24_000).expect("data");
         let (train, _) = crate::split::train_test_split(24_000, 0.25, 42).expect("split");
         let x: Vec<[f64; 3]> = train.iter().map(|&i| df.features()[i]).collect();
@@ -360,11 +361,20 @@ mod tests {
             .check()
             .expect("params");
         FORCE_MIN_ROWS.set(Some(usize::MAX));
+        FORCE_SORT_FORK_MIN.set(Some(None));
         let one = params.fit(&x, &y).expect("fit");
         FORCE_MIN_ROWS.set(Some(600));
         let two = params.fit(&x, &y).expect("fit");
+        // The sorts' sides on two threads too, from 300 keys, with and without the subtrees.
+        FORCE_SORT_FORK_MIN.set(Some(Some(300)));
+        let sorts_and_subtrees = params.fit(&x, &y).expect("fit");
+        FORCE_MIN_ROWS.set(Some(usize::MAX));
+        let sorts = params.fit(&x, &y).expect("fit");
         FORCE_MIN_ROWS.set(None);
+        FORCE_SORT_FORK_MIN.set(None);
         assert_eq!(one, two);
+        assert_eq!(one, sorts_and_subtrees);
+        assert_eq!(one, sorts);
         assert!(one.trees().iter().all(|t| t.node_count() > 7));
     }
 

@@ -41,7 +41,10 @@
 //!
 //! - Natively, on two cores, the right subtree of a large split is grown on a second thread once
 //!   the `rand_r` state and feature order it starts from are known exactly (replayed without
-//!   sorting; see `tree::par`).
+//!   sorting; see `tree::par`). In fits of 65,536 rows and more, while that thread is idle, a
+//!   large sort's two sides after a partition are sorted on two threads, the left side on a
+//!   helper that sleeps between sorts and whose unstarted work this thread takes back
+//!   (`sort::fork`); each side makes the same moves as on one thread.
 //!
 //! What exactness forbids: a stable or radix sort of tied columns (it would change the tie order
 //! and so the summation order), presorting tied columns once per fit (sklearn re-sorts each node

@@ -16,6 +16,9 @@
 /// Runs of at most this many keys are finished by insertion sort (sklearn ≥ 1.9).
 const INSERTION_CUTOFF: usize = 15;
 
+mod fork;
+use fork::Fork;
+
 /// The float32 value's bits mapped to a `u32` that orders like the value (no NaN; `-0.0` →
 /// `+0.0`, which compares equal to it anyway).
 #[inline]
@@ -61,6 +64,8 @@ pub(crate) struct SortScratch {
     pos: Vec<u32>,
     fg_list: Vec<u64>,
     back_slots: Vec<u64>,
+    /// Natively: the second thread that sorts one side of a large partition ([`Fork`]).
+    fork: Option<Box<Fork>>,
     /// Tests: how often the sparse-ties sort's partitions took each path.
     #[cfg(test)]
     pub(crate) sparse_paths: SparsePaths,
@@ -113,6 +118,55 @@ impl SortScratch {
             self.fg.resize(n + 2, 0);
         }
     }
+
+    /// Natively: sort the two sides of a partition on two threads when both need sorting and
+    /// hold at least `min` keys, the smaller a third of the two (`None`: one thread; see
+    /// `fork`).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn set_fork(&mut self, min: Option<usize>) {
+        self.fork = min.map(|min| Box::new(Fork::new(min)));
+    }
+
+    /// Natively: keep the sorts on this thread while `paused` (the other core is busy).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn pause_fork(&mut self, paused: bool) {
+        if let Some(f) = &mut self.fork {
+            f.paused = paused;
+        }
+    }
+
+    /// Tests: the second thread takes every left side handed to it before this thread goes
+    /// on (`true`), or only those it picks up in time (`false`, as in a fit).
+    #[cfg(test)]
+    pub(crate) fn fork_wait_taken(&mut self, on: bool) {
+        if let Some(f) = &mut self.fork {
+            f.wait_taken = on;
+        }
+    }
+
+    /// Tests: sorts whose two sides were given to the second thread, and of those the ones
+    /// it ran (the others were taken back and run here).
+    #[cfg(test)]
+    pub(crate) fn forks(&self) -> (usize, usize) {
+        self.fork.as_ref().map_or((0, 0), |f| f.counts())
+    }
+
+    /// The second thread's scratch for a sort of `n` keys, if it may fork.
+    fn take_fork(&mut self, n: usize) -> Option<Box<Fork>> {
+        match &self.fork {
+            Some(f) if !f.paused && n >= f.min().saturating_mul(2) => self.fork.take(),
+            _ => None,
+        }
+    }
+
+    /// Put back what [`SortScratch::take_fork`] took (tests: with its path counts).
+    fn put_fork(&mut self, fork: Option<Box<Fork>>) {
+        if let Some(f) = fork {
+            #[cfg(test)]
+            self.sparse_paths.add(f.take_paths());
+            self.fork = Some(f);
+        }
+    }
 }
 
 /// Sort `keys` by their high 32 bits exactly as sklearn's `simultaneous_sort` would sort the
@@ -125,7 +179,9 @@ pub(crate) fn simultaneous_sort(keys: &mut [u64], scratch: &mut SortScratch) {
     scratch.reserve(n);
     // maxd = 2 * <intp_t>log2(n)
     let maxd = 2 * (usize::BITS - 1 - n.leading_zeros());
-    introsort_3way(keys, maxd, scratch);
+    let mut fork = scratch.take_fork(n);
+    introsort_3way(keys, maxd, scratch, fork.as_deref_mut());
+    scratch.put_fork(fork);
 }
 
 /// [`simultaneous_sort`] for keys whose high parts are small integers (a column's dense
@@ -143,7 +199,10 @@ pub(crate) fn simultaneous_sort_counted(keys: &mut [u64], cum: &[u32], scratch: 
     }
     scratch.reserve(n);
     let maxd = 2 * (usize::BITS - 1 - n.leading_zeros());
-    introsort_3way_counted(keys, cum, 0, (cum.len() - 1) as u32, maxd, scratch);
+    let mut fork = scratch.take_fork(n);
+    let hi_end = (cum.len() - 1) as u32;
+    introsort_3way_counted(keys, cum, 0, hi_end, maxd, scratch, fork.as_deref_mut());
+    scratch.put_fork(fork);
 }
 
 /// [`introsort_3way`] on a subarray holding exactly the keys with high parts in `lo..hi_end`.
@@ -154,6 +213,7 @@ fn introsort_3way_counted(
     hi_end: u32,
     mut maxd: u32,
     scratch: &mut SortScratch,
+    mut fork: Option<&mut Fork>,
 ) {
     let mut v = keys;
     loop {
@@ -178,8 +238,26 @@ fn introsort_3way_counted(
         let ng = (cum[hi_end as usize] - cum[p + 1]) as usize;
         let (l, r) = partition3_known(v, pivot, nl, ng, scratch);
         let (left, rest) = v.split_at_mut(l);
-        introsort_3way_counted(left, cum, lo, pivot, maxd, scratch);
-        v = &mut rest[r - l..];
+        let right = &mut rest[r - l..];
+        // A side of one value is done at once: not worth the second thread.
+        let several = |s: &[u64]| {
+            s.first().is_some_and(|&k| {
+                ((cum[hi(k) as usize + 1] - cum[hi(k) as usize]) as usize) < s.len()
+            })
+        };
+        if let Some(f) = fork.as_deref_mut() {
+            if f.worth(l, right.len()) && several(left) && several(right) {
+                let left_side = |s: &mut SortScratch| {
+                    introsort_3way_counted(left, cum, lo, pivot, maxd, s, None);
+                };
+                f.run(l, scratch, left_side, |s| {
+                    introsort_3way_counted(right, cum, pivot + 1, hi_end, maxd, s, None);
+                });
+                return;
+            }
+        }
+        introsort_3way_counted(left, cum, lo, pivot, maxd, scratch, fork.as_deref_mut());
+        v = right;
         lo = pivot + 1;
     }
 }
@@ -212,7 +290,9 @@ pub(crate) fn simultaneous_sort_sparse_ties(
     }
     scratch.reserve(n);
     let maxd = 2 * (usize::BITS - 1 - n.leading_zeros());
-    introsort_3way_sparse(keys, 0, maxd, sorted, ties, scratch);
+    let mut fork = scratch.take_fork(n);
+    introsort_3way_sparse(keys, 0, maxd, sorted, ties, scratch, fork.as_deref_mut());
+    scratch.put_fork(fork);
 }
 
 fn introsort_3way_sparse(
@@ -222,6 +302,7 @@ fn introsort_3way_sparse(
     sorted: &[u64],
     ties: &[u32],
     scratch: &mut SortScratch,
+    mut fork: Option<&mut Fork>,
 ) {
     let mut v = keys;
     // In a run of lopsided levels, the subarray's keys are held in `scratch.q[q0..q0 + len]`
@@ -303,8 +384,23 @@ fn introsort_3way_sparse(
             partition3_known(v, pivot, nl, ng, scratch)
         };
         let (left, rest) = v.split_at_mut(l);
-        introsort_3way_sparse(left, base, maxd, sorted, ties, scratch);
-        v = &mut rest[r - l..];
+        let right = &mut rest[r - l..];
+        // A side with no tie is a copy from `sorted`: not worth the second thread.
+        let tied = |b: usize, m: usize| m > 1 && ties[b + m - 1] != ties[b];
+        if let Some(f) = fork.as_deref_mut() {
+            let (m, rb) = (right.len(), base + r);
+            if f.worth(l, m) && tied(base, l) && tied(rb, m) {
+                let left_side = |s: &mut SortScratch| {
+                    introsort_3way_sparse(left, base, maxd, sorted, ties, s, None);
+                };
+                f.run(l, scratch, left_side, |s| {
+                    introsort_3way_sparse(right, rb, maxd, sorted, ties, s, None);
+                });
+                return;
+            }
+        }
+        introsort_3way_sparse(left, base, maxd, sorted, ties, scratch, fork.as_deref_mut());
+        v = right;
         base += r;
     }
 }
@@ -392,7 +488,12 @@ fn median3(v: &[u64]) -> u32 {
     }
 }
 
-fn introsort_3way(keys: &mut [u64], mut maxd: u32, scratch: &mut SortScratch) {
+fn introsort_3way(
+    keys: &mut [u64],
+    mut maxd: u32,
+    scratch: &mut SortScratch,
+    mut fork: Option<&mut Fork>,
+) {
     let mut v = keys;
     while v.len() > INSERTION_CUTOFF {
         if maxd == 0 {
@@ -403,8 +504,16 @@ fn introsort_3way(keys: &mut [u64], mut maxd: u32, scratch: &mut SortScratch) {
         let pivot = median3(v);
         let (l, r) = partition3_branch_free(v, pivot, scratch);
         let (left, rest) = v.split_at_mut(l);
-        introsort_3way(left, maxd, scratch);
-        v = &mut rest[r - l..];
+        let right = &mut rest[r - l..];
+        if let Some(f) = fork.as_deref_mut().filter(|f| f.worth(l, right.len())) {
+            let left_side = |s: &mut SortScratch| introsort_3way(left, maxd, s, None);
+            f.run(l, scratch, left_side, |s| {
+                introsort_3way(right, maxd, s, None)
+            });
+            return;
+        }
+        introsort_3way(left, maxd, scratch, fork.as_deref_mut());
+        v = right;
     }
     insertion_sort(v);
 }

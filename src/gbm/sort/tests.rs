@@ -240,12 +240,12 @@ fn short_depth_budgets_match_reference_introsort() {
         reference_introsort(&mut a, maxd);
         let mut b = keys.clone();
         scratch.reserve(n);
-        introsort_3way(&mut b, maxd, &mut scratch);
+        introsort_3way(&mut b, maxd, &mut scratch, None);
         assert_eq!(a, b, "case {case}: n {n}, {card} levels, maxd {maxd}");
         if card <= 1000 {
             let mut d = keys.clone();
             let cum = counts_below(&d, card as usize);
-            introsort_3way_counted(&mut d, &cum, 0, card as u32, maxd, &mut scratch);
+            introsort_3way_counted(&mut d, &cum, 0, card as u32, maxd, &mut scratch, None);
             assert_eq!(
                 a, d,
                 "case {case} (counted): n {n}, {card} levels, maxd {maxd}"
@@ -258,7 +258,7 @@ fn short_depth_budgets_match_reference_introsort() {
             ties[q] = ties[q - 1] + u32::from(hi(sorted[q]) == hi(sorted[q - 1]));
         }
         let mut c = keys;
-        introsort_3way_sparse(&mut c, 0, maxd, &sorted, &ties, &mut scratch);
+        introsort_3way_sparse(&mut c, 0, maxd, &sorted, &ties, &mut scratch, None);
         assert_eq!(
             a, c,
             "case {case} (sparse ties): n {n}, {card} levels, maxd {maxd}"
@@ -363,4 +363,113 @@ fn sorts_values_and_keeps_pairs() {
     got.sort_unstable();
     expect.sort_unstable();
     assert_eq!(got, expect);
+}
+
+/// Run `sort` with `two`'s second thread (taken out of it and put back, with its path
+/// counts).
+#[cfg(not(target_arch = "wasm32"))]
+fn with_fork(two: &mut SortScratch, sort: impl FnOnce(&mut SortScratch, Option<&mut Fork>)) {
+    let mut fork = two.fork.take();
+    sort(two, fork.as_deref_mut());
+    two.put_fork(fork);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn two_threads_sort_the_same_as_one() {
+    // The plain, counted and sparse-ties sorts with a partition's two sides on two threads
+    // (sides from 16 to 415 keys up, whatever the machine's cores; the second thread made to
+    // take every side handed to it, or only those it picks up before this thread is done with
+    // the other side, as in a fit) against the same sorts on one thread and sklearn's swap
+    // loops: dense ties (2 and 90 levels), sparse ties, nearly distinct keys, five shapes, full
+    // and short depth budgets (heapsort on both sides). The packed index makes every key
+    // unique, so equal outputs mean equal tie orders.
+    let mut s = 0x510e_527f_ade6_82d1_u64;
+    let mut one = SortScratch::default();
+    let mut two = SortScratch::default();
+    let (mut given, mut ran) = (0, 0);
+    for case in 0..1200 {
+        if case % 40 == 0 {
+            let (g, r) = two.forks();
+            given += g;
+            ran += r;
+            two.set_fork(Some(16 + (next(&mut s) % 400) as usize));
+            two.fork_wait_taken(case % 80 == 0);
+        }
+        let n = 1 + (next(&mut s) % if case % 5 == 0 { 20_000 } else { 2_500 }) as usize;
+        let card = [2, 90, 1 << 31, 1 << 31][case % 4];
+        let mut vals = shaped_values(&mut s, n, card, case / 4);
+        if case % 4 == 3 {
+            // Sparse ties: a few values copied onto other positions.
+            for _ in 0..1 + next(&mut s) % 12 {
+                let (a, b) = ((next(&mut s) as usize) % n, (next(&mut s) as usize) % n);
+                vals[a] = vals[b];
+            }
+        }
+        let full = 2 * (usize::BITS - 1 - n.leading_zeros());
+        let maxd = if case % 3 == 2 {
+            (next(&mut s) % 9) as u32
+        } else {
+            full
+        };
+        let keys = keyed(&vals);
+        let mut expect = keys.clone();
+        reference_introsort(&mut expect, maxd);
+        one.reserve(n);
+        two.reserve(n);
+        let msg = format!("case {case}: n {n}, {card} levels, maxd {maxd}");
+
+        let mut a = keys.clone();
+        let mut b = keys.clone();
+        introsort_3way(&mut a, maxd, &mut one, None);
+        with_fork(&mut two, |sc, f| introsort_3way(&mut b, maxd, sc, f));
+        assert_eq!(a, expect, "{msg} (one thread)");
+        assert_eq!(b, expect, "{msg} (two threads)");
+
+        if card <= 1000 {
+            let cum = counts_below(&keys, card as usize);
+            let (mut a, mut b) = (keys.clone(), keys.clone());
+            let c = card as u32;
+            introsort_3way_counted(&mut a, &cum, 0, c, maxd, &mut one, None);
+            with_fork(&mut two, |sc, f| {
+                introsort_3way_counted(&mut b, &cum, 0, c, maxd, sc, f)
+            });
+            assert_eq!(a, expect, "{msg} (counted, one thread)");
+            assert_eq!(b, expect, "{msg} (counted, two threads)");
+        }
+
+        let mut sorted = keys.clone();
+        sorted.sort_unstable_by_key(|&k| hi(k));
+        let mut ties = vec![0u32; n];
+        for q in 1..n {
+            ties[q] = ties[q - 1] + u32::from(hi(sorted[q]) == hi(sorted[q - 1]));
+        }
+        let (mut a, mut b) = (keys.clone(), keys.clone());
+        introsort_3way_sparse(&mut a, 0, maxd, &sorted, &ties, &mut one, None);
+        with_fork(&mut two, |sc, f| {
+            introsort_3way_sparse(&mut b, 0, maxd, &sorted, &ties, sc, f)
+        });
+        assert_eq!(a, expect, "{msg} (sparse ties, one thread)");
+        assert_eq!(b, expect, "{msg} (sparse ties, two threads)");
+
+        // The entry points, which hand a side over only in sorts of at least twice the
+        // smallest side.
+        let mut c = keys.clone();
+        simultaneous_sort_sparse_ties(&mut c, &sorted, &ties, &mut two);
+        let mut d = keys;
+        reference_sort(&mut d);
+        assert_eq!(c, d, "{msg} (sparse ties, entry point)");
+    }
+    let (g, r) = two.forks();
+    given += g;
+    ran += r;
+    // Both threads sorted sides, and some sides were taken back and sorted here; the second
+    // thread's sparse-ties partitions took every path.
+    eprintln!("given {given}, ran {ran}");
+    assert!(
+        given > 1000 && ran > 300 && given - ran > 10,
+        "given {given}, ran {ran}"
+    );
+    let p = two.sparse_paths;
+    assert!(p.each_over(100), "{p:?}");
 }

@@ -80,6 +80,10 @@ impl Workspace {
             sparse_ties.push(sparse);
         }
         let any_sparse = sparse_ties.iter().any(|&t| t);
+        #[allow(unused_mut)]
+        let mut sort_scratch = SortScratch::default();
+        #[cfg(not(target_arch = "wasm32"))]
+        sort_scratch.set_fork(super::par::sort_fork_min(n));
         Workspace {
             n,
             n_features,
@@ -101,7 +105,7 @@ impl Workspace {
             root_cache: Vec::new(),
             samples: Vec::with_capacity(n),
             keys: vec![0; n],
-            sort_scratch: SortScratch::default(),
+            sort_scratch,
             rchain: vec![0.0; n + 1],
             features: Vec::with_capacity(n_features),
             constant_features: vec![0; n_features],

@@ -25,7 +25,7 @@ mod order;
 #[cfg(not(target_arch = "wasm32"))]
 mod par;
 #[cfg(all(test, not(target_arch = "wasm32")))]
-pub(crate) use par::FORCE_MIN_ROWS;
+pub(crate) use par::{FORCE_MIN_ROWS, FORCE_SORT_FORK_MIN};
 mod split;
 #[cfg(test)]
 mod tests;

@@ -39,6 +39,14 @@ use std::thread::{Scope, ScopedJoinHandle};
 /// saves, so fits of fewer than twice this many rows run on one thread.
 const PAR_MIN_ROWS: usize = 2048;
 
+/// The smallest side (in keys) of a partition whose two sides a node's sort gives to two
+/// threads (`sort::fork`).
+const SORT_FORK_MIN: usize = 4096;
+
+/// Fits of fewer rows sort on one thread: at 22,500 rows the second thread gained nothing
+/// measurable (docs/gbm-speed.md), at 225,000 rows about 8 %.
+const SORT_FORK_MIN_FIT_ROWS: usize = 65_536;
+
 /// Whether the second thread starts from a speculated state (see the module doc); measured
 /// on a shared two-core machine, the work it wastes when the speculation fails cost more than
 /// the head start gained.
@@ -67,12 +75,25 @@ pub(super) struct Par {
 thread_local! {
     /// Tests: the `min_rows` of every workspace made on this thread (`usize::MAX`: one thread).
     pub(crate) static FORCE_MIN_ROWS: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+    /// Tests: the sorts' second thread of every workspace made on this thread (`Some(None)`:
+    /// none; `Some(Some(m))`: sides of at least `m` keys, whatever the machine).
+    pub(crate) static FORCE_SORT_FORK_MIN: std::cell::Cell<Option<Option<usize>>> = const { std::cell::Cell::new(None) };
 }
 
 /// Whether the machine offers two threads (asked once per process).
 fn two_cores() -> bool {
     static TWO: OnceLock<bool> = OnceLock::new();
     *TWO.get_or_init(|| std::thread::available_parallelism().is_ok_and(|p| p.get() >= 2))
+}
+
+/// For a fit of `n` rows: the smallest side a sort's second thread takes, if any.
+pub(super) fn sort_fork_min(n: usize) -> Option<usize> {
+    let min = SORT_FORK_MIN;
+    #[cfg(test)]
+    if let Some(m) = FORCE_SORT_FORK_MIN.get() {
+        return m;
+    }
+    (n >= SORT_FORK_MIN_FIT_ROWS.max(2 * min) && two_cores()).then_some(min)
 }
 
 impl Par {
@@ -426,6 +447,11 @@ impl Workspace {
             let mut pending: Option<Pending> = None;
             let mut first = true;
             loop {
+                // The sorts keep to this thread while the second one grows a subtree.
+                let busy = pending
+                    .as_ref()
+                    .is_some_and(|p| matches!(p.worker, Worker::Running(_)));
+                self.sort_scratch.pause_fork(busy);
                 if let Some(p) = pending.take_if(|p| self.stack.len() == p.base) {
                     let (h, grown) = match p.worker {
                         Worker::Running(handle) => handle
@@ -527,6 +553,7 @@ impl Workspace {
                 }
             }
         });
+        self.sort_scratch.pause_fork(false);
         self.par.helper = Some(helper);
     }
 }

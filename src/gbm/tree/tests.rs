@@ -361,3 +361,94 @@ fn two_threads_build_the_same_trees_as_one() {
         "hits {hits}, misses {misses}, restarts {restarts}"
     );
 }
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn two_threads_sort_the_same_trees_as_one() {
+    // Every node's sort with its two sides on two threads (sides from 16 keys up, whatever the
+    // machine), alone or with the right subtrees on the tree's second thread too, against one
+    // thread and the plain builder, over columns with dense ties, sparse ties, distinct values
+    // and constants in one region, pure nodes, depths 1-6, split and leaf minimums: equal
+    // trees, leaves and sample orders.
+    let mut next = xorshift(0xbb67_ae85_84ca_a73b_u64);
+    let (mut given, mut ran) = (0, 0);
+    for case in 0..200 {
+        let n = 40 + (next() % if case % 10 == 0 { 6000 } else { 1500 }) as usize;
+        let nf = 1 + (next() % 3) as usize;
+        let mut x = vec![0f32; n * nf];
+        let cut = (next() % n as u64) as usize;
+        for f in 0..nf {
+            let kind = next() % 6;
+            let col = &mut x[f * n..(f + 1) * n];
+            for (i, v) in col.iter_mut().enumerate() {
+                let r = ((i * 7919) % n) as f32;
+                *v = match kind {
+                    0 => r * 0.5,
+                    1 => r * 0.5 + (next() % 3) as f32 * 1e-9,
+                    2 => (next() % 2) as f32,
+                    3 => (next() % 90) as f32,
+                    4 if f > 0 && ((i * 7919) % n) < cut => 3.0,
+                    4 => (next() % 40) as f32,
+                    _ => (next() % 300) as f32,
+                };
+            }
+            if kind == 1 {
+                // a few ties among distinct values: the sparse-ties sort
+                for _ in 0..1 + next() % 8 {
+                    let (a, b) = ((next() as usize) % n, (next() as usize) % n);
+                    col[a] = col[b];
+                }
+            }
+        }
+        let levels = 1 + next() % 400;
+        let pure_low = next() % 3 == 0;
+        let y: Vec<f64> = (0..n)
+            .map(|i| {
+                if pure_low && ((i * 7919) % n) < cut {
+                    0.25
+                } else {
+                    (next() % levels) as f64 / 37.0 - 0.4
+                }
+            })
+            .collect();
+        let cfg = TreeConfig {
+            max_depth: 1 + (next() % 6) as usize,
+            min_samples_split: 2 + (next() % 6) as usize,
+            min_samples_leaf: 1 + (next() % 5) as usize,
+        };
+        let seed = (next() % 100_000) as u32;
+        let mut two = Workspace::new(&x, n, nf);
+        two.sort_scratch
+            .set_fork(Some(16 + (next() % (n as u64 / 4)) as usize));
+        two.sort_scratch.fork_wait_taken(case % 2 == 0);
+        if case % 3 == 0 {
+            two.par.force(1 + (next() % (n as u64 / 6)) as usize);
+        }
+        let mut one = Workspace::new(&x, n, nf);
+        one.sort_scratch.set_fork(None);
+        one.par.force(usize::MAX);
+        let mut plain = Workspace::new(&x, n, nf);
+        plain.sort_scratch.set_fork(None);
+        plain.par.force(usize::MAX);
+        plain.plain_scan = true;
+        plain.plain_sort = true;
+        plain.distinct.iter_mut().for_each(|d| *d = false);
+        plain.sparse_ties.iter_mut().for_each(|d| *d = false);
+        let (mut a, mut b, mut c) = (Tree::default(), Tree::default(), Tree::default());
+        for round in 0..3 {
+            two.build(&y, seed + round, cfg, &mut a);
+            one.build(&y, seed + round, cfg, &mut b);
+            plain.build(&y, seed + round, cfg, &mut c);
+            assert_eq!(a, b, "case {case} round {round}: n {n}, {cfg:?}");
+            assert_eq!(b, c, "case {case} round {round}: n {n}, {cfg:?}");
+            assert_eq!(two.samples(), one.samples(), "case {case} round {round}");
+            assert_eq!(two.leaves, one.leaves, "case {case} round {round}");
+            assert_eq!(one.samples(), plain.samples(), "case {case} round {round}");
+        }
+        let (g, r) = two.sort_scratch.forks();
+        given += g;
+        ran += r;
+    }
+    eprintln!("given {given}, ran {ran}");
+    assert!(given > 500 && ran > 200, "given {given}, ran {ran}");
+}

@@ -137,7 +137,7 @@ impl SortScratch {
 
     /// Tests: the second thread takes every left side handed to it before this thread goes
     /// on (`true`), or only those it picks up in time (`false`, as in a fit).
-    #[cfg(test)]
+    #[cfg(all(test, not(target_arch = "wasm32")))]
     pub(crate) fn fork_wait_taken(&mut self, on: bool) {
         if let Some(f) = &mut self.fork {
             f.wait_taken = on;
@@ -146,7 +146,7 @@ impl SortScratch {
 
     /// Tests: sorts whose two sides were given to the second thread, and of those the ones
     /// it ran (the others were taken back and run here).
-    #[cfg(test)]
+    #[cfg(all(test, not(target_arch = "wasm32")))]
     pub(crate) fn forks(&self) -> (usize, usize) {
         self.fork.as_ref().map_or((0, 0), |f| f.counts())
     }

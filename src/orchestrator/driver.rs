@@ -146,7 +146,7 @@ async fn run_in<S: Store>(
     fits: &Arc<FitCache>,
     scores: &Arc<ScoreCache>,
 ) -> Result<Timeline> {
-    let mut run = Run::start(p, registry, fits, scores).await?;
+    let mut run = boxed(Run::start(p, registry, fits, scores)).await?;
     // Each week: serve → drift test → labels arrive (AUC, canary evidence, rollback check) →
     // canary analysis → gate 1 (→ candidate → gate 2) → record.
     for w in 0..p.weeks {
@@ -156,16 +156,27 @@ async fn run_in<S: Store>(
         let mut week = run.serve(w)?;
         run.validate_week(&mut week);
         let (report, verdict) = run.observe(&week, learners).map_err(|e| in_week(e, w))?;
-        run.labels_arrive(&mut week).await?;
-        run.canary_analysis(&mut week).await?;
+        boxed(run.labels_arrive(&mut week)).await?;
+        boxed(run.canary_analysis(&mut week)).await?;
         if let Some(r) = &report {
-            run.decide_retrain(r, verdict.as_ref(), &mut week, learners)
+            boxed(run.decide_retrain(r, verdict.as_ref(), &mut week, learners))
                 .await
                 .map_err(|e| in_week(e, w))?;
         }
         run.record(week, report);
     }
-    run.summary().await
+    boxed(run.summary()).await
+}
+
+/// A step of the loop as a future of its own, polled through a pointer, so that its code is not
+/// inlined into the driver's state machine. In WebAssembly a function runs in V8's baseline
+/// code until a call returns and is optimised in the background once hot: the driver, one call
+/// per year, held every step (44 KB of code, optimised only for the next year); now each step
+/// is optimised on its own (docs/gbm-speed.md). One allocation per step, a few hundred a year.
+fn boxed<'a, T>(
+    f: impl std::future::Future<Output = T> + 'a,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>> {
+    Box::pin(f)
 }
 
 /// A learner's error, with the week it happened in.

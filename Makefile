@@ -31,10 +31,11 @@ WASM_BINDGEN := wasm-bindgen --target web --no-typescript --remove-name-section 
 WASM_FEATURES := --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-multivalue --enable-mutable-globals
 # A function with one caller is inlined into it only if it is small (-ocimfs 300; binaryen's default
-# inlines it whatever its size): the GBM's node growing stays out of the fit and the loop's steps out
-# of its driver, so V8 moves each to its optimising tier while the first fits still run, and compiles
-# smaller functions in the background. About 20 % less main-thread CPU over a fresh page's first five
-# fits, the same speed after, and 8.9 KB less gzip (docs/gbm-speed.md).
+# inlines it whatever its size): the GBM's node growing stays out of the fit, so V8 moves it to its
+# optimising tier while a page's first fits still run, and compiles smaller functions in the
+# background (the loop's steps are kept out of its driver in the Rust: orchestrator/driver.rs).
+# About 20 % less main-thread CPU over a fresh page's first five fits, the same speed after, and
+# 8.9 KB less gzip (docs/gbm-speed.md).
 WASM_OPT := wasm-opt -Oz -ocimfs 300 $(WASM_FEATURES)
 # The lite first-load module: flattened and re-relooped before -Oz, about 1.1 KB less gzip than
 # -Oz alone for the same speed (the first load's 300 KB budget; docs/gbm-speed.md).

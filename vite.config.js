@@ -1,9 +1,9 @@
 // Vite builds the page from www/ into dist/ (relative URLs, so the book site can host it anywhere).
 // Entries: the page (index.html), the iframe form (embed.html), the Quarto-style example page, and
 // the custom element as one ES module with a stable name (dist/embed.js), and the engine's early
-// start (www/src/early.js, put inline into the two pages by the "early-engine" plugin). After
-// the build,
-// the "precache" plugin writes dist/sw.js, the offline service worker, with the list of built files.
+// start (www/src/early.js, put inline into the two pages by the "early-engine" plugin). After the
+// build, the "precache" plugin writes dist/sw.js, the offline service worker, with the list of
+// built files.
 import { defineConfig, minifySync } from 'vite';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';

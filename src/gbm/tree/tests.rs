@@ -282,6 +282,34 @@ fn splits_a_step_function() {
     assert_eq!(tree.apply(&[6.0]), 2);
 }
 
+/// The two-thread tests' targets (pure below `cut` in the scrambled order, one case in three),
+/// tree limits and `rand_r` seed, drawn from `next`.
+#[cfg(not(target_arch = "wasm32"))]
+fn two_thread_case(
+    next: &mut impl FnMut() -> u64,
+    n: usize,
+    cut: usize,
+) -> (Vec<f64>, TreeConfig, u32) {
+    let levels = 1 + next() % 400;
+    let pure_low = next() % 3 == 0;
+    let y: Vec<f64> = (0..n)
+        .map(|i| {
+            if pure_low && ((i * 7919) % n) < cut {
+                0.25
+            } else {
+                (next() % levels) as f64 / 37.0 - 0.4
+            }
+        })
+        .collect();
+    let cfg = TreeConfig {
+        max_depth: 1 + (next() % 6) as usize,
+        min_samples_split: 2 + (next() % 6) as usize,
+        min_samples_leaf: 1 + (next() % 5) as usize,
+    };
+    let seed = (next() % 100_000) as u32;
+    (y, cfg, seed)
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn two_threads_build_the_same_trees_as_one() {
@@ -314,23 +342,7 @@ fn two_threads_build_the_same_trees_as_one() {
                 };
             }
         }
-        let levels = 1 + next() % 400;
-        let pure_low = next() % 3 == 0;
-        let y: Vec<f64> = (0..n)
-            .map(|i| {
-                if pure_low && ((i * 7919) % n) < cut {
-                    0.25
-                } else {
-                    (next() % levels) as f64 / 37.0 - 0.4
-                }
-            })
-            .collect();
-        let cfg = TreeConfig {
-            max_depth: 1 + (next() % 6) as usize,
-            min_samples_split: 2 + (next() % 6) as usize,
-            min_samples_leaf: 1 + (next() % 5) as usize,
-        };
-        let seed = (next() % 100_000) as u32;
+        let (y, cfg, seed) = two_thread_case(&mut next, n, cut);
         let mut par = Workspace::new(&x, n, nf);
         par.par.force(1 + (next() % (n as u64 / 6)) as usize);
         par.par.speculate = case % 2 == 0;
@@ -400,23 +412,7 @@ fn two_threads_sort_the_same_trees_as_one() {
                 }
             }
         }
-        let levels = 1 + next() % 400;
-        let pure_low = next() % 3 == 0;
-        let y: Vec<f64> = (0..n)
-            .map(|i| {
-                if pure_low && ((i * 7919) % n) < cut {
-                    0.25
-                } else {
-                    (next() % levels) as f64 / 37.0 - 0.4
-                }
-            })
-            .collect();
-        let cfg = TreeConfig {
-            max_depth: 1 + (next() % 6) as usize,
-            min_samples_split: 2 + (next() % 6) as usize,
-            min_samples_leaf: 1 + (next() % 5) as usize,
-        };
-        let seed = (next() % 100_000) as u32;
+        let (y, cfg, seed) = two_thread_case(&mut next, n, cut);
         let mut two = Workspace::new(&x, n, nf);
         two.sort_scratch
             .set_fork(Some(16 + (next() % (n as u64 / 4)) as usize));

@@ -63,3 +63,25 @@ test('challenge: too lax, too strict, then met', async ({ page }) => {
   await axeLightDark(page);
   await screenshots(page, 'promotion-gate');
 });
+
+test('the experiment chart at margin 0: one bar per setting, each as long as its rate', async ({ page }) => {
+  test.setTimeout(240_000);
+  // margin 0 (the book's) makes the rates with and without the margin the same setting: one row each
+  await open(page, '#panel=promotion-gate&margin=0&rounds=10&rows=600');
+  await page.getByRole('button', { name: 'Run the experiment' }).click();
+  const svg = page.locator('[data-testid="experiment-chart"] .chart-slot svg').first();
+  await expect(svg).toBeAttached({ timeout: 180_000 });
+  await expect(page.getByTestId('experiment').locator('tbody tr')).toHaveCount(4);
+  const chartRates = await page.getByTestId('experiment-chart').locator('.chart-table tbody tr td:nth-child(2)').allTextContents();
+  expect(chartRates).toHaveLength(4);
+  const bars = await svg.evaluate((el) => {
+    const x = el.scale('x');
+    return { zero: x.apply(0), one: x.apply(1), widths: [...el.querySelectorAll('rect')].map((r) => Number(r.getAttribute('width'))) };
+  });
+  // a bar is the rate itself (not two settings stacked): its length is rate × the axis' [0, 1]
+  const expected = chartRates.map((t) => (Number(t.replace(' %', '')) / 100) * (bars.one - bars.zero));
+  expect(bars.widths).toHaveLength(4);
+  for (const [i, w] of [...bars.widths].sort((a, b) => a - b).entries()) {
+    expect(Math.abs(w - [...expected].sort((a, b) => a - b)[i])).toBeLessThan(1.5);
+  }
+});

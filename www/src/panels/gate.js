@@ -103,16 +103,18 @@ export const gate = {
       const errB = h('p', { class: 'error', role: 'alert' });
       const bButton = h('button', { type: 'button', text: 'Run the experiment', onclick: () => experiment() });
       async function experiment() {
+        // the rows name the margin and shift the run used, even if a slider moves meanwhile
+        const { margin, shift } = v;
         const settings = [
           { kind: 'no better', shift: 0, same_data: true }, { kind: 'no better', shift: 0, same_data: false },
-          { kind: 'better', shift: v.shift, same_data: true }, { kind: 'better', shift: v.shift, same_data: false },
+          { kind: 'better', shift, same_data: true }, { kind: 'better', shift, same_data: false },
         ];
         try {
           const res = await run(bButton, bProg, async (onProgress, signal) => {
             const out = [];
             for (const [i, s] of settings.entries()) {
               const { kind, ...call } = s;
-              const r = await engine.call('promotionTrials', [{ rounds: v.rounds, rows: v.rows, seed: v.sim_seed, margin: v.margin, ...call }],
+              const r = await engine.call('promotionTrials', [{ rounds: v.rounds, rows: v.rows, seed: v.sim_seed, margin, ...call }],
                 { signal, onProgress: (x) => onProgress({ done: i * v.rounds + x.done, total: settings.length * v.rounds }) });
               out.push({ ...s, ...r });
             }
@@ -120,13 +122,15 @@ export const gate = {
           });
           errB.textContent = '';
           // Rates, intervals and mean true gains are the core's (promotion_rate[_without_margin], mean_true_gain).
-          const rows = res.flatMap((r) => [[0, r.promotion_rate_without_margin], [v.margin, r.promotion_rate]].map(([margin, q]) => {
+          // At margin 0 the two rates are one setting: one row (two would be two bars stacked as one).
+          const rates = (r) => (margin === 0 ? [[0, r.promotion_rate]] : [[0, r.promotion_rate_without_margin], [margin, r.promotion_rate]]);
+          const rows = res.flatMap((r) => rates(r).map(([m, q]) => {
             const data = r.same_data ? 'same recent data' : 'different samples';
-            return { kind: r.kind, data, margin, promotions: q.count, rounds: r.rounds, rate: q.rate, lo: q.lo, hi: q.hi,
-              gain: r.mean_true_gain, label: `${r.kind}, ${r.same_data ? 'same' : 'different'} data, margin ${margin}` };
+            return { kind: r.kind, data, margin: m, promotions: q.count, rounds: r.rounds, rate: q.rate, lo: q.lo, hi: q.hi,
+              gain: r.mean_true_gain, label: `${r.kind}, ${r.same_data ? 'same' : 'different'} data, margin ${m}` };
           }));
           bOut.replaceChildren(table(['candidate', 'true gain (mean AUC)', 'evaluation data', 'margin', 'promoted', 'rounds', 'rate', '95 % interval'],
-            rows.map((r) => [r.kind === 'better' ? `better (world moved ${v.shift} days)` : 'no better', fmt.diff(r.gain), r.data, fmt.num(r.margin),
+            rows.map((r) => [r.kind === 'better' ? `better (world moved ${shift} days)` : 'no better', fmt.diff(r.gain), r.data, fmt.num(r.margin),
               String(r.promotions), String(r.rounds), pct(r.rate), `${pct(r.lo)} – ${pct(r.hi)}`])));
           await bChart.update({
             label: 'Promotion rates by candidate, evaluation data and margin',
@@ -134,7 +138,7 @@ export const gate = {
               width, height: 320, style: baseStyle, marginLeft: 260,
               x: { label: 'promotion rate', domain: [0, 1], grid: true }, y: { label: null },
               marks: [
-                Plot.barX(rows, { y: 'label', x: 'rate', fill: (d) => (d.kind === 'better' ? 'var(--live)' : 'var(--ref)') }),
+                Plot.barX(rows, { y: 'label', x1: 0, x2: 'rate', fill: (d) => (d.kind === 'better' ? 'var(--live)' : 'var(--ref)') }),
                 Plot.ruleY(rows, { y: 'label', x1: 'lo', x2: 'hi', stroke: 'currentColor' }),
               ],
             }),
@@ -158,12 +162,13 @@ export const gate = {
       const chOut = h('div', { 'data-testid': 'challenge-result', 'aria-live': 'polite' });
       const chButton = h('button', { type: 'button', text: 'Check my margin', onclick: () => challenge() });
       async function challenge() {
+        const margin = v.margin; // the margin graded, even if the slider moves during the check
         try {
           // The goals and the grade are the core's (exercises::GateChallenge).
           const C = (await engine.call('challenges')).gate;
           const r = await run(chButton, chProg, async (onProgress, signal) => {
             const one = (shift, i) => engine.call('promotionTrials',
-              [{ rounds: C.rounds, rows: C.rows, seed: C.seed, margin: v.margin, same_data: true, shift }],
+              [{ rounds: C.rounds, rows: C.rows, seed: C.seed, margin, same_data: true, shift }],
               { signal, onProgress: (x) => onProgress({ done: i * C.rounds + x.done, total: 2 * C.rounds }) });
             return engine.call('gradeGateChallenge', [{ none: await one(0, 0), real: await one(C.shift, 1) }]);
           });
@@ -174,7 +179,7 @@ export const gate = {
             h('p', { class: ok2 ? 'ok' : 'fail', 'data-testid': 'challenge-real' },
               `${ok2 ? '✓' : '✗'} better candidates (world moved ${C.shift} days, true gain ${fmt.diff(r.mean_true_gain)} AUC on average) promoted: ${r.real.count} of ${r.real.total} (${pct(r.real.rate)}; goal ≥ ${pct(C.min_real)})`),
             h('p', { class: pass ? 'ok' : 'fail', 'data-testid': 'challenge-verdict',
-              text: pass ? `Challenge met at margin ${v.margin}.` : `Not yet: ${ok1 ? 'the margin turns away too many real improvements' : 'too many candidates that are no better get through'}.` }));
+              text: pass ? `Challenge met at margin ${margin}.` : `Not yet: ${ok1 ? 'the margin turns away too many real improvements' : 'too many candidates that are no better get through'}.` }));
           root.dataset.challenge = pass ? 'pass' : 'fail';
           ctx.announce(pass ? 'Challenge met.' : 'Challenge not met yet.');
         } catch (e) {

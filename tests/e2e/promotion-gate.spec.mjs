@@ -85,3 +85,21 @@ test('the experiment chart at margin 0: one bar per setting, each as long as its
     expect(Math.abs(w - [...expected].sort((a, b) => a - b)[i])).toBeLessThan(1.5);
   }
 });
+
+test('on a phone the experiment chart gives its bars the width and names each setting above its bar', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await open(page, '#panel=promotion-gate&margin=0.013&rounds=10&rows=600');
+  await page.getByRole('button', { name: 'Run the experiment' }).click();
+  const svg = page.locator('[data-testid="experiment-chart"] .chart-slot svg').first();
+  await expect(svg).toBeAttached({ timeout: 180_000 });
+  const g = await svg.evaluate((el) => {
+    const x = el.scale('x');
+    const texts = [...el.querySelectorAll('text')].map((t) => t.textContent.trim());
+    return { axis: x.apply(1) - x.apply(0), width: el.getBoundingClientRect().width, texts };
+  });
+  expect(g.axis / g.width).toBeGreaterThan(0.8);
+  const labels = await page.getByTestId('experiment-chart').locator('.chart-table tbody tr td:first-child').allTextContents();
+  expect(labels).toHaveLength(8);
+  for (const l of labels) expect(g.texts).toContain(l);
+});

@@ -134,14 +134,23 @@ export const gate = {
               String(r.promotions), String(r.rounds), pct(r.rate), `${pct(r.lo)} – ${pct(r.hi)}`])));
           await bChart.update({
             label: 'Promotion rates by candidate, evaluation data and margin',
-            draw: (Plot, width) => Plot.plot({
-              width, height: 320, style: baseStyle, marginLeft: 260,
-              x: { label: 'promotion rate', domain: [0, 1], grid: true }, y: { label: null },
-              marks: [
-                Plot.barX(rows, { y: 'label', x1: 0, x2: 'rate', fill: (d) => (d.kind === 'better' ? 'var(--live)' : 'var(--ref)') }),
-                Plot.ruleY(rows, { y: 'label', x1: 'lo', x2: 'hi', stroke: 'currentColor' }),
-              ],
-            }),
+            // On a phone the settings' names sit above their bars (beside them, they took 260 of
+            // about 340 px and left the bars a sixth of the chart).
+            draw: (Plot, width) => {
+              const narrow = width < 520;
+              const step = 44;
+              return Plot.plot({
+                width, height: narrow ? rows.length * step + 66 : 320, style: baseStyle,
+                marginLeft: narrow ? 8 : 260, marginRight: narrow ? 12 : undefined,
+                x: { label: 'promotion rate', domain: [0, 1], grid: true },
+                y: { label: null, axis: narrow ? null : undefined, padding: narrow ? 0.6 : undefined },
+                marks: [
+                  Plot.barX(rows, { y: 'label', x1: 0, x2: 'rate', fill: (d) => (d.kind === 'better' ? 'var(--live)' : 'var(--ref)') }),
+                  Plot.ruleY(rows, { y: 'label', x1: 'lo', x2: 'hi', stroke: 'currentColor' }),
+                  narrow ? Plot.text(rows, { y: 'label', x: 0, text: 'label', textAnchor: 'start', dy: -step / 2 + 7 }) : null,
+                ],
+              });
+            },
             columns: ['setting', 'rate'],
             rows: rows.map((r) => [r.label, pct(r.rate)]),
           });

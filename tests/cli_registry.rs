@@ -469,6 +469,15 @@ fn reads_are_capped_before_reading_dev_zero() {
             vec!["predict", "--model", "/dev/zero", "--seed", "1"],
             "more than 67108864 bytes",
         ),
+        // A learner's gate: at most the sandbox's source limit (64 KiB) is read.
+        (
+            vec!["loop", "--weeks", "1", "--gate", "/dev/zero"],
+            "more than 65536 bytes",
+        ),
+        (
+            vec!["loop", "--weeks", "1", "--trigger", "/dev/zero"],
+            "more than 65536 bytes",
+        ),
     ] {
         let t0 = std::time::Instant::now();
         let o = run_limited(&args);

@@ -255,9 +255,16 @@ fn with_learners<T>(
 ) -> Result<T, Failure> {
     use crate::python::Program;
     let load = |path: &PathBuf, kind: crate::python::Entry| -> Result<Program, Failure> {
-        let source = std::fs::read_to_string(path).map_err(|e| Failure {
+        // Read through the sandbox's source limit: `/dev/zero` or a huge file is refused after
+        // that many bytes, never read until memory runs out.
+        let what = match kind {
+            crate::python::Entry::Trigger => "the trigger",
+            crate::python::Entry::Gate => "the gate",
+        };
+        let bytes = super::read_capped(path, crate::python::LIMITS.source_bytes, what)?;
+        let source = String::from_utf8(bytes).map_err(|e| Failure {
             code: 2,
-            message: format!("cannot read {}: {e}", path.display()),
+            message: format!("cannot read {what} {}: not UTF-8 text: {e}", path.display()),
         })?;
         Program::new(kind, &source, seed).map_err(|e| Failure {
             code: 2,

@@ -5,8 +5,9 @@
 //! as a Unix tool ended by SIGPIPE).
 //!
 //! Every file named on the command line is read through a cap (the model: the loader's 64 MiB;
-//! an import: 128 MiB; a registry file: 256 MiB), so `/dev/zero` or a huge file is refused after
-//! that many bytes, never read until memory runs out.
+//! an import: 128 MiB; a registry file: 256 MiB; a learner's `--trigger` or `--gate`: the
+//! sandbox's 64 KiB), so `/dev/zero` or a huge file is refused after that many bytes, never read
+//! until memory runs out.
 
 use clap::{Parser, Subcommand};
 

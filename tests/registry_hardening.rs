@@ -522,3 +522,46 @@ fn a_change_reads_back_every_kind_and_refuses_what_the_tagged_enum_refused() {
         assert!(e.to_string().contains(says), "{bad}: {e}");
     }
 }
+
+/// Version `v`'s record with its `model_hash` replaced: what a hand-edited registry file holds.
+fn forge(s: &MemStore, v: u32) {
+    let key = mlops_loop::registry::version_key(v);
+    let mut rec: serde_json::Value =
+        serde_json::from_slice(&block_on(s.get(&key)).expect("get").expect("record"))
+            .expect("json");
+    rec["model_hash"] = serde_json::json!("0".repeat(64));
+    block_on(s.commit(mlops_loop::registry::Batch::new().put(&key, rec.to_string().into_bytes())))
+        .expect("write");
+}
+
+#[test]
+fn a_forged_version_is_never_put_into_production() {
+    // Promote: v2's record does not match its hash.
+    let (s, reg) = small();
+    forge(&s, 2);
+    let before = s.snapshot();
+    let e = block_on(reg.promote(2, &cause(4.0))).expect_err("refused");
+    assert!(
+        matches!(&e, Error::Store(StoreError::Corrupt { .. })),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("version/00000002"), "{e}");
+    assert!(e.to_string().contains("model_hash"), "{e}");
+    assert_eq!(s.snapshot(), before, "nothing written");
+    assert_eq!(block_on(reg.production()).expect("read"), Some(1));
+
+    // Rollback: v1 was in production before v2; v1's record is then forged.
+    let (s, reg) = small();
+    block_on(reg.promote(2, &cause(4.0))).expect("promote v2");
+    forge(&s, 1);
+    let before = s.snapshot();
+    let e = block_on(reg.rollback(&cause(5.0))).expect_err("refused");
+    assert!(e.to_string().contains("version/00000001"), "{e}");
+    assert_eq!(s.snapshot(), before, "nothing written");
+    assert_eq!(block_on(reg.production()).expect("read"), Some(2));
+
+    // An unknown version keeps its own message.
+    let (_, reg) = small();
+    let e = block_on(reg.promote(7, &cause(4.0))).expect_err("refused");
+    assert!(e.to_string().contains("no such version"), "{e}");
+}

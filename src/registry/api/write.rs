@@ -174,13 +174,25 @@ impl<S: Store> Registry<S> {
         .await
     }
 
+    /// Check that the record of `version` reads back whole (fields, model hash) before it is
+    /// put into production: a hand-edited or damaged record is refused, as `get` and `export`
+    /// refuse it. An unknown version passes here; the verb's own check names it.
+    async fn servable(&self, version: u32) -> Result<()> {
+        match self.get(version).await {
+            Ok(_) | Err(Error::Invalid { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Promote `version` to Production; the production version, if any, goes to Archived in
     /// the same batch (so there is never more than one Production version).
     ///
     /// # Errors
     /// [`Error::Invalid`] for an unknown version or one already in Production;
-    /// [`Error::Store`] as for [`Registry::register`].
+    /// [`Error::Store`] with [`StoreError::Corrupt`] when the version's record is damaged (its
+    /// model does not match its hash, ...), and as for [`Registry::register`].
     pub async fn promote(&self, version: u32, cause: &Cause) -> Result<Event> {
+        self.servable(version).await?;
         self.mutate(cause, |s| {
             need(s, version)?;
             let from = s.stage(version);
@@ -211,8 +223,13 @@ impl<S: Store> Registry<S> {
     ///
     /// # Errors
     /// [`Error::Invalid`] when the history holds no earlier production version;
-    /// [`Error::Store`] as for [`Registry::register`].
+    /// [`Error::Store`] with [`StoreError::Corrupt`] when that version's record is damaged, and
+    /// as for [`Registry::register`].
     pub async fn rollback(&self, cause: &Cause) -> Result<Event> {
+        let checked = self.state().await?.trail.last().copied();
+        if let Some(to) = checked {
+            self.servable(to).await?;
+        }
         self.mutate(cause, |s| {
             let Some(&to) = s.trail.last() else {
                 return Err(Error::invalid(
@@ -224,6 +241,14 @@ impl<S: Store> Registry<S> {
                     "the history holds no earlier production version to return to",
                 ));
             };
+            if checked != Some(to) {
+                // Another writer changed the trail since its target was checked.
+                return Err(StoreError::Conflict(format!(
+                    "the registry changed under this rollback: it now returns to version {to}; \
+                     nothing was written: look at the registry again and retry"
+                ))
+                .into());
+            }
             Ok((
                 Change::Rollback {
                     from: s.production(),

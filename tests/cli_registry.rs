@@ -509,3 +509,69 @@ fn a_closed_pipe_ends_the_output_quietly() {
     assert_eq!(lines[1], "exit=141", "ended as by SIGPIPE, quietly: {out}");
     assert!(!out.contains("panicked"), "{out}");
 }
+
+/// The decimal numbers of `text` written with more than 4 significant digits (`0.6920407734`,
+/// `1.4776675436423948` of `1.4776675436423948e-7`, `1796630105711.152`); labels such as `1.1.0`
+/// and whole numbers are not decimals.
+fn long_decimals(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let starts = b[i].is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_alphanumeric());
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < b.len() && (b[j].is_ascii_digit() || b[j] == b'.') {
+            j += 1;
+        }
+        let run = text[i..j].trim_end_matches('.');
+        let digits = run.replace('.', "");
+        if run.matches('.').count() == 1 && digits.trim_start_matches('0').len() > 4 {
+            found.push(run.to_string());
+        }
+        i = j;
+    }
+    found
+}
+
+#[test]
+fn history_and_show_read_rounded_and_export_keeps_every_digit() {
+    let dir = temp_dir();
+    let path = dir.join("reg.json");
+    let p = path.to_str().expect("utf8 path");
+    let o = run(&[
+        "loop",
+        "--weeks",
+        "16",
+        "--seed",
+        "2",
+        "--schedule",
+        "step",
+        "--registry",
+        p,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A change stamped by the wall clock (no --time): a whole number of ms.
+    let o = run(&["registry", "promote", "2", "--registry", p]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(long_decimals(&stdout(&o)).is_empty(), "{}", stdout(&o));
+    let o = run(&["registry", "history", "--registry", p]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let history = stdout(&o);
+    assert!(history.contains("retrain_gate register"), "{history}");
+    assert!(history.contains("ks_p="), "{history}");
+    for line in history.lines() {
+        assert!(long_decimals(line).is_empty(), "{line}");
+    }
+    let o = run(&["registry", "show", "2", "--registry", p]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("metric auc = 0."), "{}", stdout(&o));
+    assert!(long_decimals(&stdout(&o)).is_empty(), "{}", stdout(&o));
+    // The exact values stay in the export.
+    let o = run(&["registry", "export", "--registry", p]);
+    assert!(!long_decimals(&stdout(&o)).is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -2,8 +2,12 @@
 //! history, promote, rollback, export, import. The same [`Registry`] as the page, over a
 //! [`FileStore`] instead of IndexedDB.
 //!
-//! Time stamps come from the wall clock (ms since the Unix epoch) unless `--time MS` is given.
+//! Time stamps come from the wall clock (whole ms since the Unix epoch) unless `--time MS` is
+//! given. `history`, `show` and the verbs' event lines round the numbers of reasons, evidence and
+//! metrics to 4 significant digits as the loop's table does ([`super::words::readable`]);
+//! `export` keeps every digit.
 
+use super::words::readable;
 use super::Failure;
 use crate::registry::{
     block_on, time_text, Actor, Cause, Event, Evidence, FileStore, MemStore, Registry, Store,
@@ -38,7 +42,8 @@ pub enum Action {
         /// The version: `3`, `v3`, an alias (`champion`) or a label (`1.1.0`).
         version: String,
     },
-    /// Print the history, one event per line, with actor, reason and evidence.
+    /// Print the history, one event per line, with actor, reason and evidence (numbers to 4
+    /// significant digits; `export` keeps them exact).
     History,
     /// Promote a version to Production (the current one is archived in the same write).
     Promote {
@@ -90,10 +95,11 @@ fn io(e: std::io::Error) -> Failure {
     }
 }
 
+/// The wall clock in whole ms since the Unix epoch (as JavaScript's `Date.now()`).
 fn now_ms() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64() * 1000.0)
+        .map(|d| d.as_millis() as f64)
         .unwrap_or(0.0)
 }
 
@@ -132,14 +138,14 @@ fn evidence_text(e: &Evidence) -> String {
         ("margin", e.margin),
     ] {
         if let Some(v) = v {
-            parts.push(format!("{name}={v:?}"));
+            parts.push(format!("{name}={}", readable(&format!("{v:?}"))));
         }
     }
     if let Some(d) = &e.dataset {
         parts.push(format!("dataset={d:?}"));
     }
     if let Some(n) = &e.note {
-        parts.push(format!("note={n:?}"));
+        parts.push(format!("note={}", readable(&format!("{n:?}"))));
     }
     parts.join(" ")
 }
@@ -153,7 +159,7 @@ fn event_line(e: &Event) -> String {
         e.change.describe()
     );
     if !e.reason.is_empty() {
-        line.push_str(&format!(" — {}", e.reason));
+        line.push_str(&format!(" — {}", readable(&e.reason)));
     }
     if let Some(ev) = &e.evidence {
         line.push_str(&format!(" [{}]", evidence_text(ev)));
@@ -246,8 +252,10 @@ fn act<S: Store>(
             for metric in &m.metrics {
                 writeln!(
                     out,
-                    "metric {} = {:?} on {}",
-                    metric.name, metric.value, metric.dataset
+                    "metric {} = {} on {}",
+                    metric.name,
+                    readable(&format!("{:?}", metric.value)),
+                    metric.dataset
                 )
                 .map_err(io)?;
             }

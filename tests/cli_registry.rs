@@ -575,3 +575,74 @@ fn history_and_show_read_rounded_and_export_keeps_every_digit() {
     assert!(!long_decimals(&stdout(&o)).is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Run the CLI with files limited to one block (512 or 1024 bytes) and SIGXFSZ ignored: a write
+/// past that fails with "File too large" part-way, as on a full disk.
+fn run_small_files(args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 1 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_mlops-loop"))
+        .args(args)
+        .output()
+        .expect("run mlops-loop")
+}
+
+#[test]
+fn export_out_never_damages_the_registry_or_an_earlier_file() {
+    let dir = temp_dir();
+    let path = dir.join("reg.json");
+    chapter_registry(&path);
+    let p = path.to_str().expect("utf8 path");
+    let before = std::fs::read(&path).expect("read");
+    // --out naming the registry file itself (under another spelling too) is refused.
+    let other = format!("{}/./reg.json", dir.display());
+    for out in [p, other.as_str()] {
+        let o = run(&["registry", "export", "--registry", p, "--out", out]);
+        assert_eq!(o.status.code(), Some(2), "{out}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("registry file itself"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(std::fs::read(&path).expect("read"), before, "{out}");
+    }
+    // A write that fails part-way leaves the earlier file as it was, and says which file.
+    let old = dir.join("old-export.json");
+    std::fs::write(&old, "the earlier export\n").expect("write");
+    let o = run_small_files(&[
+        "registry",
+        "export",
+        "--registry",
+        p,
+        "--out",
+        old.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("old-export.json"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&old).expect("read"),
+        "the earlier export\n"
+    );
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(left.len(), 2, "no temporary file left: {left:?}");
+    // A directory is named in the message.
+    let o = run(&[
+        "registry",
+        "export",
+        "--registry",
+        p,
+        "--out",
+        dir.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(dir.to_str().expect("utf8")),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

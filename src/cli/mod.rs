@@ -74,6 +74,48 @@ pub fn read_capped(path: &std::path::Path, cap: usize, what: &str) -> Result<Vec
     }
 }
 
+/// Write `bytes` to the file at `path` (`what` names it in messages) so that a failed write leaves
+/// the file that was there as it was: a temporary file beside it, synced, renamed over it (its
+/// permissions kept). A path that is not a regular file (`/dev/stdout`, a pipe) is written to
+/// directly.
+///
+/// # Errors
+/// Code 1, naming `what` and the path, when any step fails (nothing is left behind).
+pub fn write_file(path: &std::path::Path, bytes: &[u8], what: &str) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let fail = |e: std::io::Error| Failure {
+        code: 1,
+        message: format!("cannot write {what} {}: {e}", path.display()),
+    };
+    // Through a symbolic link to the file it names, so the link stays a link.
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let old = std::fs::metadata(&target).ok();
+    let dangling = old.is_none()
+        && std::fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink());
+    if dangling || old.as_ref().is_some_and(|m| !m.is_file()) {
+        return std::fs::write(&target, bytes).map_err(fail);
+    }
+    let mut name = target
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(format!(".tmp-{}", std::process::id()));
+    let tmp = target.with_file_name(name);
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        if let Some(m) = &old {
+            f.set_permissions(m.permissions())?;
+        }
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &target)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(fail)
+}
+
 /// A CLI failure: its message and the exit code it maps to.
 #[derive(Debug)]
 pub struct Failure {

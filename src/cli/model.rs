@@ -56,10 +56,7 @@ pub fn run_train(args: &TrainArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let df = args.frame.frame()?;
     let reg = train_registered(&df, &args.version)?;
     if let Some(path) = &args.save {
-        std::fs::write(path, reg.model.to_json()).map_err(|e| Failure {
-            code: 1,
-            message: format!("cannot write {}: {e}", path.display()),
-        })?;
+        super::write_file(path, reg.model.to_json().as_bytes(), "the model")?;
     }
     if args.json {
         json_out(

@@ -190,6 +190,19 @@ pub fn run_registry(args: &RegistryArgs, out: &mut dyn Write) -> Result<(), Fail
         Action::List | Action::Show { .. } | Action::History | Action::Export { .. }
     );
     let missing = matches!(std::fs::symlink_metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+    // An export written over the registry file would leave a file no registry command reads.
+    if let Action::Export { out: Some(file) } = &args.action {
+        if let (Ok(a), Ok(b)) = (std::fs::canonicalize(file), std::fs::canonicalize(path)) {
+            if a == b {
+                return Err(fail(Error::invalid(
+                    "--out",
+                    file.display(),
+                    "that is the registry file itself: an export is not a registry file; \
+                     write it to another file",
+                )));
+            }
+        }
+    }
     if reads_only && missing {
         let reg = block_on(Registry::open(MemStore::new())).map_err(fail)?;
         return act(&reg, &args.action, time, out);
@@ -277,7 +290,7 @@ fn act<S: Store>(
         Action::Export { out: file } => {
             let text = block_on(reg.export_json()).map_err(fail)?;
             match file {
-                Some(f) => std::fs::write(f, text + "\n").map_err(io)?,
+                Some(f) => super::write_file(f, (text + "\n").as_bytes(), "the export")?,
                 None => writeln!(out, "{text}").map_err(io)?,
             }
         }

@@ -384,6 +384,21 @@ fn reading_commands_on_a_missing_file_do_not_create_it() {
         a.extend(["--registry", p]);
         let _ = run(&a);
     }
+    // Nor does a change that an empty registry refuses, or a refused import.
+    let bad = dir.join("bad-export.json");
+    std::fs::write(&bad, "{}").expect("write");
+    for args in [
+        &["promote", "1"][..],
+        &["rollback"],
+        &["import", bad.to_str().expect("utf8")],
+    ] {
+        let mut a = vec!["registry"];
+        a.extend_from_slice(args);
+        a.extend(["--registry", p]);
+        let o = run(&a);
+        assert_eq!(o.status.code(), Some(2), "{a:?}: {}", stderr(&o));
+    }
+    std::fs::remove_file(&bad).expect("remove");
     assert!(
         !path.exists(),
         "a reading command created {}",
@@ -644,5 +659,54 @@ fn export_out_never_damages_the_registry_or_an_earlier_file() {
         "{}",
         stderr(&o)
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_export_and_a_registry_file_taken_for_each_other_are_named() {
+    let dir = temp_dir();
+    let path = dir.join("reg.json");
+    chapter_registry(&path);
+    let p = path.to_str().expect("utf8 path");
+    let export = dir.join("export.json");
+    let e = export.to_str().expect("utf8 path");
+    let o = run(&["registry", "export", "--registry", p, "--out", e]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let before = std::fs::read(&export).expect("read");
+    // An export given as the registry: what it is and how to use it, not "corrupt".
+    for args in [
+        vec!["registry", "list", "--registry", e],
+        vec![
+            "registry",
+            "promote",
+            "1",
+            "--registry",
+            e,
+            "--time",
+            "9000",
+        ],
+        vec!["loop", "--weeks", "1", "--registry", e],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("is a registry export"), "{args:?}: {err}");
+        assert!(err.contains("registry import"), "{args:?}: {err}");
+        assert_eq!(std::fs::read(&export).expect("read"), before);
+    }
+    // A registry file given as an export.
+    let b = dir.join("b.json");
+    let o = run(&[
+        "registry",
+        "import",
+        p,
+        "--registry",
+        b.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("is a registry file"), "{err}");
+    assert!(err.contains("registry export"), "{err}");
+    assert!(!b.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -10,8 +10,8 @@
 use super::words::readable;
 use super::Failure;
 use crate::registry::{
-    block_on, time_text, Actor, Cause, Event, Evidence, FileStore, MemStore, Registry, Store,
-    StoreError, MAX_IMPORT_BYTES,
+    block_on, check_import, time_text, Actor, Cause, CheckedImport, Event, Evidence, FileStore,
+    MemStore, Registry, Store, StoreError, MAX_IMPORT_BYTES,
 };
 use crate::Error;
 use clap::{Args, Subcommand};
@@ -184,11 +184,14 @@ pub fn run_registry(args: &RegistryArgs, out: &mut dyn Write) -> Result<(), Fail
         Some(t) => t,
         None => now_ms(),
     };
-    // A command that only reads never creates the file: a missing one reads as empty.
-    let reads_only = matches!(
-        args.action,
-        Action::List | Action::Show { .. } | Action::History | Action::Export { .. }
-    );
+    // An import is read and checked in full before the registry file is opened: a refused one
+    // creates no file.
+    let checked = match &args.action {
+        Action::Import { file } => Some(read_import(file)?),
+        _ => None,
+    };
+    // A missing file reads as an empty registry, and only an import creates it: every other
+    // command reads, or fails on an empty registry (no version to promote or roll back to).
     let missing = matches!(std::fs::symlink_metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
     // An export written over the registry file would leave a file no registry command reads.
     if let Action::Export { out: Some(file) } = &args.action {
@@ -203,18 +206,31 @@ pub fn run_registry(args: &RegistryArgs, out: &mut dyn Write) -> Result<(), Fail
             }
         }
     }
-    if reads_only && missing {
+    if missing && checked.is_none() {
         let reg = block_on(Registry::open(MemStore::new())).map_err(fail)?;
-        return act(&reg, &args.action, time, out);
+        return act(&reg, &args.action, time, checked, out);
     }
     let reg = block_on(Registry::open(FileStore::new(path))).map_err(fail)?;
-    act(&reg, &args.action, time, out)
+    act(&reg, &args.action, time, checked, out)
+}
+
+/// The export in `file`, read through its cap and checked in full as an import.
+fn read_import(file: &std::path::Path) -> Result<CheckedImport, Failure> {
+    let bytes = super::read_capped(file, MAX_IMPORT_BYTES, "the export")?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        fail(Error::Malformed {
+            what: "registry import",
+            reason: format!("{} is not UTF-8 text: {e}", file.display()),
+        })
+    })?;
+    check_import(&text).map_err(fail)
 }
 
 fn act<S: Store>(
     reg: &Registry<S>,
     action: &Action,
     time: f64,
+    checked: Option<CheckedImport>,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let cause = |reason: &str| Cause::new(Actor::User, reason, time);
@@ -295,14 +311,11 @@ fn act<S: Store>(
             }
         }
         Action::Import { file } => {
-            let bytes = super::read_capped(file, MAX_IMPORT_BYTES, "the export")?;
-            let text = String::from_utf8(bytes).map_err(|e| {
-                fail(Error::Malformed {
-                    what: "registry import",
-                    reason: format!("{} is not UTF-8 text: {e}", file.display()),
-                })
-            })?;
-            let s = block_on(reg.import_json(&text)).map_err(fail)?;
+            let checked = match checked {
+                Some(c) => c,
+                None => read_import(file)?,
+            };
+            let s = block_on(reg.import_checked(checked)).map_err(fail)?;
             writeln!(
                 out,
                 "imported {} version(s) and {} event(s)",

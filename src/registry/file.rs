@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-const FORMAT: &str = "mlops-loop-store";
+use super::api::{format_tag, EXPORT_FORMAT, STORE_FORMAT as FORMAT};
 
 /// Largest registry file read or written, in bytes (256 MiB: a registry stored here is its records'
 /// JSON quoted once more, so an import of at most [`super::MAX_IMPORT_BYTES`] (128 MiB) is at most
@@ -198,8 +198,20 @@ impl FileStore {
             Err(e) => return Err(io(&self.path, "cannot read", e)),
         };
         let key = self.path.display().to_string();
-        let doc: Document = serde_json::from_slice(&text)
-            .map_err(|e| StoreError::corrupt(&key, format!("not a store document: {e}")))?;
+        let doc: Document = serde_json::from_slice(&text).map_err(|e| {
+            if format_tag(&text).as_deref() == Some(EXPORT_FORMAT) {
+                StoreError::corrupt(
+                    &key,
+                    format!(
+                        "this file is a registry export (format {EXPORT_FORMAT:?}), not a \
+                         registry file: import it into one with `mlops-loop registry import \
+                         {key} --registry NEW.json`"
+                    ),
+                )
+            } else {
+                StoreError::corrupt(&key, format!("not a store document: {e}"))
+            }
+        })?;
         if doc.format != FORMAT {
             return Err(StoreError::corrupt(
                 &key,

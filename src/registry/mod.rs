@@ -54,7 +54,7 @@ pub use api::{
     check_import, history_key, validate_export, version_key, CheckedImport, Export, ImportSummary,
     Listing, Meta, Registry, EXPORT_FORMAT, EXPORT_SCHEMA, HISTORY_PREFIX, HISTORY_RUN,
     MAX_ALIASES, MAX_EVENTS, MAX_IMPORT_BYTES, MAX_VERSIONS, META_KEY, SCHEMA_VERSION, STATE_KEY,
-    VERSION_PREFIX,
+    STORE_FORMAT, VERSION_PREFIX,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use file::FileStore;

@@ -40,6 +40,18 @@ pub const MAX_EVENTS: u64 = 1_000_000;
 pub const MAX_ALIASES: usize = 1000;
 /// The `format` tag of an export.
 pub const EXPORT_FORMAT: &str = "mlops-loop-registry";
+/// The `format` tag of the command line's registry file (`FileStore`, native only).
+pub const STORE_FORMAT: &str = "mlops-loop-store";
+
+/// The `format` tag at the top of a JSON document, if it is an object holding one: read when a
+/// document fails to parse, to say that an export was given as a registry file or the other way.
+pub(crate) fn format_tag(text: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        format: String,
+    }
+    serde_json::from_slice::<Head>(text).ok().map(|h| h.format)
+}
 /// Key of the meta record (schema version and revision counter; the compare-and-swap key).
 pub const META_KEY: &str = "meta";
 /// Key of the state record (labels, stages, aliases, production trail).

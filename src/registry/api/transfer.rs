@@ -223,8 +223,18 @@ pub fn validate_export(text: &str) -> Result<Export> {
             text.len()
         )));
     }
-    let export: Export =
-        serde_json::from_str(text).map_err(|e| malformed(format!("not a registry export: {e}")))?;
+    let export: Export = serde_json::from_str(text).map_err(|e| {
+        if super::format_tag(text.as_bytes()).as_deref() == Some(super::STORE_FORMAT) {
+            malformed(format!(
+                "this is a registry file of the command line (format {:?}), not a registry \
+                 export: write its export with `mlops-loop registry export --registry FILE --out \
+                 EXPORT.json` and import that",
+                super::STORE_FORMAT
+            ))
+        } else {
+            malformed(format!("not a registry export: {e}"))
+        }
+    })?;
     if export.format != EXPORT_FORMAT {
         return Err(malformed(format!(
             "format is {:?}, expected {EXPORT_FORMAT:?}",

@@ -20,6 +20,24 @@ test('bad hash values get a clear message naming parameter and value, as text', 
   expect(dialogs).toEqual([]);
 });
 
+test('a setting or a panel given twice in the link: the first counts, and the message says so', async ({ page }) => {
+  await open(page, '#panel=retrain-trigger&alpha=0.02&alpha=0.05&seed=7&seed_live=9&panel=timeline');
+  const msgs = page.locator('#messages');
+  await expect(msgs).toContainText('The link names 2 panels ("retrain-trigger", "timeline"); the first counts.');
+  await expect(msgs).toContainText('Ignored alpha="0.05" from the link: it gives alpha more than once, and the first, "0.02", counts.');
+  await expect(msgs).toContainText('Ignored seed_live="9" from the link: it gives seed and seed_live more than once, and the first, "7", counts.');
+  await expect(page.locator('#panel h2')).toHaveText('Exercise 2: build the retraining trigger');
+  await expect(page.locator('[data-control="alpha"] output')).toHaveText('0.02');
+  await expect(page.locator('[data-control="seed_live"] input')).toHaveValue('7');
+  // the iframe form: a setting in its query and in its hash (the hash's counts), and one given twice in the query
+  await page.goto('/embed.html?panel=retrain-trigger&alpha=0.05&rows=400&rows=500#alpha=0.02');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', '1', { timeout: 30_000 });
+  await expect(msgs).toContainText('Ignored alpha="0.05" from the link: it gives alpha more than once, and the first, "0.02", counts.');
+  await expect(msgs).toContainText('Ignored rows="500" from the link: it gives rows more than once, and the first, "400", counts.');
+  await expect(page.locator('[data-control="alpha"] output')).toHaveText('0.02');
+  await expect(page.locator('[data-control="rows"] output')).toHaveText('400');
+});
+
 test('an unknown panel falls back to the walkthrough with a message', async ({ page }) => {
   await open(page, '#panel=%3Cscript%3Ex%3C%2Fscript%3E');
   await expect(page.locator('#messages')).toContainText('Unknown panel "<script>x</script>" in the link; showing "walkthrough" instead.');

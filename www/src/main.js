@@ -33,12 +33,13 @@ function renderNav(activeId) {
 }
 
 function route(eng) {
-  // The iframe form may name its panel in the query (embed.html?panel=...); the hash wins.
+  // The iframe form may name its panel in the query (embed.html?panel=...); the hash wins: its
+  // panel, and its value of a setting both give (readHash counts the first and says so).
   let hash = location.hash;
   const q = new URLSearchParams(location.search);
   if (!/(^#|&)panel=/.test(hash) && q.get('panel')) {
     const rest = new URLSearchParams(hash.slice(1));
-    for (const [k, v] of q) if (k !== 'theme') rest.set(k, v);
+    for (const [k, v] of q) if (k !== 'theme') rest.append(k, v);
     hash = `#${rest}`;
   }
   const { panel, values, hidden, messages } = readHash(hash, panels, FALLBACK);

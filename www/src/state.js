@@ -110,6 +110,10 @@ export function readHash(hash, panels, fallbackPanel) {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const messages = [];
   const wanted = params.get('panel');
+  const named = params.getAll('panel');
+  if (named.length > 1) {
+    messages.push(`The link names ${named.length} panels (${named.slice(0, 3).map((x) => `"${clip(x)}"`).join(', ')}${named.length > 3 ? ', …' : ''}); the first counts.`);
+  }
   let panel = panels.find((p) => p.id === wanted);
   if (!panel) {
     if (wanted !== null) messages.push(`Unknown panel "${clip(wanted)}" in the link; showing "${fallbackPanel}" instead.`);
@@ -117,10 +121,20 @@ export function readHash(hash, panels, fallbackPanel) {
   }
   const values = defaults(panel);
   const hidden = new Set(panel.hidden ?? []);
+  // A setting given twice (`seed=1&seed=2`, or `seed` and the name it stands for): the first
+  // counts, as for `panel`, and the link is told so.
+  const given = new Map();
   for (const [name, raw] of params) {
     if (name === 'panel' || name === 'v') continue;
     // `seed` is a short name for the panel's main seed (its record's seedAlias)
     const key = name === 'seed' && panel.seedAlias ? panel.seedAlias : name;
+    if (given.has(key)) {
+      const first = given.get(key);
+      const names = first.name === name ? clip(name) : `${clip(first.name)} and ${clip(name)}`;
+      messages.push(`Ignored ${clip(name)}="${clip(raw)}" from the link: it gives ${names} more than once, and the first, "${clip(first.raw)}", counts.`);
+      continue;
+    }
+    given.set(key, { name, raw });
     if (key.endsWith('_hide')) {
       const name = key.slice(0, -5);
       if (!panel.controls.some((c) => c.name === name)) {

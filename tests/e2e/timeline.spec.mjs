@@ -64,6 +64,19 @@ test('deep link, keyboard scrubber; the live version equals the native loop\'s',
   }
 });
 
+test('a week past the end of the run: the last week is shown, the link follows, and the page says so', async ({ page }) => {
+  test.setTimeout(120_000);
+  await open(page, '#panel=timeline&weeks=8&week=20&cf_weeks=0');
+  const note = page.getByTestId('week-note');
+  await expect(note).toHaveText('Week 20 is past this run\'s last week (weeks 0 to 7); showing week 7.', { timeout: 30_000 });
+  await expect(page.getByTestId('scrubber')).toHaveValue('7');
+  await expect.poll(() => page.url()).toContain('week=7');
+  // the reader moves on: the note goes
+  await page.getByRole('button', { name: 'previous week' }).click();
+  await expect(page.getByTestId('scrubber')).toHaveValue('6');
+  await expect(note).toBeHidden();
+});
+
 test('a practice switched off in the link changes the run as natively', async ({ page }) => {
   test.setTimeout(120_000);
   const cli = native(['loop', '--weeks', '52', '--seed', '2', '--schedule', 'step', '--no-monitoring']);

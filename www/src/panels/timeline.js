@@ -54,6 +54,7 @@ export const timeline = {
     const detail = h('div', { 'data-testid': 'week-detail', 'aria-live': 'polite' });
     const runBtn = h('button', { type: 'button', text: 'Run the year again', onclick: () => run() });
     const cfNote = h('p', { class: 'note', role: 'status', 'data-testid': 'counterfactuals-pending', hidden: true });
+    const weekNote = h('p', { class: 'note', role: 'status', 'data-testid': 'week-note', hidden: true });
     let t = null;
     let seq = 0;
     /** Resolves once the whole panel is on the page (see the end of mount): a run is shown only then. */
@@ -97,8 +98,16 @@ export const timeline = {
     async function show(r) {
       await mounted; // set at the end of mount, before any run can answer
       t = r;
-      scrub.max = String(t.weeks.length - 1);
-      if (Number(scrub.value) > t.weeks.length - 1) scrub.value = String(t.weeks.length - 1);
+      const last = t.weeks.length - 1;
+      scrub.max = String(last);
+      // A week past the run's end (a link's `week=99` on a 52-week run, or fewer weeks chosen):
+      // the last week is shown, the link follows, and the reader is told.
+      if (v.week > last) {
+        weekNote.textContent = `Week ${v.week} is past this run's last week (weeks 0 to ${last}); showing week ${last}.`;
+        weekNote.hidden = false;
+        ctx.set('week', last, { fromPanel: true });
+      }
+      if (Number(scrub.value) > last) scrub.value = String(last);
       summary.replaceChildren(summaryTable([{ name: 'this run', timeline: t }]));
       return showWeek(clampWeek());
     }
@@ -107,6 +116,7 @@ export const timeline = {
       const my = ++seq;
       err.textContent = '';
       cfNote.hidden = true;
+      weekNote.hidden = true;
       root.dataset.state = 'running';
       runBtn.disabled = true;
       try {
@@ -150,9 +160,9 @@ export const timeline = {
       }
     }
 
-    scrub.addEventListener('input', () => showWeek(clampWeek(), { fromScrub: true }));
+    scrub.addEventListener('input', () => { weekNote.hidden = true; showWeek(clampWeek(), { fromScrub: true }); });
     const step = (d) => h('button', { type: 'button', class: 'secondary', 'aria-label': d < 0 ? 'previous week' : 'next week', text: d < 0 ? '◀' : '▶',
-      onclick: () => { scrub.value = String(Math.max(0, Math.min(Number(scrub.max), Number(scrub.value) + d))); showWeek(clampWeek(), { fromScrub: true }); } });
+      onclick: () => { weekNote.hidden = true; scrub.value = String(Math.max(0, Math.min(Number(scrub.max), Number(scrub.value) + d))); showWeek(clampWeek(), { fromScrub: true }); } });
 
     // The worker starts on the year now; the panel's controls and sections are built meanwhile,
     // and enter the page over the next two frames: on a cold load the panel mounts in the frame
@@ -173,7 +183,7 @@ export const timeline = {
         h('section', { class: 'cell scrubber offscreen-lazy', 'aria-labelledby': 'tl-week-h' },
           h('h3', { id: 'tl-week-h', text: 'One week' }),
           h('div', { class: 'row' }, h('label', { for: scrubId }, 'week ', scrubOut), step(-1), scrub, step(1)),
-          detail),
+          weekNote, detail),
         h('section', { class: 'cell offscreen-lazy', 'aria-labelledby': 'tl-sum-h' }, h('h3', { id: 'tl-sum-h', text: 'The run in numbers' }), summary),
         h('div', { class: 'prose try' }, ctx.section('Try this'))];
       await nextFrame();

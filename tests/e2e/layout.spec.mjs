@@ -132,7 +132,7 @@ function audit({ phone }) {
     }
   }
   if (phone) {
-    const targets = document.querySelectorAll('button, select, input:not([type=checkbox]):not([type=radio]):not(.file), summary, #panel-nav a, label.button');
+    const targets = document.querySelectorAll('button, select, input:not([type=checkbox]):not([type=radio]):not(.file), summary, #panel-nav a, .site-title a, label.button');
     for (const el of targets) {
       if (!visible(el)) continue;
       const r = el.getBoundingClientRect();

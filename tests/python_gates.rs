@@ -188,6 +188,8 @@ fn a_billion_element_list_stops_with_a_memory_error() {
         )));
         assert_eq!(e.kind, ProgramErrorKind::Limit, "{expr}: {e:?}");
         assert!(e.message.contains("MemoryError"), "{expr}: {}", e.message);
+        let limit = format!("asked for more than {} MB", LIMITS.memory_bytes >> 20);
+        assert!(e.message.contains(&limit), "{expr}: {}", e.message);
         assert_eq!(e.line, Some(2), "{expr}: {e:?}");
     }
 }
@@ -256,6 +258,13 @@ fn printed_output_is_kept_and_capped() {
         p.output().len()
     );
     assert_eq!(e.kind, ProgramErrorKind::Limit, "{e:?}");
+    // the message names the limit that stopped it: the printed output, not the memory limit
+    let printed = format!(
+        "printed more than {} KB in one call",
+        LIMITS.output_bytes >> 10
+    );
+    assert!(e.message.contains(&printed), "{}", e.message);
+    assert!(!e.message.contains(" MB"), "{}", e.message);
 }
 
 #[test]

@@ -404,6 +404,11 @@ fn program_error(entry: Entry, e: &MontyException, lines: u32, parsing: bool) ->
             "{summary} — stopped: the code ran for more than {} ms in one call (an endless loop?)",
             LIMITS.time_ms
         ),
+        // The print cap raises a MemoryError too, naming its own limit.
+        ExcType::MemoryError if !parsing && printed_too_much(e) => format!(
+            "{summary} — stopped: the code printed more than {} KB in one call",
+            LIMITS.output_bytes >> 10
+        ),
         ExcType::MemoryError if !parsing => format!(
             "{summary} — stopped: the code asked for more than {} MB",
             LIMITS.memory_bytes >> 20
@@ -423,6 +428,13 @@ fn program_error(entry: Entry, e: &MontyException, lines: u32, parsing: bool) ->
         line,
         file: entry.file().into(),
     }
+}
+
+/// Whether a `MemoryError` is the cap on printed output ([`Limits::output_bytes`]) rather than
+/// the memory limit: monty words both as "memory limit exceeded: {used} bytes > {limit} bytes".
+fn printed_too_much(e: &MontyException) -> bool {
+    e.message()
+        .is_some_and(|m| m.ends_with(&format!(" bytes > {} bytes", LIMITS.output_bytes)))
 }
 
 /// The three feature columns as the dict the learner's code reads.

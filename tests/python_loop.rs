@@ -155,8 +155,11 @@ fn the_cli_runs_the_loop_with_python_gates_and_reports_their_errors() {
     ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("trigger.py line 2"), "{err}");
-    assert!(err.contains("KeyError"), "{err}");
+    // The learner's own file is named (the sandbox calls it trigger.py), the error said once.
+    assert!(err.contains("broken.py line 2"), "{err}");
+    assert!(err.contains("File \""), "{err}");
+    assert!(!err.contains("trigger.py"), "{err}");
+    assert_eq!(err.matches("KeyError").count(), 1, "{err}");
     assert!(err.contains("week "), "{err}");
     assert!(out.stdout.is_empty());
 
@@ -167,7 +170,25 @@ fn the_cli_runs_the_loop_with_python_gates_and_reports_their_errors() {
     .unwrap();
     let out = cli(&["loop", "--trigger", broken.to_str().unwrap()]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("SyntaxError"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("SyntaxError").count(), 1, "{err}");
+    assert!(err.contains("broken.py line 1"), "{err}");
+    std::fs::write(&broken, "x = 1\n").unwrap();
+    let out = cli(&[
+        "loop",
+        "--weeks",
+        "14",
+        "--schedule",
+        "step",
+        "--gate",
+        broken.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("broken.py does not define should_promote"),
+        "{err}"
+    );
     let out = cli(&["loop", "--gate", dir.join("missing.py").to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));

@@ -207,7 +207,7 @@ pub fn run_loop(args: &LoopArgs, out: &mut dyn Write) -> Result<(), Failure> {
             _ => 2,
         },
         message: match &e {
-            crate::Error::Program(pe) => program_message(pe),
+            crate::Error::Program(pe) => program_message(pe, args),
             _ => e.to_string(),
         },
     };
@@ -235,15 +235,33 @@ pub fn run_loop(args: &LoopArgs, out: &mut dyn Write) -> Result<(), Failure> {
     })
 }
 
-/// A learner's error as the CLI prints it: the file and line, then the traceback or message.
-fn program_message(e: &crate::learner::ProgramError) -> String {
-    let at = e.line.map_or(String::new(), |l| format!(" line {l}"));
-    let body = if e.traceback.is_empty() {
-        e.message.clone()
+/// A learner's error as the CLI prints it: the learner's file and line, then the traceback and
+/// the message (the traceback's last line when the message repeats it). The sandbox names the
+/// file `trigger.py` or `gate.py`, as the page's editor does; here it is the path given.
+fn program_message(e: &crate::learner::ProgramError, args: &LoopArgs) -> String {
+    let given = if e.file == "gate.py" {
+        &args.gate
     } else {
-        format!("{}\n{}", e.traceback.trim_end(), e.message)
+        &args.trigger
     };
-    format!("error in {}{at}:\n{body}", e.file)
+    let name = given
+        .as_ref()
+        .map_or_else(|| e.file.clone(), |p| p.display().to_string());
+    let ours = |text: &str| text.replace(e.file.as_str(), &name);
+    let at = e.line.map_or(String::new(), |l| format!(" line {l}"));
+    let traceback = e.traceback.trim_end();
+    let (head, last) = traceback.rsplit_once('\n').unwrap_or(("", traceback));
+    let traceback = if e.message.contains(last.trim()) {
+        head
+    } else {
+        traceback
+    };
+    let body = if traceback.is_empty() {
+        ours(&e.message)
+    } else {
+        format!("{}\n{}", ours(traceback), ours(&e.message))
+    };
+    format!("{name}{at}:\n{body}")
 }
 
 /// Run `f` with the learner's gates of `--trigger` / `--gate` loaded (none: the built-in gates).
@@ -269,7 +287,7 @@ fn with_learners<T>(
         Program::new(kind, &source, seed).map_err(|e| Failure {
             code: 2,
             message: match &e {
-                crate::Error::Program(pe) => program_message(pe),
+                crate::Error::Program(pe) => program_message(pe, args),
                 _ => e.to_string(),
             },
         })

@@ -45,6 +45,17 @@ impl Error {
     }
 }
 
+/// A number as people read it in a message: as Rust writes it when that is short (`0.05`, `-5`,
+/// `1796630105711`), else in exponent form (`1e308`, `-1e-320`, not 309 digits).
+pub fn num_text(v: f64) -> String {
+    let plain = v.to_string();
+    if plain.len() <= 24 {
+        plain
+    } else {
+        format!("{v:e}")
+    }
+}
+
 /// At most 80 characters of `text` (on a char boundary), with the original length noted.
 fn shorten(text: String) -> String {
     const MAX: usize = 80;

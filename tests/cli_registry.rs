@@ -321,6 +321,12 @@ fn a_time_outside_a_js_date_is_refused_naming_the_field_and_value() {
         p,
     ]);
     assert!(stderr(&o).contains("time = 1e308"), "{}", stderr(&o));
+    for (t, want) in [("-5", "time = -5: "), ("1e-300", "time = 1e-300: ")] {
+        let o = run(&["registry", "promote", "1", "--time", t, "--registry", p]);
+        assert_eq!(o.status.code(), Some(2), "{t}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{t}: {}", stderr(&o));
+    }
+    assert_eq!(std::fs::read(&path).expect("read"), before);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

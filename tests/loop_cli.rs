@@ -103,6 +103,11 @@ fn bad_arguments_exit_2_naming_them() {
         (vec!["loop", "--alpha", "2"], "alpha = 2"),
         (vec!["loop", "--reference", "last0"], "reference = last0"),
         (vec!["loop", "--correction", "holm"], "correction = holm"),
+        // A number as people read it, not 309 digits cut at 80.
+        (vec!["loop", "--margin", "1e308"], "margin = 1e308: "),
+        (vec!["loop", "--alpha", "-1e-320"], "alpha = -1e-320: "),
+        // A negative value is a value, refused for what it is.
+        (vec!["loop", "--seed", "-1"], "'-1' for '--seed"),
     ] {
         let (code, _, err) = mlops(&args);
         assert_eq!(code, 2, "{args:?}");

@@ -18,7 +18,7 @@ pub struct LoopArgs {
     #[arg(long, default_value_t = LoopParams::default().weeks, allow_hyphen_values = true)]
     pub weeks: usize,
     /// The run's seed (a non-negative 64-bit integer).
-    #[arg(long, default_value_t = LoopParams::default().seed)]
+    #[arg(long, default_value_t = LoopParams::default().seed, allow_hyphen_values = true)]
     pub seed: u64,
     /// Drift schedule: none, step, gradual, seasonal or broken_feature (spend ×100 in weeks 20-39).
     #[arg(long, default_value = LoopParams::default().schedule.name())]

@@ -25,7 +25,7 @@ pub struct RegistryArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub registry: Option<PathBuf>,
     /// Time stamp of a change, in ms (default: now). Must not be earlier than the last event.
-    #[arg(long, global = true, value_name = "MS")]
+    #[arg(long, global = true, value_name = "MS", allow_hyphen_values = true)]
     pub time: Option<f64>,
     /// What to do.
     #[command(subcommand)]

@@ -5,6 +5,7 @@
 //! thresholds and the [`Practices`] that can be switched off.
 
 use super::schedule::Schedule;
+use crate::error::num_text;
 use crate::monitor::Reference;
 use crate::serving::CanaryPlan;
 use crate::stats::Correction;
@@ -203,12 +204,16 @@ impl LoopParams {
         range("label_delay", self.label_delay, 0, 8)?;
         range("counterfactual_weeks", self.counterfactual_weeks, 0, 8)?;
         if !(self.alpha > 0.0 && self.alpha < 1.0) {
-            return Err(Error::invalid("alpha", self.alpha, "must be in (0, 1)"));
+            return Err(Error::invalid(
+                "alpha",
+                num_text(self.alpha),
+                "must be in (0, 1)",
+            ));
         }
         if !(self.margin.is_finite() && self.margin.abs() <= 1.0) {
             return Err(Error::invalid(
                 "margin",
-                self.margin,
+                num_text(self.margin),
                 "must be within [-1, 1]",
             ));
         }

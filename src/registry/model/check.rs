@@ -79,10 +79,11 @@ pub fn check_alias(alias: &str) -> Result<()> {
 /// time it stores.
 pub const MAX_TIME_MS: f64 = 8.64e15;
 
-/// A time as people read it: plain up to 1e16, in exponent form beyond (`1e308`, not 309 digits).
+/// A time as people read it: plain up to 1e16, in exponent form beyond (`1e308`, not 309 digits)
+/// and for a fraction too small to write plainly in 24 characters (`1e-300`).
 pub fn time_text(time: f64) -> String {
     if time.abs() < 1e16 {
-        time.to_string()
+        crate::error::num_text(time)
     } else {
         format!("{time:e}")
     }

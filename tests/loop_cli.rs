@@ -214,3 +214,19 @@ fn decision_reasons_read_rounded_in_the_table_and_exact_in_json() {
     }
     assert!(rounded > 0, "some reason carries a full-precision p-value");
 }
+
+#[test]
+fn the_summary_says_when_no_week_was_labelled() {
+    // One week with labels a week late: no week has an AUC, so there is no mean to print.
+    let (code, table, err) = mlops(&["loop", "--weeks", "1", "--rows-per-week", "300"]);
+    assert_eq!(code, 0, "{err}");
+    let summary = table.lines().last().unwrap_or("");
+    assert!(summary.starts_with("summary: mean AUC -"), "{summary}");
+    assert!(!summary.contains("0.0000"), "{summary}");
+    // Otherwise the mean, and what the weeks below are below.
+    let (code, table, err) = mlops(&["loop", "--weeks", "3", "--rows-per-week", "300"]);
+    assert_eq!(code, 0, "{err}");
+    let summary = table.lines().last().unwrap_or("");
+    assert!(summary.starts_with("summary: mean AUC 0."), "{summary}");
+    assert!(summary.contains("week(s) with AUC below 0.68"), "{summary}");
+}

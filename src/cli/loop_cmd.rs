@@ -170,11 +170,17 @@ pub fn table(t: &Timeline) -> String {
         }
     }
     let m = &t.summary;
+    // The mean of no AUC is not 0: say that no week was labelled (labels come `label_delay`
+    // weeks late).
+    let mean = if t.weeks.iter().any(|w| w.auc.is_some()) {
+        format!("{:.4}", m.mean_auc)
+    } else {
+        "- (no week labelled yet)".to_string()
+    };
     s.push_str(&format!(
-        "summary: mean AUC {:.4}, {} week(s) below {}, {} alarm(s) ({} false), {} retrain(s), \
-         {} promotion(s), {} canary abort(s), {} rollback(s); production at the end: v{} ({}); \
-         {} registry event(s)\n",
-        m.mean_auc,
+        "summary: mean AUC {mean}, {} week(s) with AUC below {}, {} alarm(s) ({} false), \
+         {} retrain(s), {} promotion(s), {} canary abort(s), {} rollback(s); production at the \
+         end: v{} ({}); {} registry event(s)\n",
         m.weeks_below,
         m.auc_threshold,
         m.alarms,

@@ -163,3 +163,30 @@ fn bad_inputs_exit_2_naming_argument_and_value() {
         }
     }
 }
+
+/// The help a newcomer reads: the tool described as the command line it is, and each number
+/// option with the range the core accepts (what a refusal would otherwise be the first to say).
+#[test]
+fn the_help_describes_the_cli_and_states_each_numbers_range() {
+    let o = run(&["--help"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let top = stdout(&o);
+    let first = top.lines().next().unwrap_or("");
+    assert!(!first.contains("browser"), "{first}");
+    assert!(first.contains("command line"), "{first}");
+    for (cmd, option, range) in [
+        ("loop", "--alpha", "(0 to 1, exclusive)"),
+        ("loop", "--margin", "(-1 to 1)"),
+        ("ks", "--rows-a", "(1 to 1000000)"),
+        ("ks", "--rows-b", "(1 to 1000000)"),
+    ] {
+        let text = stdout(&run(&[cmd, "--help"]));
+        let line = text
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with(option))
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(line.contains(range), "{cmd} {option}: {line}");
+    }
+}

@@ -26,7 +26,7 @@ pub struct LoopArgs {
     /// Live rows per week (200 to 5000).
     #[arg(long, default_value_t = LoopParams::default().rows_per_week, allow_hyphen_values = true)]
     pub rows_per_week: usize,
-    /// Gate 1's significance level.
+    /// Gate 1's significance level (0 to 1, exclusive).
     #[arg(long, default_value_t = LoopParams::default().alpha, allow_hyphen_values = true)]
     pub alpha: f64,
     /// Gate 1's correction over the three features: none, bonferroni or bh.
@@ -35,7 +35,7 @@ pub struct LoopArgs {
     /// Drift reference: `training`, `expanding` or `last<N>` (e.g. `last4`).
     #[arg(long, default_value_t = LoopParams::default().reference.name())]
     pub reference: String,
-    /// Gate 2's margin: promote iff candidate AUC >= current AUC + margin.
+    /// Gate 2's margin: promote iff candidate AUC >= current AUC + margin (-1 to 1).
     #[arg(long, default_value_t = LoopParams::default().margin, allow_hyphen_values = true)]
     pub margin: f64,
     /// Weeks until labels arrive (0 to 8).

@@ -17,9 +17,10 @@ pub mod model;
 pub mod registry;
 pub mod words;
 
-/// mlops-loop: the book chapter's MLOps loop, bit-exact to its Python.
+/// The book chapter's MLOps loop from the command line, bit-exact to its Python (the same core as
+/// the page).
 #[derive(Debug, Parser)]
-#[command(name = "mlops-loop", version, about, long_about = None)]
+#[command(name = "mlops-loop", version, long_about = None)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

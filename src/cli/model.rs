@@ -44,7 +44,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub json: bool,
     /// Write the model's JSON to this file.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub save: Option<std::path::PathBuf>,
 }
 
@@ -83,7 +83,7 @@ pub fn run_train(args: &TrainArgs, out: &mut dyn Write) -> Result<(), Failure> {
 #[derive(Debug, Clone, clap::Args)]
 pub struct PredictArgs {
     /// A model file written by `train --save`.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub model: std::path::PathBuf,
     /// Seed, drift and rows of the frame to score (all rows).
     #[command(flatten)]
@@ -164,7 +164,7 @@ pub struct KsArgs {
     /// Drift of sample a (Python literal: `10` or `10.0`).
     #[arg(long, default_value = "0.0", allow_hyphen_values = true)]
     pub drift_a: String,
-    /// Rows of sample a.
+    /// Rows of sample a (1 to 1000000).
     #[arg(long, default_value_t = 3000, allow_hyphen_values = true)]
     pub rows_a: usize,
     /// Seed of sample b.
@@ -173,7 +173,7 @@ pub struct KsArgs {
     /// Drift of sample b.
     #[arg(long, default_value = "0.0", allow_hyphen_values = true)]
     pub drift_b: String,
-    /// Rows of sample b.
+    /// Rows of sample b (1 to 1000000).
     #[arg(long, default_value_t = 3000, allow_hyphen_values = true)]
     pub rows_b: usize,
     /// The column compared.

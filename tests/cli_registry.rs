@@ -716,3 +716,26 @@ fn an_export_and_a_registry_file_taken_for_each_other_are_named() {
     assert!(!b.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_empty_file_is_named_as_empty_and_left_alone() {
+    let dir = temp_dir();
+    let path = dir.join("class.json");
+    std::fs::write(&path, "").expect("touch");
+    let p = path.to_str().expect("utf8 path");
+    for args in [
+        vec!["registry", "list", "--registry", p],
+        vec!["loop", "--weeks", "1", "--registry", p],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("is empty"), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("does not exist yet"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert_eq!(std::fs::read(&path).expect("read").len(), 0);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -198,6 +198,14 @@ impl FileStore {
             Err(e) => return Err(io(&self.path, "cannot read", e)),
         };
         let key = self.path.display().to_string();
+        if text.iter().all(u8::is_ascii_whitespace) {
+            // Never written by a store (its writes are whole documents): a file made by hand.
+            return Err(StoreError::corrupt(
+                &key,
+                "the file is empty, not a registry file: name a file that does not exist yet \
+                 (the first write creates it) or remove this one",
+            ));
+        }
         let doc: Document = serde_json::from_slice(&text).map_err(|e| {
             if format_tag(&text).as_deref() == Some(EXPORT_FORMAT) {
                 StoreError::corrupt(

@@ -94,3 +94,45 @@ fn bad_input_exits_2_naming_the_argument() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("malformed model"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The JSON of train, predict and ks gives each exact number the same three ways: the value,
+/// `<name>_repr` (Python's repr) and `<name>_bits` (the f64's bits), so a script reads them alike.
+#[test]
+fn every_exact_number_has_its_repr_and_bits() {
+    let dir = std::env::temp_dir().join(format!("mlops-loop-cli-json-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let model = dir.join("model.json");
+    let m = model.to_str().expect("utf8 path");
+    for args in [
+        vec!["train", "--seed", "1", "--json", "--save", m],
+        vec![
+            "predict", "--model", m, "--seed", "3", "--drift", "10", "--json",
+        ],
+        vec![
+            "ks",
+            "--seed-a",
+            "1",
+            "--seed-b",
+            "2",
+            "--drift-b",
+            "10",
+            "--json",
+        ],
+    ] {
+        let o = run(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        let obj = doc.as_object().expect("object");
+        let exact: Vec<&str> = obj.keys().filter_map(|k| k.strip_suffix("_bits")).collect();
+        assert!(!exact.is_empty(), "{args:?}");
+        for name in exact {
+            let v = obj[name].as_f64().expect("number");
+            let repr = obj
+                .get(&format!("{name}_repr"))
+                .and_then(serde_json::Value::as_str);
+            assert!(repr.is_some(), "{args:?}: {name}_repr missing");
+            assert_eq!(repr.and_then(|r| r.parse::<f64>().ok()), Some(v), "{name}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -114,6 +114,7 @@ pub fn run_predict(args: &PredictArgs, out: &mut dyn Write) -> Result<(), Failur
                 "model_hash": model.model_hash(),
                 "rows": df.len(),
                 "auc": auc,
+                "auc_repr": auc.map(py_repr),
                 "auc_bits": auc.map(bits),
                 "proba": proba,
             }),
@@ -225,6 +226,7 @@ pub fn run_ks(args: &KsArgs, out: &mut dyn Write) -> Result<(), Failure> {
             out,
             &serde_json::json!({
                 "statistic": r.statistic,
+                "statistic_repr": py_repr(r.statistic),
                 "statistic_bits": bits(r.statistic),
                 "pvalue": r.pvalue,
                 "pvalue_repr": py_repr(r.pvalue),

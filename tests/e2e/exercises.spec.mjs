@@ -48,6 +48,11 @@ test('exercise 4: by hand, the gates on the same numbers, then a year with the g
   await expect(page.getByTestId('year-summary')).toContainText(year.summary.final_label);
   const first = year.weeks.flatMap((w) => w.decisions).find((d) => d.verdict === 'retrain');
   await expect(page.getByTestId('year-decisions')).toContainText(fmt.text(first.reason));
+  // a decision whose verdict is its kind is named once ("canary start 10 %"), in the counts and the weeks
+  const started = year.weeks.flatMap((w) => w.decisions).find((d) => d.kind === 'canary_start' && d.verdict === 'canary_start');
+  expect(started).toBeTruthy();
+  await expect(page.getByTestId('year-decisions')).toContainText(`${started.actor} → canary start ${started.weight} % ×`);
+  await expect(page.locator('#panel')).not.toContainText('canary start: canary start');
   await expect(page.getByTestId('judgements')).toContainText(`alpha = ${year.params.alpha} with the bonferroni correction`);
   await expect(page.getByTestId('judgements')).toContainText('You: retrain (“days_since_login moved a lot”).');
   await axeLightDark(page);

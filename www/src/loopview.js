@@ -80,8 +80,14 @@ export const minP = (w) => (w.drift ? Math.min(...w.drift.pvalues) : null);
 /** A decision's verdict (the core's `Verdict`: a tag plus its fields) in words. */
 export const verdictText = (d) => `${d.verdict.replaceAll('_', ' ')}${d.weight != null ? ` ${d.weight} %` : ''}`;
 
+/**
+ * A decision's kind and verdict in words; the kind once when the verdict is named as it is
+ * ("canary start 10 %", not "canary start: canary start 10 %").
+ */
+export const kindVerdictText = (d) => (d.verdict === d.kind ? verdictText(d) : `${d.kind.replaceAll('_', ' ')}: ${verdictText(d)}`);
+
 /** A decision as one line of text. */
-export const decisionText = (d) => `${d.kind.replaceAll('_', ' ')}: ${verdictText(d)}${d.version ? ` (v${d.version})` : ''}`;
+export const decisionText = (d) => `${kindVerdictText(d)}${d.version ? ` (v${d.version})` : ''}`;
 
 /** The decisions worth a mark on the chart (keep/wait/pause weeks are not marked). */
 export function markedEvents(t) {

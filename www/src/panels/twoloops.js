@@ -6,7 +6,7 @@
 import { h, debounce, fmtP, showNum } from '../ui.js';
 import { fmt } from '../format.js';
 import { chartFigure } from '../charts.js';
-import { FEATURES, loopSeed, runLoop, busyLine, aucPlot, weekColumns, weekRows, summaryTable, decisionText, verdictText } from '../loopview.js';
+import { FEATURES, loopSeed, runLoop, busyLine, aucPlot, weekColumns, weekRows, summaryTable, decisionText, kindVerdictText } from '../loopview.js';
 
 /** A reflection box kept in this browser under `key`. */
 export function reflection(ctx, key, label) {
@@ -168,7 +168,7 @@ export const twoLoops = {
           columns: weekColumns, rows: weekRows(year), summary: 'Every week as a table' });
         const counts = new Map();
         for (const w of year.weeks) for (const d of w.decisions) {
-          const k = `${d.actor} → ${d.kind.replaceAll('_', ' ')}: ${verdictText(d)}`;
+          const k = `${d.actor} → ${kindVerdictText(d)}`;
           counts.set(k, (counts.get(k) ?? 0) + 1);
         }
         const firstRetrain = year.weeks.flatMap((w) => w.decisions.map((d) => ({ w: w.week, d }))).find((x) => x.d.verdict === 'retrain');

@@ -43,7 +43,10 @@ let sheet = null;
 function styles() {
   if (!sheet) {
     sheet = new CSSStyleSheet();
-    sheet.replaceSync(`${css}\n:host { display: block; } .mlops-root { padding: .25rem .5rem; border-radius: .5rem; }`);
+    // contain: inline-size: the element takes the width of the column it is put in and never asks
+    // for more (its content's longest unbreakable run made a phone's 358 px column 392 px wide,
+    // and the host page cut the exercise off at the screen's edge); the content wraps inside it.
+    sheet.replaceSync(`${css}\n:host { display: block; contain: inline-size; } .mlops-root { padding: .25rem .5rem; border-radius: .5rem; }`);
   }
   return sheet;
 }

@@ -72,3 +72,20 @@ test('a timeline element first on its page: the engine starts on the full module
   expect(wasm.some((f) => /^mlops_loop_bg-/.test(f))).toBe(true);
   expect(wasm.some((f) => /^mlops_loop_lite_bg-/.test(f))).toBe(false);
 });
+
+test('on a phone the custom element stays inside the book\'s column, and so does the iframe beside it', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/example-quarto.html');
+  const el = page.locator('mlops-exercise[name="retrain-trigger"]');
+  await expect(el).toHaveAttribute('data-ready', '1', { timeout: 30_000 });
+  await expect(el.locator('[data-testid="ks-d"][data-value]')).toBeAttached({ timeout: 30_000 });
+  const box = await el.evaluate((e) => {
+    const col = e.parentElement.getBoundingClientRect();
+    const cs = getComputedStyle(e.parentElement);
+    return { right: e.getBoundingClientRect().right, frameRight: document.querySelector('iframe[data-mlops-loop]').getBoundingClientRect().right,
+      colRight: col.right - parseFloat(cs.paddingRight), vw: window.innerWidth };
+  });
+  expect(box.colRight).toBeLessThanOrEqual(box.vw);
+  expect(box.right).toBeLessThanOrEqual(box.colRight + 0.5);
+  expect(box.frameRight).toBeLessThanOrEqual(box.colRight + 0.5);
+});

@@ -92,7 +92,12 @@ class MlopsExercise extends HTMLElement {
       if (r.ok) values[key] = r.value;
       else notes.push(`Ignored ${attr}="${raw.slice(0, 40)}": ${r.reason}. Using ${formatValue(c, values[key])}.`);
     }
-    for (const n of (this.getAttribute('hide') ?? '').split(',').map((s) => s.trim()).filter(Boolean)) hidden.add(n);
+    for (const n of (this.getAttribute('hide') ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+      // a control's name as in the link (rows, seed_ref); `seed` is the panel's main seed
+      const key = n === 'seed' && panel.seedAlias ? panel.seedAlias : n.replace(/-/g, '_');
+      if (panel.controls.some((c) => c.name === key)) hidden.add(key);
+      else notes.push(`Ignored "${n.slice(0, 40)}" in hide: this exercise has no such setting.`);
+    }
     messages.replaceChildren(...notes.map((m) => h('li', { text: m })));
     messages.hidden = notes.length === 0;
     this.unmount = mountPanel(section, panel, { values, hidden, engine: eng });

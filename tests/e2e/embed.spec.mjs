@@ -46,12 +46,18 @@ test('bad attributes are reported as text, not markup', async ({ page }) => {
     const x = document.createElement('mlops-exercise');
     x.setAttribute('name', 'retrain-trigger');
     x.setAttribute('alpha', '<b>2</b>');
+    x.setAttribute('hide', 'rows, nosuch, seed');
     x.id = 'bad';
     document.querySelector('main').append(x);
   });
   const bad = page.locator('#bad');
   await expect(bad.locator('.messages')).toContainText('Ignored alpha="<b>2</b>"');
   await expect(bad.locator('.messages b')).toHaveCount(0);
+  // a name in hide that is no setting is reported; the others are hidden (seed: the panel's main seed)
+  await expect(bad.locator('.messages')).toContainText('Ignored "nosuch" in hide: this exercise has no such setting.');
+  await expect(bad.locator('[data-control="rows"]').first()).toBeHidden();
+  await expect(bad.locator('[data-control="seed_live"]').first()).toBeHidden();
+  await expect(bad.locator('[data-control="alpha"]').first()).toBeVisible();
 });
 
 test('a timeline element first on its page: the engine starts on the full module and the year is drawn, then its counterfactuals', async ({ page }) => {

@@ -80,6 +80,12 @@ test('the cost tool prices every alpha and correction; results go stale when a p
   const rows = page.getByTestId('cost-chart').locator('tbody tr');
   await expect(rows).toHaveCount(24, { timeout: 60_000 });
   await expect(page.getByTestId('cost-verdict')).toHaveText(/^Your setting \(alpha 0.01, no correction\)/);
+  // no rate above 100 % (at these prices a trigger that alarmed at every check would still pay)
+  const shares = (t) => [...t.matchAll(/(\d+(?:\.\d+)?) %/g)].map((m) => Number(m[1]));
+  for (const p of shares(await page.getByTestId('cost-verdict').textContent())) expect(p).toBeLessThanOrEqual(100);
+  const breakEven = await rows.locator('td:nth-child(8)').allTextContents();
+  for (const t of breakEven) for (const p of shares(t)) expect(p).toBeLessThanOrEqual(100);
+  await expect(page.getByTestId('cost-verdict')).toContainText('even if every check raised a false alarm');
   // a stricter alpha never has more false alarms (same simulated checks for every row)
   const fa = (await rows.locator('td:nth-child(3)').allTextContents()).map((t) => parseFloat(t));
   for (let c = 0; c < 3; c++) for (let i = 1; i < 8; i++) expect(fa[8 * c + i]).toBeGreaterThanOrEqual(fa[8 * c + i - 1]);

@@ -256,6 +256,9 @@ export const trigger = {
     const errF = h('p', { class: 'error', role: 'alert' });
     const coStale = staleMarker(ctx, ['rows', 'alpha', 'correction', 'trials', 'sim_seed', 'fa_cost', 'stale_cost', 'unnoticed', 'cost_drift']);
     const corrLabel = (c) => ({ none: 'no correction', bonferroni: 'Bonferroni', bh: 'Benjamini–Hochberg' })[c] ?? c;
+    // The core's break-even rate is a rate only inside [0, 1]: past 1 the trigger pays for itself
+    // even if every check raised a false alarm (a rate of "112 %" said nothing a reader could use).
+    const breakEven = (r) => (r >= 1 ? 'any rate' : pct(Math.max(0, r)));
     async function costs() {
       try {
         const r = await run(coButton, coProg, async (onProgress, signal) => {
@@ -286,7 +289,7 @@ export const trigger = {
           }),
           columns: ['correction', 'alpha', 'false-alarm rate', 'false alarms a year', 'detection rate', 'weeks a drift goes unnoticed', 'yearly cost', 'break-even false-alarm rate'],
           rows: data.map((x) => [x.label, String(x.alpha), pct(x.false_alarm_rate), fmt.num(x.false_alarms), pct(x.detection_rate),
-            fmt.num(x.stale_weeks), fmt.num(x.cost), x.break_even_rate === null ? '—' : pct(Math.max(0, x.break_even_rate))]),
+            fmt.num(x.stale_weeks), fmt.num(x.cost), x.break_even_rate === null ? '—' : breakEven(x.break_even_rate)]),
         });
         const mine = data.find((x) => x.correction === v.correction && x.alpha === v.alpha);
         if (mine) {
@@ -295,7 +298,9 @@ export const trigger = {
             text: `Your setting (alpha ${v.alpha}, ${mine.label}): ${fmt.num(mine.false_alarms)} false alarms a year, a drift of ${v.cost_drift} days unnoticed for ${fmt.num(mine.stale_weeks)} weeks on average; `
               + `yearly cost ${fmt.num(mine.cost)} against ${fmt.num(without)} without a trigger. `
               + (mine.break_even_rate === null ? 'False alarms are free at these prices.'
-                : `It stays worth having while its false-alarm rate is below ${pct(Math.max(0, mine.break_even_rate))} (now ${pct(mine.false_alarm_rate)}): ${worth ? 'worth it' : 'more trouble than it is worth'}.`) }));
+                : mine.break_even_rate >= 1
+                  ? `It would stay worth having even if every check raised a false alarm (now ${pct(mine.false_alarm_rate)}): ${worth ? 'worth it' : 'more trouble than it is worth'}.`
+                  : `It stays worth having while its false-alarm rate is below ${breakEven(mine.break_even_rate)} (now ${pct(mine.false_alarm_rate)}): ${worth ? 'worth it' : 'more trouble than it is worth'}.`) }));
         }
         coStale.fresh();
         ctx.announce(coNow.textContent || 'The trigger is priced.');

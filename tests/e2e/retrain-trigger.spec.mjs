@@ -86,6 +86,10 @@ test('the cost tool prices every alpha and correction; results go stale when a p
   const breakEven = await rows.locator('td:nth-child(8)').allTextContents();
   for (const t of breakEven) for (const p of shares(t)) expect(p).toBeLessThanOrEqual(100);
   await expect(page.getByTestId('cost-verdict')).toContainText('even if every check raised a false alarm');
+  // the alpha axis reads as the controls write alphas: 0.001, 0.01, 0.1 (not SI's "1m", "10m")
+  const ticks = await page.getByTestId('cost-chart').locator('svg text').allTextContents();
+  expect(ticks).toEqual(expect.arrayContaining(['0.001', '0.01', '0.1']));
+  expect(ticks.filter((t) => /^\d+m$/.test(t.trim()))).toEqual([]);
   // a stricter alpha never has more false alarms (same simulated checks for every row)
   const fa = (await rows.locator('td:nth-child(3)').allTextContents()).map((t) => parseFloat(t));
   for (let c = 0; c < 3; c++) for (let i = 1; i < 8; i++) expect(fa[8 * c + i]).toBeGreaterThanOrEqual(fa[8 * c + i - 1]);

@@ -278,7 +278,8 @@ export const trigger = {
           label: `Yearly cost by alpha and correction; no trigger costs ${fmt.num(without)}`,
           draw: (Plot, width) => Plot.plot({
             width, height: 260, style: baseStyle, marginLeft: 52,
-            x: { label: 'alpha', type: 'log' }, y: { label: 'yearly cost', grid: true, zero: true },
+            // alphas as the controls write them ("0.01"), not with SI prefixes ("10m": milli, read as minutes or millions)
+            x: { label: 'alpha', type: 'log', ticks: [0.001, 0.01, 0.1], tickFormat: fmt.num }, y: { label: 'yearly cost', grid: true, zero: true },
             color: { legend: true },
             marks: [
               Plot.ruleY([without], { stroke: 'var(--muted)', strokeDasharray: '4,3' }),

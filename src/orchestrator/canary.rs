@@ -125,7 +125,7 @@ impl<S: Store> Run<'_, S> {
         week: &mut Week,
     ) -> Result<()> {
         self.registry
-            .rollback(
+            .rollback_registered(
                 &Cause::new(Actor::Orchestrator, reason.to_string(), week.clock.now())
                     .with_evidence(evidence.clone()),
             )
@@ -223,7 +223,7 @@ impl<S: Store> Run<'_, S> {
                     format!("{}: promote", a.reason)
                 };
                 self.registry
-                    .promote(
+                    .promote_registered(
                         version,
                         &Cause::new(Actor::Canary, reason, week.clock.now())
                             .with_evidence(evidence.clone()),

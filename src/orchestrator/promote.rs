@@ -164,7 +164,7 @@ impl<S: Store> Run<'_, S> {
     ) -> Result<()> {
         let (v, label) = (dep.version, dep.label.clone());
         self.registry
-            .promote(
+            .promote_registered(
                 v,
                 &Cause::new(Actor::PromotionGate, g2.reason.clone(), week.clock.now())
                     .with_evidence(g2.evidence.clone()),

@@ -260,7 +260,7 @@ impl<'a, S: Store> Run<'a, S> {
             )
             .await?;
         registry
-            .promote(
+            .promote_registered(
                 v0,
                 &Cause::new(Actor::Orchestrator, "initial deployment", 0.0),
             )

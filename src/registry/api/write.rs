@@ -193,6 +193,14 @@ impl<S: Store> Registry<S> {
     /// model does not match its hash, ...), and as for [`Registry::register`].
     pub async fn promote(&self, version: u32, cause: &Cause) -> Result<Event> {
         self.servable(version).await?;
+        self.promote_registered(version, cause).await
+    }
+
+    /// [`Registry::promote`] without reading the version's record back: for the loop, which
+    /// promotes only versions it registered itself in the same run (checked as they were
+    /// written). The read would cost each promotion a decode and hash of the model, and its
+    /// allocations shift the page's heap from one identical year to the next (tests/web_limits.rs).
+    pub(crate) async fn promote_registered(&self, version: u32, cause: &Cause) -> Result<Event> {
         self.mutate(cause, |s| {
             need(s, version)?;
             let from = s.stage(version);
@@ -230,6 +238,18 @@ impl<S: Store> Registry<S> {
         if let Some(to) = checked {
             self.servable(to).await?;
         }
+        self.rollback_to(cause, Some(checked)).await
+    }
+
+    /// [`Registry::rollback`] without reading the target's record back: for the loop, as
+    /// [`Registry::promote_registered`].
+    pub(crate) async fn rollback_registered(&self, cause: &Cause) -> Result<Event> {
+        self.rollback_to(cause, None).await
+    }
+
+    /// Roll back; with `checked`, only to the version whose record was checked (`Some(None)`:
+    /// the trail was empty when checked).
+    async fn rollback_to(&self, cause: &Cause, checked: Option<Option<u32>>) -> Result<Event> {
         self.mutate(cause, |s| {
             let Some(&to) = s.trail.last() else {
                 return Err(Error::invalid(
@@ -241,7 +261,7 @@ impl<S: Store> Registry<S> {
                     "the history holds no earlier production version to return to",
                 ));
             };
-            if checked != Some(to) {
+            if checked.is_some_and(|c| c != Some(to)) {
                 // Another writer changed the trail since its target was checked.
                 return Err(StoreError::Conflict(format!(
                     "the registry changed under this rollback: it now returns to version {to}; \

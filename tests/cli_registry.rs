@@ -377,33 +377,46 @@ fn a_registry_holding_a_bad_time_still_lists_and_says_which_record() {
 }
 
 #[test]
-fn reading_commands_on_a_missing_file_do_not_create_it() {
+fn commands_on_a_missing_file_say_so_and_do_not_create_it() {
     let dir = temp_dir();
     let path = dir.join("absent.json");
     let p = path.to_str().expect("utf8 path");
-    let o = run(&["registry", "list", "--registry", p]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(stdout(&o).lines().count(), 1, "the header only");
-    for args in [&["history"][..], &["export"], &["show", "1"]] {
-        let mut a = vec!["registry"];
-        a.extend_from_slice(args);
-        a.extend(["--registry", p]);
-        let _ = run(&a);
-    }
-    // Nor does a change that an empty registry refuses, or a refused import.
-    let bad = dir.join("bad-export.json");
-    std::fs::write(&bad, "{}").expect("write");
+    // A mistyped path is not an empty registry: an export of it would be an empty export, and
+    // importing that would replace a real registry with nothing.
+    let out = dir.join("out.json");
     for args in [
-        &["promote", "1"][..],
+        &["list"][..],
+        &["history"],
+        &["export"],
+        &["export", "--out", out.to_str().expect("utf8")],
+        &["show", "1"],
+        &["promote", "1"],
         &["rollback"],
-        &["import", bad.to_str().expect("utf8")],
     ] {
         let mut a = vec!["registry"];
         a.extend_from_slice(args);
         a.extend(["--registry", p]);
         let o = run(&a);
         assert_eq!(o.status.code(), Some(2), "{a:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("no registry file"),
+            "{a:?}: {}",
+            stderr(&o)
+        );
+        assert!(stderr(&o).contains(p), "{a:?}: {}", stderr(&o));
+        assert!(o.stdout.is_empty(), "{a:?}");
     }
+    // Nor does a refused import.
+    let bad = dir.join("bad-export.json");
+    std::fs::write(&bad, "{}").expect("write");
+    let o = run(&[
+        "registry",
+        "import",
+        bad.to_str().expect("utf8"),
+        "--registry",
+        p,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     std::fs::remove_file(&bad).expect("remove");
     assert!(
         !path.exists(),

@@ -11,7 +11,7 @@ use super::words::readable;
 use super::Failure;
 use crate::registry::{
     block_on, check_import, time_text, Actor, Cause, CheckedImport, Event, Evidence, FileStore,
-    MemStore, Registry, Store, StoreError, MAX_IMPORT_BYTES,
+    Registry, Store, StoreError, MAX_IMPORT_BYTES,
 };
 use crate::Error;
 use clap::{Args, Subcommand};
@@ -21,7 +21,7 @@ use std::path::PathBuf;
 /// Arguments of `mlops-loop registry`.
 #[derive(Debug, Args)]
 pub struct RegistryArgs {
-    /// The registry file (one JSON document; created on first write).
+    /// The registry file (one JSON document; created by `registry import` or `loop --registry`).
     #[arg(long, global = true, value_name = "FILE")]
     pub registry: Option<PathBuf>,
     /// Time stamp of a change, in ms (default: now). Must not be earlier than the last event.
@@ -190,8 +190,9 @@ pub fn run_registry(args: &RegistryArgs, out: &mut dyn Write) -> Result<(), Fail
         Action::Import { file } => Some(read_import(file)?),
         _ => None,
     };
-    // A missing file reads as an empty registry, and only an import creates it: every other
-    // command reads, or fails on an empty registry (no version to promote or roll back to).
+    // Only an import creates a registry file (and `loop --registry`). Every other command on a
+    // missing file is refused: a mistyped path read as an empty registry would list nothing and
+    // export an empty registry, whose import would then replace a real one with nothing.
     let missing = matches!(std::fs::symlink_metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
     // An export written over the registry file would leave a file no registry command reads.
     if let Action::Export { out: Some(file) } = &args.action {
@@ -207,8 +208,12 @@ pub fn run_registry(args: &RegistryArgs, out: &mut dyn Write) -> Result<(), Fail
         }
     }
     if missing && checked.is_none() {
-        let reg = block_on(Registry::open(MemStore::new())).map_err(fail)?;
-        return act(&reg, &args.action, time, checked, out);
+        return Err(fail(Error::invalid(
+            "--registry",
+            path.display(),
+            "no registry file there (a registry file is created by `registry import` or \
+             `loop --registry`)",
+        )));
     }
     let reg = block_on(Registry::open(FileStore::new(path))).map_err(fail)?;
     act(&reg, &args.action, time, checked, out)

@@ -190,3 +190,29 @@ fn the_help_describes_the_cli_and_states_each_numbers_range() {
         assert!(line.contains(range), "{cmd} {option}: {line}");
     }
 }
+
+/// A write to standard output that fails (a full disk) says that it was standard output.
+#[test]
+fn a_failed_write_to_standard_output_says_so() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    for args in [
+        &["fingerprint", "--seed", "1"][..],
+        &["data", "--seed", "1", "--rows", "10"],
+        &["loop", "--weeks", "1", "--rows-per-week", "200"],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_mlops-loop"))
+            .args(args)
+            .stdout(full.try_clone().expect("fd"))
+            .output()
+            .expect("run mlops-loop");
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = stderr(&o);
+        assert!(
+            err.contains("cannot write standard output"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+}

@@ -91,7 +91,9 @@ fn loop_records_into_a_registry_file() {
     // A second run into the same (non-empty) registry is refused, naming it.
     let (code, _, err) = mlops(&["loop", "--weeks", "2", "--registry", &p]);
     assert_eq!(code, 2);
-    assert!(err.contains("registry"), "{err}");
+    assert!(err.contains(&p), "names the file: {err}");
+    assert!(err.contains("version(s)"), "{err}");
+    assert!(err.contains("a new file"), "says what to do: {err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

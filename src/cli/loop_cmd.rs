@@ -212,8 +212,21 @@ pub fn run_loop(args: &LoopArgs, out: &mut dyn Write) -> Result<(), Failure> {
             ) => 1,
             _ => 2,
         },
-        message: match &e {
-            crate::Error::Program(pe) => program_message(pe, args),
+        message: match (&e, &args.registry) {
+            (crate::Error::Program(pe), _) => program_message(pe, args),
+            // The core refuses a registry holding versions; here it is a file the user named.
+            (
+                crate::Error::Invalid {
+                    field: "registry",
+                    value,
+                    ..
+                },
+                Some(path),
+            ) => format!(
+                "{} already holds {value}: the loop records a year into a registry holding none; \
+                 give --registry a new file",
+                path.display()
+            ),
             _ => e.to_string(),
         },
     };

@@ -195,6 +195,25 @@ fn a_billion_element_list_stops_with_a_memory_error() {
 }
 
 #[test]
+fn a_huge_integer_is_refused_before_it_is_computed() {
+    // One instruction runs to its end before the time limit is checked: an integer operation the
+    // memory limit let through could run for minutes (10**(10**8) ran 44 s at a 256 MB limit).
+    for expr in [
+        "10**(10**8)",
+        "10**(3 * 10**7)",
+        "(1 << 10**9) - 1",
+        "((1 << (8 * 10**7)) - 1) * ((1 << (8 * 10**7)) - 1)",
+    ] {
+        let e = program_error(run_trigger(&format!(
+            "def should_retrain(reference, live):\n    x = {expr}\n    return True\n"
+        )));
+        assert_eq!(e.kind, ProgramErrorKind::Limit, "{expr}: {e:?}");
+        assert!(e.message.contains("MemoryError"), "{expr}: {}", e.message);
+        assert_eq!(e.line, Some(2), "{expr}: {e:?}");
+    }
+}
+
+#[test]
 fn a_list_built_one_item_at_a_time_stops_at_the_time_limit() {
     let e = program_error(run_trigger(
         "def should_retrain(reference, live):\n    xs = list(range(10**9))\n    return True\n",

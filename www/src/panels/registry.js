@@ -184,7 +184,7 @@ export const registry = {
       const maxBytes = engine.limits.import_bytes;
       if (f.size > maxBytes) {
         file.value = '';
-        error.textContent = `Importing ${f.name} failed: ${f.size} bytes, the limit is ${maxBytes} (nothing was read or changed).`;
+        error.textContent = `Importing ${f.name} failed: ${fmt.count(f.size)} bytes, over the limit of ${fmt.count(maxBytes)} bytes (${fmt.num(maxBytes / 2 ** 20)} MiB); nothing was read or changed.`;
         status.textContent = '';
         return;
       }

@@ -19,6 +19,9 @@
 //!
 //! Every call runs under [`LIMITS`]: interpreter time, memory asked for at once, recursion depth,
 //! host calls, printed output. A program that passes one is stopped with a message saying which.
+//! The interpreter checks its time between two instructions; one instruction that runs on (a
+//! power of huge integers) is stopped in the page by ending the sandbox's worker, when the call
+//! has not beaten ([`beat`]) for [`Limits::stall_ms`].
 
 mod host;
 
@@ -58,6 +61,9 @@ pub struct Limits {
     pub output_bytes: usize,
     /// Longest source file, in bytes.
     pub source_bytes: usize,
+    /// How long the page lets a call go without a [`beat`] before it ends the sandbox's worker
+    /// (www/src/sandbox.js), in ms: the time limit with room for the host's work between calls.
+    pub stall_ms: u64,
 }
 
 /// The limits (docs/learner-code.md states them to the learner).
@@ -70,7 +76,46 @@ pub const LIMITS: Limits = Limits {
     host_calls: 10_000,
     output_bytes: 16 << 10,
     source_bytes: 64 << 10,
+    stall_ms: 5_000,
 };
+
+/// Shortest time between two beats, in ms (a grading calls the learner's function thousands of
+/// times; the page needs to hear of it a few times a second at most).
+#[cfg(target_arch = "wasm32")]
+const BEAT_EVERY_MS: f64 = 200.0;
+
+/// Tell the page's watchdog that the learner's call is still moving: sent when the learner's
+/// function is called and at each host-function call, at most every [`BEAT_EVERY_MS`], through
+/// the `__mlopsLoopBeat` function the sandbox's worker installs (www/src/pyworker.js), with
+/// [`Limits::stall_ms`], the time the call may now go without another beat. The interpreter's
+/// own time limit is checked between two instructions, and one instruction on huge integers
+/// within the memory limit (`pow(3, (1 << (12 * 10**7)) - 1, 10**1000 + 7)`: over 100 s
+/// natively) runs on past it; only ending the worker stops it. Nothing
+/// natively, nor where no worker installed the function (tests, other pages).
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn beat() {
+    use std::cell::Cell;
+    use wasm_bindgen::{JsCast, JsValue};
+    thread_local! {
+        static LAST: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
+    }
+    let now = js_sys::Date::now();
+    if now - LAST.get() < BEAT_EVERY_MS {
+        return;
+    }
+    LAST.set(now);
+    let global = js_sys::global();
+    if let Ok(f) = js_sys::Reflect::get(&global, &JsValue::from_str("__mlopsLoopBeat")) {
+        if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+            // A throwing listener must not stop the grading: its result is ignored.
+            let _ = f.call1(&global, &JsValue::from_f64(LIMITS.stall_ms as f64));
+        }
+    }
+}
+
+/// Natively nothing listens: a command-line run is ended by its user (Ctrl-C).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn beat() {}
 
 /// Which function a file must define.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,6 +269,7 @@ impl Program {
         let mut host_calls = 0usize;
         let lines = self.lines;
         let fail = |e: MontyException| Error::Program(program_error(entry, &e, lines, false));
+        beat();
         let mut progress = self
             .runner
             .clone()
@@ -233,6 +279,7 @@ impl Program {
             progress = match progress {
                 RunProgress::Complete(v) => break v,
                 RunProgress::FunctionCall(call) => {
+                    beat();
                     host_calls += 1;
                     if host_calls > LIMITS.host_calls {
                         let e = limit_exception(format!(

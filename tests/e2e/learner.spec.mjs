@@ -157,6 +157,28 @@ test('an endless loop is stopped by the sandbox, a slow run by Stop, and the pag
   await expect(section.getByTestId('learner-verdict')).toBeVisible({ timeout: 90_000 });
 });
 
+test('one step that runs on past the time limit (a huge power) is stopped by the page, which says why', async ({ page }) => {
+  test.setTimeout(120_000);
+  await open(page, '#panel=retrain-trigger&rows=300');
+  const section = await openEditor(page, 'trigger');
+  // one instruction within the memory limit: the interpreter's time limit is checked only between
+  // instructions, and this one (a 120-million-bit exponent) runs for more than 100 s natively
+  await typeCode(page, section, ['def should_retrain(reference, live):', 'x = pow(3, (1 << (12 * 10**7)) - 1, 10**1000 + 7)', 'return False']);
+  await section.getByTestId('learner-run').click();
+  const stalled = section.getByTestId('sandbox-stalled');
+  await expect(stalled).toBeVisible({ timeout: 60_000 });
+  // the core's allowance (python::LIMITS.stall_ms), said in seconds
+  await expect(stalled).toContainText('more than 5 s');
+  await expect(stalled).toContainText('huge integer');
+  await expect(section.getByTestId('learner-status')).toContainText('Stopped');
+  await expect(section.getByTestId('learner-run')).toBeEnabled();
+  // the sandbox starts afresh: the starter runs and is graded
+  await section.getByTestId('learner-reset').click();
+  await section.getByTestId('learner-run').click();
+  await expect(section.getByTestId('learner-verdict')).toBeVisible({ timeout: 90_000 });
+  await expect(stalled).toHaveCount(0);
+});
+
 test('a corrupt code parameter in the link is refused with a reason, and the editor opens', async ({ page }) => {
   await open(page, '#panel=retrain-trigger&trigger_py=%25%25not-base64');
   await expect(page.locator('#messages')).toContainText('Ignored trigger_py from the link');

@@ -45,6 +45,11 @@ export class Engine {
       } else this.rejectReady(new Error(`the WASM core failed to load: ${msg.error}`));
       return;
     }
+    if (msg.beat !== undefined) {
+      // the sandbox's worker: a learner's call is still moving (sandbox.js's watchdog)
+      this.onBeat?.(msg.beat);
+      return;
+    }
     const p = this.pending.get(msg.id);
     if (!p) return;
     if (msg.progress) {

@@ -6,8 +6,13 @@
 // Protocol: as worker.js (engine.js's Engine is the other end) — page → worker:
 // {wasm: WebAssembly.Module | null} (first: the module the page compiled once for every sandbox
 // worker, so that they share its compiled code; null: fetch it here) | {id, method, args};
-// worker → page: {ready, version, exports} | {id, ok: true, result} | {id, ok: false, error}.
+// worker → page: {ready, version, exports} | {id, ok: true, result} | {id, ok: false, error} |
+// {beat: ms} (the learner's call is still moving and may go `ms` without another beat: the core's
+// `python::beat`, read by sandbox.js's watchdog).
 import init, * as py from '../pkg/mlops_loop_py.js';
+
+// Called by the core during a learner's call (src/python/mod.rs `beat`, at most every 200 ms).
+globalThis.__mlopsLoopBeat = (ms) => postMessage({ beat: ms });
 
 /** The exports the page may call here. */
 const EXPORTS = ['version', 'learnerStarters', 'gradeLearnerTrigger', 'gradeLearnerGate', 'gradeLearnerTriggerPart',

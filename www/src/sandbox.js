@@ -89,7 +89,41 @@ export function stopSandbox() {
 }
 
 /**
- * Call a sandbox export; aborting `signal` stops the workers (and so the program) at once.
+ * The watchdog over a call: while a learner's program runs, the core beats (src/python/mod.rs
+ * `beat`: each call of the learner's function and each host-function call, at most every 200 ms),
+ * each beat saying how long the call may go without another (the core's `LIMITS.stall_ms`). The
+ * interpreter checks its own time limit between two instructions, so one instruction that runs on
+ * (a power with a huge exponent: `pow(3, (1 << (12 * 10**7)) - 1, 10**1000 + 7)`, within the
+ * memory limit, runs for more than 100 s natively) is stopped here, by
+ * ending the workers, when an engine that has beaten stays silent past its allowance. A call that
+ * never runs the learner's code (the built-in year's warm-up) never beats and is never stopped.
+ * `onStall(ms)` is called once, with the allowance that ran out.
+ */
+function watch(engines, onStall) {
+  const deadlines = new Map();
+  // one handler per engine and call (a later call on the same worker takes the beats over)
+  const handlers = engines.map((eng) => [eng, (ms) => deadlines.set(eng, { at: performance.now() + ms, ms })]);
+  for (const [eng, on] of handlers) eng.onBeat = on;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    for (const d of deadlines.values()) {
+      if (now > d.at) {
+        clearInterval(timer);
+        onStall(d.ms);
+        return;
+      }
+    }
+  }, 250);
+  return () => {
+    clearInterval(timer);
+    for (const [eng, on] of handlers) if (eng.onBeat === on) eng.onBeat = null;
+  };
+}
+
+/**
+ * Call a sandbox export; aborting `signal` stops the workers (and so the program) at once, and so
+ * does a learner's program that stops moving (`watch`): the call then rejects with `stalled` set
+ * and a message that says why.
  * @param {string} method
  * @param {Array} args
  * @param {{signal?: AbortSignal}} opts
@@ -98,19 +132,33 @@ export async function callSandbox(method, args = [], { signal } = {}) {
   const eng = sandbox();
   const onAbort = () => { if (current === eng) stopSandbox(); };
   signal?.addEventListener('abort', onAbort, { once: true });
+  let unwatch = () => {};
   try {
     if (signal?.aborted) throw Object.assign(new Error('stopped'), { cancelled: true });
     await eng.ready;
     const how = SPLIT[method];
     const two = how && args.length === 2 ? spareSandbox() : null;
-    if (!two || !two.has(how.part) || !eng.has(how.merge)) return await eng.call(method, args);
-    const [source, params] = args;
-    const parts = await Promise.all([
-      eng.call(how.part, [source, params, 0, 2]),
-      two.call(how.part, [source, params, 1, 2]),
-    ]);
-    return await eng.call(how.merge, [params, parts]);
+    const split = two && two.has(how.part) && eng.has(how.merge);
+    let stalled;
+    const stall = new Promise((_, reject) => { stalled = reject; });
+    unwatch = watch(split ? [eng, two] : [eng], (ms) => {
+      stalled(Object.assign(new Error(`stopped: one step of the code ran for more than ${ms / 1000} s without finishing `
+        + '(for example arithmetic on huge integers); the time limit is checked between steps, '
+        + 'so the page ended the sandbox'), { cancelled: true, stalled: true }));
+      if (current === eng) stopSandbox();
+    });
+    const work = async () => {
+      if (!split) return eng.call(method, args);
+      const [source, params] = args;
+      const parts = await Promise.all([
+        eng.call(how.part, [source, params, 0, 2]),
+        two.call(how.part, [source, params, 1, 2]),
+      ]);
+      return eng.call(how.merge, [params, parts]);
+    };
+    return await Promise.race([work(), stall]);
   } finally {
+    unwatch();
     signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -214,6 +214,8 @@ export function learnerSection(ctx, spec) {
         delete details.dataset.sandboxes;
         sandboxApi.spareSandbox();
         sandboxApi.spareReady()?.then((up) => { if (up) details.dataset.sandboxes = '2'; });
+        // the watchdog's stop (sandbox.js `watch`) says why; a Stop the learner pressed needs no words
+        if (e.stalled) into.replaceChildren(h('p', { class: 'error', role: 'alert', 'data-testid': 'sandbox-stalled', text: `The sandbox ${e.message}.` }));
         status.textContent = `Stopped after ${secs(performance.now() - t0)}. The sandbox starts afresh on the next run; the rest of the page was not affected.`;
       } else {
         into.replaceChildren(h('p', { class: 'error', role: 'alert', text: `The sandbox refused this run: ${e.message}` }));

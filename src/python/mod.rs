@@ -79,43 +79,27 @@ pub const LIMITS: Limits = Limits {
     stall_ms: 5_000,
 };
 
-/// Shortest time between two beats, in ms (a grading calls the learner's function thousands of
-/// times; the page needs to hear of it a few times a second at most).
-#[cfg(target_arch = "wasm32")]
-const BEAT_EVERY_MS: f64 = 200.0;
+/// Where [`beat`] goes: set once by the WebAssembly boundary ([`on_beat`]; src/wasm/learner.rs
+/// posts it to the page), unset natively.
+static BEAT: std::sync::OnceLock<fn(u64)> = std::sync::OnceLock::new();
 
-/// Tell the page's watchdog that the learner's call is still moving: sent when the learner's
-/// function is called and at each host-function call, at most every [`BEAT_EVERY_MS`], through
-/// the `__mlopsLoopBeat` function the sandbox's worker installs (www/src/pyworker.js), with
-/// [`Limits::stall_ms`], the time the call may now go without another beat. The interpreter's
-/// own time limit is checked between two instructions, and one instruction on huge integers
-/// within the memory limit (`pow(3, (1 << (12 * 10**7)) - 1, 10**1000 + 7)`: over 100 s
-/// natively) runs on past it; only ending the worker stops it. Nothing
-/// natively, nor where no worker installed the function (tests, other pages).
-#[cfg(target_arch = "wasm32")]
-pub(crate) fn beat() {
-    use std::cell::Cell;
-    use wasm_bindgen::{JsCast, JsValue};
-    thread_local! {
-        static LAST: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
-    }
-    let now = js_sys::Date::now();
-    if now - LAST.get() < BEAT_EVERY_MS {
-        return;
-    }
-    LAST.set(now);
-    let global = js_sys::global();
-    if let Ok(f) = js_sys::Reflect::get(&global, &JsValue::from_str("__mlopsLoopBeat")) {
-        if let Some(f) = f.dyn_ref::<js_sys::Function>() {
-            // A throwing listener must not stop the grading: its result is ignored.
-            let _ = f.call1(&global, &JsValue::from_f64(LIMITS.stall_ms as f64));
-        }
-    }
+/// Have [`beat`] call `f` with [`Limits::stall_ms`] (the first hook set stays).
+pub fn on_beat(f: fn(u64)) {
+    let _ = BEAT.set(f);
 }
 
-/// Natively nothing listens: a command-line run is ended by its user (Ctrl-C).
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn beat() {}
+/// Tell the page's watchdog that the learner's call is still moving: sent when the learner's
+/// function is called and at each host-function call, with [`Limits::stall_ms`], the time the
+/// call may now go without another beat (the boundary passes it on at most every 200 ms). The
+/// interpreter's own time limit is checked between two instructions, and one instruction on huge
+/// integers within the memory limit (`pow(3, (1 << (12 * 10**7)) - 1, 10**1000 + 7)`: over 100 s
+/// natively) runs on past it; only ending the worker stops it. Nothing natively, where no hook
+/// is set: a command-line run is ended by its user (Ctrl-C).
+pub(crate) fn beat() {
+    if let Some(f) = BEAT.get() {
+        f(LIMITS.stall_ms);
+    }
+}
 
 /// Which function a file must define.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

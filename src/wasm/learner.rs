@@ -74,7 +74,34 @@ fn graded<T: Serialize>(r: crate::Result<T>) -> Result<JsValue, JsError> {
 }
 
 fn program(entry: Entry, source: &str, seed: u128) -> crate::Result<Program> {
+    crate::python::on_beat(page_beat);
     Program::new(entry, source, seed)
+}
+
+/// Shortest time between two beats passed to the page, in ms (a grading calls the learner's
+/// function thousands of times; the page needs to hear of it a few times a second at most).
+const BEAT_EVERY_MS: f64 = 200.0;
+
+/// The core's beat ([`crate::python::beat`]) passed to the page: the `__mlopsLoopBeat` function the
+/// sandbox's worker installs (www/src/pyworker.js) is called with `stall_ms`, at most every
+/// [`BEAT_EVERY_MS`]; nothing where no worker installed it (tests, other pages), and a listener
+/// that throws changes nothing.
+fn page_beat(stall_ms: u64) {
+    use std::cell::Cell;
+    thread_local! {
+        static LAST: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
+    }
+    let now = js_sys::Date::now();
+    if now - LAST.get() < BEAT_EVERY_MS {
+        return;
+    }
+    LAST.set(now);
+    let global = js_sys::global();
+    if let Ok(f) = js_sys::Reflect::get(&global, &JsValue::from_str("__mlopsLoopBeat")) {
+        if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+            let _ = f.call1(&global, &JsValue::from_f64(stall_ms as f64));
+        }
+    }
 }
 
 #[derive(Deserialize)]

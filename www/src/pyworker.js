@@ -11,7 +11,8 @@
 // `python::beat`, read by sandbox.js's watchdog).
 import init, * as py from '../pkg/mlops_loop_py.js';
 
-// Called by the core during a learner's call (src/python/mod.rs `beat`, at most every 200 ms).
+// Called by the core during a learner's call (src/python/mod.rs `beat`, passed on by
+// src/wasm/learner.rs `page_beat` at most every 200 ms).
 globalThis.__mlopsLoopBeat = (ms) => postMessage({ beat: ms });
 
 /** The exports the page may call here. */

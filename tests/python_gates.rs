@@ -175,6 +175,18 @@ fn unbounded_recursion_stops_with_a_recursion_error() {
     );
 }
 
+/// `x = expr` in a trigger is stopped at line 2 by the memory limit, which its message names.
+fn refused_by_the_memory_limit(expr: &str) {
+    let e = program_error(run_trigger(&format!(
+        "def should_retrain(reference, live):\n    x = {expr}\n    return True\n"
+    )));
+    assert_eq!(e.kind, ProgramErrorKind::Limit, "{expr}: {e:?}");
+    assert!(e.message.contains("MemoryError"), "{expr}: {}", e.message);
+    let limit = format!("asked for more than {} MB", LIMITS.memory_bytes >> 20);
+    assert!(e.message.contains(&limit), "{expr}: {}", e.message);
+    assert_eq!(e.line, Some(2), "{expr}: {e:?}");
+}
+
 #[test]
 fn a_billion_element_list_stops_with_a_memory_error() {
     for expr in [
@@ -183,14 +195,7 @@ fn a_billion_element_list_stops_with_a_memory_error() {
         "'x' * 10**10",
         "[[0] * 10**5] * 10**4 + [0] * 10**9",
     ] {
-        let e = program_error(run_trigger(&format!(
-            "def should_retrain(reference, live):\n    xs = {expr}\n    return True\n"
-        )));
-        assert_eq!(e.kind, ProgramErrorKind::Limit, "{expr}: {e:?}");
-        assert!(e.message.contains("MemoryError"), "{expr}: {}", e.message);
-        let limit = format!("asked for more than {} MB", LIMITS.memory_bytes >> 20);
-        assert!(e.message.contains(&limit), "{expr}: {}", e.message);
-        assert_eq!(e.line, Some(2), "{expr}: {e:?}");
+        refused_by_the_memory_limit(expr);
     }
 }
 
@@ -204,12 +209,7 @@ fn a_huge_integer_is_refused_before_it_is_computed() {
         "(1 << 10**9) - 1",
         "((1 << (8 * 10**7)) - 1) * ((1 << (8 * 10**7)) - 1)",
     ] {
-        let e = program_error(run_trigger(&format!(
-            "def should_retrain(reference, live):\n    x = {expr}\n    return True\n"
-        )));
-        assert_eq!(e.kind, ProgramErrorKind::Limit, "{expr}: {e:?}");
-        assert!(e.message.contains("MemoryError"), "{expr}: {}", e.message);
-        assert_eq!(e.line, Some(2), "{expr}: {e:?}");
+        refused_by_the_memory_limit(expr);
     }
 }
 
